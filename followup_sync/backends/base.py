@@ -1,0 +1,97 @@
+"""The narrow interfaces every backend implements, and the words they share.
+
+Glossary
+--------
+KEY
+    Our stable id for a follow-up and its reminder (``model.followup_key``): built from immutable ids only, so
+    the same mail always gives the same key.
+ORIGIN
+    The message (Message-ID) or meeting (uid) a follow-up was found in.
+THREAD
+    A conversation: Graph's conversationId, else the In-Reply-To/References chain, else normalised subject plus
+    participants within a time window (``threads``).
+DUE
+    When the follow-up is owed. The reminder's start is chosen from it by ``schedule``.
+HREF
+    The sink's own id for a reminder (a file-internal UID, a CalDAV path, a Graph event id).
+ETAG
+    Changes whenever the item changes, including when the user edits it in their calendar. Every write is
+    conditional on it, and a mismatch raises :class:`~followup_sync.errors.PreconditionFailed`.
+MARKER
+    What makes an item ours: the UID ``<key>@followup-sync`` in .ics and CalDAV, a single-value extended
+    property in Outlook. Sinks list and touch only items that carry it, never anyone else's.
+
+Backends map their library's exceptions to :mod:`followup_sync.errors` at this boundary: ``TransientError`` for
+what a later pass may fix, ``BackendError`` for the rest, ``CredentialsError`` for login problems. A malformed
+single message or event is skipped with one WARNING log line naming its id and the reason (never its body), not
+raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Protocol
+
+from followup_sync.model import Meeting, Message, RemoteItem, Reminder
+
+MARKER_UID_SUFFIX = "@followup-sync"
+
+
+class MailSource(Protocol):
+    """Reads sent and received mail (every folder the user files replies in)."""
+
+    name: str
+
+    def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
+        """Yield the messages sent or received in ``[start, end)``, in any order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class MeetingSource(Protocol):
+    """Reads meetings (each occurrence of a recurring one separately)."""
+
+    name: str
+
+    def meetings(self, start: datetime, end: datetime) -> Iterator[Meeting]:
+        """Yield the occurrences that overlap ``[start, end)``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ReminderSink(Protocol):
+    """Where reminders are written; it lists and touches only items carrying our MARKER."""
+
+    name: str
+
+    def list(self) -> Iterator[RemoteItem]:
+        """Yield every reminder of ours with its href, etag and current start."""
+        ...
+
+    def create(self, reminder: Reminder) -> RemoteItem:
+        """Write a new reminder; ``PreconditionFailed`` if one with this key already exists."""
+        ...
+
+    def update(self, href: str, etag: str, reminder: Reminder) -> RemoteItem:
+        """Overwrite our reminder if it still has ``etag``; ``PreconditionFailed`` otherwise."""
+        ...
+
+    def delete(self, href: str, etag: str) -> None:
+        """Remove our reminder if it still has ``etag``; ``PreconditionFailed`` otherwise."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def marker_uid(key: str) -> str:
+    return f"{key}{MARKER_UID_SUFFIX}"
+
+
+def key_from_uid(uid: str) -> str | None:
+    """The KEY in one of our UIDs, or None for anyone else's item."""
+    if uid.endswith(MARKER_UID_SUFFIX):
+        return uid[: -len(MARKER_UID_SUFFIX)] or None
+    return None

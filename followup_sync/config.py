@@ -1,0 +1,403 @@
+"""Reading the TOML configuration into frozen dataclasses, reporting every problem at once.
+
+Backend sections (``[mail]``, ``[meetings]``, ``[reminders]``) carry a ``backend`` name plus options that only
+that backend understands; the backend validates those itself (``backends.open_backend``), so this module
+knows the shared keys only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from followup_sync.errors import ConfigError
+
+APP_NAME = "followup-sync"
+HOME_ENV = "FOLLOWUP_SYNC_HOME"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CLOUDS = ("worldwide", "us_gov", "us_gov_dod", "china")
+DATE_ORDERS = ("MDY", "DMY")
+
+
+def config_dir() -> Path:
+    """Where the config lives; ``FOLLOWUP_SYNC_HOME`` keeps tests (and portable installs) in one folder."""
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def log_dir() -> Path:
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home) / "logs"
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def default_config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+@dataclass(frozen=True)
+class Identity:
+    addresses: tuple[str, ...]
+    timezone: str
+    name: str = ""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return tuple(sorted({a.rsplit("@", 1)[-1] for a in self.addresses}))
+
+
+@dataclass(frozen=True)
+class BackendSection:
+    """One of ``[mail]``, ``[meetings]``, ``[reminders]``: the backend name and its own options."""
+
+    role: str
+    backend: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How follow-ups are found and spaced. Durations in business days unless named otherwise."""
+
+    awaiting_reply_days: int = 3
+    unanswered_inbound_days: int = 1
+    recap_hours: int = 24
+    after_sale_days: int = 14
+    after_delivery_days: int = 2
+    cadence_days: int = 7
+    max_touches: int = 3
+    lookback_days: int = 30
+    overlap_days: int = 2
+    bulk_recipients: int = 15
+    meeting_lookahead_days: int = 30
+    ignore_addresses: tuple[str, ...] = ()
+    ignore_domains: tuple[str, ...] = ()
+    internal_domains: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ("promise", "awaiting_reply", "meeting_recap", "after_sale", "unanswered_inbound")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When reminders may land: the rep's working week, hours and holidays, and date conventions."""
+
+    working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    day_start: time = time(9, 0)
+    day_end: time = time(17, 30)
+    holidays: tuple[date, ...] = ()
+    reminder_minutes: int = 15
+    deadline_lead_hours: int = 2
+    date_order: str = "MDY"
+    end_of_day: time = time(17, 0)
+
+
+@dataclass(frozen=True)
+class Graph:
+    client_id: str = "d3590ed6-52b3-4102-aeff-aad2292ab01c"
+    tenant: str = "common"
+    cloud: str = "worldwide"
+    timeout_seconds: float = 30.0
+    max_retry_wait_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class Daemon:
+    interval_minutes: float = 5.0
+    jitter_seconds: int = 30
+    misfire_grace_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class Config:
+    identity: Identity
+    mail: BackendSection
+    meetings: BackendSection
+    reminders: BackendSection
+    state_path: Path
+    rules: Rules = Rules()
+    schedule: Schedule = Schedule()
+    graph: Graph = Graph()
+    daemon: Daemon = Daemon()
+    path: Path | None = None
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the file are relative to the file, not to wherever the daemon was started."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def resolve(self, value: str | os.PathLike[str]) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+
+_SECTIONS: dict[str, set[str]] = {
+    "identity": {"addresses", "timezone", "name"},
+    "state": {"path"},
+    "rules": set(Rules.__dataclass_fields__),
+    "schedule": set(Schedule.__dataclass_fields__),
+    "graph": set(Graph.__dataclass_fields__),
+    "daemon": set(Daemon.__dataclass_fields__),
+}
+_BACKENDS: dict[str, tuple[str, ...]] = {
+    "mail": ("maildir", "mbox", "eml", "imap", "graph", "none"),
+    "meetings": ("ics", "caldav", "graph", "none"),
+    "reminders": ("ics", "caldav", "graph"),
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_KINDS = Rules.__dataclass_fields__["kinds"].default
+
+
+class _Problems:
+    """Collects every problem so the user fixes the file once, not once per run."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(f"{key}: {message}")
+
+
+def load(path: Path | None = None) -> Config:
+    """Read and validate the config file; ``ConfigError`` lists every problem found."""
+    path = path or default_config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"no config file at {path}; run `followup-sync init` or pass --config") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    return parse(data, path=path.resolve())
+
+
+def parse(data: Mapping[str, Any], *, path: Path | None = None) -> Config:
+    """Validate already-parsed TOML; exposed for tests and for ``demo``, which builds its config in code."""
+    problems = _Problems()
+    for section in data:
+        if section not in _SECTIONS and section not in _BACKENDS:
+            allowed = ", ".join(sorted([*_SECTIONS, *_BACKENDS]))
+            problems.add(f"[{section}]", f"unknown section; allowed: {allowed}")
+    identity = _identity(_table(data, "identity", problems), problems)
+    sections = {role: _backend(role, _table(data, role, problems), problems) for role in _BACKENDS}
+    state_tbl = _table(data, "state", problems)
+    _unknown("state", state_tbl, problems)
+    rules = _build(Rules, "rules", _table(data, "rules", problems), problems)
+    schedule = _build(Schedule, "schedule", _table(data, "schedule", problems), problems)
+    graph = _build(Graph, "graph", _table(data, "graph", problems), problems)
+    daemon = _build(Daemon, "daemon", _table(data, "daemon", problems), problems)
+    if problems.items:
+        where = f" in {path}" if path else ""
+        raise ConfigError(f"invalid configuration{where}", problems=problems.items)
+    base = path.parent if path else Path.cwd()
+    state_raw = state_tbl.get("path")
+    state_path = Path(str(state_raw)).expanduser() if state_raw else data_dir() / "state.db"
+    if not state_path.is_absolute():
+        state_path = base / state_path
+    return Config(
+        identity=identity,
+        mail=sections["mail"],
+        meetings=sections["meetings"],
+        reminders=sections["reminders"],
+        state_path=state_path,
+        rules=rules,
+        schedule=schedule,
+        graph=graph,
+        daemon=daemon,
+        path=path,
+    )
+
+
+def _table(data: Mapping[str, Any], name: str, problems: _Problems) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        problems.add(f"[{name}]", "must be a table")
+        return {}
+    return value
+
+
+def _unknown(section: str, table: Mapping[str, Any], problems: _Problems) -> None:
+    allowed = _SECTIONS[section]
+    for key in table:
+        if key not in allowed:
+            problems.add(f"{section}.{key}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
+
+
+def _identity(table: Mapping[str, Any], problems: _Problems) -> Identity:
+    _unknown("identity", table, problems)
+    raw_addresses = table.get("addresses")
+    addresses: list[str] = []
+    if isinstance(raw_addresses, str):
+        raw_addresses = [raw_addresses]
+    if not isinstance(raw_addresses, list) or not raw_addresses:
+        problems.add("identity.addresses", "required: a list of your own email addresses")
+    else:
+        for item in raw_addresses:
+            if not isinstance(item, str) or not _EMAIL.match(item.strip()):
+                problems.add("identity.addresses", f"{item!r} is not an email address")
+            else:
+                addresses.append(item.strip().lower())
+    tz = table.get("timezone")
+    if tz is None:
+        tz = _local_timezone()
+    if not isinstance(tz, str) or not _valid_zone(tz):
+        problems.add("identity.timezone", f"{tz!r} is not an IANA time zone such as 'Europe/Berlin'")
+        tz = "UTC"
+    name = table.get("name", "")
+    if not isinstance(name, str):
+        problems.add("identity.name", "must be a string")
+        name = ""
+    return Identity(addresses=tuple(addresses), timezone=tz, name=name)
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _local_timezone() -> str:
+    try:
+        import tzlocal
+
+        return str(tzlocal.get_localzone_name() or "UTC")
+    except Exception:  # tzlocal guesses from the OS; any failure there just means "use UTC"
+        return "UTC"
+
+
+def _backend(role: str, table: Mapping[str, Any], problems: _Problems) -> BackendSection:
+    allowed = _BACKENDS[role]
+    backend = table.get("backend")
+    if backend is None:
+        problems.add(f"{role}.backend", f"required; one of: {', '.join(allowed)}")
+        backend = "none"
+    elif backend not in allowed:
+        problems.add(f"{role}.backend", f"{backend!r} is not one of: {', '.join(allowed)}")
+        backend = "none"
+    options = {k: v for k, v in table.items() if k != "backend"}
+    return BackendSection(role=role, backend=str(backend), options=options)
+
+
+def _build(cls: Any, section: str, table: Mapping[str, Any], problems: _Problems) -> Any:
+    """Fill a settings dataclass from its table, checking every key's type against the default's."""
+    _unknown(section, table, problems)
+    defaults = cls()
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        if key not in cls.__dataclass_fields__:
+            continue
+        try:
+            values[key] = _coerce(section, key, raw, getattr(defaults, key))
+        except ValueError as exc:
+            problems.add(f"{section}.{key}", str(exc))
+    return cls(**values) if not problems.items else defaults
+
+
+def _coerce(section: str, key: str, raw: Any, default: Any) -> Any:
+    if section == "schedule" and key == "working_days":
+        return _working_days(raw)
+    if section == "schedule" and key == "date_order":
+        if raw not in DATE_ORDERS:
+            raise ValueError(f"must be one of {', '.join(DATE_ORDERS)} (how 3/4 is read: March 4 or 3 April)")
+        return raw
+    if section == "graph" and key == "cloud":
+        if raw not in CLOUDS:
+            raise ValueError(f"must be one of {', '.join(CLOUDS)}")
+        return raw
+    if section == "rules" and key == "kinds":
+        items = _str_list(raw)
+        bad = [k for k in items if k not in _KINDS]
+        if bad:
+            raise ValueError(f"unknown kind {bad[0]!r}; allowed: {', '.join(_KINDS)}")
+        return tuple(items)
+    if isinstance(default, bool):
+        if not isinstance(raw, bool):
+            raise ValueError("must be true or false")
+        return raw
+    if isinstance(default, int):
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            raise ValueError("must be a whole number, 0 or more")
+        return raw
+    if isinstance(default, float):
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
+            raise ValueError("must be a number greater than 0")
+        return float(raw)
+    if isinstance(default, time):
+        return _time(raw)
+    if isinstance(default, tuple) and key == "holidays":
+        return tuple(_date(item) for item in (raw if isinstance(raw, list) else [raw]))
+    if isinstance(default, tuple):
+        return tuple(s.lower() for s in _str_list(raw))
+    if isinstance(default, str):
+        if not isinstance(raw, str) or not raw:
+            raise ValueError("must be a non-empty string")
+        return raw
+    raise ValueError("unsupported value")  # pragma: no cover - every field type is handled above
+
+
+def _str_list(raw: Any) -> list[str]:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise ValueError("must be a list of strings")
+    return list(raw)
+
+
+def _working_days(raw: Any) -> tuple[int, ...]:
+    names = [s.lower()[:3] for s in _str_list(raw)]
+    bad = [n for n in names if n not in WEEKDAYS]
+    if bad or not names:
+        raise ValueError(f"must list days from {', '.join(WEEKDAYS)}")
+    return tuple(sorted({WEEKDAYS.index(n) for n in names}))
+
+
+def _time(raw: Any) -> time:
+    if isinstance(raw, time):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return time.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise ValueError(f"{raw!r} is not a time such as \"09:00\"")
+
+
+def _date(raw: Any) -> date:
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise ValueError(f"{raw!r} is not a date such as \"2026-12-25\"")

@@ -1,0 +1,202 @@
+"""The domain's plain data: messages, meetings, follow-ups and reminders.
+
+Every datetime here is timezone-aware UTC; local time appears only where a person reads it (reminder text,
+review output). Addresses are lower-cased. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Literal
+
+Kind = Literal["promise", "awaiting_reply", "meeting_recap", "after_sale", "unanswered_inbound"]
+KINDS: tuple[Kind, ...] = ("promise", "awaiting_reply", "meeting_recap", "after_sale", "unanswered_inbound")
+
+Channel = Literal["call", "email", "meeting", "other"]
+CHANNELS: tuple[Channel, ...] = ("call", "email", "meeting", "other")
+
+
+def require_utc(value: datetime, name: str) -> None:
+    """Refuse naive or non-UTC datetimes at construction, where the mistake is still easy to find."""
+    if value.tzinfo is None or value.utcoffset() != timezone.utc.utcoffset(None):
+        raise ValueError(f"{name} must be an aware UTC datetime, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One email, sent or received, as every mail backend normalises it.
+
+    ``id`` is the RFC 5322 Message-ID without angle brackets (lower-cased), or the backend's immutable id when a
+    message has none. ``conversation_id`` is Graph's conversationId when the backend has one. ``body`` is the
+    whole text as sent (quotes and signatures included; zoning happens in ``text.zoning``); ``body_is_html``
+    says whether it still needs converting. ``headers`` keeps only the few headers the detectors read, with
+    lower-cased names (auto-submitted, precedence, list-unsubscribe, list-id, x-autoreply, x-autorespond,
+    x-auto-response-suppress, return-path).
+    """
+
+    id: str
+    sender: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    sent_at: datetime
+    body: str = ""
+    body_is_html: bool = False
+    bcc: tuple[str, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    conversation_id: str | None = None
+    attachments: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    folder: str = ""
+    link: str | None = None
+    sender_name: str = ""
+
+    def __post_init__(self) -> None:
+        require_utc(self.sent_at, "Message.sent_at")
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return self.to + self.cc + self.bcc
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in self.headers:
+            if key == lname:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One occurrence of a calendar event. ``uid`` is unique per occurrence (iCalUId plus recurrence id)."""
+
+    uid: str
+    subject: str
+    start: datetime
+    end: datetime
+    organizer: str
+    attendees: tuple[str, ...]
+    cancelled: bool = False
+    link: str | None = None
+
+    def __post_init__(self) -> None:
+        require_utc(self.start, "Meeting.start")
+        require_utc(self.end, "Meeting.end")
+
+
+@dataclass(frozen=True)
+class MessageMeta:
+    """What the state keeps of a message once read: ids, addresses, times and flags, never the body.
+
+    It is enough to thread later mail onto earlier mail and to decide whether a follow-up was answered.
+    ``subject_key`` is the hash of the normalised subject (``threads.subject_key``).
+    """
+
+    id: str
+    thread_key: str
+    sender: str
+    recipients: tuple[str, ...]
+    sent_at: datetime
+    from_me: bool
+    subject_key: str
+    conversation_id: str | None = None
+    automatic: bool = False
+    bulk: bool = False
+
+    def __post_init__(self) -> None:
+        require_utc(self.sent_at, "MessageMeta.sent_at")
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Something the rep owes a contact, found in mail or meetings.
+
+    ``key`` is stable across passes (:func:`followup_key`); ``origin_id`` is the Message-ID or meeting uid it
+    was found in. ``due`` is when the follow-up is owed; ``due_has_time`` is False when only a day was stated or
+    inferred. ``not_before`` is the earliest moment a reminder makes sense (an out-of-office return date, the
+    cadence spacing); it never moves ``due`` itself.
+    """
+
+    key: str
+    kind: Kind
+    origin_id: str
+    thread_key: str
+    contacts: tuple[str, ...]
+    due: datetime
+    evidence: str
+    thread_subject: str
+    created_at: datetime
+    due_has_time: bool = False
+    deadline: bool = False
+    channel: Channel | None = None
+    link: str | None = None
+    not_before: datetime | None = None
+    attempt: int = 1
+
+    def __post_init__(self) -> None:
+        require_utc(self.due, "FollowUp.due")
+        require_utc(self.created_at, "FollowUp.created_at")
+        if self.not_before is not None:
+            require_utc(self.not_before, "FollowUp.not_before")
+
+
+def followup_key(kind: Kind, origin_id: str, counterparty: str) -> str:
+    """A key built only from immutable ids, so re-reading the same mail gives the same key."""
+    raw = f"{kind}\0{origin_id}\0{counterparty}".encode()
+    return hashlib.sha256(raw).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """The calendar item we want for one open follow-up. ``timezone`` is the IANA zone it is shown in."""
+
+    key: str
+    start: datetime
+    end: datetime
+    timezone: str
+    subject: str
+    body: str
+    overdue: bool = False
+    link: str | None = None
+    categories: tuple[str, ...] = ("Follow-up",)
+
+    def __post_init__(self) -> None:
+        require_utc(self.start, "Reminder.start")
+        require_utc(self.end, "Reminder.end")
+
+    def content_hash(self) -> str:
+        """Hash of everything we write, so a pass can tell whether a reminder needs an update."""
+        parts = [self.key, self.start.isoformat(), self.end.isoformat(), self.timezone, self.subject, self.body]
+        parts.extend(self.categories)
+        parts.append(self.link or "")
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class RemoteItem:
+    """One of our reminders as a sink lists it. ``start`` lets the planner notice a reminder the user moved."""
+
+    key: str
+    href: str
+    etag: str
+    start: datetime | None = None
+
+
+@dataclass
+class PassStats:
+    """Counts reported after a pass (one log line, ``status`` and the JSON output)."""
+
+    messages_read: int = 0
+    meetings_read: int = 0
+    followups_found: int = 0
+    followups_open: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    kept: int = 0
+    errors: int = 0
+    skipped_messages: int = 0
+    problems: list[str] = field(default_factory=list)
