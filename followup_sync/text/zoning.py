@@ -1,0 +1,423 @@
+"""Zoning: the author's own new text in a message body, without quotes, forwards, signatures or disclaimers.
+
+``author_text`` is the only entry point the detectors need; ``html_to_text`` and ``sentences`` are its helpers.
+
+How it works: one precompiled multi-line regex finds every line that *might* open quoted or trailing material
+(">" quotes, "On ... wrote:" in several languages, "-----Original Message-----", "From:/Sent:/To:" and Lotus
+Notes "To:/cc:/Subject:" header blocks, "Forwarded by" banners, "Sent from my iPhone", "-- ", disclaimers). Each
+candidate is verified by looking at a few lines around it; the first confirmed one cuts the body. Inline ">"
+quotes above the cut (interleaved answers) are dropped line by line. A trailing sign-off ("Best regards,",
+"Thanks,") followed by a few short lines (name, title, phone) is removed last.
+
+Why our own zoner and not a library: see ``evaluation/zoning_eval.py``, which compares this module with
+``mail-parser-reply``, ``email-reply-parser`` and ``quotequail`` on hand-labelled real Outlook/Lotus mail from
+the Enron mailbox (figures are in the module docstring of that script and in the report of issue 3).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+__all__ = ["author_text", "html_to_text", "sentences"]
+
+# --- quoted-material markers -------------------------------------------------------------------------------
+
+_WROTE = (
+    r"wrote|writes|schrieb|a\s+écrit|escribió|escribio|ha\s+scritto|schreef|escreveu|skrev|napisał|napisal"
+    r"|kirjoitti|написал|написала|yazdı"
+)
+_ORIGINAL = (
+    r"original\s+message|forwarded\s+message|forwarded\s+by|message\s+forwarded|ursprüngliche\s+nachricht"
+    r"|weitergeleitete\s+nachricht|message\s+d'origine|message\s+transféré|mensaje\s+original|mensaje\s+reenviado"
+    r"|messaggio\s+originale|messaggio\s+inoltrato|oorspronkelijk\s+bericht|doorgestuurd\s+bericht"
+    r"|original\s+meddelelse|opprinnelig\s+melding|ursprungligt\s+meddelande|mensagem\s+original"
+    r"|mensagem\s+encaminhada|alkuperäinen\s+viesti|oryginalna\s+wiadomość|исходное\s+сообщение"
+)
+_FROM_WORDS = r"from|von|de|da|van|fra|från|od|от|lähettäjä|feladó"
+_HEADER_WORDS = (
+    r"from|sent|date|to|cc|bcc|subject|von|gesendet|datum|an|betreff|de|envoyé|date|à|objet|enviado|para"
+    r"|asunto|fecha|da|inviato|oggetto|a|van|verzonden|aan|onderwerp|fra|sendt|til|emne|från|skickat|ämne"
+    r"|od|wysłano|temat|do"
+)
+
+_CANDIDATE_RE = re.compile(
+    r"^(?:"
+    r"(?P<quote>[ \t]*>)"
+    r"|(?P<original>[ \t>]*-{2,}[ \t]*(?:" + _ORIGINAL + r"))"
+    r"|(?P<begin_fwd>[ \t>]*(?:begin\s+forwarded\s+message|anfang\s+der\s+weitergeleiteten\s+nachricht"
+    r"|début\s+du\s+message\s+réexpédié)[ \t]*:)"
+    r"|(?P<wrote>[^\n]{0,300}?\b(?:" + _WROTE + r")\b[^\n:]{0,60}:[ \t]*$)"
+    r"|(?P<from>[ \t*]*(?:" + _FROM_WORDS + r")[ \t]*:)"
+    r"|(?P<to>[ \t]*to[ \t]*:)"
+    r"|(?P<rule>[ \t]*_{20,}[ \t]*$)"
+    r"|(?P<mobile>[ \t]*(?:sent\s+from\s+my\s|sent\s+from\s+(?:outlook|mail\s+for|yahoo|samsung|my)"
+    r"|get\s+outlook\s+for|von\s+meinem\s+\S+\s+gesendet|envoyé\s+de\s+mon|enviado\s+desde\s+mi|inviato\s+da))"
+    r"|(?P<dashdash>--[ \t]?$)"
+    r"|(?P<disclaimer>[ \t*]*(?:this\s+e-?mail\s+is\s+the\s+property\s+of"
+    r"|this\s+(?:e-?mail|message|communication|transmission)(?:\s+and\s+any\s+(?:attachments?|files?)"
+    r"[^\n]{0,40}?)?\s+(?:is|are|may|contains?|and|including)\b[^\n]{0,80}?(?:confidential|privileged|intended)"
+    r"|confidentiality\s+notice|disclaimer\s*:|the\s+information\s+(?:contained\s+)?in\s+this\s+"
+    r"(?:e-?mail|message|communication)|diese\s+(?:e-mail|nachricht)\s+enthält\s+vertrauliche))"
+    r")",
+    re.IGNORECASE | re.MULTILINE,
+)
+_HEADER_LINE_RE = re.compile(r"[ \t*>]*(?:" + _HEADER_WORDS + r")[ \t]*:", re.IGNORECASE)
+_LOTUS_FOLLOW_RE = re.compile(r"[ \t]*(?:cc|bcc|subject)[ \t]*:", re.IGNORECASE)
+_ATTRIB_START_RE = re.compile(r"[ \t]*(?:on|am|le|el|il|op|em|w\s+dniu|den|på|el\s+día)\s", re.IGNORECASE)
+_DATEISH_RE = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}:\d{2}|\b[AP]M\b|@", re.IGNORECASE)
+_NONQUOTE_LINE_RE = re.compile(r"^[ \t]*[^>\s]", re.MULTILINE)
+_QUOTE_LINES_RE = re.compile(r"^[ \t]*>[^\n]*(?:\n|$)", re.MULTILINE)
+_SIGNOFF_RE = re.compile(
+    r"[ \t]*(?:(?:best|kind|warm|warmest|many|with\s+best|with\s+kind)?\s*(?:regards|wishes)"
+    r"|best|cheers|thanks|thank\s+you|thanks\s+again|thanks\s+so\s+much|thanks\s+a\s+lot|many\s+thanks|thx"
+    r"|sincerely|yours\s+sincerely|yours\s+truly|yours|respectfully|all\s+the\s+best|take\s+care|talk\s+soon"
+    r"|br|mfg|mit\s+freundlichen\s+grüßen|mit\s+freundlichen\s+grüssen|viele\s+grüße|beste\s+grüße"
+    r"|liebe\s+grüße|gruß|grüße|cordialement|bien\s+cordialement|salutations|saludos|atentamente"
+    r"|un\s+saludo|cordiali\s+saluti|saluti|met\s+vriendelijke\s+groet|groeten|hälsningar|med\s+vänlig\s+hälsning)"
+    r"[ \t]*[,.!]*[ \t]*(?-i:-?[ \t]*[A-Z][\w.'-]*(?:[ \t]+[A-Z][\w.'-]*){0,2})?[ \t]*$",
+    re.IGNORECASE,
+)
+_SIG_TAIL_MAX_LINES = 8
+_SIG_TAIL_MAX_CHARS = 80
+_BLANKS_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_TRAILING_WS_RE = re.compile(r"[ \t\xa0]+$", re.MULTILINE)
+
+
+def _line_at(body: str, pos: int) -> tuple[int, int]:
+    """The (start, end) of the line containing ``pos``; ``end`` excludes the newline."""
+    start = body.rfind("\n", 0, pos) + 1
+    end = body.find("\n", pos)
+    return start, len(body) if end < 0 else end
+
+
+def _next_lines(body: str, pos: int, count: int) -> list[str]:
+    """Up to ``count`` non-blank lines after the line containing ``pos``."""
+    out: list[str] = []
+    end = body.find("\n", pos)
+    while end >= 0 and len(out) < count:
+        nxt = body.find("\n", end + 1)
+        line = body[end + 1 : len(body) if nxt < 0 else nxt]
+        if line.strip():
+            out.append(line)
+        end = nxt
+    return out
+
+
+def _prev_lines(body: str, start: int, count: int) -> list[tuple[int, str]]:
+    """Up to ``count`` contiguous non-blank lines right above the line starting at ``start``."""
+    out: list[tuple[int, str]] = []
+    end = start - 1
+    while end > 0 and len(out) < count:
+        s = body.rfind("\n", 0, end) + 1
+        line = body[s:end]
+        if not line.strip():
+            break
+        out.append((s, line))
+        end = s - 1
+    return out
+
+
+class _Zoner:
+    """One pass over one body; keeps the cache that makes the ">" checks linear."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.nonquote_after = -1  # position of the next non-quote line after the last checked quote, or -2: none
+
+    def _only_quotes_follow(self, pos: int) -> bool:
+        if self.nonquote_after == -2:
+            return True
+        if self.nonquote_after < pos:
+            m = _NONQUOTE_LINE_RE.search(self.body, pos)
+            if m is None:
+                self.nonquote_after = -2
+                return True
+            self.nonquote_after = m.start()
+        return False
+
+    def cut(self) -> int:
+        """Offset where the author's part ends."""
+        body = self.body
+        for m in _CANDIDATE_RE.finditer(body):
+            kind = m.lastgroup
+            start = m.start()
+            if kind == "quote":
+                line_end = body.find("\n", start)
+                if line_end < 0 or self._only_quotes_follow(line_end):
+                    return start
+            elif kind == "wrote":
+                cut = self._attribution(start, m.end())
+                if cut is not None:
+                    return cut
+            elif kind == "from":
+                if any(_HEADER_LINE_RE.match(line) for line in _next_lines(body, start, 4)):
+                    return start
+            elif kind == "to":
+                follow = _next_lines(body, start, 3)
+                if any(_LOTUS_FOLLOW_RE.match(line) for line in follow):
+                    return self._lotus_start(start)
+            elif kind == "rule":
+                follow = _next_lines(body, start, 2)
+                if follow and _HEADER_LINE_RE.match(follow[0]):
+                    return start
+            else:
+                return start
+        return len(body)
+
+    def _attribution(self, start: int, end: int) -> int | None:
+        """Cut for an "... wrote:" line, or None when it introduces an inline (interleaved) reply."""
+        body = self.body
+        first = start
+        for s, line in _prev_lines(body, start, 2):
+            if _ATTRIB_START_RE.match(line):
+                first = s
+                break
+        follow = _next_lines(body, end, 1)
+        if follow and follow[0].lstrip().startswith(">"):
+            nl = body.find("\n", end)
+            if nl >= 0 and not self._only_quotes_follow(nl + 1):
+                return None
+        return first
+
+    def _lotus_start(self, start: int) -> int:
+        """Lotus Notes puts the sender's name and the date on the lines above "To:"; include them."""
+        above = _prev_lines(self.body, start, 3)
+        if any(_DATEISH_RE.search(line) for _, line in above) and all(len(line) < 90 for _, line in above):
+            return above[-1][0]
+        return start
+
+
+def _strip_signoff(text: str) -> str:
+    """Remove a closing sign-off and the few short lines (name, title, phone) below it."""
+    lines = text.split("\n")
+    seen = 0
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if not line.strip():
+            continue
+        if _SIGNOFF_RE.match(line) and len(line) < 60:
+            above = "\n".join(lines[:i]).strip()
+            return above if above else line.strip()
+        seen += 1
+        if seen >= _SIG_TAIL_MAX_LINES or len(line) > _SIG_TAIL_MAX_CHARS:
+            break
+    return text
+
+
+def author_text(body: str, *, is_html: bool = False) -> str:
+    """The author's own new text in ``body``: no quoted replies, forwards, signatures, disclaimers."""
+    if is_html:
+        body = html_to_text(body)
+    if not body:
+        return ""
+    body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    own = body[: _Zoner(body).cut()]
+    if ">" in own:
+        own = _QUOTE_LINES_RE.sub("", own)
+        own = "\n".join(line for line in own.split("\n") if not _is_attribution(line))
+    own = _TRAILING_WS_RE.sub("", own)
+    own = _BLANKS_RE.sub("\n\n", own).strip()
+    return _strip_signoff(own)
+
+
+def _is_attribution(line: str) -> bool:
+    m = _CANDIDATE_RE.match(line)
+    return m is not None and m.lastgroup == "wrote"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- HTML ---------------------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = _words(
+    "address article aside div dl dt dd fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header "
+    "hr li main nav ol p pre section table tbody thead tfoot tr ul center"
+)
+_PARAGRAPH_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "pre", "hr"})
+_SKIP_TAGS = frozenset({"style", "script", "head", "title", "template", "noscript", "xml"})
+# Quoted material as mail clients mark it: Gmail, Yahoo, Thunderbird, Apple Mail, Outlook on the web.
+_QUOTE_CLASSES = ("gmail_quote", "yahoo_quoted", "moz-cite-prefix", "protonmail_quote", "zmail_extra")
+# Outlook puts its reply header in one of these and the quoted mail after it, as siblings: stop reading there.
+_STOP_IDS = frozenset({"appendonsend", "divrplyfwdmsg", "mail-editor-reference-message-container"})
+_NEVER = "\0"
+_WS_RE = re.compile(r"[ \t\r\n\f]+")
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.drop_tag: str | None = None
+        self.drop_depth = 0
+        self.skip_depth = 0
+        self.pre_depth = 0
+
+    def _dropping(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        if tag == "blockquote":
+            return True
+        for name, value in attrs:
+            if not value:
+                continue
+            low = value.lower()
+            if name == "class" and any(c in low for c in _QUOTE_CLASSES):
+                return True
+        return False
+
+    def _stops(self, attrs: list[tuple[str, str | None]]) -> bool:
+        return any(name == "id" and value and value.lower() in _STOP_IDS for name, value in attrs)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.drop_tag is not None:
+            if tag == self.drop_tag:
+                self.drop_depth += 1
+            return
+        if tag in _SKIP_TAGS:
+            self.skip_depth += 1
+            return
+        if self._stops(attrs):
+            self.drop_tag, self.drop_depth = _NEVER, 1
+            return
+        if self._dropping(tag, attrs):
+            self.drop_tag, self.drop_depth = tag, 1
+            self.parts.append("\n")
+            return
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag in _PARAGRAPH_TAGS:
+            self.parts.append("\n\n")
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+        if tag == "pre":
+            self.pre_depth += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.drop_tag is None and not self.skip_depth and tag in ("br", "hr"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.drop_tag is not None:
+            if tag == self.drop_tag:
+                self.drop_depth -= 1
+                if self.drop_depth == 0:
+                    self.drop_tag = None
+            return
+        if tag in _SKIP_TAGS:
+            self.skip_depth = max(0, self.skip_depth - 1)
+            return
+        if tag == "pre":
+            self.pre_depth = max(0, self.pre_depth - 1)
+        if tag in _PARAGRAPH_TAGS:
+            self.parts.append("\n\n")
+        elif tag in _BLOCK_TAGS and tag != "li":
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.drop_tag is not None or self.skip_depth:
+            return
+        self.parts.append(data if self.pre_depth else _WS_RE.sub(" ", data))
+
+
+_LINE_EDGE_RE = re.compile(r"[ \t]*\n[ \t]*")
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML mail body: block elements become line breaks, quotes and scripts disappear."""
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts).replace("\xa0", " ")
+    text = _LINE_EDGE_RE.sub("\n", text)
+    return _BLANKS_RE.sub("\n\n", text).strip()
+
+
+# --- sentences ----------------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = _words(
+    "mr mrs ms dr prof sr jr st vs etc e.g i.e eg ie a.m p.m am pm u.s u.k u.s.a inc ltd co corp no nos "
+    "approx dept est fig jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur "
+    "thurs fri sat sun ca cf al min max tel ext mt ft vol pp ph ref attn re fw fwd"
+)
+_TIME_ABBR = frozenset({"a.m", "p.m", "am", "pm"})
+_NOT_AFTER_TIME = _words(
+    "monday tuesday wednesday thursday friday saturday sunday est edt cst cdt mst mdt pst pdt gmt utc "
+    "cet et ct pt mt"
+)
+_BULLET_RE = re.compile(r"[ \t]*(?:[-*•·▪◦‣>]|\d{1,2}[.)]|[a-z][.)]|\(\w{1,2}\))[ \t]+")
+_BOUNDARY_RE = re.compile(r"[.!?]+[\"')\]]*[ \t\n]+")
+_WORD_BEFORE_RE = re.compile(r"([\w.]+)$")
+_LINE_END_PUNCT = (".", "!", "?", ":", ";")
+_SHORT_LINE = 45
+
+
+def _units(text: str) -> list[str]:
+    """Join wrapped lines back into paragraphs; bullets, short lines and blank lines end a unit."""
+    units: list[str] = []
+    current: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            if current:
+                units.append(" ".join(current))
+                current = []
+            continue
+        if current and (_BULLET_RE.match(raw) or _ends_unit(current[-1], line)):
+            units.append(" ".join(current))
+            current = []
+        current.append(line)
+    if current:
+        units.append(" ".join(current))
+    return units
+
+
+def _ends_unit(previous: str, line: str) -> bool:
+    if previous.endswith(_LINE_END_PUNCT):
+        return True
+    starts_upper = line[0].isupper() or line[0].isdigit()
+    return starts_upper and (len(previous) < _SHORT_LINE or previous.endswith(","))
+
+
+def _is_boundary(unit: str, punct: int, nxt: int) -> bool:
+    """Whether the punctuation at ``punct`` (followed by whitespace up to ``nxt``) ends a sentence."""
+    marks = unit[punct:nxt]
+    if "?" in marks or "!" in marks or nxt >= len(unit):
+        return True
+    head = unit[nxt]
+    if not (head.isupper() or head.isdigit() or head in "\"'(["):
+        return False
+    m = _WORD_BEFORE_RE.search(unit, max(0, punct - 24), punct)
+    if m is None:
+        return True
+    word = m.group(1).lower().rstrip(".")
+    if word in _TIME_ABBR:
+        following = unit[nxt : nxt + 12].split(" ", 1)[0].strip(",.").lower()
+        return following not in _NOT_AFTER_TIME
+    if word == "no":
+        return not head.isdigit()
+    if word in _ABBREVIATIONS:
+        return False
+    # An initial ("J. Smith") or a dotted abbreviation we do not know ("N.Y.").
+    return not ((len(word) == 1 and word.isalpha()) or ("." in word and len(word) <= 6))
+
+
+def sentences(text: str) -> list[str]:
+    """Split author text into sentences; robust to abbreviations, decimals, bullets and wrapped lines."""
+    out: list[str] = []
+    for unit in _units(text):
+        start = 0
+        for m in _BOUNDARY_RE.finditer(unit):
+            if _is_boundary(unit, m.start(), m.end()):
+                piece = unit[start : m.end()].strip()
+                if piece:
+                    out.append(piece)
+                start = m.end()
+        rest = unit[start:].strip()
+        if rest:
+            out.append(rest)
+    return out
