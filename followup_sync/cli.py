@@ -1,0 +1,292 @@
+"""The ``followup-sync`` command: wiring and wording only, no logic.
+
+Every command turns our exceptions into one sentence that names the fix (:func:`handle_error`); nothing else
+in the package writes sentences for the user. Exit codes: 0 success, 1 any failure (partial included),
+2 usage errors (click's own).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from followup_sync import __version__
+from followup_sync import config as configmod
+from followup_sync.errors import (
+    AlreadyRunning,
+    BackendError,
+    ConfigError,
+    CredentialsError,
+    Error,
+    SinkEmptied,
+    TransientError,
+    UserError,
+)
+
+log = logging.getLogger("followup_sync")
+
+
+def handle_error(exc: BaseException, *, verbose: bool = False) -> tuple[str, int]:
+    """The one place that turns an exception into what the user reads, and the exit code."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", 130
+    if isinstance(exc, ConfigError):
+        return f"error: {exc}", 1
+    if isinstance(exc, CredentialsError):
+        return f"error: {exc}", 1
+    if isinstance(exc, UserError):
+        return f"error: {exc}", 1
+    if isinstance(exc, SinkEmptied):
+        return (
+            f"error: {exc}. Stopped before changing anything: check that [reminders] points at the right "
+            "calendar and that you are logged in. If you deleted them on purpose, run `followup-sync sync --force`.",
+            1,
+        )
+    if isinstance(exc, AlreadyRunning):
+        return f"error: {exc}; wait for it to finish or stop it (`followup-sync service status`)", 1
+    if isinstance(exc, TransientError):
+        return f"error: could not reach {exc.backend}: {exc.message}; the next pass will try again", 1
+    if isinstance(exc, BackendError):
+        return f"error: {exc}", 1
+    if isinstance(exc, Error):
+        return f"error: {exc}", 1
+    if isinstance(exc, OSError) and exc.filename:
+        return f"error: cannot use {exc.filename}: {exc.strerror}", 1
+    hint = "" if verbose else " (run with -v for the traceback)"
+    return f"error: unexpected {type(exc).__name__}: {exc}{hint}", 1
+
+
+class _Group(click.Group):
+    """Runs a command and maps any exception through :func:`handle_error`, never a raw traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            verbose = bool(ctx.obj and ctx.obj.get("verbose"))
+            if verbose:
+                traceback.print_exc()
+            message, code = handle_error(exc, verbose=verbose)
+            click.echo(message, err=True)
+            ctx.exit(code)
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    root = logging.getLogger("followup_sync")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="followup-sync")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug); show tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """Turn the follow-ups you owe into reminders in your calendar."""
+    ctx.obj = {"verbose": verbose}
+    _setup_logging(verbose)
+
+
+def main() -> None:
+    cli(prog_name="followup-sync")
+
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: the per-user one; see `followup-sync init`).",
+)
+
+
+def _parse_now(value: str | None, tz: ZoneInfo) -> datetime | None:
+    """``--now``: an ISO-8601 moment; without an offset it is read in the rep's own time zone."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO-8601 date-time such as 2026-03-18T16:00", param_hint="--now")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC)
+
+
+def _emit(result: Any, fmt: str) -> None:
+    from followup_sync import report
+
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.table(result))
+
+
+@cli.command()
+@config_option
+@click.option("--dry-run", is_flag=True, help="Show the plan; write nothing (calendar and state untouched).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--now", "now_text", metavar="ISO-8601", help="Behave as if run at this moment.")
+@click.option("--force", is_flag=True, help="Continue even if the calendar suddenly lists none of our reminders.")
+def sync(config_path: Path | None, dry_run: bool, fmt: str, now_text: str | None, force: bool) -> None:
+    """Run one pass: read mail and meetings, then create, update or remove reminders."""
+    from followup_sync.sync import run_once
+
+    config = configmod.load(config_path)
+    now = _parse_now(now_text, config.identity.zone)
+    result = run_once(config, now=now, dry_run=dry_run, force=force)
+    _emit(result, fmt)
+    if result.problems:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--timezone", "tz_name", default="UTC", show_default=True, help="The writer's IANA time zone.")
+@click.option("--date-order", type=click.Choice(["MDY", "DMY"]), default="MDY", show_default=True)
+def detect(tz_name: str, date_order: str) -> None:
+    """Read JSON lines {"id", "text", "sent_at"?} on stdin; print the promises found, one JSON line each."""
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{tz_name!r} is not an IANA time zone", param_hint="--timezone") from None
+    failed = False
+    for number, out in _detect_lines(sys.stdin, tz=tz, date_order=date_order):
+        if isinstance(out, str):
+            click.echo(f"line {number}: {out}; skipped", err=True)
+            failed = True
+        else:
+            click.echo(json.dumps(out, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+def _detect_lines(stream: TextIO, *, tz: ZoneInfo, date_order: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    from followup_sync.text.dates import DateOptions
+    from followup_sync.text.promises import detect as detect_promises
+
+    options = DateOptions(date_order=date_order)
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError("expected an object with a string \"text\"")
+            sent_at = _sent_at(item.get("sent_at"), tz)
+        except ValueError as exc:
+            yield number, f"not a valid input object ({exc})"
+            continue
+        promises = detect_promises(item["text"], sent_at=sent_at, tz=tz, options=options)
+        yield number, {
+            "id": item.get("id"),
+            "promises": [
+                {
+                    "sentence": p.sentence,
+                    "action": p.action,
+                    "channel": p.channel,
+                    "due": p.due.when.astimezone(tz).isoformat(timespec="seconds") if p.due else None,
+                }
+                for p in promises
+            ],
+        }
+
+
+def _sent_at(value: Any, tz: ZoneInfo) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    if not isinstance(value, str):
+        raise ValueError("sent_at must be an ISO-8601 string")
+    parsed = datetime.fromisoformat(value)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).astimezone(UTC)
+
+
+@cli.command()
+@click.option("--now", "now_text", metavar="ISO-8601", help="Behave as if run at this moment.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("followup-sync-demo"),
+    show_default=True,
+    help="Folder for the demo's reminders.ics and state.",
+)
+@click.option("--dry-run", is_flag=True, help="Show the plan; write nothing.")
+def demo(now_text: str | None, fmt: str, out: Path, dry_run: bool) -> None:
+    """Run a full pass on the bundled demo mailbox: no account or configuration needed."""
+    from followup_sync import demo as demomod
+    from followup_sync.sync import run_once
+
+    config = demomod.config(out)
+    now = _parse_now(now_text, config.identity.zone) or demomod.DEFAULT_NOW
+    result = run_once(config, now=now, dry_run=dry_run)
+    _emit(result, fmt)
+    if fmt == "table":
+        click.echo("")
+        click.echo(demomod.summary(config, result))
+    if result.problems:
+        sys.exit(1)
+
+
+@cli.command()
+@config_option
+def init(config_path: Path | None) -> None:
+    """Write a starting config after a few questions; never overwrites an existing one."""
+    from followup_sync import setup
+
+    path = config_path or configmod.default_config_path()
+    if path.exists():
+        raise ConfigError(f"{path} already exists; edit it, or move it aside to start again")
+    text = setup.interview(ask=_ask)
+    setup.write(path, text)
+    click.echo(f"Wrote {path}. Review it, then try `followup-sync sync --dry-run`.")
+
+
+def _ask(question: str, default: str | None, choices: list[str] | None, check: Callable[[str], str | None]) -> str:
+    kind = click.Choice(choices) if choices else click.STRING
+    while True:
+        answer = str(click.prompt(question, default=default, type=kind))
+        problem = check(answer)
+        if problem is None:
+            return answer
+        click.echo(f"  {problem}", err=True)
+
+
+@cli.command()
+@config_option
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge(config_path: Path | None, dry_run: bool, yes: bool) -> None:
+    """Remove every reminder followup-sync wrote (only ours, never anyone else's events)."""
+    from followup_sync.sync import purge as purge_all
+
+    config = configmod.load(config_path)
+    items = purge_all(config, dry_run=True)
+    for item in items:
+        when = f"{item.start.astimezone(config.identity.zone):%Y-%m-%d %H:%M}" if item.start else "?"
+        click.echo(f"{'would delete' if dry_run else 'delete'} {item.key} at {when}")
+    if dry_run or not items:
+        click.echo(f"{len(items)} reminder(s) of ours in {config.reminders.backend}.")
+        return
+    if not yes:
+        click.confirm(f"Delete these {len(items)} reminder(s)?", abort=True)
+    deleted = purge_all(config, dry_run=False)
+    click.echo(f"Deleted {len(deleted)} reminder(s).")
+
+
+# --- account commands ---
+
+# --- daemon commands ---

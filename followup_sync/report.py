@@ -1,0 +1,108 @@
+"""Turning a pass's plan into what a person reviews: the table and the JSON document of ``sync``.
+
+Only here do datetimes become local: the rep reads their own time zone, with the offset spelled out in JSON.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from followup_sync.model import FollowUp, Reminder
+from followup_sync.plan import Action
+from followup_sync.schedule import reminder_for
+from followup_sync.sync import PassResult
+
+#: Planner operations shown to users, and the word each is shown as. ``adopt`` finds a reminder we wrote but
+#: had not recorded (a crash, a lost state file); to the user it is simply one that stays.
+SHOWN_OPS = {"create": "create", "update": "update", "delete": "delete", "keep": "keep", "adopt": "keep"}
+
+
+def shown(result: PassResult) -> list[tuple[str, Action, FollowUp, Reminder]]:
+    """The actions that concern a reminder that exists after the pass (or is deleted by it), in due order."""
+    rows = []
+    for action in result.actions:
+        op = SHOWN_OPS.get(action.op)
+        followup = result.followups.get(action.key)
+        if op is None or followup is None:
+            continue
+        rows.append((op, action, followup, _reminder(action, followup, result)))
+    rows.sort(key=lambda r: (r[3].start, r[2].key))
+    return rows
+
+
+def _reminder(action: Action, followup: FollowUp, result: PassResult) -> Reminder:
+    if action.reminder is not None:
+        return action.reminder
+    # keep/delete carry no new reminder: show the one that exists, at the time the user left it
+    rendered = reminder_for(followup, schedule=result.schedule, tz=ZoneInfo(result.timezone), now=result.now)
+    remote = result.remote.get(action.key)
+    if remote is not None and remote.start is not None and remote.start != rendered.start:
+        return replace(rendered, start=remote.start, end=remote.start + (rendered.end - rendered.start))
+    return rendered
+
+
+def to_json(result: PassResult) -> dict[str, Any]:
+    tz = ZoneInfo(result.timezone)
+    actions = []
+    for op, _action, f, rem in shown(result):
+        actions.append(
+            {
+                "op": op,
+                "followup": {
+                    "id": f.key,
+                    "kind": f.kind,
+                    "contacts": list(f.contacts),
+                    "due": _iso(f.due, tz),
+                    "channel": f.channel,
+                    "evidence": f.evidence,
+                    "thread_subject": f.thread_subject,
+                    "source_message_id": f.origin_id,
+                },
+                "reminder": {"start": _iso(rem.start, tz), "end": _iso(rem.end, tz), "subject": rem.subject},
+            }
+        )
+    return {"now": _iso(result.now, tz), "actions": actions}
+
+
+def _iso(value: datetime, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).isoformat(timespec="seconds")
+
+
+def table(result: PassResult, *, width: int | None = None) -> str:
+    """The human review: one row per reminder with what, who, when and the sentence it came from."""
+    tz = ZoneInfo(result.timezone)
+    width = width or max(100, shutil.get_terminal_size((120, 20)).columns)
+    rows = shown(result)
+    head = f"followup-sync {'plan (dry run, nothing written)' if result.dry_run else 'pass'} at "
+    head += f"{result.now.astimezone(tz):%a %Y-%m-%d %H:%M} {tz.key}"
+    lines = [head, ""]
+    if not rows:
+        lines.append("No reminders: nothing is owed right now.")
+    else:
+        header = f"{'OP':<7} {'KIND':<19} {'CONTACT':<28} {'REMIND AT':<17} EVIDENCE"
+        lines.append(header)
+        lines.append("-" * min(width, 140))
+        for op, _action, f, rem in rows:
+            contact = _clip(", ".join(f.contacts) or "-", 28)
+            when = f"{rem.start.astimezone(tz):%a %m-%d %H:%M}"
+            flag = "!" if rem.overdue else " "
+            room = max(20, width - 76)
+            lines.append(f"{op:<7} {f.kind:<19} {contact:<28} {when:<16}{flag} {_clip(f.evidence, room)}")
+    counts = {op: sum(1 for r in rows if r[0] == op) for op in ("create", "update", "delete", "keep")}
+    lines.append("")
+    lines.append(
+        f"{counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
+        f"{counts['keep']} unchanged" + ("  (! = overdue)" if any(r[3].overdue for r in rows) else "")
+    )
+    for problem in result.problems:
+        lines.append(f"problem: {problem}")
+    return "\n".join(lines)
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"

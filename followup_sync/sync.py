@@ -1,0 +1,295 @@
+"""One sync pass: :func:`run_once` is the only public entry point of this module.
+
+collect -> normalise -> thread -> detect -> resolve -> schedule -> plan -> apply, with I/O at the two ends.
+A pass reads mail from the end of the last good pass minus an overlap (keys make re-reading harmless), keeps
+only metadata of what it read in the state, and writes reminders one action at a time, so a pass killed at
+any point is completed by the next one without duplicates (see ``plan``).
+
+``--dry-run`` runs the very same pass against an in-memory copy of the state and a sink wrapper that records
+instead of writing: the plan it prints is the plan a real pass would carry out, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from followup_sync import backends, plan, rules, schedule, threads
+from followup_sync.backends.base import MailSource, MeetingSource, ReminderSink
+from followup_sync.config import Config, Schedule
+from followup_sync.errors import AlreadyRunning, Error, PreconditionFailed, SinkEmptied
+from followup_sync.model import FollowUp, Meeting, Message, PassStats, RemoteItem, Reminder
+from followup_sync.state import State
+
+log = logging.getLogger(__name__)
+
+#: A sink that lists none of our reminders while the state expects at least this many is treated as broken
+#: (wrong calendar, lost file, expired login) rather than as a user who deleted them all by hand.
+SINK_EMPTIED_THRESHOLD = 3
+#: How long a manual pass waits for the daemon's pass to finish before giving up.
+LOCK_WAIT_SECONDS = 10.0
+
+
+@dataclass
+class PassResult:
+    """What one pass did (or, under dry-run, would do)."""
+
+    now: datetime
+    actions: list[plan.Action]
+    followups: dict[str, FollowUp]
+    stats: PassStats
+    dry_run: bool
+    timezone: str = "UTC"
+    problems: list[str] = field(default_factory=list)
+    schedule: Schedule = field(default_factory=Schedule)
+    remote: dict[str, RemoteItem] = field(default_factory=dict)
+
+
+def run_once(
+    config: Config,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    mail: MailSource | None = None,
+    meetings: MeetingSource | None = None,
+    sink: ReminderSink | None = None,
+    state_path: Path | None = None,
+    lock_wait: float = LOCK_WAIT_SECONDS,
+) -> PassResult:
+    """Run one pass; raises only :mod:`followup_sync.errors` exceptions (and OSError for a full disk)."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    path = state_path or config.state_path
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        if not dry_run:
+            stack.enter_context(_exclusive(path, wait=lock_wait))
+        state = State.snapshot(path) if dry_run else State.open(path)
+        stack.callback(state.close)
+        mail = mail or _opened(stack, backends.open_mail(config))
+        meetings = meetings or _opened(stack, backends.open_meetings(config))
+        real_sink = sink or _opened(stack, backends.open_reminders(config))
+        target: ReminderSink = DryRunSink(real_sink) if dry_run else real_sink
+        result = _pass(config, state, mail, meetings, target, now=now, dry_run=dry_run, force=force)
+    log.info(
+        "Pass finished: %d messages read, %d meetings read, %d follow-ups found, %d open, "
+        "%d created, %d updated, %d deleted, %d errors in %.1fs%s",
+        result.stats.messages_read,
+        result.stats.meetings_read,
+        result.stats.followups_found,
+        result.stats.followups_open,
+        result.stats.created,
+        result.stats.updated,
+        result.stats.deleted,
+        result.stats.errors,
+        time.monotonic() - started,
+        " (dry run)" if dry_run else "",
+    )
+    return result
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+_B = TypeVar("_B", bound=_Closable)
+
+
+def _opened(stack: contextlib.ExitStack, backend: _B) -> _B:
+    stack.callback(backend.close)
+    return backend
+
+
+@contextlib.contextmanager
+def _exclusive(state_path: Path, *, wait: float) -> Iterator[None]:
+    """One pass at a time per state database: a manual ``sync`` and the daemon never interleave writes."""
+    import filelock
+
+    state_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock_path = f"{state_path}.lock"
+    lock = filelock.FileLock(lock_path, timeout=wait)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise AlreadyRunning(lock_path=lock_path, holder="a pass in progress") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _pass(
+    config: Config,
+    state: State,
+    mail: MailSource,
+    meetings: MeetingSource,
+    sink: ReminderSink,
+    *,
+    now: datetime,
+    dry_run: bool,
+    force: bool,
+) -> PassResult:
+    tz = config.identity.zone
+    r = config.rules
+    me = frozenset(config.identity.addresses)
+    last = state.last_run(ok_only=True)
+    window_start = now - timedelta(days=r.lookback_days)
+    if last is not None and last.window_end - timedelta(days=r.overlap_days) > window_start:
+        window_start = min(last.window_end - timedelta(days=r.overlap_days), now)
+    run_id = state.begin_run(started=now, window_start=window_start, window_end=now, dry_run=dry_run)
+    stats = PassStats()
+    result = PassResult(
+        now=now, actions=[], followups={}, stats=stats, dry_run=dry_run, timezone=tz.key, problems=stats.problems,
+        schedule=config.schedule,
+    )
+    ok = False
+    try:
+        # collect: mail in the window, meetings around now (cheap, and re-read every pass)
+        read = [m for m in mail.messages(window_start, now) if m.sent_at <= now]
+        stats.messages_read = len(read)
+        meeting_list = _meetings(meetings, now=now, config=config)
+        stats.meetings_read = len(meeting_list)
+
+        # normalise + thread: only messages not seen before; the state remembers the rest as metadata
+        horizon = now - timedelta(days=r.lookback_days + 60)
+        known = state.messages(since=horizon)
+        known_ids = {m.id for m in known}
+        new = _unique([m for m in read if m.id not in known_ids])
+        thread_of = threads.assign_threads(new, known, me=me)
+        new_metas = [threads.to_meta(m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients) for m in new]
+        history = [*known, *new_metas]
+
+        # detect
+        found = rules.find_followups(
+            new, thread_of, history, meeting_list, identity=config.identity, rules=r,
+            schedule=config.schedule, now=now,
+        )  # fmt: skip
+        stats.followups_found = len(found)
+        with state.transaction():
+            state.add_messages(new_metas)
+            state.save_followups(found)
+
+        # resolve
+        open_now = [rec.followup for rec in state.followups(status="open")]
+        still_open, closed = rules.resolve(open_now, history, meeting_list, identity=config.identity, rules=r, now=now)
+        with state.transaction():
+            for key, reason in sorted(closed.items()):
+                state.set_status(key, "closed", reason)
+            state.save_followups(still_open)
+        stats.followups_open = len(still_open)
+
+        # schedule
+        desired: dict[str, Reminder] = {
+            f.key: schedule.reminder_for(f, schedule=config.schedule, tz=tz, now=now) for f in still_open
+        }
+
+        # plan
+        records = state.reminders()
+        remote = _remote_by_key(sink)
+        result.remote = remote
+        if not force and len(records) >= SINK_EMPTIED_THRESHOLD and not remote:
+            raise SinkEmptied(sink=sink.name, expected=len(records))
+        actions = plan.build(desired, records, remote, closed=set(records) - set(desired))
+        result.actions = actions
+
+        # apply
+        def on_error(action: plan.Action, exc: Exception) -> None:
+            problem = f"{action.op} {action.key}: {exc}"
+            log.warning("Could not %s reminder %s: %s", action.op, action.key, exc)
+            result.problems.append(problem)
+
+        applied = plan.apply(actions, sink=sink, state=state, on_error=on_error)
+        for name in ("created", "updated", "deleted", "kept", "errors"):
+            setattr(stats, name, getattr(applied, name))
+        result.followups = {rec.followup.key: rec.followup for rec in state.followups()}
+        ok = stats.errors == 0
+        return result
+    except Error as exc:
+        result.problems.append(str(exc))
+        raise
+    finally:
+        with contextlib.suppress(Error, OSError):
+            state.finish_run(run_id, finished=now, ok=ok, stats=stats)
+
+
+def _meetings(source: MeetingSource, *, now: datetime, config: Config) -> list[Meeting]:
+    start = now - timedelta(days=config.rules.lookback_days)
+    end = now + timedelta(days=config.rules.meeting_lookahead_days)
+    return list(source.meetings(start, end))
+
+
+def _unique(messages: list[Message]) -> list[Message]:
+    """One message per id: the same mail filed in two folders (or read twice by the overlap) counts once."""
+    seen: dict[str, Message] = {}
+    for m in sorted(messages, key=lambda m: (m.sent_at, m.id)):
+        seen.setdefault(m.id, m)
+    return list(seen.values())
+
+
+def _remote_by_key(sink: ReminderSink) -> dict[str, RemoteItem]:
+    remote: dict[str, RemoteItem] = {}
+    for item in sink.list():
+        if item.key in remote:
+            # Two items with one key can only come from outside (a copied calendar); we manage the first.
+            log.warning("Reminder %s appears twice in %s; leaving the copy %s alone", item.key, sink.name, item.href)
+            continue
+        remote[item.key] = item
+    return remote
+
+
+class DryRunSink:
+    """Wraps a real sink for ``--dry-run``: reads go through, writes are only recorded."""
+
+    def __init__(self, inner: ReminderSink) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._created: set[str] = set()
+
+    def list(self) -> Iterator[RemoteItem]:
+        return self.inner.list()
+
+    def create(self, reminder: Reminder) -> RemoteItem:
+        if reminder.key in self._created:
+            raise PreconditionFailed("reminder already exists", backend=self.name)
+        self._created.add(reminder.key)
+        return RemoteItem(key=reminder.key, href=f"dry-run:{reminder.key}", etag="dry-run", start=reminder.start)
+
+    def update(self, href: str, etag: str, reminder: Reminder) -> RemoteItem:
+        return RemoteItem(key=reminder.key, href=href, etag=etag, start=reminder.start)
+
+    def delete(self, href: str, etag: str) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def purge(config: Config, *, dry_run: bool, sink: ReminderSink | None = None) -> list[RemoteItem]:
+    """Delete every reminder of ours from the sink (only items with our MARKER) and forget them.
+
+    The follow-ups they belonged to are marked dismissed so that a later pass does not put them back;
+    mail that arrives afterwards still creates new ones (stop the daemon first to stop everything).
+    """
+    with contextlib.ExitStack() as stack:
+        target = sink or _opened(stack, backends.open_reminders(config))
+        items = sorted(target.list(), key=lambda i: i.key)
+        if dry_run:
+            return items
+        stack.enter_context(_exclusive(config.state_path, wait=LOCK_WAIT_SECONDS))
+        state = State.open(config.state_path)
+        stack.callback(state.close)
+        deleted = []
+        for item in items:
+            log.info("Deleting reminder %s from %s", item.key, target.name)
+            target.delete(item.href, item.etag)
+            with state.transaction():
+                state.drop_reminder(item.key)
+                state.set_status(item.key, "dismissed", "purged")
+            deleted.append(item)
+        return deleted
