@@ -119,7 +119,7 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Graph:
-    client_id: str = "d3590ed6-52b3-4102-aeff-aad2292ab01c"
+    client_id: str = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
     tenant: str = "common"
     cloud: str = "worldwide"
     timeout_seconds: float = 30.0
@@ -131,6 +131,7 @@ class Daemon:
     interval_minutes: float = 5.0
     jitter_seconds: int = 30
     misfire_grace_minutes: int = 60
+    max_backoff_minutes: float = 60.0
 
 
 @dataclass(frozen=True)
