@@ -1,0 +1,611 @@
+"""The SQLite state: what was read, which follow-ups exist, which reminder belongs to which, and each pass.
+
+It holds ids, addresses, hashes, dates and the short evidence sentence, never a mail body (like vdirsyncer's
+status file, which "would contain really sensitive information" otherwise). The file is ``0o600`` in a ``0o700``
+folder. Datetimes are stored as fixed-width ISO UTC text and come back aware UTC.
+
+Transactions are explicit (``isolation_level=None``): every write method is atomic on its own, and
+:meth:`State.transaction` groups several into one ``BEGIN IMMEDIATE`` block. The schema grows through
+:data:`MIGRATIONS`, functions whose names are recorded once applied (the pattern of simonw/llm).
+
+SQLite's own errors never leave this module raw: a damaged file raises :class:`StateCorrupt` (the message
+names the file and the fix), a busy one :class:`StateLocked`, anything else the OS refuses :class:`StateError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, cast, get_args
+
+from followup_sync.errors import TransientError, UserError
+from followup_sync.model import FollowUp, MessageMeta, PassStats
+
+Status = Literal["open", "closed", "dismissed"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+EVIDENCE_MAX = 300
+BACKEND_NAME = "state"
+
+
+class StateError(UserError):
+    """The state database cannot be opened or written (permissions, full disk, unreadable folder)."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class StateCorrupt(StateError):
+    """The state file is not a SQLite database, or a damaged one."""
+
+    def __init__(self, *, path: str, detail: str) -> None:
+        super().__init__(
+            f"the state database {path} is damaged ({detail}); move it aside (for example "
+            f"`mv {shlex.quote(path)} {shlex.quote(path + '.broken')}`) and run the sync again: the next pass "
+            "rebuilds the state from your mail and adopts the reminders already in your calendar",
+            path=path,
+        )
+        self.detail = detail
+
+
+class StateLocked(TransientError):
+    """Another process kept the database busy longer than the busy timeout; the next pass retries."""
+
+    def __init__(self, *, path: str) -> None:
+        super().__init__(
+            f"the state database {path} is busy (another process is writing it)", backend=BACKEND_NAME
+        )
+        self.path = path
+
+
+@dataclass(frozen=True)
+class FollowUpRecord:
+    followup: FollowUp
+    status: Status
+    closed_reason: str | None
+
+
+@dataclass(frozen=True)
+class ReminderRecord:
+    key: str
+    sink: str
+    href: str
+    etag: str
+    content_hash: str
+    start: datetime
+    user_owned: bool
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    started: datetime
+    finished: datetime | None
+    window_start: datetime
+    window_end: datetime
+    ok: bool
+    stats: dict[str, int]
+    problems: list[str]
+    dry_run: bool = False
+
+
+# --- datetimes ------------------------------------------------------------------------------------------
+
+
+def _ts(value: datetime) -> str:
+    # Fixed width (always microseconds) so that text order is time order in `WHERE sent_at >= ?`.
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} cannot be stored")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _ts_opt(value: datetime | None) -> str | None:
+    return None if value is None else _ts(value)
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _dt_opt(text: str | None) -> datetime | None:
+    return None if text is None else _dt(text)
+
+
+# --- migrations -----------------------------------------------------------------------------------------
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            thread_key TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            recipients TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            from_me INTEGER NOT NULL,
+            subject_key TEXT NOT NULL,
+            conversation_id TEXT,
+            automatic INTEGER NOT NULL DEFAULT 0,
+            bulk INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX messages_thread_key ON messages (thread_key)")
+    db.execute("CREATE INDEX messages_sent_at ON messages (sent_at)")
+    db.execute(
+        """CREATE TABLE followups (
+            key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            origin_id TEXT NOT NULL,
+            thread_key TEXT NOT NULL,
+            contacts TEXT NOT NULL,
+            due TEXT NOT NULL,
+            due_has_time INTEGER NOT NULL,
+            deadline INTEGER NOT NULL,
+            channel TEXT,
+            evidence TEXT NOT NULL,
+            thread_subject TEXT NOT NULL,
+            link TEXT,
+            not_before TEXT,
+            attempt INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed', 'dismissed')),
+            closed_reason TEXT,
+            first_seen TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX followups_status ON followups (status)")
+    # etag is NOT NULL: every sink we support returns one; a missing etag would make conditional writes
+    # unconditional, which is exactly the user-loses-their-edit case the decision table exists to prevent.
+    db.execute(
+        """CREATE TABLE reminders (
+            key TEXT PRIMARY KEY REFERENCES followups (key),
+            sink TEXT NOT NULL,
+            href TEXT NOT NULL,
+            etag TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            start TEXT NOT NULL,
+            user_owned INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (sink, href)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started TEXT NOT NULL,
+            finished TEXT,
+            window_start TEXT NOT NULL,
+            window_end TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            ok INTEGER,
+            stats TEXT NOT NULL DEFAULT '{}',
+            problems TEXT NOT NULL DEFAULT '[]'
+        )"""
+    )
+    # Orphans (ours by marker, unknown to this state) are warned about once, not at every pass.
+    db.execute(
+        """CREATE TABLE orphans (
+            sink TEXT NOT NULL,
+            href TEXT NOT NULL,
+            key TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            PRIMARY KEY (sink, href)
+        )"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+        done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+        known = {fn.__name__ for fn in MIGRATIONS}
+        if done - known:
+            raise UserError(
+                "the state database was written by a newer followup-sync (unknown migrations: "
+                + ", ".join(sorted(done - known))
+                + "); upgrade followup-sync"
+            )
+        for fn in MIGRATIONS:
+            if fn.__name__ not in done:
+                fn(db)
+                db.execute(
+                    "INSERT INTO _migrations (name, applied) VALUES (?, ?)", (fn.__name__, _ts(datetime.now(UTC)))
+                )
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+# --- errors ---------------------------------------------------------------------------------------------
+
+_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_CORRUPT = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def _map_error(exc: sqlite3.Error, path: str) -> Exception:
+    """The one place that turns sqlite3's exceptions into ours; unexpected ones (bugs) pass through."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in _BUSY:
+        return StateLocked(path=path)
+    if primary in _CORRUPT:
+        return StateCorrupt(path=path, detail=str(exc))
+    if isinstance(exc, sqlite3.OperationalError):
+        return StateError(f"cannot use the state database {path}: {exc}", path=path)
+    return exc
+
+
+@contextlib.contextmanager
+def _mapped(path: str) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        mapped = _map_error(exc, path)
+        if mapped is exc:
+            raise
+        raise mapped from exc
+
+
+def _check(db: sqlite3.Connection, path: str) -> None:
+    # quick_check reads every page once (milliseconds for our sizes) and catches a truncated file at open,
+    # instead of a "malformed" error in the middle of a pass.
+    rows = [row[0] for row in db.execute("PRAGMA quick_check")]
+    if rows != ["ok"]:
+        raise StateCorrupt(path=path, detail="; ".join(str(r) for r in rows[:3]))
+
+
+@contextlib.contextmanager
+def _private_umask() -> Iterator[None]:
+    # SQLite creates the db, -journal, -wal and -shm files itself; a 077 umask keeps them private from birth.
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+# --- the store ------------------------------------------------------------------------------------------
+
+
+class State:
+    """Typed access to the state database. Create with :meth:`open`, :meth:`snapshot` or :meth:`memory`."""
+
+    def __init__(self, db: sqlite3.Connection, *, path: str) -> None:
+        self._db = db
+        self._path = path
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path: Path, *, busy_timeout: float = 10.0) -> State:
+        """Open (creating if needed) the database at ``path``, private to the user, and migrate it."""
+        name = str(path)
+        try:
+            with _private_umask():
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if not path.exists():
+                    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+                    os.close(fd)
+            path.chmod(0o600)
+        except OSError as exc:
+            raise StateError(f"cannot create the state database {name}: {exc.strerror}", path=name) from exc
+        with _mapped(name):
+            with _private_umask():
+                db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
+            return cls._setup(db, name, busy_timeout=busy_timeout)
+
+    @classmethod
+    def snapshot(cls, path: Path) -> State:
+        """A private in-memory copy of the database at ``path`` for ``--dry-run``: the file is only read.
+
+        A missing file gives an empty state, as :meth:`open` would create it.
+        """
+        name = str(path)
+        if not path.exists():
+            return cls.memory()
+        with _mapped(name):
+            src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            try:
+                dst = sqlite3.connect(":memory:", isolation_level=None)
+                src.backup(dst)
+            finally:
+                src.close()
+            return cls._setup(dst, name, busy_timeout=0)
+
+    @classmethod
+    def memory(cls) -> State:
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        return cls._setup(db, ":memory:", busy_timeout=0)
+
+    @classmethod
+    def _setup(cls, db: sqlite3.Connection, name: str, *, busy_timeout: float) -> State:
+        try:
+            with _mapped(name):
+                db.row_factory = sqlite3.Row
+                db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+                db.execute("PRAGMA foreign_keys = ON")
+                _check(db, name)
+                _migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path=name)
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def schema_version(self) -> int:
+        with _mapped(self._path):
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error). Nested blocks join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        with _mapped(self._path):
+            self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            with _mapped(self._path):
+                self._db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            with _mapped(self._path):
+                self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+
+    def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        with _mapped(self._path):
+            return list(self._db.execute(sql, params))
+
+    def _write(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        with self.transaction(), _mapped(self._path):
+            return self._db.execute(sql, params).rowcount
+
+    # --- messages -----------------------------------------------------------------------------------------
+
+    def add_messages(self, metas: Iterable[MessageMeta]) -> None:
+        """Insert each message's metadata unless its id is already known."""
+        rows = [
+            (
+                m.id,
+                m.thread_key,
+                m.sender,
+                json.dumps(list(m.recipients)),
+                _ts(m.sent_at),
+                int(m.from_me),
+                m.subject_key,
+                m.conversation_id,
+                int(m.automatic),
+                int(m.bulk),
+            )
+            for m in metas
+        ]
+        with self.transaction(), _mapped(self._path):
+            self._db.executemany("INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def messages(self, *, since: datetime | None = None) -> list[MessageMeta]:
+        """Known messages, oldest first; ``since`` keeps those sent at or after it."""
+        if since is None:
+            rows = self._rows("SELECT * FROM messages ORDER BY sent_at, id")
+        else:
+            rows = self._rows("SELECT * FROM messages WHERE sent_at >= ? ORDER BY sent_at, id", (_ts(since),))
+        return [
+            MessageMeta(
+                id=r["id"],
+                thread_key=r["thread_key"],
+                sender=r["sender"],
+                recipients=tuple(json.loads(r["recipients"])),
+                sent_at=_dt(r["sent_at"]),
+                from_me=bool(r["from_me"]),
+                subject_key=r["subject_key"],
+                conversation_id=r["conversation_id"],
+                automatic=bool(r["automatic"]),
+                bulk=bool(r["bulk"]),
+            )
+            for r in rows
+        ]
+
+    # --- follow-ups ---------------------------------------------------------------------------------------
+
+    def followups(self, *, status: Status | None = None) -> list[FollowUpRecord]:
+        """Known follow-ups sorted by key, optionally only those with ``status``."""
+        if status is None:
+            rows = self._rows("SELECT * FROM followups ORDER BY key")
+        else:
+            _check_status(status)
+            rows = self._rows("SELECT * FROM followups WHERE status = ? ORDER BY key", (status,))
+        return [FollowUpRecord(_followup(r), r["status"], r["closed_reason"]) for r in rows]
+
+    def save_followups(self, followups: Iterable[FollowUp], *, now: datetime | None = None) -> None:
+        """Insert new follow-ups and refresh open ones; closed and dismissed keys are never reopened or changed.
+
+        The evidence sentence is cut to :data:`EVIDENCE_MAX` characters: it is the only text we keep.
+        """
+        stamp = _ts(now or datetime.now(UTC))
+        rows = [(*_followup_row(f), stamp, stamp) for f in followups]
+        with self.transaction(), _mapped(self._path):
+            self._db.executemany(
+                """INSERT INTO followups (key, kind, origin_id, thread_key, contacts, due, due_has_time, deadline,
+                       channel, evidence, thread_subject, link, not_before, attempt, created_at, first_seen,
+                       updated)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (key) DO UPDATE SET
+                       kind = excluded.kind, origin_id = excluded.origin_id, thread_key = excluded.thread_key,
+                       contacts = excluded.contacts, due = excluded.due, due_has_time = excluded.due_has_time,
+                       deadline = excluded.deadline, channel = excluded.channel, evidence = excluded.evidence,
+                       thread_subject = excluded.thread_subject, link = excluded.link,
+                       not_before = excluded.not_before, attempt = excluded.attempt,
+                       created_at = excluded.created_at, updated = excluded.updated
+                   WHERE followups.status = 'open'""",
+                rows,
+            )
+
+    def set_status(
+        self, key: str, status: Status, reason: str | None = None, *, now: datetime | None = None
+    ) -> None:
+        """Set a follow-up's status (``open`` clears the reason); an unknown key raises KeyError."""
+        _check_status(status)
+        stamp = _ts(now or datetime.now(UTC))
+        changed = self._write(
+            "UPDATE followups SET status = ?, closed_reason = ?, updated = ? WHERE key = ?",
+            (status, None if status == "open" else reason, stamp, key),
+        )
+        if not changed:
+            raise KeyError(key)
+
+    # --- reminders ----------------------------------------------------------------------------------------
+
+    def reminders(self) -> dict[str, ReminderRecord]:
+        return {
+            r["key"]: ReminderRecord(
+                key=r["key"],
+                sink=r["sink"],
+                href=r["href"],
+                etag=r["etag"],
+                content_hash=r["content_hash"],
+                start=_dt(r["start"]),
+                user_owned=bool(r["user_owned"]),
+            )
+            for r in self._rows("SELECT * FROM reminders ORDER BY key")
+        }
+
+    def put_reminder(self, rec: ReminderRecord) -> None:
+        """Insert or replace the record for ``rec.key``; its follow-up must be saved first."""
+        with self.transaction(), _mapped(self._path):
+            # Another key holding the same href means that item was replaced under it; the newer claim wins.
+            self._db.execute(
+                "DELETE FROM reminders WHERE sink = ? AND href = ? AND key != ?", (rec.sink, rec.href, rec.key)
+            )
+            self._db.execute(
+                "INSERT OR REPLACE INTO reminders VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (rec.key, rec.sink, rec.href, rec.etag, rec.content_hash, _ts(rec.start), int(rec.user_owned)),
+            )
+
+    def drop_reminder(self, key: str) -> None:
+        self._write("DELETE FROM reminders WHERE key = ?", (key,))
+
+    def note_orphan(self, *, sink: str, href: str, key: str, now: datetime | None = None) -> bool:
+        """Remember an orphan; True the first time it is seen (so the caller warns once)."""
+        stamp = _ts(now or datetime.now(UTC))
+        return bool(self._write("INSERT OR IGNORE INTO orphans VALUES (?, ?, ?, ?)", (sink, href, key, stamp)))
+
+    # --- runs ---------------------------------------------------------------------------------------------
+
+    def begin_run(self, *, started: datetime, window_start: datetime, window_end: datetime, dry_run: bool) -> int:
+        with self.transaction(), _mapped(self._path):
+            cur = self._db.execute(
+                "INSERT INTO runs (started, window_start, window_end, dry_run) VALUES (?, ?, ?, ?)",
+                (_ts(started), _ts(window_start), _ts(window_end), int(dry_run)),
+            )
+            return cast(int, cur.lastrowid)
+
+    def finish_run(self, run_id: int, *, finished: datetime, ok: bool, stats: PassStats) -> None:
+        counts = {k: v for k, v in asdict(stats).items() if k != "problems"}
+        changed = self._write(
+            "UPDATE runs SET finished = ?, ok = ?, stats = ?, problems = ? WHERE id = ?",
+            (_ts(finished), int(ok), json.dumps(counts), json.dumps(list(stats.problems)), run_id),
+        )
+        if not changed:
+            raise KeyError(run_id)
+
+    def last_run(self, *, ok_only: bool = False) -> RunRecord | None:
+        """The latest run; with ``ok_only`` the latest finished, successful, real (not dry) one."""
+        where = "WHERE ok = 1 AND dry_run = 0 AND finished IS NOT NULL" if ok_only else ""
+        rows = self._rows(f"SELECT * FROM runs {where} ORDER BY started DESC, id DESC LIMIT 1")  # noqa: S608
+        if not rows:
+            return None
+        r = rows[0]
+        return RunRecord(
+            id=r["id"],
+            started=_dt(r["started"]),
+            finished=_dt_opt(r["finished"]),
+            window_start=_dt(r["window_start"]),
+            window_end=_dt(r["window_end"]),
+            ok=bool(r["ok"]),
+            stats=json.loads(r["stats"]),
+            problems=json.loads(r["problems"]),
+            dry_run=bool(r["dry_run"]),
+        )
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+
+
+def _followup_row(f: FollowUp) -> tuple[object, ...]:
+    return (
+        f.key,
+        f.kind,
+        f.origin_id,
+        f.thread_key,
+        json.dumps(list(f.contacts)),
+        _ts(f.due),
+        int(f.due_has_time),
+        int(f.deadline),
+        f.channel,
+        f.evidence[:EVIDENCE_MAX],
+        f.thread_subject,
+        f.link,
+        _ts_opt(f.not_before),
+        f.attempt,
+        _ts(f.created_at),
+    )
+
+
+def _followup(r: sqlite3.Row) -> FollowUp:
+    return FollowUp(
+        key=r["key"],
+        kind=r["kind"],
+        origin_id=r["origin_id"],
+        thread_key=r["thread_key"],
+        contacts=tuple(json.loads(r["contacts"])),
+        due=_dt(r["due"]),
+        evidence=r["evidence"],
+        thread_subject=r["thread_subject"],
+        created_at=_dt(r["created_at"]),
+        due_has_time=bool(r["due_has_time"]),
+        deadline=bool(r["deadline"]),
+        channel=r["channel"],
+        link=r["link"],
+        not_before=_dt_opt(r["not_before"]),
+        attempt=r["attempt"],
+    )
