@@ -1,0 +1,366 @@
+"""Turning one RFC 5322 message (bytes) into a :class:`~followup_sync.model.Message`, never raising.
+
+Real mailboxes hold every kind of broken mail: unknown charsets, missing MIME boundaries, NUL bytes, 8-bit
+headers, Exchange's ``<[...]>`` Message-IDs. CPython's ``policy.default`` header parser raises IndexError on
+some of those and is quadratic on others (python/cpython #136063, #87075, #75630; see
+notes/reliability-and-test-servers.md §1.8). So the message is split with the ``compat32`` policy, which
+keeps header values as raw strings, and the few headers we need are decoded here with size caps and a
+charset fallback chain. Anything that still goes wrong is caught per message: :func:`parse_message`
+returns :class:`Rejected` with a reason, and the caller logs one WARNING naming the message (never its body).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.header import decode_header
+from email.message import Message as EmailMessage
+from email.policy import compat32
+from email.utils import getaddresses, parsedate_to_datetime
+
+from followup_sync.model import Message
+
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+MAX_BODY_CHARS = 200_000
+MAX_PARTS = 200
+MAX_HEADER_BLOCK = 512 * 1024
+MAX_ADDRESS_HEADER = 64 * 1024  # To with 20k ';' costs 65 ms uncapped; a real To line is far below this
+MAX_ADDRESSES = 1000
+MAX_TEXT_HEADER = 4096
+MAX_REFERENCES = 100
+
+KEPT_HEADERS = (
+    "auto-submitted",
+    "precedence",
+    "list-unsubscribe",
+    "list-id",
+    "x-autoreply",
+    "x-autorespond",
+    "x-auto-response-suppress",
+    "return-path",
+)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_DATE_LINE = re.compile(rb"^date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+_MSG_ID = re.compile(r"<([^<>\s]+)>")
+_FOLD = re.compile(r"\r?\n[ \t]*")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A message that could not be used; ``reason`` is safe to log (no body, no header values)."""
+
+    reason: str
+    id: str | None = None
+
+
+def header_block(raw: bytes) -> bytes:
+    """The header section of ``raw`` (up to the first blank line), capped at ``MAX_HEADER_BLOCK``."""
+    match = _HEADER_END.search(raw, 0, MAX_HEADER_BLOCK)
+    return raw[: match.start()] if match else raw[:MAX_HEADER_BLOCK]
+
+
+def quick_date(raw: bytes) -> datetime | None:
+    """The Date header alone, read without parsing the message: lets sources skip mail outside a window.
+
+    It uses the same rules as :func:`parse_message`, so a message kept here is dated identically there.
+    """
+    match = _DATE_LINE.search(header_block(raw))
+    if match is None:
+        return None
+    return parse_date(match.group(1).decode("latin-1"))
+
+
+def parse_date(value: str) -> datetime | None:
+    """An RFC 5322 date as aware UTC; naive dates ("-0000" or no zone) are taken as UTC. None if unusable."""
+    value = _FOLD.sub(" ", value).strip()[:200]
+    if not value:
+        return None
+    parsed: datetime | None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        parsed = _lenient_date(value)
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        result = parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return result if 1970 <= result.year <= 2200 else None
+
+
+def _lenient_date(value: str) -> datetime | None:
+    """Dates that ``email.utils`` refuses but a person can read ("2001-10-29 04:26:55", "29.10.2001 10:00")."""
+    from dateutil import parser as date_parser
+
+    try:
+        return date_parser.parse(value, fuzzy=True, dayfirst=False)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def parse_message(raw: bytes, *, folder: str = "", link: str | None = None) -> Message | Rejected:
+    """Parse one message; never raises. ``Rejected.reason`` says why a message was left out."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return Rejected(f"message is {len(raw) // (1024 * 1024)} MB, over the {MAX_MESSAGE_BYTES >> 20} MB limit")
+    try:
+        return _parse(raw, folder=folder, link=link)
+    except Exception as exc:  # the email package raises a dozen types on hostile input (notes §1.8)
+        return Rejected(f"unparsable message ({type(exc).__name__})", id=_fallback_message_id(raw))
+
+
+def _fallback_message_id(raw: bytes) -> str | None:
+    match = re.search(rb"^message-id:[ \t]*<([^<>\s]+)>", header_block(raw), re.IGNORECASE | re.MULTILINE)
+    return match.group(1).decode("latin-1").lower() if match else None
+
+
+def _parse(raw: bytes, *, folder: str, link: str | None) -> Message | Rejected:
+    msg = message_from_bytes(raw.replace(b"\x00", b""), policy=compat32)
+    message_id = _first_id(msg.get("message-id"))
+    date_value = _raw(msg, "date")
+    if date_value is None:
+        return Rejected("no Date header", id=message_id)
+    sent_at = parse_date(date_value)
+    if sent_at is None:
+        return Rejected("unreadable Date header", id=message_id)
+    from_list = _addresses(msg, "from") or _addresses(msg, "sender")
+    if not from_list:
+        return Rejected("no From address", id=message_id)
+    sender_name, sender = from_list[0]
+    subject = decode_text(_raw(msg, "subject") or "")[:MAX_TEXT_HEADER]
+    if message_id is None:
+        message_id = synthetic_id(sent_at, sender, subject)
+    body, is_html, attachments = _body(msg)
+    return Message(
+        id=message_id,
+        sender=sender,
+        sender_name=sender_name,
+        to=tuple(a for _, a in _addresses(msg, "to")),
+        cc=tuple(a for _, a in _addresses(msg, "cc")),
+        bcc=tuple(a for _, a in _addresses(msg, "bcc")),
+        subject=subject,
+        sent_at=sent_at,
+        body=body,
+        body_is_html=is_html,
+        in_reply_to=_first_id(msg.get("in-reply-to")),
+        references=_ids(msg.get("references"))[-MAX_REFERENCES:],
+        attachments=attachments,
+        headers=_kept_headers(msg),
+        folder=folder,
+        link=link,
+    )
+
+
+def synthetic_id(sent_at: datetime, sender: str, subject: str) -> str:
+    """A stable id for mail without a Message-ID: the same message read twice gets the same id."""
+    digest = hashlib.sha256(f"{sent_at.isoformat()}\0{sender}\0{subject}".encode()).hexdigest()
+    return f"sha256-{digest[:32]}@followup-sync.invalid"
+
+
+# --- headers -------------------------------------------------------------------------------------------
+
+
+def _raw(msg: EmailMessage, name: str) -> str | None:
+    """A header's value as text: 8-bit bytes (smuggled in by compat32 as surrogates) decoded, lines unfolded."""
+    value = msg.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):  # a Header object appears only for non-ASCII values set in code
+        value = str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        value = decode_bytes(value.encode("ascii", "surrogateescape"), None)
+    return _FOLD.sub(" ", value).strip()
+
+
+def decode_text(value: str) -> str:
+    """Decode RFC 2047 encoded words ("=?utf-8?q?...?="), tolerating unknown charsets and bad base64."""
+    if "=?" not in value:
+        return value
+    try:
+        parts = decode_header(value)
+    except Exception:  # HeaderParseError, binascii.Error, ...: show the raw text rather than nothing
+        return value
+    out: list[str] = []
+    for chunk, charset in parts:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        elif charset is None:
+            out.append(chunk.decode("raw-unicode-escape", errors="replace"))
+        else:
+            out.append(decode_bytes(chunk, charset))
+    return "".join(out).replace("\r", " ").replace("\n", " ")
+
+
+def _addresses(msg: EmailMessage, name: str) -> list[tuple[str, str]]:
+    """(display name, lower-cased address) pairs; odd Enron/Exchange forms cleaned, non-addresses dropped."""
+    values = msg.get_all(name) or []
+    text = ", ".join(_raw_value(v) for v in values)[:MAX_ADDRESS_HEADER]
+    if not text:
+        return []
+    result: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for display, address in getaddresses([_commas(decode_text(text))]):
+        address = clean_address(address)
+        if address and address not in seen:
+            seen.add(address)
+            result.append((display.strip().strip("'\"").strip(), address))
+            if len(result) >= MAX_ADDRESSES:
+                break
+    return result
+
+
+def _commas(text: str) -> str:
+    """Outlook separates addresses with ';' ("'a@x.com'; Doe, Jane"); getaddresses expects ','."""
+    if ";" not in text:
+        return text
+    out: list[str] = []
+    quoted = False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        out.append("," if ch == ";" and not quoted else ch)
+    return "".join(out)
+
+
+def _raw_value(value: object) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        text = decode_bytes(text.encode("ascii", "surrogateescape"), None)
+    return _FOLD.sub(" ", text)
+
+
+def clean_address(address: str) -> str:
+    """Lower-case an address and strip what Enron/Exchange exports wrap around it ('x@y', <x@y>, mailto:)."""
+    address = address.strip().strip("'\"<>`").strip()
+    if address.lower().startswith("mailto:"):
+        address = address[7:]
+    address = address.strip("'\"<>. ").lower()
+    if address.startswith(("imceanotes-", "imceasmtp-")):
+        address = _unwrap_imcea(address)
+    if "@" not in address or " " in address or address.startswith("@") or address.endswith("@"):
+        return ""
+    return address
+
+
+def _unwrap_imcea(address: str) -> str:
+    """Exchange's wrapped foreign address: ``imceanotes-+22doe+22+20+3cjd+40x+2ecom+3e@...`` -> jd@x.com."""
+    decoded = re.sub(r"\+([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), address.split("@", 1)[0])
+    inner = re.search(r"<([^<>@\s]+@[^<>@\s]+\.[^<>@\s]+)>", decoded)
+    if inner:
+        return inner.group(1)
+    local = decoded.split("-", 1)[1]
+    return local if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", local) else address
+
+
+def _first_id(value: object) -> str | None:
+    ids = _ids(value)
+    return ids[0] if ids else None
+
+
+def _ids(value: object) -> tuple[str, ...]:
+    """Message-ids without <>, lower-cased; bare ids (no brackets) are accepted too. Regex only: linear."""
+    if value is None:
+        return ()
+    text = _raw_value(value)[-MAX_ADDRESS_HEADER:]
+    found = _MSG_ID.findall(text)
+    if not found:
+        found = [t.strip("<>") for t in text.split() if "@" in t]
+    return tuple(dict.fromkeys(i.lower() for i in found if i))
+
+
+def _kept_headers(msg: EmailMessage) -> tuple[tuple[str, str], ...]:
+    kept: list[tuple[str, str]] = []
+    for name in KEPT_HEADERS:
+        value = _raw(msg, name)
+        if value is not None:
+            kept.append((name, decode_text(value[:MAX_TEXT_HEADER])))
+    return tuple(kept)
+
+
+# --- body ----------------------------------------------------------------------------------------------
+
+
+def _body(msg: EmailMessage) -> tuple[str, bool, tuple[str, ...]]:
+    """(text, is_html, attachment file names): the first text/plain part, else the first text/html part."""
+    plain: EmailMessage | None = None
+    html: EmailMessage | None = None
+    attachments: list[str] = []
+    for count, part in enumerate(msg.walk()):
+        if count >= MAX_PARTS:
+            break
+        if part.is_multipart():
+            continue
+        filename = _filename(part)
+        disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+        if filename or disposition == "attachment":
+            attachments.append(filename or "(unnamed attachment)")
+            continue
+        ctype = part.get_content_type()
+        # A multipart without a boundary is not split by the parser: its text is still the message's body.
+        if (ctype == "text/plain" or ctype.startswith("multipart/")) and plain is None:
+            plain = part
+        elif ctype == "text/html" and html is None:
+            html = part
+    chosen = plain if plain is not None else html
+    if chosen is None:
+        return "", False, tuple(attachments)
+    text = _part_text(chosen)[:MAX_BODY_CHARS]
+    return text, chosen is html, tuple(attachments)
+
+
+def _filename(part: EmailMessage) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:  # malformed RFC 2231 parameters
+        return ""
+    if not name:
+        return ""
+    return decode_text(_FOLD.sub(" ", str(name))).strip()[:255]
+
+
+def _part_text(part: EmailMessage) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        payload = str(part.get_payload()).encode("utf-8", "surrogateescape")
+    payload = payload[: MAX_BODY_CHARS * 4]
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    return decode_bytes(payload, charset).replace("\x00", "")
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode with the declared charset if Python knows it, else UTF-8, else Windows-1252, never raising.
+
+    ``errors="replace"`` does not cover an unknown codec name (LookupError, notes §1.8), so the lookup comes
+    first. ASCII is often declared for 8-bit text, so it falls through to the guesses too.
+    """
+    if charset:
+        try:
+            codec = codecs.lookup(charset.strip().strip('"').lower()).name
+        except (LookupError, ValueError):
+            codec = None
+        if codec is not None and codec != "ascii":
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                pass
+            except Exception:  # some codecs (e.g. "idna") reject input in other ways
+                codec = None
+            if codec is not None and codec not in ("utf-8", "cp1252", "latin-1", "iso8859-1"):
+                return data.decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
