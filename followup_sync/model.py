@@ -105,9 +105,12 @@ class MessageMeta:
     conversation_id: str | None = None
     automatic: bool = False
     bulk: bool = False
+    return_at: datetime | None = None  # an automatic reply's stated return date, when it names one
 
     def __post_init__(self) -> None:
         require_utc(self.sent_at, "MessageMeta.sent_at")
+        if self.return_at is not None:
+            require_utc(self.return_at, "MessageMeta.return_at")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,214 @@
+"""Working time and reminder rendering: business days, the next working slot, and the calendar item text.
+
+Decisions (copied to the README):
+
+- A *business day* is a weekday listed in ``schedule.working_days`` that is not in ``schedule.holidays``.
+  ``add_business_days(d, 0)`` is ``d`` itself when it is a business day, else the next one.
+- A *working minute* lies in ``[day_start, day_end)`` of a business day, in the rep's zone. Local times are
+  built with zoneinfo's ``fold=0``: a wall time that does not exist (spring forward) lands after the gap, and an
+  ambiguous one (fall back) means its first occurrence.
+- Reminder start: an appointment ("call you Wednesday at 2pm") at the stated time; a deadline ("by Friday
+  noon") ``deadline_lead_hours`` before it, moved into working time but never past the deadline when an
+  earlier working minute exists; a date-only due at the start of that working day. Then no earlier than
+  ``not_before``. A reminder whose time has passed is OVERDUE: it goes to the next working slot after ``now``
+  rounded up to the full hour, so a reminder that is overdue moves at most once an hour (and not at all outside
+  working hours) rather than on every pass; its subject starts with "OVERDUE: ".
+- The text never contains ``now``; only the OVERDUE flag depends on it, so a reminder's content hash changes
+  only when its follow-up does (or it becomes overdue).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from followup_sync.config import Schedule
+from followup_sync.model import FollowUp, Reminder
+
+_MAX_SCAN_DAYS = 3 * 366  # a calendar with no working day for three years is a configuration error
+SUBJECT_MAX = 120
+EVIDENCE_MAX = 200
+
+_VERBS = {"call": "call", "email": "email", "meeting": "meet", "other": "follow up with"}
+_EXPLAIN = {
+    "promise": "You promised {who} to {what}.",
+    "awaiting_reply": "You are waiting for an answer from {who}.",
+    "meeting_recap": "You met {who} and have not written to them since.",
+    "after_sale": "{who} ordered; check in after the delivery.",
+    "unanswered_inbound": "{who} asked you something you have not answered.",
+}
+_WHAT = {"call": "call them", "email": "write to them", "meeting": "meet them", "other": "get back to them"}
+
+
+def is_business_day(day: date, schedule: Schedule) -> bool:
+    return day.weekday() in schedule.working_days and day not in schedule.holidays
+
+
+def add_business_days(start: date, days: int, schedule: Schedule) -> date:
+    """``days`` business days after ``start`` (before it if negative); 0: ``start`` or the next business day."""
+    step = 1 if days >= 0 else -1
+    day = start
+    if days == 0:
+        return _scan(day, 1, schedule)
+    remaining = abs(days)
+    for _ in range(_MAX_SCAN_DAYS):
+        day += timedelta(days=step)
+        if is_business_day(day, schedule):
+            remaining -= 1
+            if remaining == 0:
+                return day
+    raise ValueError("no business day found: check schedule.working_days and schedule.holidays")
+
+
+def _scan(day: date, step: int, schedule: Schedule) -> date:
+    for _ in range(_MAX_SCAN_DAYS):
+        if is_business_day(day, schedule):
+            return day
+        day += timedelta(days=step)
+    raise ValueError("no business day found: check schedule.working_days and schedule.holidays")
+
+
+def local_at(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """``day`` at wall time ``at`` in ``tz`` as aware UTC; gaps resolve forward, ambiguity to the first."""
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def working_window(day: date, *, schedule: Schedule, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The working hours of ``day`` as UTC bounds; a ``day_end`` not after ``day_start`` means midnight."""
+    start = local_at(day, schedule.day_start, tz)
+    if schedule.day_end > schedule.day_start:
+        end = local_at(day, schedule.day_end, tz)
+    else:
+        end = local_at(day + timedelta(days=1), time(0, 0), tz)
+    return start, end
+
+
+def next_slot(at: datetime, *, schedule: Schedule, tz: ZoneInfo, minutes: int = 0) -> datetime:
+    """The first working minute >= ``at`` (aware UTC) at which ``minutes`` more still fit into the working day."""
+    ceil = at.astimezone(UTC)
+    if ceil.second or ceil.microsecond:
+        ceil = ceil.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    length = timedelta(minutes=minutes)
+    day = ceil.astimezone(tz).date() - timedelta(days=1)  # the previous day's window may reach past midnight
+    for _ in range(_MAX_SCAN_DAYS):
+        if is_business_day(day, schedule):
+            start, end = working_window(day, schedule=schedule, tz=tz)
+            candidate = max(start, ceil)
+            if candidate + length <= end and candidate < end:
+                return candidate
+        day += timedelta(days=1)
+    raise ValueError("no working time found: check schedule.working_days, day_start/day_end and holidays")
+
+
+def last_slot_before(limit: datetime, *, schedule: Schedule, tz: ZoneInfo, minutes: int = 0) -> datetime | None:
+    """The latest working minute at which ``minutes`` fit and end by ``limit``; None if there is none in a week."""
+    length = timedelta(minutes=minutes)
+    day = limit.astimezone(tz).date()
+    for _ in range(8):
+        if is_business_day(day, schedule):
+            start, end = working_window(day, schedule=schedule, tz=tz)
+            candidate = min(end, limit) - length
+            if candidate >= start:
+                return candidate.replace(second=0, microsecond=0)
+        day -= timedelta(days=1)
+    return None
+
+
+def _planned_start(f: FollowUp, *, schedule: Schedule, tz: ZoneInfo) -> datetime:
+    minutes = schedule.reminder_minutes
+    due_local = f.due.astimezone(tz)
+    if f.deadline and f.due_has_time:
+        target = f.due - timedelta(hours=schedule.deadline_lead_hours)
+        slot = next_slot(target, schedule=schedule, tz=tz, minutes=minutes)
+        if slot + timedelta(minutes=minutes) > f.due:
+            slot = last_slot_before(f.due, schedule=schedule, tz=tz, minutes=minutes) or slot
+    elif f.due_has_time:
+        slot = f.due  # the rep named the time ("call you at 2pm"): remind then, even outside working hours
+    else:
+        slot = next_slot(
+            local_at(due_local.date(), schedule.day_start, tz), schedule=schedule, tz=tz, minutes=minutes
+        )
+    if f.not_before is not None and f.not_before > slot:
+        slot = next_slot(f.not_before, schedule=schedule, tz=tz, minutes=minutes)
+    return slot
+
+
+def reminder_for(f: FollowUp, *, schedule: Schedule, tz: ZoneInfo, now: datetime) -> Reminder:
+    """The calendar item for an open follow-up (see the module docstring for where it lands)."""
+    start = _planned_start(f, schedule=schedule, tz=tz)
+    overdue = start < now
+    if overdue:
+        hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        if hour < now:
+            hour += timedelta(hours=1)
+        start = next_slot(hour, schedule=schedule, tz=tz, minutes=schedule.reminder_minutes)
+    subject = reminder_subject(f)
+    if overdue:
+        subject = "OVERDUE: " + subject
+    return Reminder(
+        key=f.key,
+        start=start,
+        end=start + timedelta(minutes=schedule.reminder_minutes),
+        timezone=tz.key,
+        subject=_clip(subject, SUBJECT_MAX),
+        body=reminder_body(f, tz=tz),
+        overdue=overdue,
+        link=f.link,
+    )
+
+
+def _who(contacts: tuple[str, ...]) -> str:
+    if not contacts:
+        return "the contact"
+    return contacts[0] if len(contacts) == 1 else f"{contacts[0]} +{len(contacts) - 1}"
+
+
+def reminder_subject(f: FollowUp) -> str:
+    """Short and human: "Follow up: call jane@acme.com - Q3 pricing"."""
+    who = _who(f.contacts)
+    if f.kind == "promise":
+        action = f"{_VERBS[f.channel or 'other']} {who}"
+    elif f.kind == "awaiting_reply":
+        action = f"no reply from {who}"
+    elif f.kind == "meeting_recap":
+        action = f"send recap to {who}"
+    elif f.kind == "after_sale":
+        action = f"check in with {who}"
+    else:
+        action = f"answer {who}"
+    topic = f" - {f.thread_subject}" if f.thread_subject else ""
+    return f"Follow up: {action}{topic}{_attempt_note(f)}"
+
+
+def _attempt_note(f: FollowUp) -> str:
+    if f.kind != "awaiting_reply" or f.attempt <= 1:
+        return ""
+    return f" (try {f.attempt})"
+
+
+def reminder_body(f: FollowUp, *, tz: ZoneInfo) -> str:
+    """Why the reminder exists, in a few lines a person can act on without opening the mail first."""
+    who = ", ".join(f.contacts) or "the contact"
+    first = _EXPLAIN[f.kind].format(who=_who(f.contacts), what=_WHAT[f.channel or "other"])
+    if f.kind == "awaiting_reply" and f.attempt > 1:
+        first += f" This is follow-up number {f.attempt}."
+    lines = [first[:1].upper() + first[1:], "", f"“{_clip(f.evidence, EVIDENCE_MAX)}”", ""]
+    if f.thread_subject:
+        lines.append(f"Thread: {f.thread_subject}")
+    lines.append(f"Contacts: {who}")
+    lines.append(f"Due: {format_local(f.due, tz=tz, with_time=f.due_has_time)}")
+    if f.link:
+        lines.append(f"Link: {f.link}")
+    return "\n".join(lines)
+
+
+def format_local(moment: datetime, *, tz: ZoneInfo, with_time: bool = True) -> str:
+    """A moment as the rep reads it: "Wed 25 Nov 2026 14:00 EST", or the date alone."""
+    local = moment.astimezone(tz)
+    text = f"{local:%a} {local.day} {local:%b %Y}"
+    return f"{text} {local:%H:%M} {local.tzname()}" if with_time else text
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
