@@ -1,0 +1,288 @@
+"""Planning reminder writes (:func:`build`, pure) and carrying them out (:func:`apply`).
+
+:func:`build` is vdirsyncer's ``_get_actions`` adapted so that **the user always wins**: it compares the
+reminders we want, the records of what we wrote, and what the sink lists now (by MARKER), and returns one
+:class:`Action` per key, sorted by key. :func:`apply` runs them one at a time: the sink write, then at once the
+state write in its own transaction. A crash between the two leaves an item the state does not know; the next
+pass finds it by its marker and adopts it instead of writing a duplicate.
+
+Ops: ``create``, ``update``, ``delete`` write to the sink; ``keep`` (unchanged, or the user's now), ``adopt``
+(found by marker), ``dismiss`` (the user deleted it), ``forget`` (drop a stale record) and ``orphan`` (ours by
+marker, unknown here) only touch the state. Users see create/update/delete/keep (:attr:`Action.public_op`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+from followup_sync.backends.base import ReminderSink
+from followup_sync.errors import BackendError, PreconditionFailed
+from followup_sync.model import PassStats, Reminder, RemoteItem
+from followup_sync.state import ReminderRecord, State
+
+logger = logging.getLogger(__name__)
+
+Op = Literal["create", "update", "delete", "keep", "adopt", "dismiss", "forget", "orphan"]
+PublicOp = Literal["create", "update", "delete", "keep"]
+_PUBLIC: dict[str, PublicOp] = {
+    "create": "create",
+    "update": "update",
+    "delete": "delete",
+    "keep": "keep",
+    "adopt": "keep",
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One planned step for one KEY.
+
+    ``reminder`` is what we want (None when the follow-up is closed or unknown). ``href`` and ``etag`` name the
+    item the step is conditional on: the recorded one for update/delete, the listed one for keep/adopt.
+    ``start`` is the item's start as listed (the user's time when they moved it). ``user_owned`` marks a
+    reminder the user changed: it is kept as it is and never written again.
+    """
+
+    op: Op
+    key: str
+    reminder: Reminder | None = None
+    href: str | None = None
+    etag: str | None = None
+    reason: str = ""
+    start: datetime | None = None
+    user_owned: bool = False
+
+    @property
+    def public_op(self) -> PublicOp | None:
+        """The op shown to users; None for steps after which no reminder exists (dismiss, forget, orphan)."""
+        return _PUBLIC.get(self.op)
+
+
+def build(
+    desired: Mapping[str, Reminder],
+    records: Mapping[str, ReminderRecord],
+    remote: Mapping[str, RemoteItem],
+    *,
+    closed: Collection[str],
+) -> list[Action]:
+    """Plan one action per key found in any of the three inputs, sorted by key.
+
+    A key both desired and in ``closed`` counts as closed: a closed or dismissed follow-up is never written.
+    """
+    actions = []
+    for key in sorted(set(desired) | set(records) | set(remote)):
+        want = None if key in closed else desired.get(key)
+        action = _decide(key, want, records.get(key), remote.get(key), closed=key in closed)
+        if action is not None:
+            actions.append(action)
+    return actions
+
+
+def _decide(
+    key: str, want: Reminder | None, rec: ReminderRecord | None, item: RemoteItem | None, *, closed: bool
+) -> Action | None:
+    if want is not None:
+        if rec is None:
+            if item is None:
+                # Wanted, never written, not in the sink: write it.
+                return Action("create", key, reminder=want)
+            # Ours by marker but not recorded: a crash between create and the state write, or a lost DB.
+            return adoption(key, want, item)
+        if item is None:
+            # We wrote it and it is gone: the user deleted it. Never recreate it.
+            return Action(
+                "dismiss", key, reminder=want, href=rec.href, etag=rec.etag, reason="deleted by the user"
+            )
+        if not _unchanged(rec, item):
+            # The user edited or moved it since we last looked: it is theirs now, at their time.
+            return Action(
+                "keep", key, want, item.href, item.etag, "changed by the user", item.start or rec.start, True
+            )
+        if rec.user_owned:
+            # Theirs already (an earlier pass saw their change): never written again, whatever we would write.
+            return Action("keep", key, want, rec.href, rec.etag, "changed by the user", rec.start, True)
+        if rec.content_hash != want.content_hash():
+            # Ours and untouched, but what we want changed (the due date moved, the text changed).
+            return Action("update", key, reminder=want, href=rec.href, etag=rec.etag)
+        # Ours, untouched and current.
+        return Action("keep", key, reminder=want, href=rec.href, etag=rec.etag, start=rec.start)
+    if rec is not None:
+        if item is None:
+            # Neither wanted nor in the sink any more: nothing left to track.
+            return Action("forget", key, href=rec.href, reason="no longer in the sink")
+        if not _unchanged(rec, item):
+            # The user changed it after we last looked; we cannot vouch for it, so it stays where it is.
+            return Action("forget", key, href=item.href, etag=item.etag, reason="changed by the user")
+        if closed:
+            # The follow-up is done and the item is as we last saw it (ours or the user's): remove it.
+            return Action("delete", key, href=rec.href, etag=rec.etag, reason="follow-up closed")
+        # Not wanted in this pass but not closed either (the caller held it back): leave it as it is.
+        return Action("keep", key, href=rec.href, etag=rec.etag, start=rec.start, user_owned=rec.user_owned)
+    if item is not None:
+        # Carries our marker, but neither wanted nor recorded (a lost DB, another machine): leave it, warn once.
+        return Action("orphan", key, href=item.href, etag=item.etag, start=item.start, reason="unknown reminder")
+    return None
+
+
+def adoption(key: str, want: Reminder, item: RemoteItem) -> Action:
+    """Adopt a listed item without writing. If it starts at another time than we want, the user may have
+    moved it (we cannot tell without the record), so it is adopted as theirs and never written again."""
+    moved = item.start is not None and item.start != want.start
+    return Action(
+        "adopt",
+        key,
+        reminder=want,
+        href=item.href,
+        etag=item.etag,
+        reason="found in the sink",
+        start=item.start or want.start,
+        user_owned=moved,
+    )
+
+
+def _unchanged(rec: ReminderRecord, item: RemoteItem) -> bool:
+    return rec.href == item.href and rec.etag == item.etag
+
+
+# --- apply ----------------------------------------------------------------------------------------------
+
+_Step = Callable[[Action, ReminderSink, State, ReminderRecord | None, PassStats], None]
+
+
+def apply(
+    actions: Sequence[Action],
+    *,
+    sink: ReminderSink,
+    state: State,
+    on_error: Callable[[Action, Exception], None],
+) -> PassStats:
+    """Carry out ``actions`` in order. A step that fails with a backend error (including a busy state DB) is
+    passed to ``on_error`` and counted in ``errors``; the others still run."""
+    stats = PassStats()
+    records = state.reminders()
+    for action in actions:
+        try:
+            _STEPS[action.op](action, sink, state, records.get(action.key), stats)
+        except BackendError as exc:
+            stats.errors += 1
+            on_error(action, exc)
+    return stats
+
+
+def _record(
+    a: Action, sink: ReminderSink, item: RemoteItem, want: Reminder, *, user_owned: bool
+) -> ReminderRecord:
+    start = item.start or want.start
+    return ReminderRecord(a.key, sink.name, item.href, item.etag, want.content_hash(), start, user_owned)
+
+
+def _create(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
+    want = _wanted(a)
+    logger.info("Creating reminder %s in %s", a.key, sink.name)
+    try:
+        item = sink.create(want)
+    except PreconditionFailed:
+        # The sink already holds an item with this key (it refuses duplicates by marker): adopt it.
+        found = next((i for i in sink.list() if i.key == a.key), None)
+        if found is None:
+            raise
+        _adopt(adoption(a.key, want, found), sink, state, rec, stats)
+        return
+    state.put_reminder(_record(a, sink, item, want, user_owned=False))
+    stats.created += 1
+
+
+def _update(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
+    want = _wanted(a)
+    href, etag = _target(a)
+    logger.info("Updating reminder %s in %s", a.key, sink.name)
+    try:
+        item = sink.update(href, etag, want)
+    except PreconditionFailed:
+        # Changed (or deleted) between list and write: the user's now. The next pass records its new etag,
+        # or dismisses it if it is gone.
+        logger.info("Reminder %s was changed by the user; leaving it alone", a.key)
+        if rec is not None:
+            state.put_reminder(replace(rec, user_owned=True))
+        stats.kept += 1
+        return
+    state.put_reminder(_record(a, sink, item, want, user_owned=False))
+    stats.updated += 1
+
+
+def _delete(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
+    href, etag = _target(a)
+    logger.info("Deleting reminder %s from %s", a.key, sink.name)
+    try:
+        sink.delete(href, etag)
+    except PreconditionFailed:
+        logger.info("Reminder %s was changed by the user; leaving it alone", a.key)
+    else:
+        stats.deleted += 1
+    state.drop_reminder(a.key)
+
+
+def _keep(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
+    stats.kept += 1
+    if not a.user_owned or a.reminder is None or a.href is None or a.etag is None:
+        return
+    if rec is not None and rec.user_owned and (rec.href, rec.etag) == (a.href, a.etag):
+        return
+    logger.info("Reminder %s was changed by the user; leaving it alone", a.key)
+    item = RemoteItem(a.key, a.href, a.etag, a.start)
+    state.put_reminder(_record(a, sink, item, a.reminder, user_owned=True))
+
+
+def _adopt(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
+    want = _wanted(a)
+    href, etag = _target(a)
+    logger.info("Adopting reminder %s found in %s", a.key, sink.name)
+    state.put_reminder(_record(a, sink, RemoteItem(a.key, href, etag, a.start), want, user_owned=a.user_owned))
+    stats.kept += 1
+
+
+def _dismiss(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
+    logger.info("Reminder %s was deleted by the user; dismissing", a.key)
+    with state.transaction():
+        state.drop_reminder(a.key)
+        state.set_status(a.key, "dismissed", "reminder deleted by the user")
+
+
+def _forget(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
+    if a.reason == "changed by the user":
+        logger.info("Reminder %s was changed by the user; leaving it alone", a.key)
+    state.drop_reminder(a.key)
+
+
+def _orphan(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
+    href, _ = _target(a)
+    if state.note_orphan(sink=sink.name, href=href, key=a.key):
+        logger.warning("Reminder %s in %s is not one this state knows; leaving it alone", a.key, sink.name)
+
+
+def _wanted(a: Action) -> Reminder:
+    if a.reminder is None:
+        raise ValueError(f"{a.op} action for {a.key} has no reminder")
+    return a.reminder
+
+
+def _target(a: Action) -> tuple[str, str]:
+    if a.href is None or a.etag is None:
+        raise ValueError(f"{a.op} action for {a.key} has no href/etag")
+    return a.href, a.etag
+
+
+_STEPS: dict[str, _Step] = {
+    "create": _create,
+    "update": _update,
+    "delete": _delete,
+    "keep": _keep,
+    "adopt": _adopt,
+    "dismiss": _dismiss,
+    "forget": _forget,
+    "orphan": _orphan,
+}
