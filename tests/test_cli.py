@@ -1,0 +1,239 @@
+"""The command-line contract: demo, sync (table/json/dry-run), detect, init, purge and error wording."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import icalendar
+import pytest
+from click.testing import CliRunner
+
+from followup_sync.cli import cli
+
+KINDS = {"promise", "awaiting_reply", "meeting_recap", "after_sale", "unanswered_inbound"}
+
+
+def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def demo_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:  # type: ignore[type-arg]
+    out = tmp_path_factory.mktemp("demo")
+    result = invoke("demo", "--out", str(out), "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output), out
+
+
+def test_demo_finds_every_kind_and_writes_a_valid_ics(demo_json) -> None:  # type: ignore[no-untyped-def]
+    doc, out = demo_json
+    kinds = {a["followup"]["kind"] for a in doc["actions"]}
+    assert kinds == KINDS
+    assert all(a["op"] == "create" for a in doc["actions"])
+    cal = icalendar.Calendar.from_ical((out / "reminders.ics").read_bytes())
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == len(doc["actions"])
+    assert {str(e["UID"]) for e in events} == {f"{a['followup']['id']}@followup-sync" for a in doc["actions"]}
+
+
+def test_demo_json_follows_the_contract(demo_json) -> None:  # type: ignore[no-untyped-def]
+    doc, _out = demo_json
+    assert doc["now"] == "2026-03-18T16:00:00-04:00"
+    for action in doc["actions"]:
+        f, r = action["followup"], action["reminder"]
+        assert set(f) == {"id", "kind", "contacts", "due", "channel", "evidence", "thread_subject",
+                          "source_message_id"}  # fmt: skip
+        assert set(r) == {"start", "end", "subject"}
+        assert f["channel"] in {"call", "email", "meeting", "other", None}
+        assert f["due"][-6:] in {"-04:00", "-05:00"}
+        assert r["start"] < r["end"]
+        assert f["contacts"] and all("@" in c for c in f["contacts"])
+
+
+def test_demo_reminds_of_what_is_owed_and_nothing_else(demo_json) -> None:  # type: ignore[no-untyped-def]
+    doc, _out = demo_json
+    by_contact = {c: a for a in doc["actions"] for c in a["followup"]["contacts"]}
+    assert by_contact["mark.chen@acme.example"]["followup"]["kind"] == "promise"
+    assert by_contact["mark.chen@acme.example"]["followup"]["due"] == "2026-03-19T14:00:00-04:00"
+    assert by_contact["mark.chen@acme.example"]["followup"]["channel"] == "call"
+    assert by_contact["lisa.wong@umbrella.example"]["followup"]["kind"] == "awaiting_reply"
+    # the out-of-office reply names Monday 23 March: the reminder waits for it
+    assert by_contact["raj.gupta@hooli.example"]["reminder"]["start"] >= "2026-03-23T09:00"
+    assert by_contact["bruce.kent@wayne.example"]["followup"]["kind"] == "unanswered_inbound"
+    assert by_contact["olivia.grant@vandelay.example"]["followup"]["kind"] == "after_sale"
+    assert by_contact["olivia.grant@vandelay.example"]["followup"]["due"] >= "2026-03-30"
+    recap = [a for a in doc["actions"] if a["followup"]["kind"] == "meeting_recap"]
+    assert {c for a in recap for c in a["followup"]["contacts"]} == {
+        "ellen.park@soylent.example",
+        "jim.hall@soylent.example",
+    }
+    # answered, done, internal or automatic: no reminder
+    for contact in (
+        "tom.baker@initech.example",
+        "nina.ross@stark.example",
+        "carl.white@initrode.example",
+        "news@saastrends.example",
+        "no-reply@docusign.example",
+        "sam.patel@northwind.example",
+    ):
+        assert contact not in by_contact
+    # one reminder for the lead written to three times, not three
+    assert sum(1 for a in doc["actions"] if "miles.dyson@cyberdyne.example" in a["followup"]["contacts"]) == 1
+
+
+def test_demo_again_changes_nothing(demo_json) -> None:  # type: ignore[no-untyped-def]
+    _doc, out = demo_json
+    before = (out / "reminders.ics").read_bytes()
+    result = invoke("demo", "--out", str(out), "--format", "json")
+    assert result.exit_code == 0
+    assert {a["op"] for a in json.loads(result.output)["actions"]} == {"keep"}
+    assert (out / "reminders.ics").read_bytes() == before
+
+
+def test_demo_table_is_a_readable_review(tmp_path: Path) -> None:
+    result = invoke("demo", "--out", str(tmp_path), "--dry-run")
+    assert result.exit_code == 0
+    assert "dry run, nothing written" in result.output
+    for kind in KINDS:
+        assert kind in result.output
+    assert "I'll call you Thursday at 2pm" in result.output
+    assert not (tmp_path / "reminders.ics").exists()
+    assert not (tmp_path / "state.db").exists()
+
+
+def write_config(tmp_path: Path, **sections: dict[str, object]) -> Path:
+    base: dict[str, dict[str, object]] = {
+        "identity": {"addresses": ["dana@northwind.example"], "timezone": "Europe/Berlin"},
+        "mail": {"backend": "eml", "path": str(tmp_path / "mail")},
+        "meetings": {"backend": "none"},
+        "reminders": {"backend": "ics", "path": str(tmp_path / "reminders.ics")},
+        "state": {"path": str(tmp_path / "state.db")},
+    }
+    base.update(sections)
+    lines = []
+    for name, table in base.items():
+        lines.append(f"[{name}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in table.items()]
+    (tmp_path / "mail").mkdir(exist_ok=True)
+    path = tmp_path / "config.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+EML = (
+    "From: Dana <dana@northwind.example>\nTo: Max <max@kunde.example>\nSubject: Angebot\n"
+    "Date: Mon, 16 Mar 2026 10:00:00 +0100\nMessage-ID: <a1@northwind.example>\n\n"
+    "Hi Max,\n\nI'll send you the signed contract on Friday.\n\nDana\n"
+)
+
+
+def test_sync_json_then_idempotent(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    (tmp_path / "mail" / "a1.eml").write_text(EML)
+    first = invoke("sync", "--config", str(path), "--format", "json", "--now", "2026-03-17T09:00")
+    assert first.exit_code == 0, first.output
+    doc = json.loads(first.output)
+    assert doc["now"] == "2026-03-17T09:00:00+01:00"
+    [action] = doc["actions"]
+    assert action["op"] == "create"
+    assert action["followup"]["source_message_id"] == "a1@northwind.example"
+    assert action["followup"]["due"].startswith("2026-03-20")
+    again = invoke("sync", "--config", str(path), "--format", "json", "--now", "2026-03-17T09:05")
+    assert [a["op"] for a in json.loads(again.output)["actions"]] == ["keep"]
+
+
+def test_sync_dry_run_writes_nothing(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    (tmp_path / "mail" / "a1.eml").write_text(EML)
+    result = invoke("sync", "--config", str(path), "--dry-run", "--now", "2026-03-17T09:00")
+    assert result.exit_code == 0
+    assert "create" in result.output
+    assert not (tmp_path / "reminders.ics").exists()
+    assert not (tmp_path / "state.db").exists()
+
+
+def test_bad_config_names_every_wrong_key_without_traceback(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        rules={"awaiting_reply_days": "three", "colour": "blue"},
+        schedule={"working_days": ["mon", "funday"]},
+    )
+    result = CliRunner().invoke(cli, ["sync", "--config", str(path)])
+    assert result.exit_code == 1
+    assert "rules.awaiting_reply_days" in result.output
+    assert "rules.colour: unknown key" in result.output
+    assert "schedule.working_days" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_config_says_how_to_make_one(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["sync", "--config", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 1
+    assert "followup-sync init" in result.output
+
+
+def test_invalid_toml_is_one_clear_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[identity\naddresses = ")
+    result = CliRunner().invoke(cli, ["sync", "--config", str(path)])
+    assert result.exit_code == 1
+    assert "is not valid TOML" in result.output
+
+
+def test_detect_reads_and_writes_json_lines() -> None:
+    lines = [
+        {"id": "1", "text": "Hi Ann,\n\nI'll call you Thursday at 2pm.\n\nBob", "sent_at": "2026-03-18T10:00:00-04:00"},
+        {"id": "2", "text": "Could you call me tomorrow?", "sent_at": "2026-03-18T10:00:00-04:00"},
+        {"id": "3", "text": "Thanks!\n\n> I'll call you Monday."},
+    ]
+    stdin = "\n".join(json.dumps(x) for x in lines) + "\n"
+    result = invoke("detect", "--timezone", "America/New_York", input=stdin)
+    assert result.exit_code == 0
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [o["id"] for o in out] == ["1", "2", "3"]
+    [promise] = out[0]["promises"]
+    assert promise["channel"] == "call"
+    assert promise["due"] == "2026-03-19T14:00:00-04:00"
+    assert set(promise) == {"sentence", "action", "channel", "due"}
+    assert out[1]["promises"] == [] and out[2]["promises"] == []
+
+
+def test_detect_skips_a_bad_line_with_one_message() -> None:
+    result = CliRunner().invoke(cli, ["detect"], input='{"id": "1", "text": "I will email you."}\nnot json\n')
+    assert result.exit_code == 1
+    assert result.output.count('"id"') == 1
+    assert "line 2" in result.output
+
+
+def test_init_writes_a_valid_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "cfg" / "config.toml"
+    maildir = tmp_path / "Maildir"
+    maildir.mkdir()
+    answers = f"dana@northwind.example\nEurope/Berlin\nmaildir\n{maildir}\nnone\nics\n{tmp_path / 'r.ics'}\n"
+    result = invoke("init", "--config", str(target), input=answers)
+    assert result.exit_code == 0, result.output
+    assert target.stat().st_mode & 0o777 == 0o600
+    from followup_sync import config as configmod
+
+    cfg = configmod.load(target)
+    assert cfg.identity.addresses == ("dana@northwind.example",)
+    assert cfg.mail.backend == "maildir"
+    again = CliRunner().invoke(cli, ["init", "--config", str(target)], input=answers)
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+
+
+def test_purge_removes_only_our_reminders(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    (tmp_path / "mail" / "a1.eml").write_text(EML)
+    invoke("sync", "--config", str(path), "--now", "2026-03-17T09:00")
+    listed = invoke("purge", "--config", str(path), "--dry-run")
+    assert "1 reminder(s) of ours" in listed.output
+    done = invoke("purge", "--config", str(path), "--yes")
+    assert "Deleted 1 reminder(s)" in done.output
+    cal = icalendar.Calendar.from_ical((tmp_path / "reminders.ics").read_bytes())
+    assert list(cal.walk("VEVENT")) == []
+    # the purged follow-up does not come back on the next pass
+    after = invoke("sync", "--config", str(path), "--format", "json", "--now", "2026-03-17T09:10")
+    assert json.loads(after.output)["actions"] == []
