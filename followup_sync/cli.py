@@ -290,3 +290,56 @@ def purge(config_path: Path | None, dry_run: bool, yes: bool) -> None:
 # --- account commands ---
 
 # --- daemon commands ---
+
+
+@cli.command()
+@config_option
+@click.option("--dry-run", is_flag=True, help="Plan and log every pass; write nothing to the calendar or state.")
+@click.pass_context
+def run(ctx: click.Context, config_path: Path | None, dry_run: bool) -> None:
+    """Run in the background: a pass now, then every [daemon] interval_minutes, until stopped."""
+    from followup_sync import daemon, logs
+
+    logs.setup(verbose=ctx.obj["verbose"] > 1, log_file=True)
+    sys.exit(daemon.run(config_path, dry_run=dry_run))
+
+
+@cli.command()
+@config_option
+def status(config_path: Path | None) -> None:
+    """Last and next pass, open follow-ups by kind, and anything that needs you."""
+    from followup_sync.status import status_report
+
+    click.echo(status_report(configmod.load(config_path)))
+
+
+@cli.group()
+def service() -> None:
+    """Start followup-sync with your session (systemd, launchd or Task Scheduler; no admin rights)."""
+
+
+@service.command("install")
+@config_option
+def service_install(config_path: Path | None) -> None:
+    """Install and start the background service for this config."""
+    from followup_sync import service as svc
+
+    path = config_path or configmod.default_config_path()
+    configmod.load(path)  # refuse to install a service that would exit at once
+    click.echo(svc.install(svc.current_plan(path)))
+
+
+@service.command("uninstall")
+def service_uninstall() -> None:
+    """Stop the background service and remove it."""
+    from followup_sync import service as svc
+
+    click.echo(svc.uninstall(svc.current_plan(None)))
+
+
+@service.command("status")
+def service_status() -> None:
+    """Whether the background service is installed, and what the OS says about it."""
+    from followup_sync import service as svc
+
+    click.echo(svc.status(svc.current_plan(None)))

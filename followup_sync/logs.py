@@ -1,0 +1,175 @@
+"""Logging setup: a private rotating log file, one INFO line per pass, and redaction of anything token-shaped.
+
+The log is for the rep (and whoever they send it to), so it must never carry secrets or mail bodies. Code
+never logs them above DEBUG; the redaction here is defence in depth against a library that does
+(requests-oauthlib logs Authorization headers at DEBUG, requests/requests-oauthlib#536).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import logging.handlers
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from followup_sync import config as config_mod
+from followup_sync.model import PassStats
+
+LOG_NAME = "followup-sync.log"
+MAX_BYTES = 1_000_000
+BACKUP_COUNT = 5
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+REDACTED = "[redacted]"
+# Libraries that log request details (headers, token bodies) at DEBUG, or every job run at INFO: kept at
+# WARNING even under --verbose.
+QUIET_LOGGERS = ("urllib3", "requests_oauthlib", "oauthlib", "msal", "O365", "apscheduler", "caldav", "imapclient")
+
+_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "Authorization: Bearer x" and "Authorization: Basic x" header lines, whatever the scheme.
+    (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(\w+\s+)?[^\s'\",}]+"), r"\1" + REDACTED),
+    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]+=*"), "Bearer " + REDACTED),
+    # JWTs (Graph access and id tokens): base64url JSON header, always starting with '{"' -> 'eyJ'.
+    (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), REDACTED),
+    # key=value or "key": "value" for the names OAuth and our config use for secrets.
+    (
+        re.compile(
+            r"(?i)(\b(?:refresh_token|access_token|id_token|client_secret|password|passwd|secret|code_verifier)"
+            r"['\"]?\s*[:=]\s*['\"]?)[^\s'\"&,}]+"
+        ),
+        r"\1" + REDACTED,
+    ),
+    # IMAP LOGIN "user" "password" (imaplib's debug output does not redact it).
+    (re.compile(r'(?i)(\bLOGIN\s+"?[^\s"]+"?\s+)"?[^\s"]+"?'), r"\1" + REDACTED),
+    # Microsoft refresh tokens ("0.A..." / "M.C5..._") and any other long opaque credential-looking run.
+    (re.compile(r"\b(?:0\.A|M\.C\d)[A-Za-z0-9!*$_.-]{20,}"), REDACTED),
+    (re.compile(r"[A-Za-z0-9_\-+]{64,}={0,2}"), REDACTED),
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with everything that looks like a token, password or Authorization header replaced."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactFilter(logging.Filter):
+    """Rewrites each record's message with :func:`redact`; installed on every handler we create."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken %-format in someone's log call: let logging report it as usual
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = None
+        return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """Also redacts tracebacks and stack text, which the filter never sees."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating file handler whose files are created 0600, including the ones made at rollover."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        return io.TextIOWrapper(
+            io.FileIO(fd, "a"), encoding=self.encoding, errors=self.errors, line_buffering=False
+        )
+
+
+def log_path() -> Path:
+    return config_mod.log_dir() / LOG_NAME
+
+
+def setup(
+    *,
+    verbose: bool = False,
+    console: bool | None = None,
+    log_file: Path | bool = False,
+    stream: TextIO | None = None,
+) -> Path | None:
+    """Configure the root logger once per process; returns the log file path, if any.
+
+    ``console=None`` means "only when stderr is a terminal": the daemon under systemd/launchd writes to its
+    file only, an interactive command also shows its messages. ``log_file=True`` uses :func:`log_path`.
+    """
+    root = logging.getLogger()
+    # The CLI group gives the package logger its own stderr handler and level; the daemon's handlers below
+    # replace that, so records reach the root handlers whatever the CLI set before.
+    pkg = logging.getLogger("followup_sync")
+    for handler in list(pkg.handlers):
+        pkg.removeHandler(handler)
+    pkg.setLevel(logging.NOTSET)
+    pkg.propagate = True
+    for handler in list(root.handlers):
+        if getattr(handler, "_followup_sync", False):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    formatter = RedactingFormatter(FORMAT)
+    path: Path | None = None
+    if log_file:
+        path = log_path() if log_file is True else Path(log_file)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _add(
+            root,
+            PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"),
+            formatter,
+        )
+    out = stream or sys.stderr
+    if console is None:
+        console = out.isatty()
+    if console:
+        _add(root, logging.StreamHandler(out), RedactingFormatter("%(levelname)s: %(message)s"))
+    return path
+
+
+def _add(root: logging.Logger, handler: logging.Handler, formatter: logging.Formatter) -> None:
+    handler.setFormatter(formatter)
+    handler.addFilter(RedactFilter())
+    handler._followup_sync = True  # type: ignore[attr-defined]  # marks ours for a later setup() call
+    root.addHandler(handler)
+
+
+def pass_line(stats: PassStats, seconds: float, *, dry_run: bool = False) -> str:
+    """The one INFO line each pass writes; tests and ``status`` read it, so its wording is fixed."""
+    line = (
+        f"Pass finished: {stats.messages_read} messages read, {stats.followups_found} follow-ups found, "
+        f"{stats.followups_open} open, {stats.created} created, {stats.updated} updated, "
+        f"{stats.deleted} deleted in {seconds:.1f}s"
+    )
+    if stats.errors:
+        line += f", {stats.errors} errors"
+    if dry_run:
+        line += " (dry run: counts are what a real pass would do; nothing written)"
+    return line
+
+
+def describe(obj: Any) -> str:
+    """A short, redacted description of an exception or object for one log line."""
+    text = str(obj) or type(obj).__name__
+    return redact(text.splitlines()[0] if text else text)
+
+
+def console_active() -> bool:
+    """Whether a console handler of ours is installed (so a message logged now is also seen on the terminal)."""
+    return any(
+        getattr(h, "_followup_sync", False) and not isinstance(h, logging.FileHandler)
+        for h in logging.getLogger().handlers
+    )

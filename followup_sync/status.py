@@ -1,0 +1,110 @@
+"""``followup-sync status``: :func:`status_report` tells how the daemon is doing and what needs the user.
+
+It reads, never writes: the daemon's status file (``<state>.daemon.json``), whether the daemon's lock is held
+(asking the OS, so a killed daemon never shows as running), and a read-only snapshot of the state database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from followup_sync.config import Config
+from followup_sync.daemon import is_running, read_status
+from followup_sync.errors import Error
+
+
+def status_report(config: Config, *, now: datetime | None = None) -> str:
+    """A few lines for a person: daemon, last pass, next pass, open follow-ups by kind, problems with fixes."""
+    now = now or datetime.now(UTC)
+    tz = config.identity.zone
+    info = read_status(config.state_path) or {}
+    running = is_running(config.state_path)
+    lines = [f"Config: {config.path or '(built in)'}", _daemon_line(info, running=running, tz=tz)]
+    lines += _state_lines(config, tz=tz)
+    if running and info.get("next_run"):
+        when = _parse(info["next_run"])
+        lines.append(f"Next pass: {_local(when, tz)} ({_relative(when, now)})")
+    problems = info.get("problems") or []
+    needs = [p for p in problems if p.get("needs_user")]
+    other = [p for p in problems if not p.get("needs_user")]
+    if needs:
+        lines.append("Needs your attention:")
+        lines += [_problem_line(p, tz) for p in needs]
+    if other:
+        lines.append("Problems followup-sync is retrying by itself:")
+        lines += [_problem_line(p, tz) for p in other]
+    if not problems:
+        lines.append("Problems: none")
+    return "\n".join(lines)
+
+
+def _daemon_line(info: dict[str, Any], *, running: bool, tz: ZoneInfo) -> str:
+    if running:
+        started = _parse(info["started"]) if info.get("started") else None
+        since = f", since {_local(started, tz)}" if started else ""
+        mode = " in dry-run mode (writes nothing)" if info.get("dry_run") else ""
+        return f"Daemon: running{mode} (pid {info.get('pid', '?')}{since})"
+    return "Daemon: not running; start it with `followup-sync service install` (or `followup-sync run`)"
+
+
+def _state_lines(config: Config, *, tz: ZoneInfo) -> list[str]:
+    from followup_sync.state import State
+
+    if not config.state_path.exists():
+        return ["Last pass: never (no state database yet)"]
+    try:
+        state = State.snapshot(config.state_path)
+    except Error as exc:
+        return [f"State: cannot read {config.state_path}: {exc}"]
+    try:
+        last = state.last_run()
+        last_ok = state.last_run(ok_only=True)
+        open_records = state.followups(status="open")
+    finally:
+        state.close()
+    lines = []
+    if last is None:
+        lines.append("Last pass: never")
+    else:
+        when = _local(last.finished or last.started, tz)
+        dry = " (dry run)" if last.dry_run else ""
+        if last.ok:
+            s = last.stats
+            counts = ", ".join(f"{s.get(k, 0)} {k}" for k in ("created", "updated", "deleted"))
+            lines.append(f"Last pass: {when}{dry}, ok: {s.get('messages_read', 0)} messages read, {counts}")
+        else:
+            why = "; ".join(last.problems[:3]) or "see the log"
+            lines.append(f"Last pass: {when}{dry}, FAILED: {why}")
+            if last_ok is not None:
+                lines.append(f"Last good pass: {_local(last_ok.finished or last_ok.started, tz)}")
+    kinds = Counter(rec.followup.kind for rec in open_records)
+    detail = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
+    lines.append(f"Open follow-ups: {len(open_records)}" + (f" ({detail})" if detail else ""))
+    return lines
+
+
+def _problem_line(p: dict[str, Any], tz: ZoneInfo) -> str:
+    since = f" (since {_local(_parse(p['since']), tz)})" if p.get("since") else ""
+    fix = f"\n    fix: {p['fix']}" if p.get("fix") else ""
+    return f"  - {p.get('message', '?')}{since}{fix}"
+
+
+def _parse(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _local(when: datetime, tz: ZoneInfo) -> str:
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _relative(when: datetime, now: datetime) -> str:
+    seconds = (when - now).total_seconds()
+    if seconds <= 0:
+        return "due now"
+    if seconds < 90:
+        return f"in {seconds:.0f}s"
+    return f"in {seconds / 60:.0f} min"
