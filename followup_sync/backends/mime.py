@@ -122,18 +122,19 @@ def _fallback_message_id(raw: bytes) -> str | None:
 
 def _parse(raw: bytes, *, folder: str, link: str | None) -> Message | Rejected:
     msg = message_from_bytes(raw.replace(b"\x00", b""), policy=compat32)
-    message_id = _first_id(msg.get("message-id"))
-    date_value = _raw(msg, "date")
+    headers = _header_map(msg)
+    message_id = _first_id(_raw(headers, "message-id"))
+    date_value = _raw(headers, "date")
     if date_value is None:
         return Rejected("no Date header", id=message_id)
     sent_at = parse_date(date_value)
     if sent_at is None:
         return Rejected("unreadable Date header", id=message_id)
-    from_list = _addresses(msg, "from") or _addresses(msg, "sender")
+    from_list = _addresses(headers, "from") or _addresses(headers, "sender")
     if not from_list:
         return Rejected("no From address", id=message_id)
     sender_name, sender = from_list[0]
-    subject = decode_text(_raw(msg, "subject") or "")[:MAX_TEXT_HEADER]
+    subject = decode_text(_raw(headers, "subject") or "")[:MAX_TEXT_HEADER]
     if message_id is None:
         message_id = synthetic_id(sent_at, sender, subject)
     body, is_html, attachments = _body(msg)
@@ -141,17 +142,17 @@ def _parse(raw: bytes, *, folder: str, link: str | None) -> Message | Rejected:
         id=message_id,
         sender=sender,
         sender_name=sender_name,
-        to=tuple(a for _, a in _addresses(msg, "to")),
-        cc=tuple(a for _, a in _addresses(msg, "cc")),
-        bcc=tuple(a for _, a in _addresses(msg, "bcc")),
+        to=tuple(a for _, a in _addresses(headers, "to")),
+        cc=tuple(a for _, a in _addresses(headers, "cc")),
+        bcc=tuple(a for _, a in _addresses(headers, "bcc")),
         subject=subject,
         sent_at=sent_at,
         body=body,
         body_is_html=is_html,
-        in_reply_to=_first_id(msg.get("in-reply-to")),
-        references=_ids(msg.get("references"))[-MAX_REFERENCES:],
+        in_reply_to=_first_id(_raw(headers, "in-reply-to")),
+        references=_ids(_raw(headers, "references"))[-MAX_REFERENCES:],
         attachments=attachments,
-        headers=_kept_headers(msg),
+        headers=_kept_headers(headers),
         folder=folder,
         link=link,
     )
@@ -166,16 +167,18 @@ def synthetic_id(sent_at: datetime, sender: str, subject: str) -> str:
 # --- headers -------------------------------------------------------------------------------------------
 
 
-def _raw(msg: EmailMessage, name: str) -> str | None:
-    """A header's value as text: 8-bit bytes (smuggled in by compat32 as surrogates) decoded, lines unfolded."""
-    value = msg.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):  # a Header object appears only for non-ASCII values set in code
-        value = str(value)
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
-        value = decode_bytes(value.encode("ascii", "surrogateescape"), None)
-    return _FOLD.sub(" ", value).strip()
+def _header_map(msg: EmailMessage) -> dict[str, list[str]]:
+    """Header values as text by lower-cased name. ``raw_items`` keeps 8-bit bytes (smuggled in by compat32 as
+    surrogates), which ``get`` would turn into U+FFFD; they are decoded here like an unlabelled body."""
+    headers: dict[str, list[str]] = {}
+    for name, value in msg.raw_items():
+        headers.setdefault(name.lower(), []).append(_raw_value(value))
+    return headers
+
+
+def _raw(headers: dict[str, list[str]], name: str) -> str | None:
+    values = headers.get(name)
+    return values[0].strip() if values else None
 
 
 def decode_text(value: str) -> str:
@@ -197,10 +200,9 @@ def decode_text(value: str) -> str:
     return "".join(out).replace("\r", " ").replace("\n", " ")
 
 
-def _addresses(msg: EmailMessage, name: str) -> list[tuple[str, str]]:
+def _addresses(headers: dict[str, list[str]], name: str) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs; odd Enron/Exchange forms cleaned, non-addresses dropped."""
-    values = msg.get_all(name) or []
-    text = ", ".join(_raw_value(v) for v in values)[:MAX_ADDRESS_HEADER]
+    text = ", ".join(headers.get(name, ()))[:MAX_ADDRESS_HEADER]
     if not text:
         return []
     result: list[tuple[str, str]] = []
@@ -229,7 +231,7 @@ def _commas(text: str) -> str:
 
 
 def _raw_value(value: object) -> str:
-    text = value if isinstance(value, str) else str(value)
+    text = (value if isinstance(value, str) else str(value)).replace("\x00", "")
     if any("\udc80" <= ch <= "\udcff" for ch in text):
         text = decode_bytes(text.encode("ascii", "surrogateescape"), None)
     return _FOLD.sub(" ", text)
@@ -258,26 +260,26 @@ def _unwrap_imcea(address: str) -> str:
     return local if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", local) else address
 
 
-def _first_id(value: object) -> str | None:
+def _first_id(value: str | None) -> str | None:
     ids = _ids(value)
     return ids[0] if ids else None
 
 
-def _ids(value: object) -> tuple[str, ...]:
+def _ids(value: str | None) -> tuple[str, ...]:
     """Message-ids without <>, lower-cased; bare ids (no brackets) are accepted too. Regex only: linear."""
     if value is None:
         return ()
-    text = _raw_value(value)[-MAX_ADDRESS_HEADER:]
+    text = value[-MAX_ADDRESS_HEADER:]
     found = _MSG_ID.findall(text)
     if not found:
         found = [t.strip("<>") for t in text.split() if "@" in t]
     return tuple(dict.fromkeys(i.lower() for i in found if i))
 
 
-def _kept_headers(msg: EmailMessage) -> tuple[tuple[str, str], ...]:
+def _kept_headers(headers: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
     kept: list[tuple[str, str]] = []
     for name in KEPT_HEADERS:
-        value = _raw(msg, name)
+        value = _raw(headers, name)
         if value is not None:
             kept.append((name, decode_text(value[:MAX_TEXT_HEADER])))
     return tuple(kept)

@@ -1,0 +1,247 @@
+"""Parsing real-world broken mail: every fixture is built here, byte by byte."""
+
+from __future__ import annotations
+
+import base64
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from followup_sync.backends import mime
+from followup_sync.backends.mime import Rejected, parse_message, quick_date
+from followup_sync.model import Message
+
+HEAD = b"Message-ID: <Abc.123@Example.COM>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0100\r\nFrom: Jane <jane@x.com>\r\n"
+
+
+def ok(raw: bytes, **kwargs: str) -> Message:
+    result = parse_message(raw, **kwargs)
+    assert isinstance(result, Message), result
+    return result
+
+
+def test_plain_message() -> None:
+    raw = HEAD + (
+        b"To: Rep <Rep@OurCo.example>, 'bob@y.com'; Doe, John <JOHN@Z.com>\r\n"
+        b"Cc: undisclosed-recipients:;\r\n"
+        b"Subject: Renewal\r\nIn-Reply-To: <Prev@X.com>\r\n"
+        b"References: <a@x.com> <B@X.com>\r\n <prev@x.com>\r\n"
+        b"Auto-Submitted: auto-replied\r\nX-Unrelated: dropped\r\n\r\nHello\r\n"
+    )
+    msg = ok(raw, folder="Sent", link="file:///m")
+    assert msg.id == "abc.123@example.com"
+    assert msg.sent_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert (msg.sender, msg.sender_name) == ("jane@x.com", "Jane")
+    assert msg.to == ("rep@ourco.example", "bob@y.com", "john@z.com")
+    assert msg.cc == ()
+    assert msg.in_reply_to == "prev@x.com"
+    assert msg.references == ("a@x.com", "b@x.com", "prev@x.com")
+    assert msg.header("auto-submitted") == "auto-replied"
+    assert msg.header("x-unrelated") is None
+    assert (msg.folder, msg.link, msg.body) == ("Sent", "file:///m", "Hello\r\n")
+
+
+def test_no_date_is_rejected_with_reason() -> None:
+    result = parse_message(b"Message-ID: <n@x.com>\r\nFrom: a@x.com\r\n\r\nbody")
+    assert result == Rejected("no Date header", id="n@x.com")
+
+
+def test_unreadable_date_is_rejected() -> None:
+    raw = b"Message-ID: <n@x.com>\r\nDate: sometime soon\r\nFrom: a@x.com\r\n\r\nbody"
+    assert parse_message(raw) == Rejected("unreadable Date header", id="n@x.com")
+    assert quick_date(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Mon, 29 Oct 2001 04:26:55 -0800 (PST)", datetime(2001, 10, 29, 12, 26, 55, tzinfo=UTC)),
+        ("Mon, 29 Oct 2001 04:26:55 -0000", datetime(2001, 10, 29, 4, 26, 55, tzinfo=UTC)),  # naive -> UTC
+        ("29 Oct 2001 04:26:55", datetime(2001, 10, 29, 4, 26, 55, tzinfo=UTC)),
+        ("2001-10-29 04:26:55", datetime(2001, 10, 29, 4, 26, 55, tzinfo=UTC)),  # not RFC 5322, still clear
+        ("Mon,\r\n 29 Oct 2001 04:26:55 +0200", datetime(2001, 10, 29, 2, 26, 55, tzinfo=UTC)),
+    ],
+)
+def test_dates(value: str, expected: datetime) -> None:
+    assert mime.parse_date(value) == expected
+
+
+def test_quick_date_agrees_with_full_parse() -> None:
+    raw = HEAD + b"Subject: x\r\n\r\nDate: Wed, 02 Dec 2026 10:00:00 +0000\r\n"  # a Date line in the body
+    assert quick_date(raw) == ok(raw).sent_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def test_missing_message_id_gets_a_stable_id() -> None:
+    raw = b"Date: Tue, 01 Dec 2026 10:00:00 +0100\r\nFrom: a@x.com\r\nSubject: Quote\r\n\r\nbody"
+    first, second = ok(raw), ok(raw.replace(b"body", b"other body"))
+    assert first.id == second.id
+    assert first.id.startswith("sha256-")
+    assert ok(raw.replace(b"Quote", b"Quote 2")).id != first.id
+
+
+def test_exchange_bracket_message_id() -> None:
+    raw = HEAD.replace(b"<Abc.123@Example.COM>", b"<[F00D.Cafe@Microsoft.com]>") + b"\r\nbody"
+    assert ok(raw).id == "[f00d.cafe@microsoft.com]"
+
+
+def test_unknown_charset_falls_back() -> None:
+    raw = HEAD + (
+        b"Subject: =?x-unknown-99?Q?Gr=FC=DFe?=\r\nContent-Type: text/plain; charset=x-unknown-99\r\n\r\n"
+        b"Caf\xc3\xa9 au lait\r\n"
+    )
+    msg = ok(raw)
+    assert msg.body.startswith("Café au lait")
+    assert msg.subject == "Grüße"  # utf-8 failed, Windows-1252 fitted
+
+
+def test_windows_1252_and_mislabelled_ascii() -> None:
+    raw = HEAD + b"Content-Type: text/plain; charset=windows-1252\r\n\r\n\x93Quoted\x94 \x80 5\r\n"
+    assert ok(raw).body.startswith("\u201cQuoted\u201d \u20ac 5")
+    raw = HEAD + b"Content-Type: text/plain; charset=us-ascii\r\n\r\nna\xefve\r\n"
+    assert ok(raw).body.startswith("na\u00efve")
+
+
+def test_eight_bit_headers() -> None:
+    raw = (
+        b"Message-ID: <8bit@x.com>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0100\r\n"
+        b"From: J\xc3\xbcrgen M\xc3\xbcller <juergen@x.de>\r\nSubject: Angebot f\xfcr Sie\r\n\r\nHallo\r\n"
+    )
+    msg = ok(raw)
+    assert msg.sender_name == "Jürgen Müller"
+    assert msg.subject == "Angebot für Sie"  # Latin-1 bytes in a header
+
+
+def test_encoded_words() -> None:
+    raw = HEAD + (
+        b"To: =?utf-8?b?w5bDpA==?= <oe@x.com>\r\n"
+        b"Subject: =?UTF-8?Q?Re:_Pr=C3=BCfung?= =?iso-8859-1?q?_und_=C4nderung?=\r\n\r\nx"
+    )
+    msg = ok(raw)
+    assert msg.subject == "Re: Prüfung und Änderung"
+    assert msg.to == ("oe@x.com",)
+
+
+def test_broken_encoded_word_keeps_raw_text() -> None:
+    raw = HEAD + b"Subject: =?utf-8?B?not*base64*?=\r\n\r\nx"
+    assert "not*base64*" in ok(raw).subject
+
+
+def test_html_only_and_alternative() -> None:
+    html_only = HEAD + b"Content-Type: text/html; charset=utf-8\r\n\r\n<p>I&#39;ll call</p>\r\n"
+    msg = ok(html_only)
+    assert msg.body_is_html and "<p>" in msg.body
+    alternative = HEAD + (
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="b1"\r\n\r\n'
+        b"--b1\r\nContent-Type: text/html\r\n\r\n<b>rich</b>\r\n"
+        b"--b1\r\nContent-Type: text/plain\r\n\r\nplain text\r\n--b1--\r\n"
+    )
+    msg = ok(alternative)
+    assert not msg.body_is_html and msg.body.strip() == "plain text"
+
+
+def test_base64_quoted_printable_and_attachments() -> None:
+    b64 = base64.b64encode("Grüße, I'll send the quote Friday.".encode()).decode()
+    raw = HEAD + (
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="XX"\r\n\r\n'
+        b"--XX\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + b64.encode()
+        + b'\r\n--XX\r\nContent-Type: application/pdf; name="Quote 4711.pdf"\r\n'
+        b"Content-Disposition: attachment; filename*=utf-8''Angebot%20M%C3%BCller.pdf\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n"
+        b"--XX\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+        b'Content-Disposition: attachment; filename="notes.txt"\r\n\r\nsoft=\r\nbreak =E4\r\n--XX--\r\n'
+    )
+    msg = ok(raw)
+    assert msg.body == "Grüße, I'll send the quote Friday."
+    assert msg.attachments == ("Angebot Müller.pdf", "notes.txt")
+    qp = HEAD + b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+    assert ok(qp + b"\r\nsoft=\r\nbreak =E4\r\n").body.startswith("softbreak ä")
+
+
+def test_missing_boundary_keeps_the_text() -> None:
+    raw = HEAD + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed\r\n\r\nthe text of a broken message\r\n"
+    assert "the text of a broken message" in ok(raw).body
+    unclosed = (
+        HEAD + b'Content-Type: multipart/mixed; boundary="q"\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\nhi'
+    )
+    assert ok(unclosed).body.startswith("hi")
+
+
+def test_nul_bytes() -> None:
+    raw = HEAD.replace(b"From: Jane", b"From: Ja\x00ne") + b"Subject: a\x00b\r\n\r\nbo\x00dy\r\n"
+    msg = ok(raw)
+    assert msg.body.startswith("body")
+    assert msg.subject == "ab"
+    assert "\x00" not in msg.sender_name
+
+
+def test_huge_headers_are_fast_and_capped() -> None:
+    raw = HEAD + (
+        b"Subject: " + b"x" * 20_000 + b"\r\n"
+        b"To: " + b";" * 20_000 + b" a@x.com\r\n"
+        b"Cc: " + b", ".join(b"p%d@x.com" % i for i in range(5000)) + b"\r\n"
+        b"References: " + b" ".join(b"<r%d@x.com>" % i for i in range(20_000)) + b"\r\n"
+        b"Content-Type: text/plain; " + b"a=b;" * 5000 + b"\r\n\r\nbody\r\n"
+    )
+    started = time.perf_counter()
+    msg = ok(raw)
+    assert time.perf_counter() - started < 1.0
+    assert len(msg.subject) == mime.MAX_TEXT_HEADER
+    assert len(msg.cc) <= mime.MAX_ADDRESSES
+    assert len(msg.references) == mime.MAX_REFERENCES
+    assert msg.references[-1] == "r19999@x.com"
+
+
+def test_many_parts_are_capped() -> None:
+    parts = b"".join(b"--p\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i for i in range(2000))
+    raw = HEAD + b'Content-Type: multipart/mixed; boundary="p"\r\n\r\n' + parts + b"--p--\r\n"
+    started = time.perf_counter()
+    assert ok(raw).body.startswith("part 0")
+    assert time.perf_counter() - started < 2.0
+
+
+def test_size_limits() -> None:
+    assert isinstance(parse_message(b"x" * (mime.MAX_MESSAGE_BYTES + 1)), Rejected)
+    raw = HEAD + b"\r\n" + b"y" * (mime.MAX_BODY_CHARS * 2)
+    assert len(ok(raw).body) == mime.MAX_BODY_CHARS
+
+
+def test_enron_style_addresses() -> None:
+    raw = HEAD.replace(
+        b"From: Jane <jane@x.com>", b"From: \"'Lynn.Blair@ENRON.com'\" <'lynn.blair@enron.com'>"
+    ) + (
+        b"To: IMCEANOTES-+22Snyder+2C+20Cheryl+22+20+3CCxM2+40pge+2Ecom+3E+40ENRON@ENRON.com, "
+        b"e-mail <.jeff@enron.com>, /O=ENRON/OU=NA/CN=RECIPIENTS/CN=LBLAIR, mailto:Kim@X.com\r\n\r\nx"
+    )
+    msg = ok(raw)
+    assert msg.sender == "lynn.blair@enron.com"
+    assert msg.to == ("cxm2@pge.com", "jeff@enron.com", "kim@x.com")
+
+
+def test_no_from_is_rejected() -> None:
+    raw = b"Message-ID: <nf@x.com>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0100\r\nTo: a@x.com\r\n\r\nx"
+    assert parse_message(raw) == Rejected("no From address", id="nf@x.com")
+
+
+def test_header_line_without_colon_does_not_raise() -> None:
+    raw = HEAD + b"this line has no colon\r\nSubject: lost\r\n\r\nbody"
+    assert isinstance(parse_message(raw), Message)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\r\n\r\n",
+        b"\xff\xfe\x00garbage",
+        HEAD + b'Content-Type: text/plain; charset="\r\n\r\nx',
+        HEAD + b"Content-Type: text/plain; charset=rot13\r\n\r\nx",
+        HEAD + b'Content-Type: multipart/mixed; boundary=""\r\n\r\n--\r\n\r\n--',
+        HEAD + b"Content-Transfer-Encoding: base64\r\n\r\n!!!notbase64",
+        HEAD + b"Content-Disposition: attachment; filename*=x''%ZZ\r\n\r\nx",
+        HEAD + b'To: "unterminated <a@x.com>\r\nSubject: =?utf-8?q?x\r\n\r\nx',
+    ],
+)
+def test_never_raises(raw: bytes) -> None:
+    assert isinstance(parse_message(raw), Message | Rejected)
