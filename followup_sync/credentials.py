@@ -1,0 +1,483 @@
+"""Signing in to Microsoft 365, keeping the token cache in the OS keyring, and the one authenticated connection.
+
+The O365 token backend *is* msal's token cache (notes/o365.md §2.2); ours persists it to the OS keyring only,
+split into chunks because Windows Credential Manager refuses secrets over 2560 bytes (jaraco/keyring#355).
+We refuse keyrings that would lose the secret (``fail``, ``null``) or write it in clear (keyrings.alt's
+plaintext file) unless the user opts in with ``FOLLOWUP_SYNC_ALLOW_PLAINTEXT_KEYRING=1``.
+
+``GraphConnection`` adds what O365 2.1 lacks: retries that honour ``Retry-After`` for *every* method, capped
+(O365 leaves POST/PATCH unretried and lets urllib3 sleep up to 6 h), JSON checked before a read counts as done,
+and msal pointed at the configured cloud's login host. ``map_errors`` turns every library failure into
+:mod:`followup_sync.errors`; no message it builds contains a token (only status codes and Graph error codes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import keyring
+import keyring.backend
+import keyring.errors
+import requests
+from O365 import Account, MSGraphProtocol
+from O365.connection import Connection, TokenExpiredError
+from O365.utils import BaseTokenBackend
+
+from followup_sync.config import Config
+from followup_sync.errors import BackendError, CredentialsError, PreconditionFailed, TransientError
+
+log = logging.getLogger(__name__)
+
+# Least privilege: read mail, read/write calendar, read the profile for `whoami`. msal adds offline_access (a
+# refresh token) and openid/profile itself and refuses them in the list. Nothing here can send mail.
+SCOPES = ("User.Read", "Mail.Read", "Calendars.ReadWrite")
+KEYRING_SERVICE = "followup-sync"
+PLAINTEXT_OPT_IN = "FOLLOWUP_SYNC_ALLOW_PLAINTEXT_KEYRING"
+PREFER = 'outlook.body-content-type="text", IdType="ImmutableId"'
+LOGIN_HINT = "run `followup-sync login`"
+
+
+@dataclass(frozen=True)
+class Cloud:
+    graph: str
+    login: str
+
+
+# https://learn.microsoft.com/graph/deployments (Graph and Entra endpoints per national cloud)
+CLOUDS = {
+    "worldwide": Cloud("https://graph.microsoft.com/", "https://login.microsoftonline.com"),
+    "us_gov": Cloud("https://graph.microsoft.us/", "https://login.microsoftonline.us"),
+    "us_gov_dod": Cloud("https://dod-graph.microsoft.us/", "https://login.microsoftonline.us"),
+    "china": Cloud("https://microsoftgraph.chinacloudapi.cn/", "https://login.chinacloudapi.cn"),
+}
+
+
+# --- the OS keyring ----------------------------------------------------------------------------------------
+
+
+def check_keyring() -> None:
+    """Refuse a keyring that would drop the token or store it in clear; say exactly what to do instead."""
+    kr = keyring.get_keyring()
+    chosen = kr.backends[0] if hasattr(kr, "backends") and kr.backends else kr
+    kind = f"{type(chosen).__module__}.{type(chosen).__name__}"
+    if kind.startswith(("keyring.backends.fail", "keyring.backends.null")) or (
+        hasattr(kr, "backends") and not kr.backends
+    ):
+        raise CredentialsError(f"no usable OS keyring ({kind}): {_keyring_help()}")
+    if kind.startswith("keyrings.alt.file.Plaintext") and os.environ.get(PLAINTEXT_OPT_IN) != "1":
+        raise CredentialsError(
+            f"the only keyring available ({kind}) stores secrets unencrypted in a file; install an OS keyring "
+            f"({_keyring_help()}) or set {PLAINTEXT_OPT_IN}=1 to accept the plain-text file"
+        )
+
+
+def _keyring_help() -> str:
+    if sys.platform == "darwin":
+        return "unlock the login keychain (sign in to the desktop session) and run again"
+    if sys.platform == "win32":
+        return "Windows Credential Manager is required; run followup-sync as the signed-in user"
+    return (
+        "install a Secret Service such as gnome-keyring (`sudo apt install gnome-keyring`) and run inside a "
+        "desktop session, or headless: `dbus-run-session -- sh -c 'printf %s PASSWORD | gnome-keyring-daemon "
+        "--unlock --components=secrets >/dev/null; followup-sync ...'`"
+    )
+
+
+class KeyringTokenBackend(BaseTokenBackend):  # type: ignore[misc]
+    """msal's token cache, persisted in the OS keyring in chunks of at most ``CHUNK`` characters.
+
+    Helper names avoid msal ``TokenCache`` internals: a helper called ``_get`` broke refresh (notes §2.3).
+    The chunk count is written last, so a reader never assembles a half-written cache.
+    """
+
+    CHUNK = 1000  # Windows Credential Manager: 2560 bytes = 1280 UTF-16 characters per secret
+
+    def __init__(self, *, service: str = KEYRING_SERVICE, key: str) -> None:
+        super().__init__()
+        self.service = service
+        self.key = key
+
+    def _kr_read(self, name: str) -> str | None:
+        return keyring.get_password(self.service, f"{self.key}#{name}")
+
+    def _kr_remove(self, name: str) -> bool:
+        try:
+            keyring.delete_password(self.service, f"{self.key}#{name}")
+        except keyring.errors.PasswordDeleteError:
+            return False
+        return True
+
+    def load_token(self) -> bool:
+        count = self._kr_read("n")
+        if not count or not count.isdigit():
+            return False
+        parts = [self._kr_read(str(i)) for i in range(int(count))]
+        if any(p is None for p in parts):
+            return False
+        try:
+            self._cache = self.deserialize("".join(p for p in parts if p is not None))
+        except ValueError:
+            log.warning("The stored Microsoft 365 login is damaged; %s", LOGIN_HINT)
+            return False
+        return True
+
+    def save_token(self, force: bool = False) -> bool:
+        if not self._cache:
+            return False
+        if not force and not getattr(self, "_has_state_changed", True):
+            return True
+        blob = self.serialize()
+        parts = [blob[i : i + self.CHUNK] for i in range(0, len(blob), self.CHUNK)] or [""]
+        old = self._kr_read("n")
+        for i, part in enumerate(parts):
+            keyring.set_password(self.service, f"{self.key}#{i}", part)
+        keyring.set_password(self.service, f"{self.key}#n", str(len(parts)))
+        for i in range(len(parts), int(old) if old and old.isdigit() else 0):
+            self._kr_remove(str(i))
+        self._has_state_changed = False
+        return True
+
+    def delete_token(self) -> bool:
+        count = self._kr_read("n")
+        removed = self._kr_remove("n")
+        for i in range(int(count) if count and count.isdigit() else 0):
+            removed = self._kr_remove(str(i)) or removed
+        self._cache = {}
+        return removed
+
+    def check_token(self) -> bool:
+        return self._kr_read("n") is not None
+
+
+# --- the connection ----------------------------------------------------------------------------------------
+
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class GraphConnection(Connection):  # type: ignore[misc]
+    """O365's Connection with capped ``Retry-After`` retries for every method and a cloud-aware msal client.
+
+    Retrying POST is safe because every event we create carries a ``transactionId`` (Graph returns the event
+    created first); PATCH and DELETE carry ``If-Match``, and ``uncertain`` tells the caller that an earlier
+    attempt may have been applied (a timeout or dropped connection), so a 412/404 can be checked, not trusted.
+    """
+
+    def __init__(
+        self,
+        credentials: Any,
+        *,
+        login_url: str,
+        max_retry_wait: float,
+        backoff: float = 1.0,
+        attempts: int = 6,
+        msal_http_client: Any = None,
+        sleep: Callable[[float], None] = time.sleep,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(credentials, **kwargs)
+        self._msal_authority = f"{login_url}/{self.tenant_id}"
+        self.max_retry_wait = max_retry_wait
+        self.backoff = backoff
+        self.attempts = attempts
+        self.msal_http_client = msal_http_client
+        self.sleep = sleep
+        self.uncertain = False
+        self.request_count = 0
+
+    @property
+    def msal_client(self) -> Any:
+        if getattr(self, "_msal_client", None) is None:
+            import msal
+
+            self._msal_client = msal.PublicClientApplication(
+                client_id=self.auth[0],
+                authority=self._msal_authority,
+                token_cache=self.token_backend,
+                timeout=self.timeout,
+                http_client=self.msal_http_client,
+            )
+        return self._msal_client
+
+    def oauth_request(self, url: str, method: str, **kwargs: Any) -> requests.Response:
+        self.uncertain = False
+        waited = 0.0
+        for attempt in range(1, self.attempts + 1):
+            call = dict(kwargs)  # O365 rewrites kwargs (json-dumps data, merges headers) on every attempt
+            if isinstance(call.get("headers"), dict):
+                call["headers"] = dict(call["headers"])
+            self.request_count += 1
+            try:
+                response: requests.Response = super().oauth_request(url, method, **call)
+                if method.lower() == "get" and response.content:
+                    response.json()  # a truncated body from a proxy or a dying server: retry, do not parse later
+                return response
+            except TokenExpiredError:
+                raise
+            except requests.HTTPError as exc:
+                status = exc.response.status_code if exc.response is not None else 0
+                if status not in _RETRY_STATUS:
+                    raise
+                wait = _retry_after(exc.response) if status in (429, 503) else None
+                if status >= 500 and method.lower() != "get":
+                    self.uncertain = True
+                failure: Exception = exc
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                wait, failure = None, exc
+                if method.lower() != "get":
+                    self.uncertain = True
+            except ValueError as exc:  # response.json() on a truncated body
+                wait, failure = None, exc
+            delay = wait if wait is not None else self.backoff * 2 ** (attempt - 1)
+            if attempt == self.attempts or waited + delay > self.max_retry_wait:
+                raise failure
+            log.debug(
+                "Graph %s failed (%s), retry %d in %.1f s", method.upper(), type(failure).__name__, attempt, delay
+            )
+            self.sleep(delay)
+            waited += delay
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    raw = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return max(0.0, float(raw)) if raw is not None else None
+    except ValueError:
+        return None  # an HTTP-date; Graph sends seconds, and exponential backoff is the documented fallback
+
+
+class _Account(Account):  # type: ignore[misc]
+    connection_constructor = GraphConnection
+
+
+def token_key(config: Config) -> str:
+    g = config.graph
+    return f"o365-token-cache:{g.cloud}:{g.tenant}:{g.client_id}"
+
+
+def make_account(
+    config: Config,
+    *,
+    graph_url: str | None = None,
+    login_http_client: Any = None,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
+    """An O365 ``Account`` with its token in the OS keyring; ``graph_url``, ``login_http_client``: test seams."""
+    check_keyring()
+    _redact_library_logs()
+    cloud = CLOUDS[config.graph.cloud]
+    base = graph_url or cloud.graph
+    proto_cls = type(
+        "FollowupGraphProtocol", (MSGraphProtocol,), {"_protocol_url": base, "_oauth_scope_prefix": cloud.graph}
+    )
+    protocol = proto_cls(timezone=config.identity.timezone)
+    timeout = config.graph.timeout_seconds
+    return _Account(
+        config.graph.client_id,
+        auth_flow_type="public",
+        tenant_id=config.graph.tenant,
+        protocol=protocol,
+        token_backend=KeyringTokenBackend(key=token_key(config)),
+        timeout=(min(10.0, timeout), timeout),  # O365's default is no timeout at all
+        request_retries=0,  # our GraphConnection retries instead of urllib3's hidden, uncapped sleeps
+        requests_delay=0,
+        default_headers={"Prefer": PREFER},
+        login_url=cloud.login,
+        max_retry_wait=config.graph.max_retry_wait_seconds,
+        backoff=backoff,
+        msal_http_client=login_http_client,
+        sleep=sleep,
+    )
+
+
+def scopes_for(account: Any) -> list[str]:
+    return [account.protocol.prefix_scope(s) for s in SCOPES]
+
+
+# --- errors ------------------------------------------------------------------------------------------------
+
+_AUTH_FAILURES = ("Refresh token operation failed", "No auth token found", "There is no refresh token")
+
+
+@contextlib.contextmanager
+def map_errors(backend: str, *, href: str | None = None) -> Iterator[None]:
+    """The one place where requests/O365/msal/keyring exceptions become ours (``raise ... from exc``)."""
+    try:
+        yield
+    except (BackendError, CredentialsError):
+        raise
+    except TokenExpiredError as exc:
+        raise CredentialsError(f"the Microsoft 365 login has expired; {LOGIN_HINT}") from exc
+    except requests.HTTPError as exc:
+        raise _from_status(exc, backend, href) from exc
+    except (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError) as exc:
+        raise TransientError(f"Microsoft Graph unreachable ({type(exc).__name__})", backend=backend) from exc
+    except keyring.errors.KeyringLocked as exc:
+        raise CredentialsError("the OS keyring is locked; unlock it (sign in to the desktop) and retry") from exc
+    except keyring.errors.KeyringError as exc:
+        raise CredentialsError(f"the OS keyring failed ({type(exc).__name__}): {_keyring_help()}") from exc
+    except RuntimeError as exc:
+        if str(exc).startswith(_AUTH_FAILURES):  # O365's bare RuntimeError for a rejected refresh token
+            raise CredentialsError(f"the Microsoft 365 login is no longer valid; {LOGIN_HINT}") from exc
+        raise BackendError(f"O365 failed: {type(exc).__name__}", backend=backend) from exc
+    except ValueError as exc:  # JSON that does not parse, after retries
+        raise TransientError("Microsoft Graph sent a malformed response", backend=backend) from exc
+
+
+def _from_status(exc: requests.HTTPError, backend: str, href: str | None) -> BackendError | CredentialsError:
+    response = exc.response
+    status = response.status_code if response is not None else 0
+    code = _graph_code(response)
+    if status == 401:
+        return CredentialsError(f"Microsoft 365 refused the login (HTTP 401 {code}); {LOGIN_HINT}")
+    if status == 403:
+        return CredentialsError(
+            f"Microsoft 365 denied access (HTTP 403 {code}); grant Mail.Read and Calendars.ReadWrite, "
+            f"then {LOGIN_HINT}"
+        )
+    if status in (404, 410, 412):
+        return PreconditionFailed(f"HTTP {status} {code}", backend=backend, href=href)
+    if status in _RETRY_STATUS or status == 408:
+        return TransientError(f"HTTP {status} {code}", backend=backend)
+    return BackendError(f"HTTP {status} {code}", backend=backend)
+
+
+def _graph_code(response: requests.Response | None) -> str:
+    try:
+        return str(response.json()["error"]["code"]) if response is not None else ""
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+# --- secrets never reach a log ----------------------------------------------------------------------------
+
+_SECRET_PATTERNS = (
+    re.compile(r"(Bearer\s+)[^\s'\",}]+", re.IGNORECASE),
+    re.compile(
+        r"""(['"]?(?:access_token|refresh_token|id_token|secret|client_info|device_code|code)['"]?\s*[:=]\s*['"]?)"""
+        r"""[^'"&\s,}]+"""
+    ),
+)
+_LIBRARY_LOGGERS = (
+    "O365.connection",
+    "O365.utils.token",
+    "O365.account",
+    "msal.application",
+    "msal.token_cache",
+    "msal.oauth2cli.oauth2",
+    "msal.oauth2cli.oidc",
+    "msal.authority",
+    "urllib3.connectionpool",
+)
+
+
+def redact(text: str) -> str:
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(r"\1[redacted]", text)
+    return text
+
+
+class _Redact(logging.Filter):
+    """O365 logs the session headers (the bearer token) at DEBUG; rewrite such records before any handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_REDACT = _Redact()
+
+
+def _redact_library_logs() -> None:
+    for name in _LIBRARY_LOGGERS:
+        lg = logging.getLogger(name)
+        if _REDACT not in lg.filters:
+            lg.addFilter(_REDACT)
+
+
+# --- the CLI's account commands ----------------------------------------------------------------------------
+
+
+def login(
+    config: Config,
+    *,
+    method: str = "device",
+    echo: Callable[[str], None],
+    graph_url: str | None = None,
+    login_http_client: Any = None,
+) -> str:
+    """Sign in (device code, or ``browser`` for the system browser) and store the token; returns the username."""
+    if method not in ("device", "browser"):
+        raise CredentialsError(f"unknown login method {method!r}; use device or browser")
+    account = make_account(config, graph_url=graph_url, login_http_client=login_http_client)
+    backend: KeyringTokenBackend = account.con.token_backend
+    with map_errors("graph"), _login_errors():
+        backend.delete_token()  # a new login replaces whoever was signed in before
+        app = account.con.msal_client
+        scopes = scopes_for(account)
+        if method == "device":
+            flow = app.initiate_device_flow(scopes=scopes)
+            if "user_code" not in flow:
+                raise CredentialsError(f"Microsoft refused to start the sign-in: {_aad_error(flow)}")
+            echo(flow["message"])
+            result = app.acquire_token_by_device_flow(flow)
+        else:
+            echo("Opening the browser to sign in to Microsoft 365 ...")
+            result = app.acquire_token_interactive(scopes=scopes, prompt="select_account", timeout=600)
+        if "access_token" not in result:
+            raise CredentialsError(f"sign-in failed: {_aad_error(result)}")
+        backend.save_token(force=True)
+    claims = result.get("id_token_claims") or {}
+    username = str(claims.get("preferred_username") or claims.get("email") or claims.get("name") or "")
+    log.info("Signed in to Microsoft 365 as %s", username)
+    return username
+
+
+@contextlib.contextmanager
+def _login_errors() -> Iterator[None]:
+    try:
+        yield
+    except ValueError as exc:  # msal: bad authority, reserved scope, undecodable answer
+        raise CredentialsError(f"sign-in could not start: {redact(str(exc))[:200]}") from exc
+
+
+def _aad_error(result: dict[str, Any]) -> str:
+    code = str(result.get("error", "unknown_error"))
+    description = str(result.get("error_description", "")).splitlines()[0:1]
+    return redact(f"{code}: {description[0]}" if description else code)[:300]
+
+
+def logout(config: Config) -> bool:
+    """Forget the stored token; True if there was one. Tokens already issued expire on their own (about 1 h)."""
+    check_keyring()
+    with map_errors("graph"):
+        removed = bool(KeyringTokenBackend(key=token_key(config)).delete_token())
+    if removed:
+        log.info("Removed the Microsoft 365 login from the OS keyring")
+    return removed
+
+
+def whoami(config: Config, *, graph_url: str | None = None, login_http_client: Any = None) -> str | None:
+    """The signed-in user's address as Graph reports it, or None when nobody is signed in."""
+    account = make_account(config, graph_url=graph_url, login_http_client=login_http_client)
+    with map_errors("graph"):
+        if not account.con.load_token_from_backend():
+            return None
+        url = f"{account.protocol.service_url}me"
+        data = account.con.get(url, params={"$select": "mail,userPrincipalName,displayName"}).json()
+    return str(data.get("mail") or data.get("userPrincipalName") or "") or None
