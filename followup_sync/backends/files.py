@@ -38,7 +38,7 @@ class RawItem:
 def read_options(section: BackendSection, *, allowed: frozenset[str] = frozenset({"path"})) -> Any:
     """Validate a file backend's options; unknown keys and a missing path are ``ConfigError``\\ s."""
     problems = [
-        f"[{section.role}] {key}: unknown key; allowed; allowed: {', '.join(sorted(allowed))}"
+        f"[{section.role}] {key}: unknown key; allowed: {', '.join(sorted(allowed))}"
         for key in section.options
         if key not in allowed
     ]
@@ -114,7 +114,7 @@ class MaildirSource(_FileSource):
 
     def __init__(self, path: Path) -> None:
         super().__init__()
-        self.path = Path(os.path.abspath(path))
+        self.path = path.resolve()
 
     @classmethod
     def from_config(cls, section: BackendSection, config: Config) -> Self:
@@ -176,7 +176,7 @@ class MboxSource(_FileSource):
 
     def __init__(self, paths: list[Path]) -> None:
         super().__init__()
-        self.paths = paths
+        self.paths = [p.resolve() for p in paths]
 
     @classmethod
     def from_config(cls, section: BackendSection, config: Config) -> Self:
@@ -247,7 +247,7 @@ class EmlSource(_FileSource):
 
     def __init__(self, path: Path) -> None:
         super().__init__()
-        self.path = Path(os.path.abspath(path))
+        self.path = path.resolve()
 
     @classmethod
     def from_config(cls, section: BackendSection, config: Config) -> Self:

@@ -1,0 +1,204 @@
+"""Maildir++, mbox and .eml sources: the mail-source contract plus each format's own rules."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from followup_sync import config as config_mod
+from followup_sync.backends import open_mail
+from followup_sync.backends.files import EmlSource, MaildirSource, MboxSource, split_mbox
+from followup_sync.errors import ConfigError
+from tests.contract import MailSourceContract, raw_message
+
+ALL_TIME = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def write_maildir(root: Path, folders: dict[str, Sequence[bytes]]) -> None:
+    """``folders`` maps "" (the root, INBOX) or a Maildir++ folder name (".Sent") to messages."""
+    for folder, raws in folders.items():
+        base = root / folder if folder else root
+        for sub in ("cur", "new", "tmp"):
+            (base / sub).mkdir(parents=True, exist_ok=True)
+        for i, raw in enumerate(raws):
+            sub = "cur" if i % 2 else "new"
+            name = f"17000000{i:02d}.M{i}P1.host" + (":2,S" if sub == "cur" else "")
+            (base / sub / name).write_bytes(raw)
+
+
+def mbox_bytes(raws: Sequence[bytes]) -> bytes:
+    out = b""
+    for raw in raws:
+        body = re.sub(rb"(?m)^(>*From )", rb">\1", raw.replace(b"\r\n", b"\n"))
+        out += b"From sender@example.com Tue Dec  1 10:00:00 2026\n" + body.rstrip(b"\n") + b"\n\n"
+    return out
+
+
+class TestMaildirContract(MailSourceContract):
+    def make_source(self, tmp_path: Path, raws: Sequence[bytes]) -> MaildirSource:
+        write_maildir(tmp_path / "Mail", {"": raws})
+        return MaildirSource(tmp_path / "Mail")
+
+
+class TestMboxContract(MailSourceContract):
+    def make_source(self, tmp_path: Path, raws: Sequence[bytes]) -> MboxSource:
+        (tmp_path / "all.mbox").write_bytes(mbox_bytes(raws))
+        return MboxSource([tmp_path / "all.mbox"])
+
+
+class TestEmlContract(MailSourceContract):
+    def make_source(self, tmp_path: Path, raws: Sequence[bytes]) -> EmlSource:
+        (tmp_path / "eml").mkdir()
+        for i, raw in enumerate(raws):
+            (tmp_path / "eml" / f"{i}.eml").write_bytes(raw)
+        return EmlSource(tmp_path / "eml")
+
+
+def test_maildir_reads_every_folder(tmp_path: Path) -> None:
+    root = tmp_path / "Mail"
+    write_maildir(
+        root,
+        {
+            "": [raw_message(msg_id="<in1@x.com>"), raw_message(msg_id="<in2@x.com>")],
+            ".Sent": [raw_message(msg_id="<sent1@x.com>", sender="rep@ourco.example")],
+            ".Customers.Acme": [raw_message(msg_id="<acme@x.com>")],
+            ".NotAMaildir": [],
+        },
+    )
+    (root / ".NotAMaildir" / "cur").rmdir()
+    (root / ".NotAMaildir" / "new").rmdir()
+    (root / "tmp" / "partial").write_bytes(b"half a message")  # tmp/ is never read
+    (root / "cur" / ".hidden").write_bytes(b"not mail")
+    source = MaildirSource(root)
+    found = {m.id: m for m in source.messages(*ALL_TIME)}
+    assert {i: m.folder for i, m in found.items()} == {
+        "in1@x.com": "INBOX",
+        "in2@x.com": "INBOX",
+        "sent1@x.com": "Sent",
+        "acme@x.com": "Customers/Acme",
+    }
+    link = found["sent1@x.com"].link
+    assert link is not None and link.startswith("file:///") and "/.Sent/new/" in link
+    assert source.skipped == 0
+
+
+def test_maildir_window_uses_the_date_header_not_mtime(tmp_path: Path) -> None:
+    import os
+
+    root = tmp_path / "Mail"
+    write_maildir(root, {"": [raw_message(msg_id="<old@x.com>", date="Thu, 01 Jan 2015 10:00:00 +0000")]})
+    for file in root.rglob("*.host*"):
+        os.utime(file, (datetime(2026, 12, 1, tzinfo=UTC).timestamp(),) * 2)  # restored from backup today
+    window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert list(MaildirSource(root).messages(*window)) == []
+    assert [m.id for m in MaildirSource(root).messages(*ALL_TIME)] == ["old@x.com"]
+
+
+def test_mbox_splitting_and_from_quoting(tmp_path: Path) -> None:
+    body = "First line\nFrom the desk of Jane: a line that starts with From\n>From already quoted\n"
+    raws = [raw_message(msg_id=f"<m{i}@x.com>", body=body) for i in range(3)]
+    path = tmp_path / "Sent Items.mbox"
+    path.write_bytes(mbox_bytes(raws))
+    found = list(MboxSource([path]).messages(*ALL_TIME))
+    assert [m.id for m in found] == ["m0@x.com", "m1@x.com", "m2@x.com"]
+    assert found[0].body.replace("\r\n", "\n").rstrip("\n") == body.rstrip("\n")
+    assert found[1].folder == "Sent Items"
+    assert found[2].link == path.absolute().as_uri() + "#2"
+
+
+def test_split_mbox_edge_cases() -> None:
+    assert list(split_mbox([])) == []
+    assert list(split_mbox([b"garbage before the first From line\n"])) == []
+    lines = [
+        b"From a Tue Dec  1 10:00:00 2026\n",
+        b"Subject: x\n",
+        b"\n",
+        b"body\n",
+        b"\n",
+        b"From b\n",
+        b"Subject: y\n",
+    ]
+    # "From " only separates after a blank line, else it is part of the body.
+    assert list(split_mbox([*lines[:4], b"From inside the body\n"])) == [
+        b"Subject: x\n\nbody\nFrom inside the body\n"
+    ]
+    assert list(split_mbox(lines)) == [b"Subject: x\n\nbody\n", b"Subject: y\n"]
+
+
+def test_mbox_path_forms(tmp_path: Path) -> None:
+    (tmp_path / "box").mkdir()
+    (tmp_path / "box" / "a.mbox").write_bytes(mbox_bytes([raw_message(msg_id="<a@x.com>")]))
+    (tmp_path / "box" / "b.MBOX").write_bytes(mbox_bytes([raw_message(msg_id="<b@x.com>")]))
+    (tmp_path / "box" / "notes.txt").write_text("not mail")
+    (tmp_path / "c").write_bytes(mbox_bytes([raw_message(msg_id="<c@x.com>")]))
+    for value, expected in [("box", {"a@x.com", "b@x.com"}), (["box/a.mbox", "c"], {"a@x.com", "c@x.com"})]:
+        source = open_mail(_config(tmp_path, "mbox", {"path": value}))
+        assert {m.id for m in source.messages(*ALL_TIME)} == expected
+
+
+def test_eml_recursive_with_folders(tmp_path: Path) -> None:
+    (tmp_path / "eml" / "2026" / "dec").mkdir(parents=True)
+    (tmp_path / "eml" / "top.eml").write_bytes(raw_message(msg_id="<top@x.com>"))
+    (tmp_path / "eml" / "2026" / "dec" / "deep.EML").write_bytes(raw_message(msg_id="<deep@x.com>"))
+    (tmp_path / "eml" / "2026" / "readme.txt").write_text("not mail")
+    found = {m.id: m.folder for m in EmlSource(tmp_path / "eml").messages(*ALL_TIME)}
+    assert found == {"top@x.com": "", "deep@x.com": "2026/dec"}
+
+
+def test_oversized_file_is_skipped_without_reading(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from followup_sync.backends import mime
+
+    (tmp_path / "eml").mkdir()
+    big = tmp_path / "eml" / "big.eml"
+    with big.open("wb") as handle:
+        handle.truncate(mime.MAX_MESSAGE_BYTES + 1)  # sparse: costs no disk
+    (tmp_path / "eml" / "ok.eml").write_bytes(raw_message())
+    with caplog.at_level(logging.WARNING):
+        found = list(EmlSource(tmp_path / "eml").messages(*ALL_TIME))
+    assert len(found) == 1
+    assert "big.eml" in caplog.text and "size limit" in caplog.text
+
+
+def _config(tmp_path: Path, backend: str, options: dict[str, object]) -> config_mod.Config:
+    return config_mod.parse(
+        {
+            "identity": {"addresses": ["rep@ourco.example"], "timezone": "Europe/Berlin"},
+            "mail": {"backend": backend, **options},
+            "meetings": {"backend": "none"},
+            "reminders": {"backend": "ics", "path": "r.ics"},
+        },
+        path=tmp_path / "config.toml",
+    )
+
+
+def test_from_config_resolves_relative_paths(tmp_path: Path) -> None:
+    write_maildir(tmp_path / "Mail", {".Sent": [raw_message()]})  # a tree with only sub-folders is fine
+    source = open_mail(_config(tmp_path, "maildir", {"path": "Mail"}))
+    assert isinstance(source, MaildirSource)
+    assert source.path == tmp_path / "Mail"
+
+
+@pytest.mark.parametrize(
+    ("backend", "options", "message"),
+    [
+        ("maildir", {}, r"\[mail\] path: required for backend 'maildir'"),
+        ("maildir", {"path": "Mail", "folders": ["x"]}, r"\[mail\] folders: unknown key; allowed: path"),
+        ("maildir", {"path": "nowhere"}, r"\[mail\] path: .*nowhere does not exist"),
+        ("maildir", {"path": "plain"}, r"\[mail\] path: .*plain is not a Maildir"),
+        ("eml", {"path": "plain/file.txt"}, r"\[mail\] path: .*is not a folder of \.eml files"),
+        ("mbox", {"path": 42}, r"\[mail\] path must be a non-empty string"),
+        ("eml", {}, r"\[mail\] path: required"),
+    ],
+)
+def test_config_errors(tmp_path: Path, backend: str, options: dict[str, object], message: str) -> None:
+    write_maildir(tmp_path / "Mail", {"": []})
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "file.txt").write_text("x")
+    with pytest.raises(ConfigError) as info:
+        open_mail(_config(tmp_path, backend, options))
+    assert re.search(message, str(info.value)), str(info.value)
