@@ -91,7 +91,9 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("set") + r" up (?:a |the |some )?(?:meeting|demo|visit|lunch|dinner|time to meet|site visit)",
             _v("schedule") + r" (?:a |the )?(?:meeting|demo|visit|lunch|dinner|site visit)",
             _v("arrange") + r" (?:a |the )?(?:meeting|demo|visit|lunch|dinner)",
-            r"(?:meet|meeting|visit|visiting|demo|demoing)",
+            # "meet with Legal" or "meeting him" is the rep's own appointment, not one the recipient expects.
+            r"(?:meet|meeting|visit|visiting|demo|demoing)"
+            r"(?! with (?!you\b|u\b|your\b|y'all|all of you|everyone|you all))(?! (?:him|her|them)\b)",
             r"(?:stop|stopping|come|coming|drop|dropping|swing|swinging) (?:by|over|in)",
             r"(?:come|coming) (?:down|up|to your)",
             _v("walk") + rf" {_OBJ} through",
@@ -111,7 +113,10 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("reach") + r" out",
             _v("contact"),
             r"(?:let|letting) (?:you|u) know",
-            _v("keep") + r" (?:you|u) (?:posted|informed|updated|advised|apprised|in the loop|up to date)",
+            _v("keep")
+            + r" (?:you|u|everyone|everybody|all of you|you all|y'all|us|him|her|them|the group|the team)"
+            r"(?: all)? (?:posted|informed|updated|advised|apprised|in the loop|up to date)",
+            r"(?:notify|notifying|inform|informing)",
             _v("update") + r" (?:you|u)\b",
             _v("fill") + rf" {_OBJ} in\b",
             _v("report") + r" back",
@@ -124,7 +129,9 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "other",
         (
-            _v("check"),
+            r"(?:double|re)-?(?:check|checking)",
+            # "I'll check my messages" is about being reachable, not a promise.
+            r"(?:check|checking)(?! (?:my |our )?(?:messages|voice ?-?mail|phone ?-?mail|e-?mail|mail)\b)",
             _v("look") + r" (?:into|in to|at|over|through)",
             _v("take") + r" (?:a (?:quick |closer )?look|care|a stab)",
             _v("find") + r" out",
@@ -148,16 +155,19 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("pass") + r" (?:(?:it|this|that|them|these|those|the \w+) )?(?:along|on)",
             _v("get") + r" (?:(?:it|this|that|them|these|those|the \w+|something|everything|all|one|some) )?"
             r"(?:to|over to) (?:you|u)",
-            _v("get") + r" (?:you|u) ",
-            _v("get") + r" (?:it|this|that|them|these|those) (?:done|fixed|set up|out|over|signed|taken care of)",
+            _v("get") + r" (?:you|u)(?= [a-z])",
+            _v("get") + r" (?:it|this|that|them|these|those|the \w+|the \w+ \w+) "
+            r"(?:done|fixed|set up|out|over|signed|taken care of|finished|ready|back)\b",
             _v("get") + r" (?:to|on) (?:it|this|that|them)",
-            _v("give") + r" (?:you|u) ",
+            _v("give") + r" (?:you|u|him|her|them|[a-z]+) (?:the|a|an|my|our|his|their|your|some|copies|a copy)\b",
+            _v("give") + r" (?:you|u)(?= [a-z])",
             _v("fix"),
             _v("correct"),
             _v("revise"),
             _v("update") + r" (?:the|it|this|that|them|these|those|our|my|your)\b",
             _v("change") + r" (?:the|it|this|that|them|these|those|our|my|your)\b",
-            _v("make") + r" (?:the|a|an|that|those|these|copies|changes|reservations|arrangements)\b",
+            _v("make") + r" (?:the|a|an|that|those|these|some|any|copies|changes|reservations|arrangements)\b"
+            r"(?! (?:afternoon|morning|evening|day|week|most|best|case|point|trip|flight|meeting)\b)",
             _v("handle"),
             _v("work") + r" on",
             _v("process"),
@@ -166,24 +176,28 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("pay"),
             _v("approve"),
             _v("add"),
-            _v("enter"),
+            _v("enter") + r" (?:it|this|that|them|these|those|the|your)\b",
             _v("book"),
             _v("reserve"),
             _v("print"),
             _v("fill") + r" out",
             _v("complete"),
-            _v("finish"),
+            _v("finish") + r"(?! (?:the |this |our )?(?:afternoon|morning|evening|day|week|session|meeting)\b)",
+            _v("pick") + r" (?:(?:it|them|him|her|you|this|that|these|those|the \w+) )?up",
+            _v("manage") + r" (?:it|this|that|them|the)\b",
+            _v("deal") + r" with",
+            _v("seek"),
+            _v("notify"),
             _v("do") + r" (?:it|that|this|so|the|my best|what i can|some)\b",
             _v("set") + r" up",
             _v("schedule"),
             _v("arrange"),
-            _v("coordinate"),
+            r"(?:co-?ordinate|co-?ordinating)",
             _v("organize"),
             _v("let") + r" (?!(?:you|u) )[a-z]+ know",
             _v("tell") + r" (?:you|u)\b",
             _v("pull"),
             _v("run") + r" (?:it|this|that|the|a|some)\b",
-            _v("move"),
             _v("modify"),
             _v("adjust"),
             _v("issue"),
@@ -198,7 +212,7 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("write") + r" up",
             _v("ship"),
             _v("return") + r" (?:it|this|that|them|the)\b",
-            _v("put") + r" (?:it|this|that|them|the|you) ",
+            _v("put") + r" (?:it|this|that|them|the|you) (?:together|in|on|into|through|out)\b",
             _v("order"),
             _v("have") + r" [^,;]{1,40}?(?:to (?:you|u)|for (?:you|u)|ready|done|back to|over to)",
         ),
@@ -220,16 +234,16 @@ _VERB_RES: tuple[tuple[Channel | None, re.Pattern[str]], ...] = tuple(
 
 # "I'll have John call you", "I'll ask Sally to send it": delegation; the channel is the second verb's.
 _DELEGATES = (
-    re.compile(r"(?:have|ask|get) (?!to |a |the |it |this |that )[a-z]+ (?:to )?"),
-    re.compile(r"(?:have|ask|get) (?!to |a |the |it |this |that )[a-z]+ [a-z]+ (?:to )?"),
+    re.compile(r"(?:have|having|ask|get) (?!to |a |the |it |this |that )[a-z]+ (?:to )?"),
+    re.compile(r"(?:have|having|ask|get) (?!to |a |the |it |this |that )[a-z]+ [a-z]+ (?:to )?"),
 )
 
 # --- subjects, modals and what may stand between the modal and the verb -------------------------------------
 
 # A cheap gate over the whole author text: nothing without one of these can hold a promise.
 _GATE = re.compile(
-    r"\b(?:i|we)(?:'ll|'m| will| shall| am| are|'re| plan| intend| won't| can't| cannot)\b|\bwill\b|\blet me\b"
-    r"|\bhear (?:back )?from (?:me|us)\b|\bexpect (?:my|our|a|an)\b",
+    r"\b(?:i|we)(?:['’‘`](?:ll|l|m|re)|\s+(?:will|shall|am|are|plan|intend|hope|should|won't|can't|cannot))\b"
+    r"|\bwill\b|\blet me\b|\bill\b|\bto follow\b|\bhear (?:back )?from (?:me|us)\b|\bexpect (?:my|our|a|an)\b",
     re.IGNORECASE,
 )
 
@@ -239,9 +253,14 @@ _MODAL = re.compile(
     r"|'m going to|\s+am going to|'re going to|\s+are going to|'m gonna|\s+am gonna"
     r"|\s+plan (?:to|on)|'m planning (?:to|on)|\s+am planning (?:to|on)|'re planning (?:to|on)"
     r"|\s+are planning (?:to|on)|\s+intend to|\s+fully intend to|\s+hope to be able to"
-    r"|\s+should be able to"
+    r"|\s+should be able to|\s+hope to|'m hoping to|\s+am hoping to|'re hoping to|\s+are hoping to"
+    # "I'm having Martha email it": the delegation is read by _DELEGATES from "having" on.
+    r"|'m(?= having )|\s+am(?= having )"
     r")(?![a-z])"
-    r"|(?:^|(?<=[,;:.!]\s)|(?<=\band\s)|(?<=^ok\s)|(?<=^okay\s)|(?<=^sure\s)|(?<=^yes\s))(?P<bare>will)(?= )"
+    # "Ill keep you posted": the missing apostrophe is common; a lexicon verb must follow anyway.
+    r"|(?<![a-z'])(?P<ill>ill)(?= )"
+    r"|(?:^|(?<=[,;:.!]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=^ok\s)|(?<=^okay\s)|(?<=^sure\s)|(?<=^yes\s))"
+    r"(?P<bare>will)(?= )"
 )
 
 # Negated modals: only "won't be able to call until Tuesday" keeps a promise (to call on Tuesday).
@@ -278,7 +297,8 @@ _RECIPIENT_CONDITION = re.compile(
 
 # Conditions on events that may never happen ("if I hear anything"): no reminder can be scheduled for them.
 _UNCERTAIN_CONDITION = re.compile(
-    r"\b(?:if|should|in case) (?:i|we) (?:hear|learn|find|come across|see|get|have|need|think of|receive|notice)"
+    r"\bany\b[^.;]{0,40}\b(?:i|we) (?:find|see|hear|notice|come across|get|receive|learn)\b"
+    r"|\b(?:if|should|in case) (?:i|we) (?:hear|learn|find|come across|see|get|have|need|think of|receive|notice)"
     r"\b|\b(?:if|should|in case|when) (?:anything|something|any|there (?:is|are|'s)|things|that|this) "
     r"(?:else )?(?:changes?|comes? up|new|develops?|further|more|happens?|additional)"
     r"|\bif (?:anything|something)\b|\bas needed\b"
@@ -287,7 +307,7 @@ _UNCERTAIN_CONDITION = re.compile(
 # A request or offer before the modal turns "X and I'll ..." into a condition on the recipient.
 _REQUEST_BEFORE = re.compile(
     r"\b(?:let (?:me|us) know|please|feel free|call me|give me a (?:call|ring)|tell me|send me|e-?mail me|fax me"
-    r"|just (?:say|ask)|drop me|ping me|reply|get back to me)\b"
+    r"|just (?:say|ask)|drop me|ping me|reply|get back to me|why don't you|(?:can|could|would|will) you)\b"
 )
 
 # Sign-offs and plans about the sender's own whereabouts that the verb lexicon could otherwise catch.
@@ -301,7 +321,9 @@ _QUESTION_START = re.compile(r"^(?:shall|should|can|could|may|will|would|do|did|
 _SPECIAL = re.compile(
     r"(?:you(?:'ll| will| should) (?:be )?hear(?:ing)? (?:back )?from (?:me|us)"
     r"|expect (?:my|our) (?:call|e-?mail|note|fax|visit|proposal)"
-    r"|expect (?:a (?:call|note|fax|visit|proposal)|an e-?mail) from (?:me|us))"
+    r"|expect (?:a (?:call|note|fax|visit|proposal)|an e-?mail) from (?:me|us)"
+    # "Proposal to follow.", "Details to follow": a whole sentence announcing the next message.
+    r"|^(?:the |a |my |our |more |further |full |second |another )?[a-z-]+(?: [a-z-]+)? to follow\b)"
 )
 
 _LET_ME = re.compile(
@@ -409,19 +431,26 @@ def _verb_after(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
             return pos, found[1], found[0]
         if found := _match_verb(low, pos + 3):
             return pos + 3, found[1], found[0]
-        return None
+        return _and_next(low, pos)
     for rx in _DELEGATES:
         delegated = rx.match(low, pos)
         if delegated is None:
             continue
         inner = _match_verb(low, delegated.end())
-        if inner is not None and inner[0] != "other":
+        if inner is not None:
             return pos, inner[1], inner[0]
     found = _match_verb(low, pos)
     if found is not None:
         return pos, found[1], found[0]
-    # "I'll talk to John and get back to you": a non-lexicon verb, then a lexicon one in the same clause.
-    clause_end = re.compile(r"[,;:.!?]").search(low, pos)
+    return _and_next(low, pos)
+
+
+_CLAUSE_END = re.compile(r"[,;:.!?]| that | who | which ")
+
+
+def _and_next(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
+    """ "I'll talk to John and get back to you": a verb outside the lexicon, then one in it, same clause."""
+    clause_end = _CLAUSE_END.search(low, pos)
     limit = clause_end.start() if clause_end else len(low)
     conj = _AND_NEXT.search(low, pos, min(limit, pos + 60))
     if conj and (second := _match_verb(low, conj.end())):
@@ -474,15 +503,19 @@ def _special_channel(phrase: str) -> Channel | None:
     return None if "hear" in phrase else "other"
 
 
+_PARENTHESES = re.compile(r"\([^)]*\)\s*")
+_REP_SUBJECT = re.compile(r"^(?:[a-z]+,? )?(?:i|we)\b")
+_CLAUSE_START = re.compile(r".*(?:[,;:]|\bbecause|\bsince|\bso)\s")
+
+
 def _bare_will_ok(low: str, at: int) -> bool:
     """A subjectless "Will send it tomorrow." or "I got it and will forward it": only with the rep as subject."""
     if at == 0 or low[:at].rstrip().endswith((",", ";", ":", ".", "!", "ok", "okay", "sure", "yes")):
         return not low.startswith("will do", at) or _match_verb(low, at + 5) is not None
-    # "... and will": the clause's subject must be the rep ("I got it and will ...", not "John ... and will").
-    head = low[:at]
-    return bool(re.search(r"(?<![a-z'])(?:i|we)(?![a-z'])", head)) and not re.search(
-        r"(?<![a-z'])(?:he|she|they|it|you)(?![a-z'])", head
-    )
+    # "... and will": the clause must open with the rep ("I got it and will ...", not "PG&E ... and will").
+    head = _PARENTHESES.sub("", low[:at])
+    clause = _CLAUSE_START.match(head)
+    return bool(_REP_SUBJECT.match(head[clause.end() :] if clause else head))
 
 
 def _normalise(sentence: str) -> str:
