@@ -66,26 +66,9 @@ class IcsMeetingSource:
 
     def _meetings_in(self, path: Path, start: datetime, end: datetime) -> Iterator[Meeting]:
         cal = self._calendar(path)
-        link = path.absolute().as_uri()
-        timezones = list(cal.walk("VTIMEZONE"))
-        series: dict[str, list[icalendar.Component]] = {}
-        for event in cal.walk("VEVENT"):
-            series.setdefault(str(event.get("UID", "")), []).append(event)
-        for uid, events in series.items():
-            # One broken VEVENT would make recurring_ical_events fail for the whole file, so each series
-            # (a UID with its moved occurrences) is expanded on its own.
-            single = icalendar.Calendar()
-            for component in [*timezones, *events]:
-                single.add_component(component)
-            recurring = any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID")) or len(events) > 1
-            method = str(cal.get("METHOD", "")).upper()
-            try:
-                occurrences = list(recurring_ical_events.of(single).between(start, end))
-                meetings = [self._meeting(o, uid, recurring, method, link) for o in occurrences]
-            except Exception as exc:  # broken DTSTART, RRULE, TZID: the library raises many types
-                log.warning("Skipping event %s in %s: %s", uid or "without UID", path, _first_line(exc))
-                continue
-            yield from (m for m in meetings if m is not None)
+        yield from meetings_in_calendar(
+            cal, start, end, zone=self.zone, link=path.absolute().as_uri(), where=str(path)
+        )
 
     def _calendar(self, path: Path) -> icalendar.Calendar:
         try:
@@ -108,44 +91,76 @@ class IcsMeetingSource:
         self._cache[path] = (stamp, cal)
         return cal
 
-    def _meeting(self, occ: icalendar.Event, uid: str, recurring: bool, method: str, link: str) -> Meeting | None:
-        start = occ.get("DTSTART").dt
-        if not isinstance(start, datetime):
-            return None  # all-day: a holiday, a trip, an out-of-office block, not a meeting
-        end_prop = occ.get("DTEND")
-        end = end_prop.dt if end_prop is not None else start
-        if not isinstance(end, datetime):
-            end = start
-        subject = str(occ.get("SUMMARY", ""))
-        if recurring:
-            rid = occ.get("RECURRENCE-ID")
-            original = rid.dt if rid is not None and isinstance(rid.dt, datetime) else start
-            uid = f"{uid}/{self._utc(original):%Y%m%dT%H%M%SZ}"
-        status = str(occ.get("STATUS", "")).upper()
-        cancelled = (
-            status == "CANCELLED" or method == "CANCEL" or subject.strip().lower().startswith(_CANCELLED_PREFIXES)
-        )
-        attendees = occ.get("ATTENDEE", [])
-        if not isinstance(attendees, list):
-            attendees = [attendees]
-        return Meeting(
-            uid=uid,
-            subject=subject,
-            start=self._utc(start),
-            end=max(self._utc(end), self._utc(start)),
-            organizer=_address(occ.get("ORGANIZER")),
-            attendees=tuple(dict.fromkeys(a for a in map(_address, attendees) if a)),
-            cancelled=cancelled,
-            link=link,
-        )
-
-    def _utc(self, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self.zone)
-        return value.astimezone(UTC)
-
     def close(self) -> None:
         self._cache.clear()
+
+
+def meetings_in_calendar(
+    cal: icalendar.Calendar, start: datetime, end: datetime, *, zone: ZoneInfo, link: str, where: str
+) -> Iterator[Meeting]:
+    """The meetings in one parsed calendar between ``start`` and ``end``; shared by the .ics and CalDAV sources.
+
+    Floating times (no TZID) are the rep's local ``zone``; ``where`` names the file or URL in skip warnings.
+    """
+    timezones = list(cal.walk("VTIMEZONE"))
+    series: dict[str, list[icalendar.Component]] = {}
+    for event in cal.walk("VEVENT"):
+        series.setdefault(str(event.get("UID", "")), []).append(event)
+    method = str(cal.get("METHOD", "")).upper()
+    for uid, events in series.items():
+        # One broken VEVENT would make recurring_ical_events fail for the whole file, so each series
+        # (a UID with its moved occurrences) is expanded on its own.
+        single = icalendar.Calendar()
+        for component in [*timezones, *events]:
+            single.add_component(component)
+        recurring = any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID")) or len(events) > 1
+        try:
+            occurrences = list(recurring_ical_events.of(single).between(start, end))
+            meetings = [_meeting(o, uid, recurring, method, link, zone) for o in occurrences]
+        except Exception as exc:  # broken DTSTART, RRULE, TZID: the library raises many types
+            log.warning("Skipping event %s in %s: %s", uid or "without UID", where, _first_line(exc))
+            continue
+        yield from (m for m in meetings if m is not None)
+
+
+def _meeting(
+    occ: icalendar.Event, uid: str, recurring: bool, method: str, link: str, zone: ZoneInfo
+) -> Meeting | None:
+    start = occ.get("DTSTART").dt
+    if not isinstance(start, datetime):
+        return None  # all-day: a holiday, a trip, an out-of-office block, not a meeting
+    end_prop = occ.get("DTEND")
+    end = end_prop.dt if end_prop is not None else start
+    if not isinstance(end, datetime):
+        end = start
+    subject = str(occ.get("SUMMARY", ""))
+    if recurring:
+        rid = occ.get("RECURRENCE-ID")
+        original = rid.dt if rid is not None and isinstance(rid.dt, datetime) else start
+        uid = f"{uid}/{_utc(original, zone):%Y%m%dT%H%M%SZ}"
+    status = str(occ.get("STATUS", "")).upper()
+    cancelled = (
+        status == "CANCELLED" or method == "CANCEL" or subject.strip().lower().startswith(_CANCELLED_PREFIXES)
+    )
+    attendees = occ.get("ATTENDEE", [])
+    if not isinstance(attendees, list):
+        attendees = [attendees]
+    return Meeting(
+        uid=uid,
+        subject=subject,
+        start=_utc(start, zone),
+        end=max(_utc(end, zone), _utc(start, zone)),
+        organizer=_address(occ.get("ORGANIZER")),
+        attendees=tuple(dict.fromkeys(a for a in map(_address, attendees) if a)),
+        cancelled=cancelled,
+        link=link,
+    )
+
+
+def _utc(value: datetime, zone: ZoneInfo) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
 
 
 def _address(value: object) -> str:
