@@ -51,7 +51,8 @@ PLAIN_CASES = [
     ),
     (
         "french attribution",
-        "Merci, je vous envoie le devis.\n\nLe lun. 2 mars 2026 à 10:15, Tom <tom@example.fr> a écrit :\n> Ancien\n",
+        "Merci, je vous envoie le devis.\n\nLe lun. 2 mars 2026 à 10:15, Tom <tom@example.fr> a écrit :\n"
+        "> Ancien\n",
         ["je vous envoie le devis"],
         ["Ancien", "écrit"],
     ),
@@ -90,7 +91,8 @@ PLAIN_CASES = [
     ),
     (
         "gmail forwarded",
-        "Forwarding this.\n\n---------- Forwarded message ---------\nFrom: Tom <t@example.com>\nDate: Mon\n\nbody\n",
+        "Forwarding this.\n\n---------- Forwarded message ---------\nFrom: Tom <t@example.com>\n"
+        "Date: Mon\n\nbody\n",
         ["Forwarding this."],
         ["body", "Forwarded"],
     ),
@@ -136,8 +138,8 @@ PLAIN_CASES = [
     ),
     (
         "best regards signature block",
-        "Hi Tom,\n\nI'll get back to you on the discount by Monday.\n\nBest regards,\nJane Doe\nAccount Executive\n"
-        "Acme Corp.\nPhone: +1 (555) 010-0100\n",
+        "Hi Tom,\n\nI'll get back to you on the discount by Monday.\n\nBest regards,\nJane Doe\n"
+        "Account Executive\nAcme Corp.\nPhone: +1 (555) 010-0100\n",
         ["I'll get back to you on the discount by Monday."],
         ["Best regards", "Account Executive", "010-0100"],
     ),
@@ -300,7 +302,7 @@ SENTENCE_CASES = [
         ["Next steps:", "- send pricing", "- book a demo", "1. sign contract"],
     ),
     ("Item No. 5 is ready. Call J. Smith today.", ["Item No. 5 is ready.", "Call J. Smith today."]),
-    ("Ask \"why?\" Then wait.", ['Ask "why?"', "Then wait."]),
+    ('Ask "why?" Then wait.', ['Ask "why?"', "Then wait."]),
     ("", []),
 ]
 

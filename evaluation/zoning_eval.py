@@ -1,0 +1,159 @@
+"""Zoning accuracy and speed: followup_sync.text.zoning against the reply-parsing libraries on real mail.
+
+Data: ``evaluation/data/zoning_enron_blair.jsonl``, 71 messages of ../shared/corpus/enron-blair-l (34 sent by the
+mailbox owner, 19 from the inbox, 18 from deleted items, picked by a fixed stride over the sorted file names, not
+by content). Each record holds the message path and two line numbers of its decoded body (lines split on "\\n"):
+
+- ``author_end``: lines ``[0, author_end)`` are the author's own new text (greeting included). A sign-off on a
+  line of its own ("Thanks,", "Thanks. Lynn", "Lynn"), a name/title/phone block, a "Sent from my BlackBerry"
+  line, a newsletter footer are *not* author text; a sign-off sharing a line with text is (line granularity).
+- ``quote_start``: from this line on everything is quoted or forwarded material (the separator or header block
+  that opens it, including Lotus Notes name/date lines above "To:"); equals the line count when there is none.
+  Lines ``[author_end, quote_start)`` are the signature zone.
+
+Scores per method (a line matches when its whitespace-normalised text occurs in the normalised output):
+
+- clean: no quoted line of 12+ characters survives (the product requirement: nothing quoted is ever read);
+- complete: every non-blank author line survives;
+- correct: clean and complete;  strict: correct and no signature-zone line survives.
+
+Speed: messages per second over every message of the whole mailbox (3,375 bodies), best of ``--repeat`` runs.
+
+Run:  .venv/bin/python evaluation/zoning_eval.py [--libs DIR] [--repeat 3] [--show METHOD]
+The libraries are optional; install them somewhere outside the project for the comparison, e.g.
+``.venv/bin/python -m pip install --target /tmp/zonelibs mail-parser-reply email-reply-parser quotequail`` and
+pass ``--libs /tmp/zonelibs``. Methods whose library is missing are reported as skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from followup_sync.text.zoning import author_text  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "enron-blair-l"
+LABELS = ROOT / "evaluation" / "data" / "zoning_enron_blair.jsonl"
+MIN_QUOTED_CHARS = 12
+
+
+def read_body(path: Path) -> str:
+    msg = email.message_from_binary_file(path.open("rb"))
+    payload = msg.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    return payload.decode("latin-1").replace("\r\n", "\n")
+
+
+def methods() -> dict[str, Callable[[str], str] | str]:
+    """Name -> zoning function, or a string saying why the method is unavailable."""
+    found: dict[str, Callable[[str], str] | str] = {"followup_sync": author_text}
+    try:
+        from email_reply_parser import EmailReplyParser as Erp
+
+        found["email-reply-parser"] = lambda body: Erp.parse_reply(body) or ""
+    except ImportError as exc:
+        found["email-reply-parser"] = f"skipped ({exc})"
+    try:
+        from mailparser_reply import EmailReplyParser as Mpr
+
+        parser = Mpr(languages=["en", "de", "fr", "es"])
+        found["mail-parser-reply"] = lambda body: parser.parse_reply(body) or ""
+    except ImportError as exc:
+        found["mail-parser-reply"] = f"skipped ({exc})"
+    try:
+        import quotequail
+
+        def qq(body: str) -> str:
+            parts = quotequail.quote(body)
+            return "\n".join(text for shown, text in parts if shown)
+
+        found["quotequail"] = qq
+    except ImportError as exc:
+        found["quotequail"] = f"skipped ({exc})"
+    return found
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def score(lines: list[str], author_end: int, quote_start: int, output: str) -> dict[str, bool]:
+    out = norm(output)
+    author = [norm(line) for line in lines[:author_end] if line.strip()]
+    signature = [norm(line) for line in lines[author_end:quote_start] if len(norm(line)) > 1]
+    quoted = [norm(line) for line in lines[quote_start:] if len(norm(line)) >= MIN_QUOTED_CHARS]
+    clean = not any(q in out for q in quoted)
+    complete = all(a in out for a in author)
+    no_signature = not any(s in out for s in signature)
+    return {
+        "clean": clean,
+        "complete": complete,
+        "correct": clean and complete,
+        "strict": clean and complete and no_signature,
+    }
+
+
+def all_bodies(corpus: Path) -> list[str]:
+    return [read_body(p) for p in sorted(corpus.rglob("*.corpus"))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--libs", type=Path, help="extra directory with the comparison libraries")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--show", help="print the failures of this method")
+    args = ap.parse_args()
+    if args.libs:
+        sys.path.append(str(args.libs))
+    records = [json.loads(line) for line in LABELS.read_text().splitlines() if line.strip()]
+    cases = [(r, read_body(args.corpus / r["id"]).split("\n")) for r in records]
+    bodies = all_bodies(args.corpus)
+    print(
+        f"labelled messages: {len(cases)}; speed corpus: {len(bodies)} bodies, "
+        f"{sum(map(len, bodies)) / len(bodies):.0f} chars on average; python {sys.version.split()[0]}"
+    )
+    header = f"{'method':<20} {'correct':>8} {'strict':>8} {'clean':>8} {'complete':>9} {'msg/s':>9} {'us/msg':>8}"
+    print(header)
+    print("-" * len(header))
+    for name, fn in methods().items():
+        if isinstance(fn, str):
+            print(f"{name:<20} {fn}")
+            continue
+        totals = {"clean": 0, "complete": 0, "correct": 0, "strict": 0}
+        failures = []
+        for rec, lines in cases:
+            result = score(lines, rec["author_end"], rec["quote_start"], fn("\n".join(lines)))
+            for key, ok in result.items():
+                totals[key] += ok
+            if not result["strict"]:
+                failures.append((rec["id"], result))
+        best = min(timed(fn, bodies) for _ in range(args.repeat))
+        n = len(cases)
+        print(
+            f"{name:<20} {totals['correct'] / n:8.1%} {totals['strict'] / n:8.1%} {totals['clean'] / n:8.1%} "
+            f"{totals['complete'] / n:9.1%} {len(bodies) / best:9.0f} {best / len(bodies) * 1e6:8.1f}"
+        )
+        if args.show == name:
+            for ident, result in failures:
+                print("   ", ident, {k: v for k, v in result.items() if not v})
+
+
+def timed(fn: Callable[[str], str], bodies: list[str]) -> float:
+    started = time.perf_counter()
+    for body in bodies:
+        fn(body)
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+"""The signals a pass reads besides promises: auto-replies, bulk and no-reply mail, questions, offers, orders
+and acknowledgements. Pure functions over a ``Message`` and its author text (``zoning.author_text``).
+
+Each one is measured by ``evaluation/signals_eval.py`` (questions on the email-intent test set, the others on
+hand-labelled Enron messages).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from followup_sync.model import Message
+from followup_sync.text.dates import DateOptions, find_due
+from followup_sync.text.zoning import sentences
+
+__all__ = [
+    "AutoReply",
+    "Order",
+    "auto_reply",
+    "is_acknowledgement",
+    "is_bulk",
+    "is_noreply",
+    "offer",
+    "order",
+    "questions",
+]
+
+_I = re.IGNORECASE
+_DEFAULT_OPTIONS = DateOptions()
+
+# --- automatic replies --------------------------------------------------------------------------------------
+
+_AUTO_SUBJECT_RE = re.compile(
+    r"^\s*(?:(?:re|aw|fw|fwd|wg|tr|sv|vs)\s*:\s*)*\[?(?:"
+    r"out\s+of\s+(?:the\s+)?office\b|automatic\s+reply|auto(?:matic)?[- ]?(?:reply|response|antwort)\b"
+    r"|abwesenheitsnotiz|abwesend|réponse\s+automatique|respuesta\s+automática|risposta\s+automatica"
+    r"|automatisch\s+antwoord|afwezigheidsbericht|frånvaro|fuera\s+de\s+la\s+oficina|absence\s+du\s+bureau"
+    r"|on\s+vacation|away\s+from\s+(?:the\s+)?office|ooo\b)",
+    _I,
+)
+_OOO_BODY_RE = re.compile(
+    r"\b(?:(?:i\s+am|i'm|i\s+will\s+be|i'll\s+be|i\s+have\s+been)\s+(?:currently\s+)?"
+    r"(?:out\s+of\s+(?:the\s+)?office|away|on\s+(?:vacation|holiday|leave|annual\s+leave|pto|business\s+travel)"
+    r"|travell?ing|out\s+until|out\s+through|out\s+on\s+\w+|out\s+of\s+town)"
+    r"|(?:with|have)\s+(?:limited|no|intermittent)\s+access\s+to\s+(?:e-?mail|my\s+e-?mail)"
+    r"|(?:will|shall)\s+(?:respond|reply|get\s+back\s+to\s+you|answer)[^.]{0,40}\s+(?:upon|on|after)\s+my\s+return"
+    r"|(?:in\s+my\s+absence|for\s+urgent\s+matters|if\s+(?:this\s+is|your\s+matter\s+is)\s+urgent)"
+    r"|(?:i\s+will\s+be|i'll\s+be|i\s+am)\s+back\s+(?:in\s+the\s+office\s+)?(?:on|in|at|by|from|monday|tuesday"
+    r"|wednesday|thursday|friday|tomorrow|next)"
+    r"|returning\s+(?:to\s+the\s+office\s+)?(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday"
+    r"|sunday|tomorrow|next|\d)"
+    r"|(?:ich\s+bin|bin\s+ich)\s+(?:bis|vom|ab|derzeit|zurzeit|nicht)[^.]{0,60}(?:abwesend|nicht\s+im\s+büro"
+    r"|im\s+urlaub|außer\s+haus)"
+    r"|je\s+suis\s+(?:absent|absente|en\s+congés?)|estoy\s+fuera\s+de\s+la\s+oficina)",
+    _I,
+)
+_RETURN_RE = re.compile(
+    r"\b(?:until|till|through|thru|back|return|returning|returns|bis|zurück|retour|jusqu|hasta|regreso)", _I
+)
+
+
+@dataclass(frozen=True)
+class AutoReply:
+    """An automatic reply (out of office, autoresponder); ``return_at`` when the person is back, if stated."""
+
+    return_at: datetime | None
+
+
+def _auto_by_headers(msg: Message) -> bool:
+    submitted = msg.header("auto-submitted")
+    if submitted is not None and submitted.strip().lower() not in ("", "no"):
+        return True
+    if msg.header("x-autoreply") is not None or msg.header("x-autorespond") is not None:
+        return True
+    precedence = (msg.header("precedence") or "").strip().lower()
+    return precedence == "auto_reply"
+
+
+def auto_reply(
+    msg: Message, text: str, *, tz: ZoneInfo, options: DateOptions = _DEFAULT_OPTIONS
+) -> AutoReply | None:
+    """An ``AutoReply`` when ``msg`` was sent automatically (headers, subject or unmistakable wording)."""
+    subject_cue = _AUTO_SUBJECT_RE.search(msg.subject) is not None
+    # Outlook sets X-Auto-Response-Suppress on many human messages too, so it counts only with a subject cue.
+    automatic = _auto_by_headers(msg) or subject_cue
+    if not automatic:
+        # Wording alone is weaker evidence (a person may write "I'm out until Monday"): ask for two cues
+        # in a short message.
+        cues = len(_OOO_BODY_RE.findall(text[:2000]))
+        automatic = cues >= 2 and len(text) < 1500
+    if not automatic:
+        return None
+    return AutoReply(return_at=_return_date(text, sent_at=msg.sent_at, tz=tz, options=options))
+
+
+def _return_date(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions) -> datetime | None:
+    for sentence in sentences(text[:3000]):
+        if _RETURN_RE.search(sentence) is None:
+            continue
+        due = find_due(sentence, sent_at=sent_at, tz=tz, options=options)
+        if due is not None:
+            return due.when.astimezone(UTC)
+    return None
+
+
+# --- bulk and no-reply --------------------------------------------------------------------------------------
+
+_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+
+
+def is_bulk(msg: Message, *, max_recipients: int) -> bool:
+    """Mailing-list or mass mail: List-Unsubscribe/List-Id, Precedence bulk/list/junk, or many recipients."""
+    if msg.header("list-unsubscribe") is not None or msg.header("list-id") is not None:
+        return True
+    if (msg.header("precedence") or "").strip().lower() in _BULK_PRECEDENCE:
+        return True
+    return len(msg.recipients) > max_recipients
+
+
+_NOREPLY_LOCAL_RE = re.compile(
+    r"(?:^|[-_.+])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|do[-_.]?not[-_.]?respond"
+    r"|no[-_.]?response|unmonitored)(?:$|[-_.+\d])"
+    r"|^(?:mailer[-_.]?daemon|postmaster|notifications?|notify|bounces?|bounce[-_.+]|auto[-_.]?confirm"
+    r"|automated|alerts?|daemon|nobody)(?:$|[-_.+\d])",
+    _I,
+)
+_NOREPLY_DOMAIN_RE = re.compile(r"^(?:bounces?|noreply|no-reply|notifications?|mailer)\.", _I)
+
+
+def is_noreply(address: str) -> bool:
+    """An address nobody reads: noreply@, donotreply@, mailer-daemon@, notifications@ and the like."""
+    local, _, domain = address.strip().strip("<>").rpartition("@")
+    if not local:
+        local, domain = domain, ""
+    return _NOREPLY_LOCAL_RE.search(local) is not None or _NOREPLY_DOMAIN_RE.match(domain) is not None
+
+
+# --- questions and requests ---------------------------------------------------------------------------------
+
+_GREETING_RE = re.compile(
+    r"^(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))\b[^,:!]{0,40}[,:!]\s*)", _I
+)
+_LEAD_RE = re.compile(
+    r"^(?:(?:(?i:and|but|so|also|then|ok|okay|well|oh|btw|fyi|now|one\s+more\s+thing)\b|[A-Z][a-z]+\s*[,:]"
+    r"|(?!(?i:how|what|when|where|why|who|which|whom|whose|there|this|that|these|those|it|they|we|you)\b)[A-Z][a-z]+(?=\s+(?i:can|could|would|will|please|do|did|are|is|pls)\b))[\s,.:-]*)+"
+)
+_PLEASANTRY_RE = re.compile(
+    r"^(?:how\s+(?:are|r)\s+(?:you|u|things|ya)|how(?:'s|\s+is)\s+(?:it\s+going|everything|life|your\s+(?:day|week))"
+    r"|how\s+was\s+(?:your|the)\s+\w+|how\s+have\s+you\s+been|what'?s\s+up|hope\s+(?:you|all|this|everything)"
+    r"|who\s+knows|why\s+not|isn'?t\s+it|right\?|guess\s+what|can\s+you\s+believe|what\s+do\s+you\s+know"
+    r"|wouldn'?t\s+it\s+be|how\s+(?:cool|great|nice|awesome)|who\s+would\s+have)",
+    _I,
+)
+# Offers that wait on the recipient ("let me know if you have any questions") expect no answer.
+_OPEN_OFFER_RE = re.compile(
+    r"\b(?:if\s+(?:you\s+(?:have|need|want|require)\s+(?:any|anything|more|further|additional)"
+    r"|there\s+(?:is|are)\s+anything|(?:i|we)\s+can\s+(?:be\s+of\s+)?(?:help|assist|any)|you\s+have\s+questions"
+    r"|anything\s+(?:else\s+)?comes\s+up|you\s+would\s+like\s+(?:more|to\s+discuss)|you\s+are\s+interested"
+    r"|you'?re\s+interested|questions\s+arise|you\s+need\s+(?:anything|something|more|help))"
+    r"|(?:feel\s+free|don'?t\s+hesitate|do\s+not\s+hesitate)\s+to"
+    r"|should\s+you\s+(?:have|need|require|wish)|in\s+case\s+you\s+(?:have|need)"
+    r"|if\s+(?:you\s+(?:would\s+like|want|wish|prefer|are\s+able)|interested))",
+    _I,
+)
+# Cues that ask the recipient wherever they stand in the sentence.
+_STRONG_RE = re.compile(
+    r"\b(?:let\s+me\s+know|lmk|let\s+us\s+know|please\s+advise|tell\s+me|get\s+back\s+to\s+me|send\s+me"
+    r"|give\s+me\s+a\s+call|your\s+thoughts|your\s+feedback|your\s+input|your\s+comments"
+    r"|(?:i|we)\s+(?:would|'d)\s+(?:really\s+)?(?:appreciate|be\s+grateful)|(?:i|we)\s+need\s+you\s+to"
+    r"|(?:i|we)\s+(?:would|'d)\s+like\s+(?:you\s+to|to\s+know|your)|any\s+(?:update|news|word|thoughts|chance)"
+    r"|wondering\s+(?:if|whether|when|what|how)|(?:was|am)\s+hoping\s+(?:that\s+)?(?:maybe\s+)?(?:you|we)\s+could"
+    r"|(?:i|we)\s+need\s+your|why\s+don'?t\s+(?:you|we)|would\s+it\s+be\s+possible|is\s+it\s+possible"
+    r"|it\s+would\s+be\s+(?:very\s+|really\s+|most\s+|extremely\s+)?(?:great|nice|helpful|useful|good|wonderful"
+    r"|appreciated)\s+if\s+you|(?:^|\s)if\s+you\s+(?:could|can|would)\s+(?:please\s+)?\w+[^,]{0,40}(?:please|\.|$)"
+    r"|(?:i|we)\s+(?:would|'d)\s+like\s+to\s+(?:discuss|talk|meet|get\s+together|schedule|set\s+up|invite|ask)"
+    r"|(?:can|could|would|will)\s+(?:you|we)\s+(?:please\s+)?(?!not\b)\w+"
+    r"|(?<!to\s)(?:please|pls|plz|kindly)\s+(?!find|see|note|be\s+advised|be\s+aware|disregard|ignore|excuse|forgive|enjoy"
+    r"|click|visit|go\s+to|add\s|keep\s+in\s+mind|do\s+not\s+reply|don'?t\s+reply|allow|copy|open|use|read|log\s+in"
+    r"|login|sign\s+in|follow\s+the|contact\s+us|call\s+us|accept\s+my|remember\s+that|know|be\s+sure\s+to\s+visit"
+    r"|take\s+a\s+(?:moment|minute|few)|visit|refer\s+to|rate|share|let\s+us\s+know\s+if\s+you))\b",
+    _I,
+)
+# Cues that ask only at the start of a sentence (an "I will ..." statement may contain them).
+_WEAK_RE = re.compile(
+    r"^(?:(?:can|could|would|will|won'?t|wouldn'?t|do|did|does|are|is|have|has|were|was|should|shall|may|might)"
+    r"\s+(?:you|u|ya|we|i|someone|somebody|anyone|anybody|they|he|she|it|this|that|there|your)\b"
+    r"|(?:what|when|where|which|who|whom|whose|why|how)(?:\s+\w+){0,2}?\s+(?:do|does|did|is|are|was|were|can"
+    r"|could|would|will|should|shall|have|has)\s+(?:you|we|i|they|he|she|it|this|that|the)\b"
+    r"|let'?;?s\b|how\s+about|shall\s+we"
+    r"|(?:we|i)\s+(?:need|should)\s+to\s+(?:get\s+together|meet|talk|discuss|sit\s+down)"
+    r"|any\s+(?:idea|ideas|thoughts|update|news|word|chance)\b|(?:are|is)\s+there\s+any)",
+    _I,
+)
+_IMPERATIVE_RE = re.compile(
+    r"^(?i:send|call|give|grab|forward|review|check\s+(?:with|on|if|whether)"
+    r"|make\s+sure|provide|confirm|sign|return|schedule|set\s+up|book|fill\s+(?:in|out)|complete|update\s+me"
+    r"|try\s+(?:and|to)|remember\s+to|don'?t\s+forget|keep\s+me\s+(?:posted|informed|updated)|ping|email|e-mail"
+    r"|fax|bring|pick\s+up|tell|ask|find\s+out|look\s+(?:into|at|over)|approve|contact|reply|respond|meet|come"
+    r"|get\s+(?:with|back|me|us|together|in\s+touch)|touch\s+base|follow\s+up|mark\s+your|rsvp"
+    r"|drop\s+me|shoot\s+me|talk\s+to|coordinate|plan\s+on|join\s+(?:me|us)|pass\s+(?:this|it|along)"
+    r"|circulate|distribute|prepare|draft|put\s+together|set\s+(?:a|the)\s+(?:time|meeting|call))\b"
+)
+_STATEMENT_RE = re.compile(
+    r"^(?:(?:i|we)\s+(?:will|'ll|shall|can|could|would|have|had|am|are|was|were|did|do)\b"
+    r"|(?:it|this|that|there)\s+(?:is|was|will)\b)",
+    _I,
+)
+_QUESTION_END_RE = re.compile(r"\?[\s\"')\]]*(?::\)|:-\)|;\))?\s*$")
+
+
+def _is_question(sentence: str) -> bool:
+    s = _GREETING_RE.sub("", sentence.strip()).lstrip("-*•> \t")
+    if _PLEASANTRY_RE.match(s):
+        return False
+    s = _LEAD_RE.sub("", s)
+    if len(s) < 4 or _PLEASANTRY_RE.match(s):
+        return False
+    if _QUESTION_END_RE.search(s):
+        return True
+    if _OPEN_OFFER_RE.search(s):
+        return False
+    if _STRONG_RE.search(s):
+        return True
+    if _STATEMENT_RE.match(s):
+        return False
+    return _WEAK_RE.match(s) is not None or _IMPERATIVE_RE.match(s) is not None
+
+
+def questions(text: str) -> list[str]:
+    """Sentences of author text that ask the recipient something or request an action awaiting an answer."""
+    return [s for s in sentences(text) if _is_question(s)]
+
+
+# --- offers -------------------------------------------------------------------------------------------------
+
+_OFFER_NOUN = (
+    r"(?:quot(?:e|ation)s?|proposals?|offers?|pricing|price\s*list|prices|estimates?|bids?|contracts?"
+    r"|agreements?|sow|statement\s+of\s+work|order\s+form|terms|renewal|angebot|devis|offerte|cotizaci[oó]n"
+    r"|propuesta|preventivo)"
+)
+_OFFER_FILE_RE = re.compile(
+    r"(?:^|[^a-z])(?:quot(?:e|ation)|proposal|offer|angebot|pricing|price[-_ ]?list|estimate|bid|contract"
+    r"|agreement|sow|order[-_ ]?form|devis|offerte|cotizaci[oó]n|propuesta|preventivo)(?:[^a-z]|$)",
+    _I,
+)
+_SIGNED_FILE_RE = re.compile(r"signed|executed|countersigned|unterschrieben", _I)
+_OFFER_TEXT_RE = re.compile(
+    r"\b(?:(?:attached|enclosed|below|here)\s+(?:is|are|you\s+will\s+find|please\s+find)\s+(?:our|the|my|a|an|your)"
+    r"\s+(?:\w+\s+){0,3}?" + _OFFER_NOUN + r"\b"
+    r"|(?:please\s+)?(?:find|see)\s+(?:attached|enclosed|below)?\s*(?:our|the|my|a|an|your)\s+(?:\w+\s+){0,3}?"
+    + _OFFER_NOUN
+    + r"\b"
+    r"|(?:i'?ve|i\s+have|we'?ve|we\s+have|i'?m|we'?re|i\s+am|we\s+are)\s+(?:attached|attaching|enclosed|enclosing"
+    r"|sending|sent|including|included|put\s+together|prepared)\s+(?:you\s+)?(?:over\s+)?(?:our|the|my|a|an|your)"
+    r"\s+(?:\w+\s+){0,3}?" + _OFFER_NOUN + r"\b"
+    r"|" + _OFFER_NOUN + r"\s+(?:is\s+)?(?:attached|enclosed)\s+(?:for\s+your\s+(?:review|approval|signature"
+    r"|consideration)|as\s+(?:promised|discussed|requested))"
+    r"|" + _OFFER_NOUN + r"\s+for\s+your\s+(?:review|approval|signature|consideration)"
+    r"|(?:we\s+can|i\s+can|we\s+could|we'?re\s+able\s+to|we\s+are\s+able\s+to)\s+offer\s+(?:you\s+)?"
+    r"[^.]{0,60}(?:\$|€|£|usd|eur|per\s+(?:unit|month|year|seat|user)|discount|%)"
+    r"|(?:our|the)\s+(?:best|final|revised|updated)\s+(?:price|offer|pricing|quote)\s+(?:is|would\s+be)"
+    r"|anbei\s+(?:unser|das|ihr)\s+(?:\w+\s+)?angebot|ci-joint\s+(?:notre|le)\s+devis)",
+    _I,
+)
+_OFFER_SUBJECT_RE = re.compile(r"\b" + _OFFER_NOUN + r"\b", _I)
+_ATTACH_WORD_RE = re.compile(r"\b(?:attached|attachment|enclosed|see\s+below|anbei|ci-joint)\b", _I)
+
+
+def offer(text: str, *, subject: str, attachments: tuple[str, ...]) -> str | None:
+    """Evidence that the message sends a quote, proposal, pricing or contract for decision, else None."""
+    for sentence in sentences(text):
+        if _OFFER_TEXT_RE.search(sentence):
+            return sentence
+    for name in attachments:
+        if _OFFER_FILE_RE.search(name) and not _SIGNED_FILE_RE.search(name):
+            return f"attachment: {name}"
+    if attachments and _OFFER_SUBJECT_RE.search(subject) and _ATTACH_WORD_RE.search(text):
+        return f"subject: {subject.strip()}"
+    return None
+
+
+# --- orders -------------------------------------------------------------------------------------------------
+
+_ORDER_RE = re.compile(
+    r"\b(?:thank(?:s|\s+you)\s+(?:(?:so|very)\s+much\s+)?for\s+(?:your|the)\s+(?:\w+\s+)?(?:order|purchase"
+    r"|business|po\b|purchase\s+order)"
+    r"|order\s+confirmation|(?:your|the|our)\s+order\s+(?:has\s+been\s+|is\s+|was\s+)?(?:placed|confirmed|received"
+    r"|processed|booked|accepted)"
+    r"|(?:we|i)\s+(?:have\s+|'ve\s+)?(?:received|got)\s+(?:your|the)\s+(?:signed\s+)?(?:purchase\s+order|po"
+    r"|order|contract|agreement)"
+    r"|(?:po|p\.o\.|purchase\s+order)\s*(?:#|no\.?|number|nr\.?)?\s*:?\s*[a-z]{0,4}-?\d{3,}"
+    r"|(?:we|i)\s+(?:have\s+|'ve\s+)?(?:signed|countersigned|executed)\s+(?:the|your|our)?"
+    r"|(?:contract|agreement|order\s+form|quote|proposal)\s+(?:has\s+been\s+|is\s+|was\s+)?(?:signed|executed"
+    r"|countersigned)"
+    r"|signed\s+(?:contract|agreement|order\s+form|quote|proposal|po)"
+    r"|(?:we|i)\s+(?:would\s+like\s+to|want\s+to|will|'d\s+like\s+to)\s+(?:place\s+(?:an|the)\s+order|go\s+ahead"
+    r"|move\s+forward|proceed)\s*(?:with)?"
+    r"|(?:we|i)\s+(?:have\s+|'ve\s+)?(?:accepted|approved)\s+(?:your|the)\s+(?:quote|proposal|offer)"
+    r"|auftragsbestätigung|vielen\s+dank\s+für\s+ihre\s+bestellung|merci\s+pour\s+votre\s+commande)",
+    _I,
+)
+_ORDER_SUBJECT_RE = re.compile(
+    r"\b(?:order\s+confirm\w*|purchase\s+order|po\s*#?\s*\d{3,}|order\s*#\s*\d+|auftragsbestätigung)\b", _I
+)
+_ORDER_NEGATION_RE = re.compile(
+    r"\b(?:not|n't|never|once|if|when|after|before|until|unless|please|could\s+you|can\s+you|yet\s+to)\b"
+    r"[^.]{0,30}\b(?:sign|order|po|purchase)",
+    _I,
+)
+_DELIVERY_RE = re.compile(
+    r"\b(?:deliver\w*|ship\w*|dispatch\w*|install\w*|go[- ]live|golive|launch\w*|kick[- ]?off|onboard\w*"
+    r"|arriv\w*|roll[- ]?out|implementation|set[- ]?up|start\s+date|lieferung|liefertermin|livraison)\b",
+    _I,
+)
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order, PO or signed contract; ``delivery`` if a delivery/installation/go-live date is stated."""
+
+    evidence: str
+    delivery: datetime | None
+
+
+def order(
+    text: str, *, subject: str, sent_at: datetime, tz: ZoneInfo, options: DateOptions = _DEFAULT_OPTIONS
+) -> Order | None:
+    """An ``Order`` when the message confirms an order, a PO or a signed contract, else None."""
+    parts = sentences(text)
+    evidence = next((s for s in parts if _ORDER_RE.search(s) and not _ORDER_NEGATION_RE.search(s)), None)
+    if evidence is None and _ORDER_SUBJECT_RE.search(subject):
+        evidence = f"subject: {subject.strip()}"
+    if evidence is None:
+        return None
+    delivery = None
+    for sentence in parts:
+        if _DELIVERY_RE.search(sentence):
+            due = find_due(sentence, sent_at=sent_at, tz=tz, options=options)
+            if due is not None:
+                delivery = due.when.astimezone(UTC)
+                break
+    return Order(evidence=evidence, delivery=delivery)
+
+
+# --- acknowledgements ---------------------------------------------------------------------------------------
+
+_ACK_PHRASE = (
+    r"(?:thanks|thank\s+you|thx|thanx|ty|tks|many\s+thanks|thanks\s+(?:a\s+lot|so\s+much|again|much|a\s+bunch)"
+    r"|much\s+appreciated|appreciate\s+it|(?:i\s+)?appreciate\s+(?:it|that|the\s+\w+|your\s+help)|cheers"
+    r"|ok|okay|k|kk|okey|got\s+it|gotcha|will\s+do|sounds\s+(?:good|great|fine|perfect)|great|perfect|excellent"
+    r"|awesome|cool|noted|received|understood|roger|fine|good|nice|super|wonderful|all\s+good|no\s+problem"
+    r"|no\s+worries|np|sure\s+thing|sure|i\s+see|makes\s+sense|thats?\s+(?:great|fine|good|perfect)"
+    r"|that'?s\s+(?:great|fine|good|perfect|helpful)|very\s+helpful|looks\s+good|glad\s+to\s+hear"
+    r"|danke|vielen\s+dank|danke\s+schön|alles\s+klar|merci|merci\s+beaucoup|gracias|grazie|bedankt|tack)"
+)
+_ACK_SENTENCE_RE = re.compile(
+    r"^(?:" + _ACK_PHRASE + r"(?:\s*(?:,|and|&|-)?\s*" + _ACK_PHRASE + r"){0,3}"
+    r"(?:\s+(?:for\s+(?:the|your|this|that|all)\s+(?:\w+\s*){1,3}|(?:very|so)\s+much|again|a\s+lot|all))?"
+    r"(?:\s*,?\s*(?-i:[A-Z][a-z]+))?"
+    r")[\s!.,:;)(👍🙏😊🙂-]*$",
+    _I,
+)
+_ACK_MAX_CHARS = 200
+
+
+def is_acknowledgement(text: str) -> bool:
+    """A short thanks/ok/got it/will do message that does not answer anything or ask anything."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > _ACK_MAX_CHARS or "?" in stripped:
+        return False
+    parts = [_GREETING_RE.sub("", s).strip() for s in sentences(stripped)]
+    parts = [p for p in parts if p]
+    return bool(parts) and all(_ACK_SENTENCE_RE.match(p) for p in parts)
