@@ -133,8 +133,13 @@ def _planned_start(f: FollowUp, *, schedule: Schedule, tz: ZoneInfo) -> datetime
     return slot
 
 
-def reminder_for(f: FollowUp, *, schedule: Schedule, tz: ZoneInfo, now: datetime) -> Reminder:
-    """The calendar item for an open follow-up (see the module docstring for where it lands)."""
+def reminder_for(
+    f: FollowUp, *, schedule: Schedule, tz: ZoneInfo, now: datetime, max_touches: int = 0
+) -> Reminder:
+    """The calendar item for an open follow-up (see the module docstring for where it lands).
+
+    With ``max_touches`` (``rules.max_touches``) the last chase of a contact says "last try".
+    """
     start = _planned_start(f, schedule=schedule, tz=tz)
     overdue = start < now
     if overdue:
@@ -142,7 +147,7 @@ def reminder_for(f: FollowUp, *, schedule: Schedule, tz: ZoneInfo, now: datetime
         if hour < now:
             hour += timedelta(hours=1)
         start = next_slot(hour, schedule=schedule, tz=tz, minutes=schedule.reminder_minutes)
-    subject = reminder_subject(f)
+    subject = reminder_subject(f, max_touches=max_touches)
     if overdue:
         subject = "OVERDUE: " + subject
     return Reminder(
@@ -163,7 +168,7 @@ def _who(contacts: tuple[str, ...]) -> str:
     return contacts[0] if len(contacts) == 1 else f"{contacts[0]} +{len(contacts) - 1}"
 
 
-def reminder_subject(f: FollowUp) -> str:
+def reminder_subject(f: FollowUp, *, max_touches: int = 0) -> str:
     """Short and human: "Follow up: call jane@acme.com - Q3 pricing"."""
     who = _who(f.contacts)
     if f.kind == "promise":
@@ -177,12 +182,14 @@ def reminder_subject(f: FollowUp) -> str:
     else:
         action = f"answer {who}"
     topic = f" - {f.thread_subject}" if f.thread_subject else ""
-    return f"Follow up: {action}{topic}{_attempt_note(f)}"
+    return f"Follow up: {action}{topic}{_attempt_note(f, max_touches)}"
 
 
-def _attempt_note(f: FollowUp) -> str:
+def _attempt_note(f: FollowUp, max_touches: int) -> str:
     if f.kind != "awaiting_reply" or f.attempt <= 1:
         return ""
+    if max_touches and f.attempt >= max_touches:
+        return " (last try)"
     return f" (try {f.attempt})"
 
 

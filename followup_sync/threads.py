@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from followup_sync.model import Message, MessageMeta
+from followup_sync.text import signals, zoning
 
 _UTC = ZoneInfo("UTC")
 SUBJECT_WINDOW = timedelta(days=30)
@@ -209,8 +210,6 @@ def to_meta(
     no-reply senders; neither ever counts as a human answer nor creates a follow-up. ``tz`` (the rep's zone)
     is how an out-of-office's "back on Monday" is read; the sync pass should pass ``identity.zone``.
     """
-    from followup_sync.text import signals, zoning
-
     text = zoning.author_text(msg.body, is_html=msg.body_is_html)
     auto = signals.auto_reply(msg, text, tz=tz)
     bulk = signals.is_bulk(msg, max_recipients=bulk_recipients) or signals.is_noreply(msg.sender)

@@ -194,6 +194,8 @@ class TestReminderFor:
         f = followup("awaiting_reply", attempt=3, has_time=False)
         r = reminder_for(f, schedule=S, tz=NY, now=NOW)
         assert r.subject.endswith("(try 3)") and "follow-up number 3" in r.body
+        last = reminder_for(f, schedule=S, tz=NY, now=NOW, max_touches=3)
+        assert last.subject.endswith("(last try)")
 
     def test_long_evidence_is_clipped(self) -> None:
         r = reminder_for(followup(evidence="word " * 100), schedule=S, tz=NY, now=NOW)

@@ -182,3 +182,23 @@ class TestHeaders:
         b = received(JANE, "B", "", "2026-11-16 10:00", id="b@x", in_reply_to="a@x")
         keys = assign_threads([a, b], [], me=ME)
         assert keys["a@x"] == keys["b@x"]
+
+
+class TestToMeta:
+    def test_flags(self) -> None:
+        from followup_sync.threads import to_meta
+        from tests.factories import ZONE
+
+        mine = sent(JANE, "Q3", "Pricing attached.", "2026-11-16 10:00", cc=(BOB,))
+        ooo = received(
+            JANE, "Automatic reply: Q3", "I am out of the office until Monday, November 30.", "2026-11-16 10:01",
+            headers=(("auto-submitted", "auto-replied"),),
+        )  # fmt: skip
+        news = received("news@acme.com", "News", "Hello", "2026-11-16 10:00", headers=(("list-id", "<n.acme>"),))
+        bot = received("no-reply@acme.com", "Receipt", "Hello", "2026-11-16 10:00")
+        m = {msg.id: to_meta(msg, "t", me=ME, bulk_recipients=15, tz=ZONE) for msg in (mine, ooo, news, bot)}
+        assert m[mine.id].from_me and m[mine.id].recipients == (JANE, BOB) and not m[mine.id].automatic
+        assert m[mine.id].subject_key == subject_key("RE: q3")
+        assert m[ooo.id].automatic and not m[ooo.id].from_me and m[ooo.id].return_at is not None
+        assert m[ooo.id].return_at.astimezone(ZONE).date().isoformat() == "2026-11-30"
+        assert m[news.id].bulk and m[bot.id].bulk and not m[mine.id].bulk

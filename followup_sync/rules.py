@@ -1,0 +1,508 @@
+"""Detecting follow-ups in mail and meetings, and deciding which are still open. Pure: ``now`` is a parameter.
+
+``find_followups`` looks at newly read messages (with bodies) and recent meetings; ``resolve`` looks at every
+open follow-up against the metadata of all known mail (no bodies) and the calendar.
+
+Decisions (copied to the README):
+
+Who counts
+- A *contact* is an address that is not the rep's, not a colleague (the rep's own domains and
+  ``rules.internal_domains``, subdomains included), not ignored (``ignore_addresses``, ``ignore_domains``)
+  and not a no-reply address. Threads with colleagues only never create follow-ups.
+- Bulk mail (list headers, Precedence bulk, more than ``bulk_recipients`` recipients), no-reply senders and
+  automatic replies never create follow-ups, and never count as an answer.
+- Mail outside ``[now - lookback_days, now]`` creates nothing; mail after ``now`` does not exist yet.
+
+The five kinds (due dates are business days in the rep's zone; "date-only" means the reminder lands at the
+start of that working day)
+- ``promise``: each promise ``text.promises.detect`` finds in mail the rep sent to contacts (To, else Cc).
+  Several in one message: the earliest due wins (one follow-up per message and contact list). Due at the
+  promised time; date-only when no time was stated; with no date at all ("I'll get back to you"),
+  ``PROMISE_DEFAULT_DAYS`` (2) business days later, date-only.
+  Resolved when the rep sends the contact anything later, in any thread ("rep followed up": we cannot see a
+  phone call, and a later mail is the best evidence the rep acted), or when a meeting with the contact starts
+  between the promise and the due time plus a grace (7 days for meeting promises, 1 day otherwise:
+  "meeting scheduled").
+- ``awaiting_reply``: the rep sent a quote/proposal (``signals.offer``) or asked something
+  (``signals.questions``) of contacts; due ``awaiting_reply_days`` business days later, date-only.
+  Answered by any later human (not automatic, not bulk) message from a contact, in any thread, or from any
+  external participant of the thread: an acknowledgement counts too ("answered"), or by a meeting with the
+  contact ("meeting scheduled"). The rep's own later mail does not close it: if that mail asks again, or is a
+  chase ("Just bumping this up": a mail in the same thread on a later day while the earlier one is
+  unanswered), it becomes the thread's newer awaiting_reply with the next attempt number and supersedes the
+  older one; a quick "forgot the attachment" the same day changes nothing. An out-of-office reply with a
+  return date sets ``not_before`` to that date.
+- ``meeting_recap``: a meeting that was not cancelled, had external attendees (at most ``bulk_recipients``),
+  and ended within the lookback window; due ``recap_hours`` after its end, moved into working time.
+  Resolved by any mail from the rep to an external attendee sent after the meeting began.
+- ``after_sale``: ``signals.order`` in a message from a contact, or in the rep's own confirmation to one;
+  due ``after_delivery_days`` business days after a stated delivery/go-live date, else ``after_sale_days``
+  after the message. Resolved when the rep writes to the contact, or meets them, from one business day
+  before the due day on ("checked in"); earlier mail is about the order itself, not the check-in.
+- ``unanswered_inbound``: a contact's message with the rep in To (not only Cc) that asks or requests
+  something (``signals.questions``); pure acknowledgements never count. Due ``unanswered_inbound_days``
+  business days after receipt, date-only. Resolved by any later mail from the rep to that sender
+  ("answered") or a meeting with them ("meeting scheduled").
+
+Across follow-ups
+- One thread shows one follow-up: ``THREAD_PRIORITY`` (promise > awaiting_reply > unanswered_inbound >
+  after_sale > meeting_recap; within a kind the newest). The others are *left out of both lists* that
+  ``resolve`` returns: they stay open in the state without a reminder, and come back when the winner closes.
+- Cadence (``awaiting_reply`` only; promises and questions have their own dates): the attempt number is 1 +
+  the days on which the rep wrote to the same contact since the contact last wrote (within the lookback
+  window; several mails on one day are one touch); after
+  ``max_touches`` unanswered touches no new follow-up is created. A second touch waits ``cadence_days``
+  (calendar days: 7 = one week) after the previous touch's reminder, and two open awaiting_reply follow-ups
+  for one contact are spaced ``cadence_days`` apart, never stacked.
+- A follow-up more than ``lookback_days`` overdue is closed as "expired"; one of a kind no longer listed in
+  ``rules.kinds`` as "kind turned off".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from followup_sync import schedule as sched
+from followup_sync.config import Identity, Rules, Schedule
+from followup_sync.model import FollowUp, Kind, Meeting, Message, MessageMeta, followup_key
+from followup_sync.text import promises, signals, zoning
+from followup_sync.text.dates import DateOptions
+from followup_sync.threads import display_subject
+
+_DEFAULT_SCHEDULE = Schedule()
+PROMISE_DEFAULT_DAYS = 2
+EVIDENCE_MAX = 200
+THREAD_PRIORITY: dict[str, int] = {
+    "promise": 0,
+    "awaiting_reply": 1,
+    "unanswered_inbound": 2,
+    "after_sale": 3,
+    "meeting_recap": 4,
+}
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """The settings every rule needs, with the address tests built once."""
+
+    identity: Identity
+    rules: Rules
+    schedule: Schedule
+    now: datetime
+    tz: ZoneInfo
+    me: frozenset[str]
+    internal: tuple[str, ...]
+    options: DateOptions
+
+    @classmethod
+    def build(cls, *, identity: Identity, rules: Rules, schedule: Schedule, now: datetime) -> _Ctx:
+        internal = tuple(sorted({*identity.domains, *(d.lower() for d in rules.internal_domains)}))
+        options = DateOptions(date_order=schedule.date_order, end_of_day=schedule.end_of_day)
+        me = frozenset(a.lower() for a in identity.addresses)
+        return cls(identity, rules, schedule, now, identity.zone, me, internal, options)
+
+    def is_colleague(self, address: str) -> bool:
+        return address in self.me or _in_domains(address, self.internal)
+
+    def is_contact(self, address: str) -> bool:
+        if not address or self.is_colleague(address) or address in self.rules.ignore_addresses:
+            return False
+        return not _in_domains(address, self.rules.ignore_domains) and not signals.is_noreply(address)
+
+    def day_start(self, day: date) -> datetime:
+        return sched.local_at(day, self.schedule.day_start, self.tz)
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.tz).date()
+
+    def business_day_after(self, moment: datetime, days: int) -> datetime:
+        return self.day_start(sched.add_business_days(self.local_date(moment), days, self.schedule))
+
+
+def _in_domains(address: str, domains: Iterable[str]) -> bool:
+    domain = address.rpartition("@")[2]
+    return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EVIDENCE_MAX else text[: EVIDENCE_MAX - 1].rstrip() + "…"
+
+
+class _History:
+    """Known mail metadata up to ``now``, indexed the ways the rules ask about it."""
+
+    def __init__(self, metas: Iterable[MessageMeta], now: datetime) -> None:
+        self.metas = sorted((m for m in metas if m.sent_at <= now), key=lambda m: (m.sent_at, m.id))
+        self.by_id = {m.id: m for m in self.metas}
+        self.by_thread: dict[str, list[MessageMeta]] = defaultdict(list)
+        self.from_addr: dict[str, list[MessageMeta]] = defaultdict(list)
+        self.rep_to: dict[str, list[MessageMeta]] = defaultdict(list)
+        for m in self.metas:
+            self.by_thread[m.thread_key].append(m)
+            if m.from_me:
+                if not m.automatic and not m.bulk:
+                    for r in set(m.recipients):
+                        self.rep_to[r].append(m)
+            else:
+                self.from_addr[m.sender].append(m)
+
+    def rep_wrote(self, contacts: Iterable[str], *, after: datetime, exclude: str = "") -> MessageMeta | None:
+        """The first mail from the rep to any of ``contacts`` sent after ``after``."""
+        hits = [m for c in contacts for m in self.rep_to.get(c, ()) if m.sent_at > after and m.id != exclude]
+        return min(hits, key=lambda m: (m.sent_at, m.id), default=None)
+
+    def human_from(self, contacts: Iterable[str], *, after: datetime) -> MessageMeta | None:
+        hits = [
+            m
+            for c in contacts
+            for m in self.from_addr.get(c, ())
+            if m.sent_at > after and not m.automatic and not m.bulk
+        ]
+        return min(hits, key=lambda m: (m.sent_at, m.id), default=None)
+
+
+# --- detection ----------------------------------------------------------------------------------------------
+
+
+def find_followups(
+    messages: Sequence[Message],
+    threads: Mapping[str, str],
+    history: Sequence[MessageMeta],
+    meetings: Sequence[Meeting],
+    *,
+    identity: Identity,
+    rules: Rules,
+    schedule: Schedule,
+    now: datetime,
+) -> list[FollowUp]:
+    """New follow-ups in these newly read messages and in the meetings; ``history`` is every known meta,
+    these messages' included. Every kind a message shows is returned; ``resolve`` picks one per thread."""
+    ctx = _Ctx.build(identity=identity, rules=rules, schedule=schedule, now=now)
+    known = _History(history, now)
+    horizon = now - timedelta(days=rules.lookback_days)
+    found: dict[str, FollowUp] = {}
+    for msg in sorted(messages, key=lambda m: (m.sent_at, m.id)):
+        if not horizon <= msg.sent_at <= now:
+            continue
+        thread = threads.get(msg.id) or (known.by_id[msg.id].thread_key if msg.id in known.by_id else msg.id)
+        for f in _from_message(msg, thread, ctx, known):
+            found.setdefault(f.key, f)
+    for mtg in meetings:
+        recap = _recap(mtg, ctx)
+        if recap is not None:
+            found.setdefault(recap.key, recap)
+    wanted = set(rules.kinds)
+    return sorted((f for f in found.values() if f.kind in wanted), key=lambda f: (f.created_at, f.key))
+
+
+def _from_message(msg: Message, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
+    if signals.is_bulk(msg, max_recipients=ctx.rules.bulk_recipients) or signals.is_noreply(msg.sender):
+        return []
+    text = zoning.author_text(msg.body, is_html=msg.body_is_html)
+    if signals.auto_reply(msg, text, tz=ctx.tz, options=ctx.options) is not None:
+        return []
+    if msg.sender in ctx.me:
+        return _from_rep(msg, text, thread, ctx, known)
+    if ctx.is_contact(msg.sender):
+        return _from_contact(msg, text, thread, ctx)
+    return []
+
+
+def _base(
+    kind: Kind, msg: Message, thread: str, contacts: tuple[str, ...], *, due: datetime, evidence: str
+) -> FollowUp:
+    return FollowUp(
+        key=followup_key(kind, msg.id, ",".join(contacts)),
+        kind=kind,
+        origin_id=msg.id,
+        thread_key=thread,
+        contacts=contacts,
+        due=due,
+        evidence=_clip(evidence),
+        thread_subject=display_subject(msg.subject),
+        created_at=msg.sent_at,
+        link=msg.link,
+    )
+
+
+def _from_rep(msg: Message, text: str, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
+    contacts = tuple(a for a in msg.to if ctx.is_contact(a)) or tuple(a for a in msg.cc if ctx.is_contact(a))
+    contacts = tuple(dict.fromkeys(contacts))
+    if not contacts:
+        return []
+    out: list[FollowUp] = []
+    promise = _promise(msg, thread, contacts, ctx)
+    if promise is not None:
+        out.append(promise)
+    sale = _order(msg, text, thread, contacts, ctx)
+    if sale is not None:
+        out.append(sale)
+    evidence = signals.offer(text, subject=msg.subject, attachments=msg.attachments)
+    if evidence is None:
+        asked = signals.questions(text)
+        evidence = asked[0] if asked else None
+    awaiting = _awaiting(msg, thread, contacts, evidence, ctx, known)
+    if awaiting is not None:
+        out.append(awaiting)
+    return out
+
+
+def _promise(msg: Message, thread: str, contacts: tuple[str, ...], ctx: _Ctx) -> FollowUp | None:
+    found = promises.detect(
+        msg.body, is_html=msg.body_is_html, sent_at=msg.sent_at, tz=ctx.tz, options=ctx.options
+    )
+    if not found:
+        return None
+    default_due = ctx.business_day_after(msg.sent_at, PROMISE_DEFAULT_DAYS)
+
+    def due_of(p: promises.Promise) -> tuple[datetime, bool, bool]:
+        if p.due is None:
+            return default_due, False, False
+        when = p.due.when.astimezone(ctx.tz)
+        if p.due.has_time:
+            return sched.local_at(when.date(), when.time(), ctx.tz), True, p.due.deadline
+        return ctx.day_start(when.date()), False, p.due.deadline
+
+    first = min(found, key=lambda p: due_of(p)[0])
+    due, has_time, deadline = due_of(first)
+    f = _base("promise", msg, thread, contacts, due=due, evidence=first.sentence)
+    return replace(f, due_has_time=has_time, deadline=deadline, channel=first.channel)
+
+
+def _order(msg: Message, text: str, thread: str, contacts: tuple[str, ...], ctx: _Ctx) -> FollowUp | None:
+    found = signals.order(text, subject=msg.subject, sent_at=msg.sent_at, tz=ctx.tz, options=ctx.options)
+    if found is None:
+        return None
+    if found.delivery is not None:
+        due = ctx.business_day_after(found.delivery, ctx.rules.after_delivery_days)
+    else:
+        due = ctx.business_day_after(msg.sent_at, ctx.rules.after_sale_days)
+    return _base("after_sale", msg, thread, contacts, due=due, evidence=found.evidence)
+
+
+def _awaiting(
+    msg: Message, thread: str, contacts: tuple[str, ...], evidence: str | None, ctx: _Ctx, known: _History
+) -> FollowUp | None:
+    """A chase of ``contacts[0]``: numbered by the earlier unanswered touches, spaced from the previous one.
+
+    With ``evidence`` None the message asked nothing itself; it is a chase only when it follows, in the same
+    thread and on another day, a mail of the rep's that is still unanswered ("Just bumping this up").
+    """
+    lead = contacts[0]
+    horizon = msg.sent_at - timedelta(days=ctx.rules.lookback_days)
+    heard = [m.sent_at for m in known.from_addr.get(lead, ()) if not m.automatic and not m.bulk]
+    since = max((t for t in heard if horizon < t < msg.sent_at), default=horizon)
+    today = ctx.local_date(msg.sent_at)
+    earlier = [
+        m
+        for m in known.rep_to.get(lead, ())
+        if since < m.sent_at < msg.sent_at and m.id != msg.id and ctx.local_date(m.sent_at) != today
+    ]
+    if evidence is None:
+        if not any(m.thread_key == thread for m in earlier):
+            return None
+        first = zoning.sentences(zoning.author_text(msg.body, is_html=msg.body_is_html))
+        evidence = first[0] if first else display_subject(msg.subject)
+    attempt = 1 + len({ctx.local_date(m.sent_at) for m in earlier})
+    if attempt > ctx.rules.max_touches:
+        return None
+    due = ctx.business_day_after(msg.sent_at, ctx.rules.awaiting_reply_days)
+    f = _base("awaiting_reply", msg, thread, contacts, due=due, evidence=evidence)
+    not_before = None
+    if earlier:
+        previous_reminder = ctx.business_day_after(earlier[-1].sent_at, ctx.rules.awaiting_reply_days)
+        spaced = previous_reminder + timedelta(days=ctx.rules.cadence_days)
+        not_before = spaced if spaced > due else None
+    return replace(f, channel="email", attempt=attempt, not_before=not_before)
+
+
+def _from_contact(msg: Message, text: str, thread: str, ctx: _Ctx) -> list[FollowUp]:
+    contacts = (msg.sender,)
+    out: list[FollowUp] = []
+    sale = _order(msg, text, thread, contacts, ctx)
+    if sale is not None:
+        out.append(sale)
+    if any(a in ctx.me for a in msg.to) and not signals.is_acknowledgement(text):
+        asked = signals.questions(text)
+        if asked:
+            due = ctx.business_day_after(msg.sent_at, ctx.rules.unanswered_inbound_days)
+            f = _base("unanswered_inbound", msg, thread, contacts, due=due, evidence=asked[0])
+            out.append(replace(f, channel="email"))
+    return out
+
+
+def _recap(mtg: Meeting, ctx: _Ctx) -> FollowUp | None:
+    if mtg.cancelled or not (ctx.now - timedelta(days=ctx.rules.lookback_days) <= mtg.end <= ctx.now):
+        return None
+    people = tuple(dict.fromkeys((mtg.organizer, *mtg.attendees)))
+    if len(people) > ctx.rules.bulk_recipients:
+        return None
+    contacts = tuple(sorted(a for a in people if ctx.is_contact(a)))
+    if not contacts:
+        return None
+    due = sched.next_slot(mtg.end + timedelta(hours=ctx.rules.recap_hours), schedule=ctx.schedule, tz=ctx.tz)
+    ended = sched.format_local(mtg.end, tz=ctx.tz)
+    return FollowUp(
+        key=followup_key("meeting_recap", mtg.uid, ",".join(contacts)),
+        kind="meeting_recap",
+        origin_id=mtg.uid,
+        thread_key=meeting_thread_key(mtg.uid),
+        contacts=contacts,
+        due=due,
+        evidence=_clip(f"Meeting '{mtg.subject}' ended {ended}"),
+        thread_subject=mtg.subject,
+        created_at=mtg.end,
+        due_has_time=True,
+        channel="email",
+        link=mtg.link,
+    )
+
+
+def meeting_thread_key(uid: str) -> str:
+    return "m-" + hashlib.sha256(uid.encode()).hexdigest()[:16]
+
+
+# --- resolution ---------------------------------------------------------------------------------------------
+
+
+def resolve(
+    followups: Sequence[FollowUp],
+    history: Sequence[MessageMeta],
+    meetings: Sequence[Meeting],
+    *,
+    identity: Identity,
+    rules: Rules,
+    now: datetime,
+    schedule: Schedule = _DEFAULT_SCHEDULE,
+) -> tuple[list[FollowUp], dict[str, str]]:
+    """(the follow-ups to remind about, {closed key: reason}); see the module docstring.
+
+    A follow-up that loses its thread to a more urgent one is in neither result: it stays open, unreminded.
+    """
+    ctx = _Ctx.build(identity=identity, rules=rules, schedule=schedule, now=now)
+    known = _History(history, now)
+    live = [m for m in meetings if not m.cancelled]
+    closed: dict[str, str] = {}
+    candidates: list[FollowUp] = []
+    for f in followups:
+        reason = _closed_reason(f, ctx, known, live, meetings)
+        if reason is not None:
+            closed[f.key] = reason
+        else:
+            candidates.append(_with_return_date(f, known, ctx) if f.kind == "awaiting_reply" else f)
+    winners = _one_per_thread(candidates)
+    return sorted(_space_per_contact(winners, ctx), key=lambda f: f.key), closed
+
+
+def _origin_time(f: FollowUp, known: _History) -> datetime:
+    meta = known.by_id.get(f.origin_id)
+    return meta.sent_at if meta is not None else f.created_at
+
+
+def _met(contacts: Sequence[str], meetings: Iterable[Meeting], *, start: datetime, end: datetime) -> bool:
+    wanted = set(contacts)
+    return any(start < m.start <= end and wanted & {m.organizer, *m.attendees} for m in meetings)
+
+
+def _closed_reason(
+    f: FollowUp, ctx: _Ctx, known: _History, live: Sequence[Meeting], meetings: Sequence[Meeting]
+) -> str | None:
+    if f.kind not in ctx.rules.kinds:
+        return "kind turned off"
+    origin = _origin_time(f, known)
+    if f.kind == "meeting_recap":
+        mtg = next((m for m in meetings if m.uid == f.origin_id), None)
+        if mtg is not None and mtg.cancelled:
+            return "meeting cancelled"
+        began = mtg.start if mtg is not None else f.created_at
+        if known.rep_wrote(f.contacts, after=began) is not None:
+            return "rep followed up"
+    elif f.kind == "after_sale":
+        check_from = ctx.day_start(sched.add_business_days(ctx.local_date(f.due), -1, ctx.schedule))
+        if known.rep_wrote(f.contacts, after=max(origin, check_from)) is not None:
+            return "checked in"
+        if _met(f.contacts, live, start=check_from, end=ctx.now):
+            return "checked in"
+    else:
+        reason = _answered(f, origin, ctx, known, live)
+        if reason is not None:
+            return reason
+    if ctx.now > f.due + timedelta(days=ctx.rules.lookback_days):
+        return "expired"
+    return None
+
+
+def _answered(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History, live: Sequence[Meeting]) -> str | None:
+    if f.kind == "awaiting_reply":
+        if known.human_from(f.contacts, after=origin) is not None or _thread_reply(f, origin, ctx, known):
+            return "answered"
+    elif known.rep_wrote(f.contacts, after=origin, exclude=f.origin_id) is not None:
+        return "answered" if f.kind == "unanswered_inbound" else "rep followed up"
+    grace = timedelta(days=1 if f.kind == "promise" and f.channel != "meeting" else 7)
+    if _met(f.contacts, live, start=origin, end=f.due + grace):
+        return "meeting scheduled"
+    return None
+
+
+def _thread_reply(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History) -> bool:
+    """Somebody else on the customer's side answered in the thread (a colleague of the contact)."""
+    return any(
+        m.sent_at > origin and not m.from_me and not m.automatic and not m.bulk and ctx.is_contact(m.sender)
+        for m in known.by_thread.get(f.thread_key, ())
+    )
+
+
+def _with_return_date(f: FollowUp, known: _History, ctx: _Ctx) -> FollowUp:
+    """An out-of-office from a contact after the rep's mail: remind no earlier than the stated return."""
+    origin = _origin_time(f, known)
+    returns = [
+        m.return_at
+        for c in f.contacts
+        for m in known.from_addr.get(c, ())
+        if m.automatic and m.sent_at > origin and m.return_at is not None
+    ]
+    if not returns:
+        return f
+    back = max(returns)
+    if f.not_before is not None and f.not_before >= back:
+        return f
+    return replace(f, not_before=back)
+
+
+def _one_per_thread(followups: Iterable[FollowUp]) -> list[FollowUp]:
+    by_thread: dict[str, list[FollowUp]] = defaultdict(list)
+    for f in followups:
+        by_thread[f.thread_key].append(f)
+    return [
+        min(group, key=lambda f: (THREAD_PRIORITY[f.kind], -f.created_at.timestamp(), f.key))
+        for group in by_thread.values()
+    ]
+
+
+def _space_per_contact(followups: list[FollowUp], ctx: _Ctx) -> list[FollowUp]:
+    """Two open chases of one contact are ``cadence_days`` apart: the later one waits (``not_before``)."""
+    chases: dict[str, list[FollowUp]] = defaultdict(list)
+    out = [f for f in followups if f.kind != "awaiting_reply"]
+    for f in followups:
+        if f.kind == "awaiting_reply":
+            chases[f.contacts[0] if f.contacts else ""].append(f)
+    gap = timedelta(days=ctx.rules.cadence_days)
+    for group in chases.values():
+        group.sort(key=lambda f: (_effective(f), f.key))
+        previous: datetime | None = None
+        for f in group:
+            if previous is not None and _effective(f) < previous + gap:
+                f = replace(f, not_before=previous + gap)
+            out.append(f)
+            previous = _effective(f)
+    return out
+
+
+def _effective(f: FollowUp) -> datetime:
+    return max(f.due, f.not_before) if f.not_before is not None else f.due
