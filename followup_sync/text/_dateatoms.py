@@ -1,0 +1,503 @@
+"""The atoms of the due-date grammar in ``text.dates``: one handler per pattern of ``_datepatterns``.
+
+Each handler turns one regex match into an ``Atom`` with the slots it fills (day, clock, part of day, zone,
+offset), resolved against the sent date; ``None`` rejects the match. Conventions: docs/dates.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from followup_sync.text import _datecal as cal
+from followup_sync.text import _datepatterns as pat
+
+if TYPE_CHECKING:
+    from followup_sync.text.dates import DateOptions
+
+
+@dataclass
+class Atom:
+    """One resolved atom; an expression merges the slots of its atoms (date, clock, part, zone, delta)."""
+
+    kind: str
+    start: int
+    end: int
+    day: date | None = None
+    day_end: date | None = None
+    weekday: int | None = None  # a plain weekday, which yields to a concrete date or a week in its group
+    week: date | None = None  # Monday of "next week" / "the week of", for "Tuesday next week"
+    week_of: bool = False
+    clock: time | None = None
+    clock_end: time | None = None
+    meridiem: str | None = None  # None when "at 2" left am/pm open
+    part: tuple[time, time] | None = None  # part of day: (start, end)
+    part_today: bool = False  # "this afternoon": the part is on the sent date
+    zone: ZoneInfo | None = None
+    delta: timedelta | None = None
+    deadline: bool = False
+    needs_partner: bool = False
+    after: bool = False
+
+
+@dataclass
+class Ctx:
+    sent: datetime
+    today: date
+    tz: ZoneInfo
+    opts: DateOptions
+    text: str
+    masked: str
+
+
+def deadline_cue(ctx: Ctx, start: int, end: int) -> bool:
+    before = ctx.text[max(0, start - 24) : start]
+    return bool(pat.DEADLINE_BEFORE_RE.search(before) or pat.DEADLINE_AFTER_RE.match(ctx.text[end : end + 20]))
+
+
+def _ignore(ctx: Ctx, m: re.Match[str]) -> Atom:
+    return Atom("ignore", m.start(), m.end())
+
+
+def _past(ctx: Ctx, m: re.Match[str]) -> Atom:
+    return Atom("past", m.start(), m.end())
+
+
+_HOLIDAY_KEYS = (
+    ("thanksgiving", "thanksgiving"), ("turkey", "thanksgiving"), ("christmas break", "holidays"),
+    ("christmas", "christmas"), ("xmas", "christmas"), ("eve", "new year's eve"), ("new year", "new year"),
+    ("labor", "labor"), ("memorial", "memorial"), ("fourth", "fourth"), ("july", "fourth"),
+    ("independence", "fourth"), ("president", "presidents"), ("mlk", "mlk"), ("luther", "mlk"),
+    ("columbus", "columbus"), ("veteran", "veterans"), ("holiday", "holidays"), ("break", "holidays"),
+)  # fmt: skip
+
+
+def _holiday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    if m.group("newyear"):
+        year = ctx.today.year + 1 if ctx.today.month > 1 or ctx.today.day > 7 else ctx.today.year
+        return Atom("date", m.start(), m.end(), day=cal.first_business_day_of(year, 1))
+    prep = m.group("hprep").lower()
+    text = m.group("hname").lower()
+    name = next((key for word, key in _HOLIDAY_KEYS if word in text), None)
+    if name is None:
+        return None
+    before = prep not in ("after", "post", "following", "over")
+    for year in (ctx.today.year - 1, ctx.today.year, ctx.today.year + 1):
+        day = cal.before_holiday(name, year) if before else cal.after_holiday(name, year)
+        if day >= ctx.today:
+            # "before/by Christmas" is a deadline; the span keeps its preposition since it changes the meaning.
+            return Atom("date", m.start(), m.end(), day=day, deadline=before)
+    return None
+
+
+def _quarter(ctx: Ctx, m: re.Match[str]) -> Atom:
+    mod = (m.group("qmod") or "").lower()
+    rel = (m.group("qrel") or "").lower()
+    year = ctx.today.year
+    if m.group("qn"):
+        qn = m.group("qn").lower()
+        quarter = (
+            next(v for k, v in pat.ORDINAL_WORDS.items() if k in qn)
+            if "quarter" in qn
+            else int(qn[1 if qn[0] == "q" else 0])
+        )
+        if m.group("qy"):
+            year = int(m.group("qy")) % 100 + 2000
+        elif cal.quarter_end(year, quarter) < ctx.today:
+            year += 1
+    else:
+        quarter = cal.quarter_of(ctx.today)
+        if "next" in rel:
+            quarter, year = (1, year + 1) if quarter == 4 else (quarter + 1, year)
+        elif not mod:
+            mod = "end"  # "this quarter", "EOQ", "quarter-end"
+    first, last = cal.quarter_start(year, quarter), cal.quarter_end(year, quarter)
+    if "end" in mod or "late" in mod:
+        day = last
+    elif "mid" in mod:
+        day = date(year, first.month + 1, 15)
+    else:
+        day = first
+    return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=last if day != last else None)
+
+
+def _year(ctx: Ctx, m: re.Match[str]) -> Atom:
+    year = int(m.group("yy")) if m.group("yy") else ctx.today.year + ("next" in m.group().lower())
+    day = date(year, 12, 31)
+    return Atom("date", m.start(), m.end(), day=day, deadline="eoy" in m.group().lower())
+
+
+def _month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    mod = (m.group("mmod") or "").lower()
+    low = m.group().lower()
+    year, month = ctx.today.year, ctx.today.month
+    if m.group("mname"):
+        name = m.group("mname")
+        if (name.lower() == "may" and name != "May") or not (mod or _preposition_before(ctx, m.start())):
+            return None  # "may" the verb; a bare month name ("March on") is not a date
+        month = pat.MONTH_NAMES[name.lower().rstrip(".")]
+        explicit = m.group("my")
+        year = _year_of(explicit) if explicit else year
+        if not explicit and cal.last_day(year, month) < ctx.today:
+            year += 1
+    elif m.group("mrel") and ("next" in low or "following" in low):
+        month, year = (1, year + 1) if month == 12 else (month + 1, year)
+    elif m.group("mrel") and not mod:
+        mod = "end"  # "this month", "later this month"
+    elif not m.group("mrel"):
+        mod = "eom"  # EOM, month-end
+    day, _start, hi = _month_window(ctx, year, month, mod)
+    if hi < ctx.today:
+        return None
+    return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=hi if hi != day else None,
+                 deadline=mod == "eom")  # fmt: skip
+
+
+def _month_window(ctx: Ctx, year: int, month: int, mod: str) -> tuple[date, date, date]:
+    """(day, window start, window end) of a month phrase."""
+    last = cal.last_day(year, month)
+    if "end" in mod or "late" in mod or "later" in mod or "last" in mod or mod == "eom":
+        if ctx.opts.end_of_month == "business":
+            last = cal.last_business_day_of(year, month)
+        return last, date(year, month, 21 if "late" in mod else 25), last
+    if "mid" in mod or "middle" in mod:
+        return date(year, month, 15), date(year, month, 11), date(year, month, 20)
+    if "second half" in mod:
+        return date(year, month, 16), date(year, month, 16), last
+    if "first week" in mod:
+        return date(year, month, 1), date(year, month, 1), date(year, month, 7)
+    if mod:
+        return date(year, month, 1), date(year, month, 1), date(year, month, 10)
+    return date(year, month, 1), date(year, month, 1), last
+
+
+def _week(ctx: Ctx, m: re.Match[str]) -> Atom:
+    low = m.group().lower()
+    mod = (m.group("wmod") or "").lower()
+    monday = cal.monday_of(ctx.today)
+    if m.group("wof"):
+        return Atom("date", m.start(), m.end(), week_of=True, needs_partner=True)
+    if m.group("wend"):
+        sat = monday + timedelta(days=12 if "next" in low else 5)
+        return Atom("date", m.start(), m.end(), day=sat, day_end=sat + timedelta(days=1))
+    if "after next" in low:
+        monday += timedelta(days=14)
+    elif "next" in low or "coming" in low or "following" in low:
+        monday += timedelta(days=7)
+    if "eow" in low:
+        mod = "end"
+    elif "mid" in low and not m.group("wrel"):
+        mod = "mid"
+    rel_this = not (("next" in low) or "following" in low or "coming" in low)
+    if "mid" in mod or "middle" in mod:
+        day, hi = monday + timedelta(days=2), monday + timedelta(days=3)
+    elif "end" in mod or "late" in mod:
+        day, hi = monday + timedelta(days=4), monday + timedelta(days=4)
+    elif mod:
+        day, hi = monday, monday + timedelta(days=1)
+    elif rel_this:
+        day, hi = monday + timedelta(days=4), monday + timedelta(days=4)  # "this week" -> Friday
+    else:
+        day, hi = monday, monday + timedelta(days=4)
+    if hi < ctx.today:
+        day, hi = day + timedelta(days=7), hi + timedelta(days=7)
+    week = monday if not mod else None
+    return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=hi if hi != day else None,
+                 week=week, deadline="eow" in low)  # fmt: skip
+
+
+def _number(text: str) -> int | None:
+    text = re.sub(r"\s+", " ", text.strip().lower())
+    return int(text) if text.isdigit() else pat.NUMBER_WORDS.get(text)
+
+
+def _duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    low = m.group().lower()
+    if m.group("half"):
+        return Atom("delta", m.start(), m.end(), delta=timedelta(minutes=30), deadline="within" in low)
+    if m.group("fort"):
+        return _span_atom(ctx, m, (14, 14), "day", False, "within" in low, ctx.today)
+    if m.group("dd"):
+        unit = low.split(" or ")[0].split()[-1]
+        return _span_atom(ctx, m, (1, 2 if "two" in low else 1), unit, False, "within" in low, ctx.today)
+    if m.group("fn"):
+        count = _number(m.group("fn"))
+        if count is None:
+            return None
+        base = ctx.today
+        origin = m.group("ffrom").lower()
+        if origin == "tomorrow":
+            base += timedelta(days=1)
+        elif origin in pat.WEEKDAY_NAMES:
+            base += timedelta(days=(pat.WEEKDAY_NAMES[origin] - base.weekday() - 1) % 7 + 1)
+        return _span_atom(ctx, m, (count, count), m.group("fu").lower(), bool(m.group("fbiz")), False, base)
+    numbers = [_number(p) for p in re.split(r"\s*(?:-|–|\bto\b|\bor\b)\s*", m.group("dn")) if p.strip()]
+    first, last = (numbers[0], numbers[-1]) if numbers else (None, None)
+    if first is None or last is None:
+        return None
+    prep = m.group("dprep").lower()
+    deadline = "within" in prep or "next" in prep or "inside" in prep
+    return _span_atom(ctx, m, (first, last), m.group("du").lower(), bool(m.group("dbiz")), deadline, ctx.today)
+
+
+def _span_atom(
+    ctx: Ctx, m: re.Match[str], counts: tuple[int, int], unit: str, biz: bool, deadline: bool, base: date
+) -> Atom:
+    lo, hi = counts
+    if unit.startswith(("min", "h")):
+        factor = timedelta(minutes=1) if unit.startswith("min") else timedelta(hours=1)
+        return Atom("delta", m.start(), m.end(), delta=lo * factor, deadline=deadline)
+
+    def shift(n: int) -> date:
+        if biz and unit.startswith("d"):
+            return cal.add_business_days(base, n)
+        key = {"d": "days", "w": "weeks", "m": "months", "y": "years"}[unit[0]]
+        result: date = base + relativedelta(**{key: n})  # type: ignore[arg-type]
+        return result
+
+    day, end = shift(lo), shift(hi)
+    return Atom("date", m.start(), m.end(), day=day, day_end=end if end != day else None, deadline=deadline)
+
+
+def _iso(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    day = _safe_date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
+    if day is None:
+        return None
+    atom = Atom("date", m.start(), m.end(), day=day)
+    if m.group("ih"):
+        atom.clock, atom.meridiem = time(int(m.group("ih")) % 24, int(m.group("imin"))), "24h"
+    return atom
+
+
+def _numdate(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    a, b = int(m.group("na")), int(m.group("nb"))
+    month, dom = (b, a) if ctx.opts.date_order.upper().startswith("D") else (a, b)
+    return _dated(ctx, m, month, dom, m.group("ny"))
+
+
+def _dotdate(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    a, b = int(m.group("da")), int(m.group("db"))
+    month, dom = (b, a) if ctx.opts.date_order.upper().startswith("D") else (a, b)
+    return _dated(ctx, m, month, dom, m.group("dy"))
+
+
+def _monthday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    name = m.group("mdm")
+    if name.lower() == "may" and name != "May":
+        return None
+    return _dated(ctx, m, pat.MONTH_NAMES[name.lower().rstrip(".")], int(m.group("mdd")), m.group("mdy"))
+
+
+def _daymonth(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    dom = int(m.group("dmd"))
+    if m.group("dmrel"):
+        month, year = ctx.today.month, ctx.today.year
+        if m.group("dmrel").lower() == "next":
+            month, year = (1, year + 1) if month == 12 else (month + 1, year)
+        day = _safe_date(year, month, dom)
+        return Atom("date", m.start(), m.end(), day=day) if day else None
+    name = m.group("dmm")
+    if name.lower() == "may" and name != "May":
+        return None
+    return _dated(ctx, m, pat.MONTH_NAMES[name.lower().rstrip(".")], dom, m.group("dmy"))
+
+
+def _ordinal(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    dom = int(m.group("od"))
+    if not 1 <= dom <= 31:
+        return None
+    year, month = ctx.today.year, ctx.today.month
+    for _ in range(3):
+        day = _safe_date(year, month, dom)
+        if day is not None and day >= ctx.today:
+            return Atom("date", m.start(), m.end(), day=day, needs_partner=not m.group("othe")
+                         and not _preposition_before(ctx, m.start()))  # fmt: skip
+        month, year = (1, year + 1) if month == 12 else (month + 1, year)
+    return None
+
+
+def _dated(ctx: Ctx, m: re.Match[str], month: int, dom: int, year_text: str | None) -> Atom | None:
+    if year_text:
+        day = _safe_date(_year_of(year_text), month, dom)
+    else:
+        day = _safe_date(ctx.today.year, month, dom)
+        if day is not None and day < ctx.today:
+            day = _safe_date(ctx.today.year + 1, month, dom)
+    return Atom("date", m.start(), m.end(), day=day) if day else None
+
+
+def _year_of(text: str) -> int:
+    digits = int(text.strip("'"))
+    return digits if digits > 99 else 2000 + digits
+
+
+def _safe_date(year: int, month: int, dom: int) -> date | None:
+    try:
+        return date(year, month, dom)
+    except ValueError:
+        return None
+
+
+def _preposition_before(ctx: Ctx, start: int) -> bool:
+    return bool(_PREP_RE.search(ctx.masked[max(0, start - 16) : start]))
+
+
+_PREP_RE = re.compile(
+    r"\b(?:in|by|on|until|till|before|after|for|during|of|from|since|around|through|early|late|mid|starting"
+    r"|next|this)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _relday(ctx: Ctx, m: re.Match[str]) -> Atom:
+    low = m.group().lower()
+    if "after" in low:
+        return Atom("date", m.start(), m.end(), day=ctx.today + timedelta(days=2))
+    if "tonight" in low:
+        evening = ctx.opts.evening
+        return Atom("date", m.start(), m.end(), day=ctx.today, part=(evening, time(23, 0)), part_today=True)
+    offset = 0 if "today" in low else 1
+    return Atom("date", m.start(), m.end(), day=ctx.today + timedelta(days=offset))
+
+
+def _weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    name = m.group("wd")
+    low = name.lower()
+    if len(low) <= 4 and low not in ("mon", "fri") and not name[0].isupper():
+        return None  # "wed", "sat", "sun" are words too
+    if low in ("sat", "sun") and not re.match(r"[\s]*[.,\d]", ctx.masked[m.end("wd") : m.end("wd") + 2]):
+        return None
+    wd = pat.WEEKDAY_NAMES[low]
+    mod = (m.group("wdmod") or "").lower()
+    today = ctx.today
+    if m.group("after"):
+        day = cal.monday_of(today) + timedelta(days=14 + wd)
+    elif mod.startswith("next") or "following" in mod:
+        if ctx.opts.next_weekday == "following_week":
+            day = cal.monday_of(today) + timedelta(days=7 + wd)
+        else:
+            day = today + timedelta(days=(wd - today.weekday() - 1) % 7 + 1)
+    elif mod:
+        day = today + timedelta(days=(wd - today.weekday()) % 7)
+    else:
+        day = today + timedelta(days=(wd - today.weekday() - 1) % 7 + 1)
+    if m.group("wweek"):
+        day += timedelta(days=7)  # "Friday week"
+    plain = not mod and not m.group("after") and not m.group("wweek")
+    return Atom("date", m.start(), m.end(), day=day, weekday=wd if plain else None)
+
+
+def _eod(ctx: Ctx, m: re.Match[str]) -> Atom:
+    eod = ctx.opts.end_of_day
+    # "at the end of the day" is an idiom; "by the end of the day" or "end of the day Friday" is a time.
+    idiom = " the " in m.group().lower() and not deadline_cue(ctx, m.start(), m.end())
+    return Atom("time", m.start(), m.end(), part=(eod, eod), deadline=True, needs_partner=idiom)
+
+
+def _clock(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    g = m.groupdict()
+    if g["noon"] or g["midnight"]:
+        clock = time(12, 0) if g["noon"] else time(23, 59)
+        return Atom("time", m.start(), m.end(), clock=clock, meridiem="24h")
+    start = m.start()
+    if g["r1"]:
+        hour, minute, ap = int(g["r1"]), int(g["r1m"] or 0), g["r1ap"] or g["r2ap"]
+        if not g["r1ap"] and hour > int(g["r2"]) and hour < 12:
+            ap = "am"  # "11-1pm"
+    elif g["h"]:
+        hour, minute, ap = int(g["h"]), int(g["m"] or 0), g["ap"]
+        if "o" in ap.lower():
+            ap = None
+    elif g["hh"]:
+        hour, minute, ap = int(g["hh"]), int(g["mm"]), None
+        if g["hh"].startswith("0"):
+            return Atom("time", start, m.end(), clock=time(hour, minute), meridiem="24h")
+    elif g["ha"]:
+        hour, minute, ap, start = int(g["ha"]), 0, None, m.start("ha")
+    elif g["hw"] or g["hw2"]:
+        word = (g["hw"] or g["hw2"]).lower()
+        hour = pat.NUMBER_WORDS[word]
+        minute = pat.NUMBER_WORDS[g["hwm"].lower()] if g["hwm"] else 0
+        ap = g["hwap"] if g["hwap"] and "o" not in g["hwap"].lower() else None
+        start = m.start("hw") if g["hw"] else m.start("hw2")
+    else:
+        qh = g["qh"].lower()
+        hour = int(qh) if qh.isdigit() else pat.NUMBER_WORDS[qh]
+        minute = 30 if g["qp"].lower() == "half" else 15
+        if g["qdir"].lower() == "to":
+            hour, minute = (hour - 1) % 24, 45
+        ap = None
+    return _clock_atom(start, m.end(), hour, minute, ap)
+
+
+def _clock_atom(start: int, end: int, hour: int, minute: int, ap: str | None) -> Atom | None:
+    if hour > 23 or minute > 59:
+        return None
+    meridiem = None
+    if ap:
+        if hour > 12 or hour == 0:
+            return None
+        meridiem = "pm" if ap.lower().startswith("p") else "am"
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    elif hour > 12 or hour == 0:
+        meridiem = "24h"
+    return Atom("time", start, end, clock=time(hour, minute), meridiem=meridiem)
+
+
+_PARTS = {"morning": ("morning", 12), "afternoon": ("afternoon", 17), "evening": ("evening", 21)}
+_PARTS["night"] = ("evening", 23)
+
+
+def _part(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    g = m.groupdict()
+    o = ctx.opts
+    if g["first"]:
+        return Atom("time", m.start(), m.end(), part=(o.first_thing, time(10, 0)))
+    if g["lprep"] or g["lt"]:
+        after = (g["lprep"] or "").lower() == "after"
+        return Atom("time", m.start(), m.end(), part=(time(13, 0), time(14, 0)) if after else (time(12), time(14)))
+    if g["apx"]:
+        pm = g["apx"].lower().startswith("p")
+        return Atom("time", m.start(), m.end(), part=(o.afternoon, time(17)) if pm else (o.morning, time(12)),
+                     needs_partner=True)  # fmt: skip
+    pre = (g["ppre"] or "").lower()
+    name, end_hour = _PARTS[g["pp"].lower()]
+    begin: time = getattr(o, name)
+    if pre.startswith("early"):
+        begin = time(8) if name == "morning" else begin
+    elif pre.startswith("late"):
+        begin = {"morning": time(11), "afternoon": time(15), "evening": time(20)}[name]
+    elif pre.startswith("mid"):
+        begin = {"morning": time(10), "afternoon": time(15), "evening": time(19)}[name]
+    elif pre.startswith("first"):
+        begin = o.first_thing
+    part = (begin, time(end_hour) if end_hour < 24 else time(23, 59))
+    # "Good morning" is a greeting: a bare part of day needs a day ("Monday morning") or a "this"/"in the".
+    return Atom("time", m.start(), m.end(), part=part, part_today=pre == "this", deadline=pre == "by",
+                 needs_partner=not pre)  # fmt: skip
+
+
+def _zone(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    g = m.groupdict()
+    if g["zyour"]:
+        return Atom("zone", m.start(), m.end(), needs_partner=True)
+    key = (g["zab"] or g["zus"] or g["zcity"] or "").lower()
+    key = re.sub(r"\s+", " ", key)
+    name = pat.ZONE_NAMES.get(key)
+    if name is None:
+        return None
+    return Atom("zone", m.start(), m.end(), zone=ZoneInfo(name), needs_partner=True)
+
+
+HANDLERS: dict[str, Callable[[Ctx, re.Match[str]], Atom | None]] = {
+    "ignore": _ignore, "past": _past, "holiday": _holiday, "quarter": _quarter, "year": _year, "month": _month,
+    "week": _week, "duration": _duration, "iso": _iso, "numdate": _numdate, "dotdate": _dotdate,
+    "monthday": _monthday, "daymonth": _daymonth, "ordinal": _ordinal, "relday": _relday, "weekday": _weekday,
+    "eod": _eod, "clock": _clock, "part": _part, "zone": _zone,
+}  # fmt: skip

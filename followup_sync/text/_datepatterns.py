@@ -1,0 +1,283 @@
+"""The regular expressions of the due-date grammar in ``text.dates``: masks, atoms and cue words.
+
+An ATOM is the smallest piece of a time expression ("next week", "Friday", "2:30 p.m.", "ET"). Each atom
+pattern here is one named alternative of ``ATOM_RE``; ``text.dates`` resolves atoms and groups neighbours.
+A MASK hides things that look like times but never are (phone numbers, prices, versions, room numbers).
+"""
+
+from __future__ import annotations
+
+import re
+
+WEEKDAY_NAMES = {
+    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2, "wednesday": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4, "sat": 5, "saturday": 5,
+    "sun": 6, "sunday": 6,
+}  # fmt: skip
+MONTH_NAMES = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4, "may": 5,
+    "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
+    "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "forty-five": 45, "couple": 2, "a couple": 2, "a couple of": 2, "couple of": 2, "a few": 3, "few": 3,
+    "several": 3, "a fortnight": 14,
+}  # fmt: skip
+ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+
+# Zones people write after a time. Abbreviations mean the region's civil time, DST included ("EST" in July
+# means New York time), which is what writers intend; GMT and UTC are fixed.
+ZONE_NAMES = {
+    "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York", "eastern": "America/New_York",
+    "ct": "America/Chicago", "cst": "America/Chicago", "cdt": "America/Chicago", "central": "America/Chicago",
+    "mt": "America/Denver", "mst": "America/Denver", "mdt": "America/Denver", "mountain": "America/Denver",
+    "pt": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles", "gmt": "UTC", "utc": "UTC", "bst": "Europe/London", "uk": "Europe/London",
+    "london": "Europe/London", "cet": "Europe/Paris", "cest": "Europe/Paris", "paris": "Europe/Paris",
+    "berlin": "Europe/Berlin", "frankfurt": "Europe/Berlin", "amsterdam": "Europe/Amsterdam",
+    "zurich": "Europe/Zurich", "madrid": "Europe/Madrid", "new york": "America/New_York",
+    "ny": "America/New_York", "nyc": "America/New_York", "boston": "America/New_York",
+    "toronto": "America/Toronto", "houston": "America/Chicago", "chicago": "America/Chicago",
+    "dallas": "America/Chicago", "denver": "America/Denver", "calgary": "America/Edmonton",
+    "la": "America/Los_Angeles", "san francisco": "America/Los_Angeles", "seattle": "America/Los_Angeles",
+    "portland": "America/Los_Angeles", "tokyo": "Asia/Tokyo", "jst": "Asia/Tokyo", "singapore": "Asia/Singapore",
+    "sgt": "Asia/Singapore", "hong kong": "Asia/Hong_Kong", "hkt": "Asia/Hong_Kong", "sydney": "Australia/Sydney",
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "ist": "Asia/Kolkata", "india": "Asia/Kolkata",
+    "mumbai": "Asia/Kolkata", "dubai": "Asia/Dubai",
+}  # fmt: skip
+
+_WD = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|weds?|thu(?:rs?)?|fri|sat|sun)"
+    r"(?![\w'])"
+)
+_MON = (
+    r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|december)(?![\w'-])"
+    r"|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)(?:\.|(?![\w'-])))"
+)
+_NUMW = (
+    r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"|(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several)"
+)
+_HOURW = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_AP = r"(?:[ap]\.\s?m\.?|[ap]m\b|[AP]M\b)"
+_YEAR = r"(?:,?\s*(?P<{0}>(?:19|20)\d\d|'\d\d))?(?!\d)"
+_YEAR_DM, _YEAR_MD, _YEAR_M = _YEAR.format("dmy"), _YEAR.format("mdy"), _YEAR.format("my")
+_UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)"
+
+# Things that look like numbers of a time but are not: replaced by '#' (same length) before atoms are found.
+MASK_RE = re.compile(
+    r"""
+    (?:^|(?<=\s))(?:sent|date|received):.*$                                   # quoted mail headers
+    | \S+@\S+ | (?:https?://|www\.)\S+                                        # addresses, links
+    | (?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-]?)\d{3}[\s.-]\d{4}\b  # 713-345-6687, (555) 123-4567
+    | \+\d[\d\s().-]{7,}\d                                                     # +44 20 7946 0958
+    | \b\d{3}-\d{4}\b                                                          # 555-1234
+    | \b(?:ext|extension|x)\.?\s*\d{2,6}\b                                     # ext. 12
+    | [$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|mm|bn|million|billion|thousand)\b)?
+    | \b\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|pct\b|bps\b|cents?\b|dollars\b|usd\b|eur\b|gbp\b)
+    | \bv(?:ersion|er)?\.?\s?\d+(?:\.\d+)+[a-z]?\b | \bversion\s\d+\b              # v2.3, version 4
+    | \b(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)\d+\.\d+\.\d+(?:\.\d+)*\b          # 10.4.1 (not 19.03.2026)
+    | \b\d+\.\d+(?!\s?(?:[ap]\.?m\b|[ap]\.m\.))\b                               # 3.5 (not 10.30am)
+    | \b\d{1,3}(?:,\d{3})+\b                                                   # 1,200
+    | \b(?:room|rm|suite|ste|floor|fl|bldg|building|po|p\.o\.|order|invoice|inv|ticket|case|ref|acct|account
+         |item|part|model|no|number|unit|gate|flight|pin|id)\.?\s*(?:\#|no\.?|number)?\s*[a-z]?\d[\d-]*\b
+    | \#\s?\d+\b                                                               # #123
+    | (?-i:\b(?!(?:ET|PT|CT|MT|AM|PM|Q)\b)[A-Z]{2,5}-?\s?\d{2,6}[A-Z]?\b)        # EB 3267, SAP-4711
+    | \b24/7\b | \b\d+/\d+(?=\s+(?:of|an?\s+hour|hour|mile|inch|cup|share|point|pt)\b)  # 24/7, 3/4 of
+    """,
+    re.IGNORECASE | re.VERBOSE | re.MULTILINE,
+)
+
+# Cheap rejection: a sentence with none of these cannot hold a time expression.
+HINT_RE = re.compile(
+    r"\d|\b(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|tonight|tmrw?|"
+    r"tomorrow|2morrow|yesterday|week|wk|month|year|eo[dwmqby]|cob|eob|close|end|noon|midday|midnight|morning|"
+    r"afternoon|evening|night|lunch|first thing|q[1-4]|quarter|holiday|thanksgiving|christmas|xmas|labor|"
+    r"memorial|fourth|independence|fortnight|hour|minute|day|o'clock|[ap]\.m|[AP]M|(?:at|around) (?:one|two|three|"
+    r"four|five|six|seven|eight|nine|ten|eleven|twelve)|half past|quarter)",
+    re.IGNORECASE,
+)
+
+_ATOMS: tuple[tuple[str, str], ...] = (
+    # Spans that are never due dates: recurring days, opening hours, weekday ranges.
+    (
+        "ignore",
+        rf"""(?:every|each|most|all|other)\s+(?:other\s+)?{_WD}
+        | {_WD}\s*(?:-|–|to|through|thru)\s*{_WD}(?:,?\s*\d{{1,2}}(?::\d\d)?\s*{_AP}?\s*(?:-|–|to)\s*\d{{1,2}}
+          (?::\d\d)?\s*{_AP}?)?
+        | (?:office|business|working|opening|store|support)\s+hours\s*(?:are\s*)?:?(?:[\d:.\s–-]|[ap]\.?m\b\.?)*
+        | \d{{1,2}}\s*(?:-|to)\s*\d{{1,2}}\s*,?\s*(?:mon|monday)\s*(?:-|–|to|through|thru)\s*fri(?:day)?""",
+    ),
+    # Past references: consumed so that "last Tuesday" never yields "Tuesday".
+    (
+        "past",
+        rf"""yesterday|the\s+day\s+before\s+yesterday|the\s+other\s+day|earlier\s+(?:today|this\s+
+        (?:week|month|morning|year))|last\s+(?:night|week(?:end)?|month|year|quarter|time|{_WD})
+        |this\s+past\s+(?:{_WD}|week(?:end)?)|previous\s+(?:{_WD}|week|month)|{_NUMW}\s+{_UNIT}\s+ago""",
+    ),
+    (
+        "holiday",
+        r"""(?P<hprep>after|post|following|before|by|prior\s+to|ahead\s+of|until|till|over)\s+(?:the\s+)?
+        (?P<hname>holidays|holiday\s+(?:break|season)|christmas\s+break|break|thanksgiving|turkey\s+day
+        |christmas|xmas|new\s+year'?s?(?:\s+(?:day|eve))?|the\s+new\s+year|new\s+year|labor\s+day|memorial\s+day
+        |(?:the\s+)?fourth(?:\s+of\s+july)?|july\s+(?:4th|4|fourth)|4th\s+of\s+july|independence\s+day
+        |president'?s'?\s+day|mlk\s+day|martin\s+luther\s+king\s+day|columbus\s+day|veterans'?\s+day)\b
+        |(?P<newyear>(?:early\s+)?in\s+the\s+new\s+year|(?:at\s+)?the\s+(?:start|beginning)\s+of\s+(?:the\s+)?
+        (?:new|next)\s+year|(?:the\s+)?first\s+of\s+the\s+(?:new\s+)?year|(?:early|start\s+of|beginning\s+of)
+        \s+next\s+year|next\s+year)\b""",
+    ),
+    (
+        "iso",
+        r"(?<![\d/.-])(?P<iy>20\d\d)-(?P<im>[01]?\d)-(?P<id>[0-3]?\d)(?:[t\s](?P<ih>[0-2]\d):(?P<imin>[0-5]\d))?\b",
+    ),
+    ("numdate", r"(?<![\d/.#$-])(?P<na>\d{1,2})/(?P<nb>\d{1,2})(?:/(?P<ny>\d{4}|\d\d))?(?![\d/])"),
+    ("dotdate", r"(?<![\d.])(?P<da>\d{1,2})\.(?P<db>\d{1,2})\.(?P<dy>(?:19|20)\d\d)\b"),
+    ("monthday", rf"(?P<mdm>{_MON})\s*(?P<mdd>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:])(?!\s*{_AP}){_YEAR_MD}"),
+    (
+        "daymonth",
+        rf"""(?:the\s+)?(?P<dmd>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?:(?P<dmm>{_MON}){_YEAR_DM}
+        |(?P<dmrel>this|next)\s+month\b)""",
+    ),
+    (
+        "quarter",
+        r"""(?:(?P<qmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
+        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of)\s*)?
+        (?:(?P<qn>q[1-4]|[1-4]q|(?:the\s+)?(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)
+        (?:\s*(?:of\s+)?(?:fy|cy)?\s*(?P<qy>(?:20)?\d\d)\b)?
+        |(?P<qrel>(?:the\s+)?next\s+quarter|this\s+quarter|the\s+quarter|(?<!\w)eoq|quarter[-\s]end))\b""",
+    ),
+    (
+        "year",
+        r"""(?P<ymod>end\s+of|the\s+end\s+of|later)\s+(?:the\s+|this\s+)?(?:year|(?P<yy>20\d\d))\b
+        |(?:the\s+)?year[-\s]end|(?<!\w)eoy\b|end\s+of\s+next\s+year""",
+    ),
+    (
+        "month",
+        rf"""(?:(?P<mmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
+        |(?:the\s+)?first\s+week\s+of|(?:the\s+)?first\s+half\s+of|(?:the\s+)?second\s+half\s+of
+        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of
+        |toward(?:s)?\s+the\s+end\s+of|(?:the\s+)?last\s+week\s+of)\s*)?(?:(?P<mrel>next\s+month|this\s+month
+        |the\s+month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
+        |(?<!\w)eom\b|month[-\s]end\b""",
+    ),
+    (
+        "week",
+        r"""(?P<wof>(?:the\s+)?week\s+of)|(?:(?P<wmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
+        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later|later\s+in|end\s+of|the\s+end\s+of)\s*)?
+        (?P<wrel>(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week|the\s+week|this\s+coming\s+week
+        |the\s+coming\s+week|(?:the\s+)?following\s+week)\b
+        |(?P<wend>(?:this|next|the|over\s+the)\s+weekend)\b|(?<!\w)eow\b|mid-?week\b""",
+    ),
+    (
+        "duration",
+        rf"""(?P<dd>(?:in\s+|within\s+)?(?:a|one)\s+(?:day|week|month)\s+or\s+(?:two|so))\b
+        |(?P<dprep>in|within|in\s+the\s+next|over\s+the\s+next|within\s+the\s+next|inside\s+of
+        |in\s+another|in\s+about|in\s+around|within\s+about|the\s+next)\s+
+        (?P<dn>{_NUMW}(?:\s*(?:-|–|to|or)\s*{_NUMW})?)\s+(?P<dbiz>business\s+|working\s+)?(?P<du>{_UNIT})
+        (?:'s?\s+time|\s+or\s+so)?\b
+        |(?P<fn>{_NUMW})\s+(?P<fbiz>business\s+|working\s+)?(?P<fu>{_UNIT})\s+from\s+(?P<ffrom>now|today|tomorrow
+        |{_WD})
+        |(?P<fort>(?:in\s+|within\s+)?a\s+fortnight)\b|(?P<half>(?:in|within)\s+half\s+an\s+hour)\b""",
+    ),
+    (
+        "ordinal",
+        r"""(?P<othe>the\s+)?(?P<od>[0-3]?\d)(?:st|nd|rd|th)\b(?!\s+(?:floor|quarter|party|round|time|
+        place|grade|edition|version|gen|generation|anniversary|century|birthday|ave|avenue|street|st\b|fl\b|level|
+        largest|biggest|best|option|draft|revision|attempt|call|meeting|one|item|point|page|paragraph|line|row|
+        column|year|month|week|day|hour|person|customer|step|phase|stage|amendment|issue|question|time|
+        percentile|annual))""",
+    ),
+    (
+        "relday",
+        r"""(?:the\s+)?day\s+after\s+tomorrow|tomorrow|tmrw?|2morrow|(?:later\s+)?today(?!'s)
+        |(?:later\s+)?tonight|(?:some\s?time\s+)today""",
+    ),
+    (
+        "weekday",
+        rf"(?:(?P<wdmod>this\s+coming|this|next|coming|upcoming|the\s+following)\s+)?(?P<wd>{_WD})"
+        r"(?P<after>\s+after\s+next)?(?P<wweek>\s+week\b)?",
+    ),
+    (
+        "eod",
+        r"""(?<![\w.])(?:e\.o\.d\.|c\.o\.b\.|e\.o\.b\.|e\.o\.d|c\.o\.b|eod|cob|eob)(?!\w)|close\s+of\s+(?:business|play)|end\s+of\s+
+        (?:the\s+)?(?:business\s+)?day|end\s+of\s+business|day'?s\s+end""",
+    ),
+    (
+        "clock",
+        rf"""(?P<r1>\d{{1,2}})(?::(?P<r1m>\d\d))?\s*(?P<r1ap>{_AP})?\s*(?:-|–|to|until|till|and)\s*
+        (?P<r2>\d{{1,2}})(?::\d\d)?\s*(?P<r2ap>{_AP})
+        |(?P<h>\d{{1,2}})(?:[:.](?P<m>\d\d))?\s*(?P<ap>{_AP}|o'?clock\b)
+        |(?<![\d:.])(?P<hh>[0-2]?\d):(?P<mm>[0-5]\d)(?![\d:])
+        |(?:(?:at|@|around|about|by|until|till|after|from|between|before)\s+)(?P<ha>\d{{1,2}})(?:\s*o'?clock)?
+        (?=\s*(?:[,.;!?)]|$|-(?!\s*\d)|\s(?:on|tomorrow|today|tonight|then|and|or|if|to|for|your|my|our|his|her|their|in|
+        this|next|sharp|works|work|is|it|ok|okay|with|when|latest|at|(?-i:ET|PT|CT|MT|EST|PST|CST|GMT|UTC)|mon|tue|
+        wed|thu|fri|sat|sun)\b))
+        |(?:(?:at|around|about|by|until|after|before)\s+)?(?P<hw>{_HOURW})(?:\s+(?P<hwm>thirty|fifteen|forty-five))?
+        (?:\s*(?P<hwap>o'?clock|{_AP}))
+        |(?:(?:at|around|about)\s+)(?P<hw2>{_HOURW})\b(?=\s*(?:[,.;!?]|$|\s(?:on|tomorrow|today|tonight|then|and
+        |or|if|your|my|our|(?-i:ET|PT|CT|MT)|in\s+the)\b))
+        |(?P<qp>half|quarter)\s+(?P<qdir>past|after|to)\s+(?P<qh>\d{{1,2}}|{_HOURW})\b
+        |(?P<noon>(?:12\s+)?noon|midday|mid-day)\b|(?P<midnight>midnight)\b""",
+    ),
+    (
+        "part",
+        r"""(?P<ppre>this|in\s+the|early\s+in\s+the|late\s+in\s+the|later\s+in\s+the|early|late|mid-?
+        |first\s+thing\s+in\s+the|during\s+the|by)?\s*(?P<pp>morning|afternoon|evening|night)\b
+        |(?P<first>first\s+thing)(?:\s+in\s+the\s+morning)?\b
+        |(?P<lprep>at|over|after|before|around|by)\s+lunch\b|(?P<lt>lunch\s?time)\b
+        |(?<![\w.])(?P<apx>(?-i:AM|PM)|[ap]\.m\.)(?!\w)""",
+    ),
+    (
+        "zone",
+        r"""\(?(?:(?-i:(?P<zab>ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|IST|JST|SGT|HKT
+        |AEST|AEDT))(?![\w])|(?P<zus>eastern|central|mountain|pacific)(?:\s+(?:standard|daylight))?(?:\s+time)?\b
+        |(?P<zcity>london|uk|new\s+york|ny|nyc|boston|toronto|houston|chicago|dallas|denver|calgary|la|san\s+
+        francisco|seattle|portland|paris|berlin|frankfurt|amsterdam|zurich|madrid|tokyo|singapore|hong\s+kong|
+        sydney|india|mumbai|dubai)\s+time\b|(?P<zyour>your|my|our|local|their)\s+time\b)\)?""",
+    ),
+)
+
+ATOM_NAMES = tuple(name for name, _ in _ATOMS)
+# The combined pattern finds atoms left to right; each alternative is then re-matched alone for its groups.
+_GROUP_NAME_RE = re.compile(r"\(\?P<\w+>")
+ATOM_RE = re.compile(
+    "|".join(f"(?P<{name}>(?<!\\w){_GROUP_NAME_RE.sub('(?:', pat)})" for name, pat in _ATOMS),
+    re.IGNORECASE | re.VERBOSE,
+)
+ATOM_PATTERNS = {name: re.compile(pat, re.IGNORECASE | re.VERBOSE) for name, pat in _ATOMS}
+
+# Text allowed between two atoms of one expression ("Friday, March 20 at 2pm ET").
+JOIN_RE = re.compile(
+    r"^(?:[\s,(]|at\b|on\b|@|by\b|around\b|about\b|approx\.?|in\s+the\b|of\b|the\b|from\b|between\b|starting\b"
+    r"|some\s?time\b|say\b|-|–|—)*$",
+    re.IGNORECASE,
+)
+DEADLINE_BEFORE_RE = re.compile(
+    r"(?:\bby|\bbefore|\bno\s+later\s+than|\bnot\s+later\s+than|\bprior\s+to|\bahead\s+of|\blatest\s+by|\bdue"
+    r"(?:\s+date)?(?:\s+is)?|\bdeadline(?:\s+is)?(?:\s+of)?|\bup\s+to|\bwithin)\s*(?:the\s+)?$",
+    re.IGNORECASE,
+)
+DEADLINE_AFTER_RE = re.compile(r"^\s*,?\s*(?:at\s+the\s+)?latest\b", re.IGNORECASE)
+AFTER_BEFORE_RE = re.compile(r"\b(?:after|following|post)\s*(?:the\s+)?$", re.IGNORECASE)
+
+CLAUSE_SPLIT_RE = re.compile(
+    r"[;!?]|:(?!\d)|\.(?:\s|$)|,|\s[-–—]+\s|\s(?:and|but|so|which|whereas|although)\s", re.I
+)
+PAST_RE = re.compile(
+    r"\b(?:sent|met|spoke|talked|called|emailed|e-mailed|mailed|faxed|was|were|had|did|went|got|received|"
+    r"discussed|mentioned|said|told|asked|left|visited|signed|delivered|shipped|came|saw|heard|agreed|wrote|"
+    r"replied|responded|forwarded|gave|showed|presented|submitted|finished|completed|launched|arrived|returned|"
+    r"expired|ended|missed|tried|reviewed|approved|paid|ordered|booked|posted|since|ago|thanks\s+for|thank\s+you\s+"
+    r"for|enjoyed|following\s+up\s+on|as\s+(?:we\s+)?discussed|per\s+our|(?:great|nice|good)\s+(?:to\s+)?"
+    r"(?:talking|speaking|meeting|seeing|see|meet|talk|speak|catching))\b",
+    re.IGNORECASE,
+)
+FUTURE_RE = re.compile(
+    r"(?:\b(?:will|shall|going\s+to|gonna|plan|plans|planning|intend|expect|hope|hoping|can|could|would|let's|"
+    r"let\s+me|should|need\s+to|needs\s+to|must|want\s+to|try\s+to|aim|scheduled|rescheduled|moved|pushed|"
+    r"postponed|please|look\s+forward|looking\s+forward|upcoming|tentatively|did\s+you|do\s+you|are\s+you|"
+    r"is\s+due|are\s+due|won't|wouldn't|can't|until)\b|'ll\b|'d\b)",
+    re.IGNORECASE,
+)

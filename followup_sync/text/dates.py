@@ -1,0 +1,228 @@
+"""Find the due date in one sentence: ``find_due`` is the only public function of this module.
+
+A small domain grammar (see docs/dates.md for the conventions): ATOMS ("Friday", "2pm", "ET", "next week")
+are found by the regular expressions in ``_datepatterns`` after MASKS hid phone numbers, prices and versions;
+neighbouring atoms form one EXPRESSION ("Friday, March 20 at 2pm ET"), which is resolved relative to the
+sent time in the rep's zone. The first expression that is not in the past wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from followup_sync.text import _datecal as cal
+from followup_sync.text import _datepatterns as pat
+from followup_sync.text._dateatoms import HANDLERS, Atom, Ctx, deadline_cue
+
+__all__ = ["DateOptions", "Due", "find_due"]
+
+
+@dataclass(frozen=True)
+class DateOptions:
+    """The ambiguous conventions, each with the default of docs/dates.md."""
+
+    date_order: str = "MDY"  # how "3/4" is read: "MDY" (March 4) or "DMY" (3 April)
+    end_of_day: time = time(17, 0)  # EOD / COB, and the end of date windows
+    next_weekday: Literal["following_week", "nearest"] = "following_week"  # "next Friday"
+    morning: time = time(9, 0)
+    afternoon: time = time(13, 0)
+    evening: time = time(17, 0)
+    first_thing: time = time(8, 0)
+    last_am_hour: int = 6  # "at N" with no am/pm: 7..11 -> a.m., 12 -> noon, 1..last_am_hour -> p.m.
+    end_of_month: Literal["calendar", "business"] = "calendar"  # EOM = last calendar or last business day
+
+
+@dataclass(frozen=True)
+class Due:
+    when: datetime  # aware, in the rep's zone; 09:00 for date-only results (see has_time)
+    has_time: bool  # a clock time or part of day was stated
+    deadline: bool  # "by Friday", "before the 19th", "EOD" -> True; "on Friday at 10", "Thursday" -> False
+    text: str  # the matched span
+    window_end: datetime | None = None  # for vague spans ("next week" -> Friday end), else None
+
+
+_DATE_ONLY = time(9, 0)
+
+
+def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions = DateOptions()) -> Due | None:
+    """The first future time expression in `text` (one sentence), resolved relative to sent_at in tz.
+
+    Never from phone numbers, prices, versions, years in names, past references. None if no time stated.
+    """
+    if sent_at.tzinfo is None:
+        raise ValueError("sent_at must be timezone-aware")
+    if not pat.HINT_RE.search(text):
+        return None
+    masked = pat.MASK_RE.sub(lambda m: "#" * len(m.group()), text)
+    sent = sent_at.astimezone(tz)
+    ctx = Ctx(sent=sent, today=sent.date(), tz=tz, opts=options, text=text, masked=masked)
+    for group in _groups(ctx):
+        due = _resolve(ctx, group)
+        if due is not None:
+            return due
+    return None
+
+
+def _atoms(ctx: Ctx) -> list[Atom]:
+    atoms = []
+    for m in pat.ATOM_RE.finditer(ctx.masked):
+        kind = m.lastgroup
+        assert kind is not None
+        full = pat.ATOM_PATTERNS[kind].match(ctx.masked, m.start())
+        assert full is not None
+        atom = HANDLERS[kind](ctx, full)
+        if atom is not None:
+            atoms.append(atom)
+    return atoms
+
+
+def _groups(ctx: Ctx) -> list[list[Atom]]:
+    groups: list[list[Atom]] = []
+    for atom in _atoms(ctx):
+        last = groups[-1] if groups else None
+        if (
+            last is not None
+            and _mergeable(last, atom)
+            and pat.JOIN_RE.match(ctx.masked[last[-1].end : atom.start])
+            and atom.start - last[-1].end <= 24
+        ):
+            last.append(atom)
+        else:
+            groups.append([atom])
+    return groups
+
+
+def _slots(atom: Atom) -> set[str]:
+    slots = set()
+    if atom.kind in ("ignore", "past"):
+        return {"date", "time", "zone"}
+    if atom.day is not None or atom.weekday is not None or atom.week is not None or atom.week_of:
+        slots.add("date")
+    if atom.clock is not None:
+        slots.add("clock")
+    if atom.part is not None:
+        slots.add("part")
+    if atom.zone is not None:
+        slots.add("zone")
+    return slots
+
+
+def _mergeable(group: list[Atom], atom: Atom) -> bool:
+    if atom.kind in ("ignore", "past") or any(a.kind in ("ignore", "past") or a.delta for a in group):
+        return False
+    if atom.delta is not None:
+        return False
+    taken = set().union(*(_slots(a) for a in group))
+    new = _slots(atom)
+    if "zone" in new and "clock" not in taken:
+        return False
+    if "date" in new and "date" in taken:
+        # A plain weekday combines with a concrete date, a week, or "the week of" + date.
+        return any(a.weekday is not None or a.week_of or a.week is not None for a in group) or (
+            atom.weekday is not None or atom.week is not None
+        )
+    return not (new & taken)
+
+
+# --- resolution of an expression ---------------------------------------------------------------------------
+
+
+def _resolve(ctx: Ctx, group: list[Atom]) -> Due | None:
+    if any(a.kind in ("ignore", "past") for a in group):
+        return None
+    if all(a.needs_partner for a in group) or all(a.zone is not None and a.clock is None for a in group):
+        return None
+    start, end = group[0].start, group[-1].end
+    if _past_clause(ctx, start, end):
+        return None
+    deadline = any(a.deadline for a in group) or deadline_cue(ctx, start, end)
+    span = ctx.text[start:end]
+    delta = next((a.delta for a in group if a.delta is not None), None)
+    if delta is not None:
+        return Due(when=ctx.sent + delta, has_time=True, deadline=deadline, text=span)
+    day, day_end, fixed = _group_day(ctx, group)
+    clock, part, zone = _group_time(ctx, group)
+    if clock is None and part is None:
+        if day is None or day < ctx.today:
+            return None
+        window = _at(ctx, day_end, ctx.opts.end_of_day) if day_end and day_end > day else None
+        return Due(_at(ctx, day, _DATE_ONLY), has_time=False, deadline=deadline, text=span, window_end=window)
+    moment = clock if clock is not None else part[0] if part else _DATE_ONLY
+    part_end = part[1] if part and clock is None and part[1] != part[0] else None
+    if day is None:
+        day = ctx.today
+        limit = _at(ctx, day, part_end or moment, zone)
+        if not fixed and limit <= ctx.sent:
+            day = ctx.today + timedelta(days=1)
+    when = _at(ctx, day, moment, zone)
+    window = _at(ctx, day, part_end, zone) if part_end else None
+    if (window or when) <= ctx.sent:
+        return None
+    return Due(when=when, has_time=True, deadline=deadline, text=span, window_end=window)
+
+
+def _at(ctx: Ctx, day: date, clock: time, zone: ZoneInfo | None = None) -> datetime:
+    """A wall time on a day, in `zone` if stated, as an aware datetime in the rep's zone (DST-correct)."""
+    local = datetime.combine(day, clock, tzinfo=zone or ctx.tz)
+    # Round-trip through UTC so a wall time in a DST gap lands on a real instant.
+    return local.astimezone(UTC).astimezone(ctx.tz)
+
+
+def _group_day(ctx: Ctx, group: list[Atom]) -> tuple[date | None, date | None, bool]:
+    """(day, window end, fixed): the date part of an expression; fixed when a day was stated at all."""
+    concrete = [a for a in group if a.day is not None and a.weekday is None]
+    weekday = next((a.weekday for a in group if a.weekday is not None), None)
+    week = next((a.week for a in group if a.week is not None), None)
+    if any(a.week_of for a in group) and concrete and concrete[0].day:
+        monday = cal.monday_of(concrete[0].day)
+        return monday, monday + timedelta(days=4), True
+    if week is not None and weekday is not None:
+        return week + timedelta(days=weekday), None, True
+    if concrete:
+        atom = concrete[0]
+        return atom.day, atom.day_end, True
+    plain = next((a for a in group if a.day is not None), None)
+    if plain is not None:
+        return plain.day, plain.day_end, True
+    return None, None, any(a.part_today for a in group)
+
+
+def _group_time(ctx: Ctx, group: list[Atom]) -> tuple[time | None, tuple[time, time] | None, ZoneInfo | None]:
+    clock_atom = next((a for a in group if a.clock is not None), None)
+    part = next((a.part for a in group if a.part is not None), None)
+    zone = next((a.zone for a in group if a.zone is not None), None)
+    if clock_atom is None:
+        return None, part, zone
+    clock = clock_atom.clock
+    assert clock is not None
+    if clock_atom.meridiem is None and clock.hour <= 12:
+        clock = _business_hour(ctx, clock, part)
+    return clock, part, zone
+
+
+def _business_hour(ctx: Ctx, clock: time, part: tuple[time, time] | None) -> time:
+    """ "at 2" -> 14:00: with no am/pm, 7..11 are a.m., 12 is noon and 1..6 p.m. (a part of day decides first)."""
+    hour = clock.hour
+    if part is not None and part[0].hour >= 12 and hour < 12:
+        return clock.replace(hour=hour + 12)
+    if part is not None and part[0].hour < 12:
+        return clock
+    if 1 <= hour <= ctx.opts.last_am_hour:
+        return clock.replace(hour=hour + 12)
+    return clock
+
+
+def _past_clause(ctx: Ctx, start: int, end: int) -> bool:
+    """True when the expression sits in a clause that reports the past ("on Monday I sent ...")."""
+    bounds = [m.span() for m in pat.CLAUSE_SPLIT_RE.finditer(ctx.text)]
+    left = max((e for s, e in bounds if e <= start), default=0)
+    right = min((s for s, e in bounds if s >= end), default=len(ctx.text))
+    clause = ctx.text[left:start] + " " + ctx.text[end:right]
+    if len(clause.split()) <= 2:
+        # "On Monday, I sent ..." -> the clause goes on after the comma.
+        nxt = min((s for s, e in bounds if s > right), default=len(ctx.text))
+        clause += " " + ctx.text[right:nxt]
+    return bool(pat.PAST_RE.search(clause)) and not pat.FUTURE_RE.search(clause)

@@ -1,0 +1,151 @@
+"""text.dates: table-driven cases for the conventions in docs/dates.md (sent on Wednesday 2026-03-18 10:30)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from followup_sync.text.dates import DateOptions, Due, find_due
+
+CHI = ZoneInfo("America/Chicago")
+SENT = datetime(2026, 3, 18, 10, 30, tzinfo=CHI)  # a Wednesday
+
+
+def due(text: str, sent: datetime = SENT, tz: ZoneInfo = CHI, **options: object) -> Due | None:
+    return find_due(text, sent_at=sent, tz=tz, options=DateOptions(**options))  # type: ignore[arg-type]
+
+
+def local(d: Due | None) -> str | None:
+    return None if d is None else d.when.strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "has_time"),
+    [
+        ("I'll call you Thursday.", "2026-03-19 09:00", False),
+        ("I'll call you Wednesday.", "2026-03-25 09:00", False),  # same weekday as sent -> +7
+        ("Let's talk this Friday.", "2026-03-20 09:00", False),
+        ("I will send it next Friday.", "2026-03-27 09:00", False),
+        ("I'll have it to you by 3/20.", "2026-03-20 09:00", False),
+        ("We'll talk on March 19 at 10.", "2026-03-19 10:00", True),
+        ("We'll talk on 19 March.", "2026-03-19 09:00", False),
+        ("I'll send the contract by the 19th.", "2026-03-19 09:00", False),
+        ("I'll circle back Mar. 19th.", "2026-03-19 09:00", False),
+        ("Target date is 2026-03-25.", "2026-03-25 09:00", False),
+        ("I'll call at 2.", "2026-03-18 14:00", True),
+        ("I'll call at 9.", "2026-03-19 09:00", True),  # 09:00 has passed -> tomorrow
+        ("I'll call at 2:30 p.m. tomorrow.", "2026-03-19 14:30", True),
+        ("Let's do 14:00 on Friday.", "2026-03-20 14:00", True),
+        ("Lunch at noon tomorrow?", "2026-03-19 12:00", True),
+        ("I'll send it EOD.", "2026-03-18 17:00", True),
+        ("I'll get you numbers by COB tomorrow.", "2026-03-19 17:00", True),
+        ("I'll call you first thing tomorrow.", "2026-03-19 08:00", True),
+        ("I'll call you tomorrow morning.", "2026-03-19 09:00", True),
+        ("I'll call you Friday afternoon.", "2026-03-20 13:00", True),
+        ("I'll send it tonight.", "2026-03-18 17:00", True),
+        ("I'll send it today.", "2026-03-18 09:00", False),
+        ("I'll send it the day after tomorrow.", "2026-03-20 09:00", False),
+        ("Let's touch base next week.", "2026-03-23 09:00", False),
+        ("I'll follow up early next week.", "2026-03-23 09:00", False),
+        ("I'll call you mid next week.", "2026-03-25 09:00", False),
+        ("I'll call you end of next week.", "2026-03-27 09:00", False),
+        ("I'll get back to you by the end of the week.", "2026-03-20 09:00", False),
+        ("I'll send it EOW.", "2026-03-20 09:00", False),
+        ("I'll check in in a couple of weeks.", "2026-04-01 09:00", False),
+        ("I'll ping you in 2-3 days.", "2026-03-20 09:00", False),
+        ("I will send it within 3 business days.", "2026-03-23 09:00", False),
+        ("Let's reconnect early next month.", "2026-04-01 09:00", False),
+        ("I'll send the invoice at the end of the month.", "2026-03-31 09:00", False),
+        ("Let's revisit mid-April.", "2026-04-15 09:00", False),
+        ("We'll start in Q3.", "2026-07-01 09:00", False),
+        ("We should close by the end of Q2.", "2026-06-30 09:00", False),
+        ("I'll call after the holidays.", "2027-01-04 09:00", False),
+        ("I'll follow up after Thanksgiving.", "2026-11-30 09:00", False),
+        ("I'll call Tuesday next week.", "2026-03-24 09:00", False),
+        ("We should talk the week of 3/23.", "2026-03-23 09:00", False),
+        ("Let's do Friday the 20th at 9:30.", "2026-03-20 09:30", True),
+        ("Can we meet from 2-3pm tomorrow?", "2026-03-19 14:00", True),
+        ("I'll send it in an hour.", "2026-03-18 11:30", True),
+        ("I'll be there at 10am PT on Friday.", "2026-03-20 12:00", True),  # 10 PT = 12 CT
+        ("Call at 2pm London time tomorrow.", "2026-03-19 09:00", True),  # GMT in March: UTC-5 vs UTC+0
+    ],
+)
+def test_resolves(text: str, expected: str, has_time: bool) -> None:
+    result = due(text)
+    assert local(result) == expected
+    assert result is not None and result.has_time is has_time
+    assert result.when.tzinfo == CHI
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call me at 713-345-6687.",
+        "You can reach me at (555) 123-4567 ext. 12.",
+        "The license costs $1,200.00 and 3.5% interest.",
+        "Upgrade to v2.3 or 10.4.1 first.",
+        "The 2027 contract is attached.",
+        "We still run Windows 2000.",
+        "The meeting is in EB 3267.",
+        "We met last Tuesday.",
+        "On Monday I sent the proposal.",
+        "On Monday, I sent the proposal.",
+        "I sent it yesterday.",
+        "Thanks for your time this morning.",
+        "At the end of the day, price matters.",
+        "Good morning Bob,",
+        "Thanks, John",
+        "Office hours: Mon-Fri 9am-5pm ET",
+        "We meet every Monday.",
+    ],
+)
+def test_never_a_due_date(text: str) -> None:
+    assert due(text, sent=datetime(2026, 3, 18, 15, 0, tzinfo=CHI)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("I'll send it by Friday.", True),
+        ("I'll send it before the 19th.", True),
+        ("I'll send it no later than Friday.", True),
+        ("I'll send it EOD.", True),
+        ("See you on Friday at 10.", False),
+        ("I'll call Thursday.", False),
+    ],
+)
+def test_deadline(text: str, deadline: bool) -> None:
+    result = due(text)
+    assert result is not None and result.deadline is deadline
+
+
+def test_span_and_window() -> None:
+    result = due("Let's touch base next week about pricing.")
+    assert result is not None and result.text == "next week"
+    assert result.window_end == datetime(2026, 3, 27, 17, 0, tzinfo=CHI)
+
+
+def test_first_future_expression_wins() -> None:
+    result = due("We met on Monday and I'll call you Friday at 3.")
+    assert local(result) == "2026-03-20 15:00"
+
+
+def test_options() -> None:
+    assert local(due("I'll send it by 3/4.", date_order="DMY")) == "2026-04-03 09:00"
+    assert local(due("I'll send it next Friday.", next_weekday="nearest")) == "2026-03-20 09:00"
+    assert local(due("I'll send it EOD.", end_of_day=time(18, 0))) == "2026-03-18 18:00"
+
+
+def test_dst_change_is_respected() -> None:
+    # Sent the Friday before US DST starts (2026-03-08); Monday 9:00 is then UTC-5, not UTC-6.
+    sent = datetime(2026, 3, 6, 12, 0, tzinfo=CHI)
+    result = due("I'll call Monday at 9.", sent=sent)
+    assert result is not None and result.when.utcoffset() == CHI.utcoffset(datetime(2026, 3, 9, 9))
+    assert result.when.hour == 9
+
+
+def test_naive_sent_at_is_refused() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        find_due("Friday", sent_at=datetime(2026, 3, 18), tz=CHI)  # noqa: DTZ001
