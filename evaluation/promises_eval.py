@@ -2,12 +2,14 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python evaluation/promises_eval.py                      # dev and test sets
+    .venv/bin/python evaluation/promises_eval.py                      # dev, test and blair sets
     .venv/bin/python evaluation/promises_eval.py --set dev --show all # every error with its sentences
     .venv/bin/python evaluation/promises_eval.py --corpus /path/to/corpus
 
 The labels (evaluation/data/promises_*.jsonl) hold message ids, the yes/no decision, the promise sentences and
-the channel; the bodies are read from the shared corpus (aeslc JSON lines), which is not copied into the repo.
+the channel; the bodies are read from the shared corpus, which is not copied into the repo: aeslc JSON lines
+(dev = tuning set, test = held out) and Lynn Blair's Maildir (blair = held out; whole messages with quoted
+replies and real Date headers, so zoning and the sent time are exercised too).
 The unit is the message: "does this sent message hold a promise the recipient will expect?" The detector
 answers yes when ``detect()`` returns at least one promise. It runs exactly as the sync pass runs it.
 """
@@ -15,6 +17,8 @@ answers yes when ``detect()`` returns at least one promise. It runs exactly as t
 from __future__ import annotations
 
 import argparse
+import email
+import email.utils
 import json
 import sys
 from dataclasses import dataclass, field
@@ -59,14 +63,30 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def load_bodies(corpus: Path, splits: set[str]) -> dict[str, str]:
-    bodies: dict[str, str] = {}
+@dataclass(frozen=True)
+class Mail:
+    body: str
+    sent_at: datetime
+
+
+def load_mail(corpus: Path, labels: list[dict[str, object]]) -> dict[str, Mail]:
+    """Bodies (and sent times where the corpus has them) for the labelled ids."""
+    mails: dict[str, Mail] = {}
+    splits = {str(rec["split"]) for rec in labels if rec["corpus"] == "aeslc"}
     for split in sorted(splits):
         with (corpus / "aeslc" / f"{split}.jsonl").open(encoding="utf-8") as fh:
             for line in fh:
                 row = json.loads(line)
-                bodies[row["id"]] = row["body"]
-    return bodies
+                mails[row["id"]] = Mail(row["body"], SENT_AT)
+    for rec in labels:
+        if rec["corpus"] == "enron-blair-l":
+            with (corpus / "enron-blair-l" / str(rec["file"])).open("rb") as fh:
+                msg = email.message_from_binary_file(fh)
+            payload = msg.get_payload(decode=True)
+            body = payload.decode("latin-1") if isinstance(payload, bytes) else ""
+            sent_at = email.utils.parsedate_to_datetime(str(msg["Date"])).astimezone(UTC)
+            mails[str(rec["id"])] = Mail(body, sent_at)
+    return mails
 
 
 def load_labels(name: str) -> list[dict[str, object]]:
@@ -74,11 +94,12 @@ def load_labels(name: str) -> list[dict[str, object]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def score(labels: list[dict[str, object]], bodies: dict[str, str]) -> Score:
+def score(labels: list[dict[str, object]], mails: dict[str, Mail]) -> Score:
     s = Score()
     for rec in labels:
         mid = str(rec["id"])
-        found = detect(bodies[mid], sent_at=SENT_AT, tz=TZ)
+        mail = mails[mid]
+        found = detect(mail.body, sent_at=mail.sent_at, tz=TZ)
         gold = bool(rec["promise"])
         if found and gold:
             s.tp += 1
@@ -116,16 +137,22 @@ def report(name: str, s: Score, *, show: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=["dev", "test", "all"], default="all")
+    parser.add_argument("--set", choices=["dev", "test", "blair", "all"], default="all")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--show", choices=["none", "all"], default="all", help="list the confusion cases")
     args = parser.parse_args(argv)
-    names = ["dev", "test"] if args.set == "all" else [args.set]
+    names = ["dev", "test", "blair"] if args.set == "all" else [args.set]
     labelled = {name: load_labels(name) for name in names}
-    splits = {str(rec["split"]) for recs in labelled.values() for rec in recs}
-    bodies = load_bodies(args.corpus, splits)
+    mails = load_mail(args.corpus, [rec for recs in labelled.values() for rec in recs])
+    scores = {name: score(labelled[name], mails) for name in names}
     for name in names:
-        report(name, score(labelled[name], bodies), show=args.show)
+        report(name, scores[name], show=args.show)
+    if len(names) > 1:
+        held_out = Score()
+        for name in names[1:]:
+            for attr in ("tp", "fp", "fn", "tn"):
+                setattr(held_out, attr, getattr(held_out, attr) + getattr(scores[name], attr))
+        report(" + ".join(names[1:]) + " (held out, pooled)", held_out, show="none")
     return 0
 
 
