@@ -28,10 +28,10 @@ start of that working day)
   Answered by any later human (not automatic, not bulk) message from a contact, in any thread, or from any
   external participant of the thread: an acknowledgement counts too ("answered"), or by a meeting with the
   contact ("meeting scheduled"). The rep's own later mail does not close it: if that mail asks again, or is a
-  chase ("Just bumping this up": a mail in the same thread on a later day while the earlier one is
-  unanswered), it becomes the thread's newer awaiting_reply with the next attempt number and supersedes the
-  older one; a quick "forgot the attachment" the same day changes nothing. An out-of-office reply with a
-  return date sets ``not_before`` to that date.
+  chase ("Just bumping this up", "Following up on the below": a mail in the same thread on a later day while
+  the earlier one is unanswered), it becomes the thread's newer awaiting_reply with the next attempt number
+  and supersedes the older one; a quick "forgot the attachment" the same day changes nothing. An
+  out-of-office reply with a return date sets ``not_before`` to that date.
 - ``meeting_recap``: a meeting that was not cancelled, had external attendees (at most ``bulk_recipients``),
   and ended within the lookback window; due ``recap_hours`` after its end, moved into working time.
   Resolved by any mail from the rep to an external attendee sent after the meeting began.
@@ -61,6 +61,7 @@ Across follow-ups
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -77,6 +78,14 @@ from followup_sync.threads import display_subject
 _DEFAULT_SCHEDULE = Schedule()
 PROMISE_DEFAULT_DAYS = 2
 EVIDENCE_MAX = 200
+# A nudge that asks nothing itself: "Just bumping this up", "Following up on the below", "Any update".
+# TODO(text): this belongs in text.signals next to questions(); kept tiny here until it moves.
+_CHASE = re.compile(
+    r"\b(?:follow(?:ing)?[\s-]?up|bump(?:ing)?|check(?:ing)?\s+in|circl(?:e|ing)\s+back|any\s+(?:update|news"
+    r"|thoughts|feedback)|touch(?:ing)?\s+base|did\s+you\s+(?:get|have)\s+a\s+chance|(?:gentle|friendly|quick)"
+    r"\s+reminder|just\s+checking|wanted\s+to\s+check|nachfassen|nachhaken|relance)\b",
+    re.IGNORECASE,
+)
 THREAD_PRIORITY: dict[str, int] = {
     "promise": 0,
     "awaiting_reply": 1,
@@ -292,7 +301,8 @@ def _awaiting(
     """A chase of ``contacts[0]``: numbered by the earlier unanswered touches, spaced from the previous one.
 
     With ``evidence`` None the message asked nothing itself; it is a chase only when it follows, in the same
-    thread and on another day, a mail of the rep's that is still unanswered ("Just bumping this up").
+    thread and on another day, a mail of the rep's that is still unanswered, and says so ("Just bumping this
+    up"): plain news ("Here are the numbers") after the rep's earlier mail is not a chase.
     """
     lead = contacts[0]
     horizon = msg.sent_at - timedelta(days=ctx.rules.lookback_days)
@@ -307,8 +317,10 @@ def _awaiting(
     if evidence is None:
         if not any(m.thread_key == thread for m in earlier):
             return None
-        first = zoning.sentences(zoning.author_text(msg.body, is_html=msg.body_is_html))
-        evidence = first[0] if first else display_subject(msg.subject)
+        text = zoning.author_text(msg.body, is_html=msg.body_is_html)
+        evidence = next((s for s in zoning.sentences(text) if _CHASE.search(s)), None)
+        if evidence is None:
+            return None
     attempt = 1 + len({ctx.local_date(m.sent_at) for m in earlier})
     if attempt > ctx.rules.max_touches:
         return None

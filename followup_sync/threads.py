@@ -10,7 +10,8 @@ A message joins a thread by the first rule that applies:
    than the rep (real Outlook mail often has no ``In-Reply-To`` at all, e.g. the Enron corpus). For generic
    subjects ("Hi", "Question", "", "Meeting" ...) that is not enough evidence: the message must look like a
    reply (a RE:/AW:... prefix), come within 7 days, and be a direct exchange (each side's sender is among
-   the other's participants), so two unrelated "Quick question" mails to the same customer stay apart;
+   the other's participants), so two unrelated "Quick question" mails to the same customer stay apart. An
+   empty subject ("RE:", "FW:") never matches anything;
 5. otherwise it starts a new thread whose key is derived from its own (immutable) message id.
 
 Forwarding a thread to somebody new starts a new conversation with them: participants must overlap.
@@ -165,7 +166,7 @@ class _Threader:
 
     def _by_subject(self, msg: Message) -> str | None:
         generic = is_generic(msg.subject)
-        if generic and not is_reply_subject(msg.subject):
+        if not normalise_subject(msg.subject) or (generic and not is_reply_subject(msg.subject)):
             return None
         window = GENERIC_WINDOW if generic else SUBJECT_WINDOW
         mine = _participants(msg.sender, msg.recipients, self.me)

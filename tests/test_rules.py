@@ -423,3 +423,14 @@ class TestAcrossKinds:
         assert resolve([f], [], [], identity=IDENTITY, rules=RULES, now=at("2027-01-05 09:00"))[1] == {
             f.key: "expired"
         }
+
+
+def test_news_after_an_unanswered_mail_is_not_a_chase() -> None:
+    promise = sent(JANE, "Numbers", "I'll send you the numbers tomorrow.", "2026-11-23 10:00")
+    numbers = sent(JANE, "RE: Numbers", "Here are the numbers we discussed.", "2026-11-24 10:00")
+    p = run([promise, numbers], now="2026-11-24 11:00")
+    assert (
+        [f.kind for f in p.found] == ["promise"]
+        and p.open == []
+        and p.closed == {p.found[0].key: "rep followed up"}
+    )

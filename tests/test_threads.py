@@ -121,9 +121,10 @@ class TestOutlookWithoutInReplyTo:
 
     def test_empty_subjects_never_glue(self) -> None:
         a = sent(JANE, "", "", "2026-11-16 10:00")
-        b = received(JANE, "", "", "2026-11-16 11:00")
-        keys = assign_threads([a, b], [], me=ME)
-        assert keys[a.id] != keys[b.id]
+        b = received(JANE, "RE:", "", "2026-11-16 11:00")
+        c = sent(JANE, "FW:", "", "2026-11-16 12:00")
+        keys = assign_threads([a, b, c], [], me=ME)
+        assert len({keys[a.id], keys[b.id], keys[c.id]}) == 3
 
     def test_forward_to_someone_new_is_a_new_conversation(self) -> None:
         quote = sent(JANE, "Q3 pricing", "", "2026-11-16 10:00")
