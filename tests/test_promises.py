@@ -1,0 +1,237 @@
+"""Promise detection: table-driven sentences for each rule in evaluation/GUIDELINES.md, zoning, channels, dues."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from followup_sync.text.promises import Promise, detect, find_promises
+
+NY = ZoneInfo("America/New_York")
+# Wednesday 2026-03-18 10:00 in New York.
+SENT = datetime(2026, 3, 18, 14, 0, tzinfo=UTC)
+
+
+def found(text: str) -> list[Promise]:
+    return find_promises(text, sent_at=SENT, tz=NY)
+
+
+POSITIVES = [
+    # contact
+    "I'll call you Thursday at 2pm.",
+    "I will give you a ring next week.",
+    "We'll get back to you by Friday.",
+    "I'll touch base with you early next week.",
+    "I will circle back with the team and follow up with you.",
+    "I'll reach out to you once I've spoken to the carrier.",
+    "I'll be in touch.",
+    "I'll keep you posted on the approval.",
+    "You will hear from me by Monday.",
+    "Expect my call on Tuesday.",
+    # send / deliver
+    "I will send you the revised pricing tomorrow.",
+    "I'm going to forward the contract to legal today.",
+    "We will fax the signed copy this afternoon.",
+    "I'll have the numbers to you by Friday.",
+    "Will send the deck tonight.",
+    "I received your note and will forward it to Mark.",
+    "Details to follow.",
+    # check and report back
+    "Let me check with legal and get back to you.",
+    "I'll look into it and let you know.",
+    "I'll double-check the rates this afternoon.",
+    "I will find out whether the meter was moved.",
+    # meet
+    "I'm going to stop by your office next week.",
+    "We will meet on Tuesday at 10 to go over the proposal.",
+    "I'll set up a meeting with your team for next week.",
+    # delegation, triggers, hedged-but-committed
+    "I'll have Sally call you tomorrow.",
+    "I will ask John to send you the invoice.",
+    "I'll send it once legal signs off.",
+    "As soon as I hear from the carrier I will let you know.",
+    "I will try to call you this afternoon.",
+    "I'll probably send it Monday.",
+    "I hope to send the draft to you today.",
+    "I won't be able to call until Tuesday.",
+    # typography
+    "I’ll call you tomorrow.",
+    "I  will  send it over.",
+    "Ill keep you posted.",
+]
+
+NEGATIVES = {
+    "request": [
+        "Can you call me tomorrow?",
+        "Please send me the revised pricing.",
+        "Could you forward the contract to legal?",
+    ],
+    "open offer": [
+        "Let me know if you need anything.",
+        "Feel free to call me with any questions.",
+        "I'm happy to answer any questions.",
+        "I can send you a copy.",
+        "I will be happy to send you a copy.",
+        "Please call me if you have any questions.",
+    ],
+    "pleasantry": [
+        "Look forward to seeing you.",
+        "I'll talk to you soon.",
+        "I'll see you tomorrow.",
+        "We'll see what happens.",
+    ],
+    "past action": [
+        "I called him yesterday.",
+        "I've sent the contract.",
+        "I sent the revised pricing last week.",
+    ],
+    "someone else's promise": [
+        "John will call you.",
+        "Legal will send the contract tomorrow.",
+        "PG&E has created a new document and will fax it to us this week.",
+    ],
+    "conditional on the recipient": [
+        "If you'd like, I can send the deck.",
+        "I can call you if you want.",
+        "If you want, I will send it over.",
+        "Let me know what works and I'll set up a call.",
+        "Just email me back, and I'll bring the tickets tomorrow.",
+        "If so, I will negotiate this one with you.",
+        "Should I call you tomorrow?",
+        "Do you want me to send the file?",
+    ],
+    "uncertain trigger": [
+        "I'll let you know if I hear anything.",
+        "I will be emailing all of you with any issues I find.",
+    ],
+    "away or state": [
+        "I'll be out until Monday.",
+        "I will be out of the office next week.",
+        "I will be at the meeting.",
+        "I will check my voice mail during the week.",
+    ],
+    "negation and hedging": [
+        "I can't make it.",
+        "I will not be able to attend this afternoon's meeting.",
+        "I might call you tomorrow.",
+        "Maybe I'll call you next week.",
+    ],
+    "acknowledgement": [
+        "Will do.",
+        "Thanks!",
+    ],
+    "third-party meeting": [
+        "Mark and I will be meeting with several people at the NYMEX on Friday.",
+    ],
+}
+
+
+@pytest.mark.parametrize("sentence", POSITIVES)
+def test_promise_found(sentence: str) -> None:
+    promises = found(sentence)
+    assert len(promises) == 1, sentence
+    assert promises[0].sentence == " ".join(sentence.split())
+
+
+@pytest.mark.parametrize(
+    "sentence", [pytest.param(s, id=f"{kind}: {s}") for kind, sentences in NEGATIVES.items() for s in sentences]
+)
+def test_not_a_promise(sentence: str) -> None:
+    assert found(sentence) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "action", "channel"),
+    [
+        ("I'll call you Thursday at 2pm.", "call", "call"),
+        ("I will give you a ring next week.", "call", "call"),
+        ("I will send you the revised pricing tomorrow.", "send the revised pricing", "email"),
+        ("I'll forward the schedule to you.", "forward the schedule", "email"),
+        ("I'll drop John a note.", "email john", "email"),
+        ("I'm going to stop by your office next week.", "stop by your office", "meeting"),
+        ("We will meet on Tuesday at 10.", "meet", "meeting"),
+        ("We'll get back to you by Friday.", "get back", None),
+        ("I'll keep you posted.", "keep you posted", None),
+        ("I'll check with John and let you know.", "check with john and let you know", "other"),
+        ("I will fax the confirmation to you.", "fax the confirmation", "other"),
+        ("I'll take care of it.", "take care of it", "other"),
+        ("I'll have Sally call you tomorrow.", "have sally call you", "call"),
+        ("I won't be able to call until Tuesday.", "call", "call"),
+    ],
+)
+def test_action_and_channel(sentence: str, action: str, channel: str | None) -> None:
+    (promise,) = found(sentence)
+    assert promise.action == action
+    assert promise.channel == channel
+
+
+def test_due_date_is_resolved_in_the_reps_zone() -> None:
+    (promise,) = found("I'll call you Thursday at 2pm.")
+    assert promise.due is not None
+    assert promise.due.when == datetime(2026, 3, 19, 14, 0, tzinfo=NY)
+    assert promise.due.has_time
+
+
+def test_due_date_before_the_promise_clause_is_used() -> None:
+    (promise,) = found("On Friday, I will send you the contract.")
+    assert promise.due is not None
+    assert promise.due.when.date() == datetime(2026, 3, 20).date()
+
+
+def test_no_due_date_when_none_is_stated() -> None:
+    (promise,) = found("I'll be in touch.")
+    assert promise.due is None
+
+
+def test_one_promise_per_sentence_and_several_per_text() -> None:
+    text = "Thanks for the meeting. I'll send the slides today. I will also call Bob and get back to you."
+    assert [p.action for p in found(text)] == ["send the slides", "call bob and get back"]
+
+
+def test_quoted_text_is_never_the_reps_promise() -> None:
+    body = (
+        "Thanks\n\n"
+        "-----Original Message-----\n"
+        "From: Jane Buyer\n"
+        "Sent: Tuesday, March 17, 2026 4:12 PM\n"
+        "To: Rep\n"
+        "Subject: Pricing\n\n"
+        "I'll call you Monday to go over the numbers.\n"
+    )
+    assert detect(body, sent_at=SENT, tz=NY) == []
+
+
+def test_gt_quoted_reply_is_ignored() -> None:
+    body = "Sounds good.\n\nOn Tue, Mar 17, 2026 at 4:12 PM Jane wrote:\n> I'll send you the contract tomorrow.\n"
+    assert detect(body, sent_at=SENT, tz=NY) == []
+
+
+def test_reply_above_quote_is_found() -> None:
+    body = "I'll send the signed copy tomorrow.\n\n> Can you send the signed copy?\n"
+    (promise,) = detect(body, sent_at=SENT, tz=NY)
+    assert promise.channel == "email"
+    assert promise.due is not None
+
+
+def test_html_body() -> None:
+    html = (
+        "<html><body><p>Hi Jane,</p><p>Thanks for your time today. I&#8217;ll send you the revised "
+        "<b>pricing</b> by Friday.</p><div>Best,<br>Rep</div></body></html>"
+    )
+    (promise,) = detect(html, is_html=True, sent_at=SENT, tz=NY)
+    assert promise.action == "send the revised pricing"
+    assert promise.channel == "email"
+    assert promise.due is not None
+    assert promise.due.deadline
+
+
+def test_html_blockquote_is_ignored() -> None:
+    html = "<p>Thanks!</p><blockquote type='cite'><p>I'll call you Monday.</p></blockquote>"
+    assert detect(html, is_html=True, sent_at=SENT, tz=NY) == []
+
+
+def test_empty_and_promise_free_texts() -> None:
+    assert found("") == []
+    assert found("Attached is the spreadsheet. Numbers look fine.") == []
