@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from followup_sync.config import Rules
+from followup_sync.config import Identity, Rules
 from followup_sync.model import FollowUp, Meeting, Message, MessageMeta
 from followup_sync.rules import find_followups, resolve
 from followup_sync.schedule import reminder_for
@@ -434,3 +435,34 @@ def test_news_after_an_unanswered_mail_is_not_a_chase() -> None:
         and p.open == []
         and p.closed == {p.found[0].key: "rep followed up"}
     )
+
+
+def test_inferred_dates_skip_holidays() -> None:
+    holidays = replace(SCHEDULE, holidays=(date(2026, 11, 26), date(2026, 11, 27)))  # Thanksgiving + Friday
+    msg = sent(JANE, "Rollout", "Could you confirm the number of users?", "2026-11-24 10:00")
+    threads = {m.id: m.thread_key for m in metas([msg])}
+    [f] = find_followups(
+        [msg],
+        threads,
+        metas([msg]),
+        [],
+        identity=IDENTITY,
+        rules=RULES,
+        schedule=holidays,
+        now=at("2026-11-24 11:00"),
+    )
+    assert local(f.due) == "2026-12-01 09:00"  # Wed 25, Mon 30, Tue 1
+
+
+def test_berlin_rep_across_the_dst_change() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    identity = Identity(addresses=(REP,), timezone="Europe/Berlin")
+    msg = sent(JANE, "Angebot", "I'll call you Monday at 10am.", "2026-10-23 15:00", zone=berlin)
+    meta = to_meta(msg, "t", me=ME, bulk_recipients=15, tz=berlin)
+    [f] = find_followups(
+        [msg], {msg.id: "t"}, [meta], [], identity=identity, rules=RULES, schedule=SCHEDULE,
+        now=at("2026-10-23 16:00", berlin),
+    )  # fmt: skip
+    assert f.due == datetime(2026, 10, 26, 9, 0, tzinfo=UTC)  # 10:00 CET, the Friday before was CEST
+    r = reminder_for(f, schedule=SCHEDULE, tz=berlin, now=at("2026-10-23 16:00", berlin))
+    assert r.start == f.due and "Mon 26 Oct 2026 10:00 CET" in r.body
