@@ -299,6 +299,15 @@ def make_account(
     )
 
 
+def close_account(account: Any) -> None:
+    """Close the account's HTTP sessions (O365 keeps them open until garbage collection)."""
+    for name in ("session", "naive_session"):
+        session = getattr(account.con, name, None)
+        if session is not None:
+            session.close()
+            setattr(account.con, name, None)
+
+
 def scopes_for(account: Any) -> list[str]:
     return [account.protocol.prefix_scope(s) for s in SCOPES]
 
@@ -426,7 +435,7 @@ def login(
         raise CredentialsError(f"unknown login method {method!r}; use device or browser")
     account = make_account(config, graph_url=graph_url, login_http_client=login_http_client)
     backend: KeyringTokenBackend = account.con.token_backend
-    with map_errors("graph"), _login_errors():
+    with contextlib.closing(_Closer(account)), map_errors("graph"), _login_errors():
         backend.delete_token()  # a new login replaces whoever was signed in before
         app = account.con.msal_client
         scopes = scopes_for(account)
@@ -446,6 +455,14 @@ def login(
     username = str(claims.get("preferred_username") or claims.get("email") or claims.get("name") or "")
     log.info("Signed in to Microsoft 365 as %s", username)
     return username
+
+
+class _Closer:
+    def __init__(self, account: Any) -> None:
+        self.account = account
+
+    def close(self) -> None:
+        close_account(self.account)
 
 
 @contextlib.contextmanager
@@ -475,7 +492,7 @@ def logout(config: Config) -> bool:
 def whoami(config: Config, *, graph_url: str | None = None, login_http_client: Any = None) -> str | None:
     """The signed-in user's address as Graph reports it, or None when nobody is signed in."""
     account = make_account(config, graph_url=graph_url, login_http_client=login_http_client)
-    with map_errors("graph"):
+    with contextlib.closing(_Closer(account)), map_errors("graph"):
         if not account.con.load_token_from_backend():
             return None
         url = f"{account.protocol.service_url}me"

@@ -34,7 +34,7 @@ import requests
 from O365.calendar import Event, Schedule
 
 from followup_sync.config import BackendSection, Config
-from followup_sync.credentials import make_account, map_errors
+from followup_sync.credentials import close_account, make_account, map_errors
 from followup_sync.errors import ConfigError, PreconditionFailed
 from followup_sync.model import Meeting, Message, Reminder, RemoteItem
 
@@ -107,9 +107,7 @@ class _Graph:
         raise ConfigError(f"no calendar named {calendar!r} in this Microsoft 365 account")
 
     def close(self) -> None:
-        session = getattr(self.con, "session", None)
-        if session is not None:
-            session.close()
+        close_account(self.account)
 
 
 def _options(section: BackendSection, allowed: Mapping[str, type]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Import them explicitly (``from tests.fakegraph.fixtures import *``) or through `
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import requests
 
 from followup_sync import config as config_mod
 from followup_sync.config import Config
-from followup_sync.credentials import KeyringTokenBackend, make_account, scopes_for
+from followup_sync.credentials import KeyringTokenBackend, close_account, make_account, scopes_for
 from tests.fakegraph.server import FakeGraph, Server
 
 LOGIN_HOST = "https://login.microsoftonline.com"
@@ -48,9 +49,12 @@ def graph_config(tmp_path: Path, fake: FakeGraph, **graph: Any) -> Config:
 
 
 def connect(config: Config, server: Server, **kw: Any) -> Any:
-    """An O365 Account against the fake, with test-speed backoff."""
+    """An O365 Account against the fake, with test-speed backoff; the server closes its sessions at the end."""
     kw.setdefault("backoff", 0.01)
-    return make_account(config, graph_url=server.url, login_http_client=RedirectingSession(server.url), **kw)
+    login_session = RedirectingSession(server.url)
+    account = make_account(config, graph_url=server.url, login_http_client=login_session, **kw)
+    server.on_close.append(lambda: (close_account(account), login_session.close()))
+    return account
 
 
 def seed_token(account: Any, fake: FakeGraph, *, expires_in: int = 3600) -> dict[str, Any]:
@@ -68,6 +72,13 @@ def seed_token(account: Any, fake: FakeGraph, *, expires_in: int = 3600) -> dict
     )
     backend.save_token(force=True)
     return response
+
+
+def expire_tokens(account: Any, fake: FakeGraph) -> None:
+    """Let the access token run out, on both sides: the fake rejects it and the client's cache knows it is old."""
+    fake.expire_access_tokens()
+    for entry in account.con.token_backend._cache.get("AccessToken", {}).values():
+        entry["expires_on"] = entry["extended_expires_on"] = str(int(time.time()) - 60)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +30,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from O365.utils.windows_tz import IANA_TO_WIN
 
+_EXT_FILTER = re.compile(
+    r"singleValueExtendedProperties/any\(\s*(\w+)\s*:\s*\1/id eq '([^']+)' and \1/value eq '([^']*)'\s*\)",
+    re.IGNORECASE,
+)
 MAX_TOP = 1000  # Graph caps $top on messages at 1000
 MAX_DELTA_PAGE = 1000
 TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
@@ -131,6 +136,7 @@ class FakeGraph:
         self.transactions: dict[str, str] = {}
         self.access_tokens: dict[str, float] = {}  # token -> expiry (epoch)
         self.refresh_tokens: set[str] = set()
+        self.issued: list[str] = []  # every token ever handed out, for the leak checks
         self.device_codes: dict[str, int] = {}  # code -> polls left before approval
         self.device_pending_polls = 0
         self.token_error: dict[str, str] | None = None  # forced answer of the token endpoint
@@ -138,6 +144,7 @@ class FakeGraph:
         self.counts: Counter[str] = Counter()  # "GET", "POST", ... and "faults:<kind>"
         self.log: list[tuple[str, str, int]] = []
         self.require_auth = True
+        self.max_page = 1000  # Graph may answer with fewer items than asked for; tests shrink this to page
         for wk, name_ in (
             ("inbox", "Inbox"),
             ("sentitems", "Sent Items"),
@@ -310,6 +317,7 @@ class FakeGraph:
             rt = f"{prefix}-RT-{secrets.token_hex(12)}"
             self.access_tokens[at] = time.time() + expires_in
             self.refresh_tokens.add(rt)
+            self.issued += [at, rt]
             now = int(time.time())
             claims = {
                 "aud": self.client_id,
@@ -357,7 +365,7 @@ class FakeGraph:
     @property
     def secrets_issued(self) -> list[str]:
         with self.lock:
-            return [*self.access_tokens, *self.refresh_tokens]
+            return list(self.issued)
 
     def request_count(self, method: str | None = None) -> int:
         with self.lock:
@@ -382,9 +390,12 @@ class Server:
         host, port = self.httpd.server_address[:2]
         self.url = f"http://{host!s}:{port}/"
         fake.base_url = self.url.rstrip("/")
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="fakegraph", daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, args=(0.05,), name="fakegraph", daemon=True
+        )
         self.watchdog = threading.Timer(watchdog_seconds, self.httpd.shutdown)
         self.watchdog.daemon = True
+        self.on_close: list[Callable[[], object]] = []  # client-side clean-up (sessions) run before shutdown
 
     def __enter__(self) -> Server:
         self.thread.start()
@@ -395,6 +406,8 @@ class Server:
         self.close()
 
     def close(self) -> None:
+        for callback in self.on_close:
+            callback()
         self.watchdog.cancel()
         self.httpd.shutdown()
         self.httpd.server_close()
@@ -404,6 +417,7 @@ class Server:
 class Handler(BaseHTTPRequestHandler):
     fake: FakeGraph
     protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # one write per answer: separate header/body writes meet delayed ACKs (40 ms each)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -538,7 +552,7 @@ class Handler(BaseHTTPRequestHandler):
         prefer = self.headers.get("Prefer", "")
         m = re.search(r"odata\.maxpagesize=(\d+)", prefer)
         raw = self.query.get("$top") or (m.group(1) if m else None)
-        return min(int(raw), cap) if raw else default
+        return min(int(raw), cap, self.fake.max_page) if raw else min(default, self.fake.max_page)
 
     # -- mail
     def _mail(self, method: str, parts: list[str]) -> tuple[int, Any, dict[str, str]]:
@@ -691,7 +705,10 @@ class Handler(BaseHTTPRequestHandler):
             start = parse_graph_time(self.query["startDateTime"])
             end = parse_graph_time(self.query["endDateTime"])
         except KeyError:
-            msg = "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime."
+            msg = (
+                "This request requires a time window specified by the query string parameters "
+                "StartDateTime and EndDateTime."
+            )
             return 400, _error("ErrorInvalidParameter", msg), {}
         evs = [
             e
@@ -705,11 +722,7 @@ class Handler(BaseHTTPRequestHandler):
         flt = self.query.get("$filter", "")
         evs = [e for e in self.fake.events.values() if cal is None or e["_calendar"] == cal]
         if flt:
-            m = re.fullmatch(
-                r"singleValueExtendedProperties/any\(\s*(\w+)\s*:\s*\1/id eq '([^']+)' and \1/value eq '([^']*)'\s*\)",
-                flt.strip(),
-                flags=re.IGNORECASE,
-            )
+            m = _EXT_FILTER.fullmatch(flt.strip())
             if not m:
                 return 400, _error("BadRequest", f"fake Graph cannot evaluate $filter {flt!r}"), {}
             pid, value = m.group(2), m.group(3)

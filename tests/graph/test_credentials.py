@@ -1,0 +1,194 @@
+"""Login, refresh, expiry and logout against the fake Entra token endpoint; the keyring checks; canary tokens.
+
+Every token the fake issues starts with ``CANARY-``; none may show up in a log record (at DEBUG), an exception
+message, the config or any file under the private home.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.backends.fail
+import keyring.backends.null
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+from followup_sync.backends.graph import GraphMailSource
+from followup_sync.config import Config
+from followup_sync.credentials import KeyringTokenBackend, check_keyring, login, logout, token_key, whoami
+from followup_sync.errors import CredentialsError
+from tests.conftest import MemoryKeyring
+from tests.fakegraph.fixtures import RedirectingSession, connect, expire_tokens, seed_token
+from tests.fakegraph.server import FakeGraph, Server
+
+
+def _login(config: Config, server: Server, lines: list[str]) -> str:
+    with RedirectingSession(server.url) as http:
+        return login(config, echo=lines.append, graph_url=server.url, login_http_client=http)
+
+
+def _who(config: Config, server: Server) -> str | None:
+    with RedirectingSession(server.url) as http:
+        return whoami(config, graph_url=server.url, login_http_client=http)
+
+
+def test_device_login_whoami_logout(
+    config: Config, server: Server, fake: FakeGraph, memory_keyring: MemoryKeyring
+) -> None:
+    assert _who(config, server) is None
+    lines: list[str] = []
+    assert _login(config, server, lines) == "rep@contoso.com"
+    assert "https://microsoft.com/devicelogin" in lines[0]
+    # the cache is in the keyring only, split into entries Windows Credential Manager accepts
+    entries = {u: v for (s, u), v in memory_keyring.store.items() if s == "followup-sync"}
+    assert entries[f"{token_key(config)}#n"] == str(len(entries) - 1)
+    assert len(entries) > 2
+    assert all(len(v) <= 1000 for v in entries.values())
+    assert _who(config, server) == "rep@contoso.com"
+    assert logout(config) is True
+    assert not any(s == "followup-sync" for s, _ in memory_keyring.store)
+    assert logout(config) is False
+    assert _who(config, server) is None
+
+
+def test_device_login_waits_for_approval(
+    config: Config, server: Server, fake: FakeGraph, memory_keyring: MemoryKeyring
+) -> None:
+    fake.device_pending_polls = 1  # msal polls again after `interval` (1 s)
+    assert _login(config, server, []) == "rep@contoso.com"
+
+
+def test_device_login_declined(
+    config: Config, server: Server, fake: FakeGraph, memory_keyring: MemoryKeyring
+) -> None:
+    fake.token_error = {"error": "authorization_declined", "error_description": "AADSTS70000: declined"}
+    with pytest.raises(CredentialsError, match="authorization_declined"):
+        _login(config, server, [])
+    assert not memory_keyring.store
+
+
+def test_expired_access_token_is_refreshed_and_saved(account: Any, fake: FakeGraph, tmp_path: Path) -> None:
+    first = seed_token(account, fake, expires_in=3600)
+    fake.add_message(
+        "inbox",
+        sender="jane@acme.com",
+        to=[fake.user],
+        subject="hi",
+        body="x",
+        sent=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+    src = GraphMailSource(account, state_file=tmp_path / "d.json")
+    list(src.messages(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)))
+    expire_tokens(account, fake)
+    tmp_path.joinpath("d.json").unlink()
+    assert len(list(src.messages(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)))) == 1
+    assert first["refresh_token"] not in fake.refresh_tokens  # rotated
+    stored = KeyringTokenBackend(key=account.con.token_backend.key)
+    assert stored.load_token()
+    assert stored.get_refresh_token()["secret"] in fake.refresh_tokens
+
+
+def test_revoked_refresh_token_says_run_login(account: Any, fake: FakeGraph, tmp_path: Path) -> None:
+    expire_tokens(account, fake)
+    fake.revoke_refresh_tokens()
+    src = GraphMailSource(account, state_file=tmp_path / "d.json")
+    with pytest.raises(CredentialsError, match="run `followup-sync login`") as info:
+        list(src.messages(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)))
+    assert "CANARY" not in "".join(traceback.format_exception(info.value))
+
+
+def test_no_token_at_all_says_run_login(config: Config, server: Server, memory_keyring: MemoryKeyring,
+                                        tmp_path: Path) -> None:  # fmt: skip
+    src = GraphMailSource(connect(config, server), state_file=tmp_path / "d.json")
+    with pytest.raises(CredentialsError, match="followup-sync login"):
+        list(src.messages(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)))
+
+
+@pytest.mark.parametrize("backend", [keyring.backends.fail.Keyring, keyring.backends.null.Keyring])
+def test_unusable_keyring_refused(backend: type, config: Config, server: Server) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend())
+    try:
+        with pytest.raises(CredentialsError, match="no usable OS keyring") as info:
+            _login(config, server, [])
+    finally:
+        keyring.set_keyring(previous)
+    assert "\n" not in str(info.value)
+
+
+def test_plaintext_keyring_needs_opt_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    previous = keyring.get_keyring()
+    plain = PlaintextKeyring()
+    plain.file_path = str(tmp_path / "kr.cfg")  # type: ignore[misc]
+    keyring.set_keyring(plain)
+    try:
+        monkeypatch.delenv("FOLLOWUP_SYNC_ALLOW_PLAINTEXT_KEYRING", raising=False)
+        with pytest.raises(CredentialsError, match="FOLLOWUP_SYNC_ALLOW_PLAINTEXT_KEYRING=1"):
+            check_keyring()
+        monkeypatch.setenv("FOLLOWUP_SYNC_ALLOW_PLAINTEXT_KEYRING", "1")
+        check_keyring()
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_chunks_shrink_cleanly(memory_keyring: MemoryKeyring) -> None:
+    backend = KeyringTokenBackend(key="t")
+    backend._cache = {"AccessToken": {"x": {"secret": "A" * 3500}}}
+    backend.save_token(force=True)
+    assert memory_keyring.store[("followup-sync", "t#n")] == str(len(memory_keyring.store) - 1)
+    backend._cache = {"AccessToken": {"x": {"secret": "B" * 10}}}
+    backend.save_token(force=True)
+    assert set(memory_keyring.store) == {("followup-sync", "t#n"), ("followup-sync", "t#0")}
+    again = KeyringTokenBackend(key="t")
+    assert again.load_token() and again._cache["AccessToken"]["x"]["secret"] == "B" * 10
+
+
+def test_no_token_leaks(
+    config: Config,
+    server: Server,
+    fake: FakeGraph,
+    memory_keyring: MemoryKeyring,
+    home: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Login, refresh, expiry and errors with DEBUG logging on every logger: no CANARY token anywhere."""
+    texts: list[str] = []
+    with caplog.at_level(logging.DEBUG):
+        _login(config, server, texts)
+        account = connect(config, server)
+        src = GraphMailSource(account, state_file=config.state_path.parent / "graph-delta.json")
+        window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+        list(src.messages(*window))
+        expire_tokens(account, fake)
+        list(src.messages(*window))  # refresh
+        expire_tokens(account, fake)
+        fake.revoke_refresh_tokens()
+        try:
+            list(src.messages(*window))
+        except CredentialsError as exc:
+            texts.append("".join(traceback.format_exception(exc)))
+        texts.append(str(_who_safe(config, server)))
+    texts.append(caplog.text)
+    texts.extend(r.getMessage() for r in caplog.records)
+    for path in [*home.rglob("*"), *tmp_path.rglob("*")]:
+        if path.is_file():
+            texts.append(path.read_text(errors="replace"))
+    issued = [*fake.secrets_issued, "CANARY-"]
+    assert len(issued) > 3
+    blob = "\n".join(texts)
+    assert "Bearer" in caplog.text  # O365 did log its session headers at DEBUG, redacted
+    for secret in issued:
+        assert secret not in blob
+
+
+def _who_safe(config: Config, server: Server) -> str | None:
+    try:
+        return _who(config, server)
+    except CredentialsError as exc:
+        return "".join(traceback.format_exception(exc))
