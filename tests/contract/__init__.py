@@ -129,7 +129,7 @@ class SinkContract:
 def raw_message(
     *,
     msg_id: str = "<m1@example.com>",
-    date: str = "Tue, 01 Dec 2026 10:00:00 +0100",
+    date: str = "Mon, 02 Mar 2026 10:00:00 +0100",
     sender: str = "Jane Doe <jane@example.com>",
     to: str = "rep@ourco.example",
     subject: str = "Renewal",
@@ -152,16 +152,17 @@ class MailSourceContract:
 
     def test_reads_messages_in_window(self, tmp_path: Path) -> None:
         raws = [
-            raw_message(msg_id="<Early@X.com>", date="Mon, 30 Nov 2026 23:59:59 +0000"),
-            raw_message(msg_id="<In@X.com>", date="Tue, 01 Dec 2026 10:00:00 +0100"),
-            raw_message(msg_id="<Edge@X.com>", date="Wed, 02 Dec 2026 00:00:00 +0000"),
+            raw_message(msg_id="<Early@X.com>", date="Sun, 01 Mar 2026 23:59:59 +0000"),
+            raw_message(msg_id="<In@X.com>", date="Mon, 02 Mar 2026 10:00:00 +0100"),
+            raw_message(msg_id="<Edge@X.com>", date="Tue, 03 Mar 2026 00:00:00 +0000"),
         ]
         source = self.make_source(tmp_path, raws)
-        start, end = datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC)
+        # Dates in the past: IMAP servers clamp a future INTERNALDATE to "now", which SINCE then misses.
+        start, end = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)
         got = list(source.messages(start, end))
         assert [m.id for m in got] == ["in@x.com"]
         msg = got[0]
-        assert msg.sent_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+        assert msg.sent_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
         assert msg.sender == "jane@example.com"
         assert msg.sender_name == "Jane Doe"
         assert msg.to == ("rep@ourco.example",)

@@ -1,0 +1,290 @@
+"""Mail read over IMAP (extra ``[imap]``): INBOX, the Sent folder and any others the rep files replies in.
+
+Folders are opened read-only (EXAMINE) and bodies fetched with ``BODY.PEEK[]``, so reading never marks the
+rep's mail as seen. A pass searches ``SINCE`` the window's first day, fetches only the Date header of each
+hit, and downloads whole messages only for those inside the window. Parsing is ``mime.parse_message``.
+
+The password lives in the OS keyring (service ``followup-sync``, user ``imap:<username>@<host>``), never in
+the config file; :func:`store_password` puts it there for ``followup-sync imap-password``.
+
+Library and socket errors are mapped at this boundary (:func:`map_error`): a refused login is a
+``CredentialsError``; network trouble, timeouts and dropped connections are ``TransientError``; any other
+protocol error is ``BackendError``.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Self
+from urllib.parse import quote
+
+from followup_sync.backends import mime
+from followup_sync.config import BackendSection, Config
+from followup_sync.errors import BackendError, ConfigError, CredentialsError, Error, TransientError
+from followup_sync.model import Message
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "followup-sync"
+SENT = "\\Sent"
+DEFAULT_FOLDERS = ("INBOX", SENT)
+FETCH_BATCH = 50
+_OPTIONS = frozenset({"host", "port", "ssl", "username", "password_keyring", "folders", "timeout"})
+
+
+def keyring_user(host: str, username: str) -> str:
+    return f"imap:{username}@{host}"
+
+
+def store_password(host: str, username: str, password: str) -> None:
+    """Save the IMAP password in the OS keyring, where :class:`ImapSource` looks for it."""
+    import keyring
+    import keyring.errors
+
+    try:
+        keyring.set_password(KEYRING_SERVICE, keyring_user(host, username), password)
+    except keyring.errors.KeyringError as exc:
+        raise CredentialsError(f"cannot store the IMAP password in the OS keyring: {exc}") from exc
+
+
+def load_password(host: str, username: str, *, entry: str | None = None) -> str:
+    import keyring
+    import keyring.errors
+
+    user = entry or keyring_user(host, username)
+    try:
+        password = keyring.get_password(KEYRING_SERVICE, user)
+    except keyring.errors.KeyringError as exc:
+        raise CredentialsError(f"no usable OS keyring to read the IMAP password from: {exc}") from exc
+    if password is None:
+        raise CredentialsError(
+            f"no IMAP password stored for {username} at {host}; store it with `followup-sync imap-password`"
+        )
+    return password
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    username: str
+    port: int = 993
+    ssl: bool = True
+    folders: tuple[str, ...] = DEFAULT_FOLDERS
+    timeout: float = 60.0
+    password_entry: str | None = None
+
+
+def default_client(settings: ImapSettings) -> Any:
+    """An unconnected-but-open ``IMAPClient``; the seam tests replace (``client_factory``)."""
+    from imapclient import IMAPClient
+
+    context = ssl.create_default_context() if settings.ssl else None
+    return IMAPClient(
+        settings.host, port=settings.port, ssl=settings.ssl, ssl_context=context, timeout=settings.timeout
+    )
+
+
+def map_error(exc: BaseException, settings: ImapSettings) -> Error:
+    """Our exception for a library or socket one (raise it ``from exc``)."""
+    from imapclient import exceptions as imap_errors
+
+    where = f"{settings.host}:{settings.port}"
+    if isinstance(exc, imap_errors.LoginError):
+        return CredentialsError(
+            f"IMAP login for {settings.username} at {settings.host} was refused; "
+            "store the password with `followup-sync imap-password`"
+        )
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return BackendError(
+            f"the TLS certificate of {where} failed verification: {getattr(exc, 'verify_message', None) or exc}",
+            backend="imap",
+        )
+    if isinstance(exc, ssl.SSLError):
+        return BackendError(
+            f"TLS with {where} failed ({exc.reason}); is `ssl` right for this port?", backend="imap"
+        )
+    if isinstance(exc, imap_errors.IMAPClientAbortError | TimeoutError | socket.timeout | OSError):
+        return TransientError(f"connection to {where} failed: {exc or type(exc).__name__}", backend="imap")
+    if isinstance(exc, imap_errors.IMAPClientError):
+        return BackendError(f"IMAP error from {where}: {exc}", backend="imap")
+    return BackendError(f"unexpected error talking to {where}: {type(exc).__name__}: {exc}", backend="imap")
+
+
+class ImapSource:
+    """Mail from an IMAP account; see the module docstring."""
+
+    name = "imap"
+
+    def __init__(self, settings: ImapSettings, *, client_factory: Callable[[ImapSettings], Any] = default_client):
+        self.settings = settings
+        self.client_factory = client_factory
+        self.skipped = 0
+
+    @classmethod
+    def from_config(cls, section: BackendSection, config: Config) -> Self:
+        return cls(parse_settings(section))
+
+    def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
+        self.skipped = 0
+        password = load_password(self.settings.host, self.settings.username, entry=self.settings.password_entry)
+        with self._session(password) as client:
+            for folder in self._folders(client):
+                yield from self._folder_messages(client, folder, start, end)
+
+    def close(self) -> None:
+        pass
+
+    @contextmanager
+    def _session(self, password: str) -> Iterator[Any]:
+        try:
+            client = self.client_factory(self.settings)
+        except Exception as exc:
+            raise map_error(exc, self.settings) from exc
+        try:
+            try:
+                client.login(self.settings.username, password)
+            except Exception as exc:
+                raise map_error(exc, self.settings) from exc
+            yield client
+        finally:
+            try:
+                client.logout()
+            except Exception:  # the connection may already be gone; nothing left to clean up
+                log.debug("IMAP logout from %s failed", self.settings.host, exc_info=True)
+
+    def _guard(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except Exception as exc:
+            raise map_error(exc, self.settings) from exc
+
+    def _folders(self, client: Any) -> list[str]:
+        listed = self._guard(client.list_folders)
+        names = {str(name) for _flags, _delim, name in listed}
+        result: list[str] = []
+        for wanted in self.settings.folders:
+            if wanted.startswith("\\"):
+                found = self._guard(client.find_special_folder, wanted.encode())
+                if found is None:
+                    log.warning("No %s folder found on %s; configure [mail] folders", wanted, self.settings.host)
+                    continue
+                wanted = str(found)
+            elif wanted not in names and wanted.upper() != "INBOX":
+                log.warning("IMAP folder %r does not exist on %s; skipped", wanted, self.settings.host)
+                continue
+            if wanted not in result:
+                result.append(wanted)
+        return result
+
+    def _folder_messages(self, client: Any, folder: str, start: datetime, end: datetime) -> Iterator[Message]:
+        info = self._guard(client.select_folder, folder, readonly=True)
+        validity = info.get(b"UIDVALIDITY", 0)
+        # SINCE compares the server's arrival date (a day, in its own zone): one day of margin, then the Date
+        # header decides.
+        uids = self._guard(client.search, ["SINCE", (start - timedelta(days=1)).date()])
+        wanted = self._in_window(client, uids, start, end)
+        for batch in _batches(wanted, FETCH_BATCH):
+            fetched = self._guard(client.fetch, batch, ["BODY.PEEK[]"])
+            for uid in batch:
+                raw = _body_of(fetched.get(uid, {}))
+                if raw is None:
+                    continue  # expunged by another client since the search
+                link = self._link(folder, validity, uid)
+                result = mime.parse_message(raw, folder=folder, link=link)
+                if isinstance(result, mime.Rejected):
+                    self.skipped += 1
+                    log.warning(
+                        "Skipping message %s (%s UID %s): %s",
+                        result.id or "without id",
+                        folder,
+                        uid,
+                        result.reason,
+                    )
+                elif start <= result.sent_at < end:
+                    yield result
+
+    def _in_window(self, client: Any, uids: Sequence[int], start: datetime, end: datetime) -> list[int]:
+        """UIDs whose Date header is in the window (or unreadable: the full parse reports those)."""
+        wanted: list[int] = []
+        for batch in _batches(sorted(uids), 500):
+            heads = self._guard(client.fetch, batch, ["BODY.PEEK[HEADER.FIELDS (DATE)]", "RFC822.SIZE"])
+            for uid in batch:
+                data = heads.get(uid, {})
+                if int(data.get(b"RFC822.SIZE", 0)) > mime.MAX_MESSAGE_BYTES:
+                    log.warning("Skipping message UID %s: over the %d MB limit", uid, mime.MAX_MESSAGE_BYTES >> 20)
+                    self.skipped += 1
+                    continue
+                sent = mime.quick_date(_body_of(data) or b"")
+                if sent is None or start <= sent < end:
+                    wanted.append(uid)
+        return wanted
+
+    def _link(self, folder: str, validity: int, uid: int) -> str:
+        """An RFC 5092 IMAP URL, which some mail clients open directly."""
+        user = quote(self.settings.username, safe="")
+        return f"imap://{user}@{self.settings.host}/{quote(folder)};UIDVALIDITY={validity}/;UID={uid}"
+
+
+def _body_of(data: dict[bytes, Any]) -> bytes | None:
+    """The BODY[...] item of a FETCH response (the key's spelling varies with the section asked for)."""
+    for key, value in data.items():
+        if key.startswith(b"BODY[") and isinstance(value, bytes):
+            return value
+    return None
+
+
+def _batches(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
+
+
+def parse_settings(section: BackendSection) -> ImapSettings:
+    """Validate ``[mail]`` for backend imap; every problem is reported at once."""
+    opts = section.options
+    problems: list[str] = []
+    if "password" in opts:
+        problems.append(
+            "[mail] password: passwords never go in the config file; run `followup-sync imap-password`"
+        )
+    for key in opts:
+        if key not in _OPTIONS and key != "password":
+            problems.append(f"[mail] {key}: unknown key; allowed: {', '.join(sorted(_OPTIONS))}")
+    host, username = opts.get("host"), opts.get("username")
+    for key, value in (("host", host), ("username", username)):
+        if not isinstance(value, str) or not value:
+            problems.append(f"[mail] {key}: required for backend 'imap' (a non-empty string)")
+    use_ssl = opts.get("ssl", True)
+    if not isinstance(use_ssl, bool):
+        problems.append("[mail] ssl: must be true or false")
+        use_ssl = True
+    port = opts.get("port", 993 if use_ssl else 143)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        problems.append("[mail] port: must be a port number such as 993")
+    timeout = opts.get("timeout", 60.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        problems.append("[mail] timeout: must be a number of seconds greater than 0")
+    folders = opts.get("folders", list(DEFAULT_FOLDERS))
+    if isinstance(folders, str):
+        folders = [folders]
+    if not isinstance(folders, list) or not folders or not all(isinstance(f, str) and f for f in folders):
+        problems.append('[mail] folders: must be a list of folder names, e.g. ["INBOX", "\\\\Sent", "Customers"]')
+    entry = opts.get("password_keyring")
+    if entry is not None and (not isinstance(entry, str) or not entry):
+        problems.append("[mail] password_keyring: must be the keyring entry name (a non-empty string)")
+    if problems:
+        raise ConfigError("invalid [mail] options for backend 'imap'", problems=problems)
+    return ImapSettings(
+        host=str(host),
+        username=str(username),
+        port=int(port),
+        ssl=use_ssl,
+        folders=tuple(folders),
+        timeout=float(timeout),
+        password_entry=entry,
+    )

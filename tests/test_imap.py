@@ -1,0 +1,375 @@
+"""ImapSource against a real Dovecot on 127.0.0.1 (the recipe in notes/reliability-and-test-servers.md §2b).
+
+Mail is seeded by dropping files into the Maildir before the server starts. The wrong-password test
+connects from 127.0.0.2: Dovecot's anvil would otherwise delay the next login from 127.0.0.1 by 4 s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import logging
+import os
+import pwd
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from followup_sync.backends import mime
+from followup_sync.backends.imap import (
+    ImapSettings,
+    ImapSource,
+    load_password,
+    map_error,
+    parse_settings,
+    store_password,
+)
+from followup_sync.config import BackendSection
+from followup_sync.errors import BackendError, ConfigError, CredentialsError, TransientError
+from tests.conftest import MemoryKeyring
+from tests.contract import MailSourceContract, raw_message
+
+imapclient = pytest.importorskip("imapclient")
+
+DOVECOT = shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin:/usr/local/sbin")
+pytestmark = pytest.mark.skipif(
+    DOVECOT is None, reason="dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)"
+)
+
+USER, PASSWORD = "alice", "alice-pw"
+MARCH = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC))
+
+CONF = """\
+instance_name = followup-test-{port}
+base_dir = {tmp}/run
+state_dir = {tmp}/state
+log_path = {tmp}/dovecot.log
+listen = 127.0.0.1
+protocols = imap
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+login_trusted_networks = 127.0.0.0/8
+default_internal_user = {user}
+default_internal_group = {group}
+default_login_user = {user}
+first_valid_uid = 1
+mail_location = maildir:{tmp}/mail/%n/Maildir
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+}}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n {tmp}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={tmp}/mail/%n
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""
+
+SEED: dict[str, list[tuple[str, bytes]]] = {
+    "": [
+        ("new", raw_message(msg_id="<reply1@customer.example>", date="Wed, 04 Mar 2026 09:00:00 +0000")),
+        ("new", raw_message(msg_id="<old@customer.example>", date="Mon, 02 Feb 2026 09:00:00 +0000")),
+        ("new", b"Message-ID: <nodate@x.example>\r\nFrom: a@x.example\r\nSubject: no date\r\n\r\nbody\r\n"),
+        (
+            "new",
+            raw_message(msg_id="<charset@x.example>", date="Thu, 05 Mar 2026 09:00:00 +0000").replace(
+                b"charset=utf-8", b"charset=x-unknown"
+            ),
+        ),
+    ],
+    ".Sent": [
+        (
+            "cur",
+            raw_message(
+                msg_id="<sent1@ourco.example>",
+                date="Tue, 03 Mar 2026 15:00:00 +0100",
+                sender="Rep <rep@ourco.example>",
+                to="jane@customer.example",
+                body="I'll send the revised pricing tomorrow.",
+            ),
+        )
+    ],
+    ".Customers": [
+        ("cur", raw_message(msg_id="<filed@customer.example>", date="Fri, 06 Mar 2026 09:00:00 +0000"))
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+    root: Path
+    settings: ImapSettings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _seed(maildir: Path) -> None:
+    for folder, items in SEED.items():
+        base = maildir / folder if folder else maildir
+        for sub in ("cur", "new", "tmp"):
+            (base / sub).mkdir(parents=True, exist_ok=True)
+        for i, (sub, raw) in enumerate(items):
+            name = f"1700000000.M{i}P1.test" + (":2,S" if sub == "cur" else "")
+            path = base / sub / name
+            path.write_bytes(raw)
+            # Dovecot takes INTERNALDATE from the file's mtime; undated mail arrived in the window too.
+            sent = mime.quick_date(raw) or datetime(2026, 3, 2, tzinfo=UTC)
+            os.utime(path, (sent.timestamp(), sent.timestamp()))
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Server]:
+    # mkdtemp, not tmp_path: pytest's base temp dir is 0700 and Dovecot's mail user must traverse it.
+    root = Path(tempfile.mkdtemp(prefix="followup-dovecot-"))
+    root.chmod(0o755)
+    account = pwd.getpwnam("dovecot") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
+    port = _free_port()
+    (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
+    conf = root / "dovecot.conf"
+    conf.write_text(
+        CONF.format(
+            tmp=root,
+            port=port,
+            user=account.pw_name,
+            group=account.pw_name,
+            uid=account.pw_uid,
+            gid=account.pw_gid,
+        )
+    )
+    _seed(root / "mail" / USER / "Maildir")
+    (root / "state").mkdir()
+    for path in [root / "mail", root / "state", *(root / "mail").rglob("*"), *(root / "state").rglob("*")]:
+        os.chown(path, account.pw_uid, account.pw_gid)
+    assert DOVECOT is not None
+    proc = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_for(port, proc, root)
+        yield Server(port, root, ImapSettings(host="127.0.0.1", username=USER, port=port, ssl=False, timeout=10))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _wait_for(port: int, proc: subprocess.Popen[bytes], root: Path) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            pytest.fail(f"dovecot exited with {proc.returncode}: {err} {log}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            if sock.recv(100).startswith(b"* OK"):
+                return
+        time.sleep(0.02)
+    pytest.fail("dovecot did not answer within 10 s")
+
+
+@pytest.fixture
+def keyring_with_password(memory_keyring: MemoryKeyring, dovecot: Server) -> MemoryKeyring:
+    store_password("127.0.0.1", USER, PASSWORD)
+    return memory_keyring
+
+
+def _flags(server: Server, folder: str) -> dict[bytes, tuple[bytes, ...]]:
+    client = imapclient.IMAPClient("127.0.0.1", port=server.port, ssl=False, timeout=10)
+    try:
+        client.login(USER, PASSWORD)
+        client.select_folder(folder, readonly=True)
+        flags = client.get_flags(client.search(["ALL"]))
+        heads = client.fetch(list(flags), ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+        return {bytes(heads[uid][b"BODY[HEADER.FIELDS (MESSAGE-ID)]"]).strip(): tuple(flags[uid]) for uid in flags}
+    finally:
+        client.logout()
+
+
+def test_reads_inbox_and_sent_without_marking_seen(
+    dovecot: Server, keyring_with_password: MemoryKeyring, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = ImapSource(dovecot.settings)
+    with caplog.at_level(logging.WARNING):
+        found = {m.id: m for m in source.messages(*MARCH)}
+    assert set(found) == {"reply1@customer.example", "charset@x.example", "sent1@ourco.example"}
+    sent = found["sent1@ourco.example"]
+    assert sent.folder == "Sent"  # found through SPECIAL-USE \Sent
+    assert sent.sender == "rep@ourco.example"
+    assert sent.sent_at == datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
+    assert sent.body.strip() == "I'll send the revised pricing tomorrow."
+    assert sent.link is not None and sent.link.startswith(f"imap://{USER}@127.0.0.1/Sent;UIDVALIDITY=")
+    assert found["reply1@customer.example"].folder == "INBOX"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "nodate@x.example" in warnings[0] and "no Date header" in warnings[0]
+    assert source.skipped == 1
+    assert all(b"\\Seen" not in flags for flags in _flags(dovecot, "INBOX").values())
+
+
+def test_configured_folders_and_missing_ones(
+    dovecot: Server, keyring_with_password: MemoryKeyring, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = replace(dovecot.settings, folders=("Customers", "\\Sent", "No such folder"))
+    with caplog.at_level(logging.WARNING):
+        found = {m.id: m.folder for m in ImapSource(settings).messages(*MARCH)}
+    assert found == {"filed@customer.example": "Customers", "sent1@ourco.example": "Sent"}
+    assert "'No such folder' does not exist" in caplog.text
+
+
+def test_window_reaches_back_to_february(dovecot: Server, keyring_with_password: MemoryKeyring) -> None:
+    feb = (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 28, tzinfo=UTC))
+    settings = replace(dovecot.settings, folders=("INBOX",))
+    assert [m.id for m in ImapSource(settings).messages(*feb)] == ["old@customer.example"]
+
+
+class _FromSecondLoopback(imaplib.IMAP4):
+    """Connects from 127.0.0.2 so a failed login does not slow later logins from 127.0.0.1 (anvil)."""
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        return socket.create_connection((self.host, self.port), timeout, source_address=("127.0.0.2", 0))
+
+
+class _ClientFromSecondLoopback(imapclient.IMAPClient):  # type: ignore[misc]
+    def _create_IMAP4(self) -> imaplib.IMAP4:
+        return _FromSecondLoopback(self.host, self.port, timeout=10)
+
+
+def test_wrong_password_is_a_credentials_error(dovecot: Server, memory_keyring: MemoryKeyring) -> None:
+    store_password("127.0.0.1", USER, "wrong")
+    source = ImapSource(
+        dovecot.settings,
+        client_factory=lambda s: _ClientFromSecondLoopback(s.host, port=s.port, ssl=False, timeout=10),
+    )
+    with pytest.raises(CredentialsError) as info:
+        list(source.messages(*MARCH))
+    assert str(info.value) == (
+        "IMAP login for alice at 127.0.0.1 was refused; store the password with `followup-sync imap-password`"
+    )
+    assert isinstance(info.value.__cause__, imapclient.exceptions.LoginError)
+    assert "wrong" not in str(info.value)
+
+
+def test_no_password_stored(memory_keyring: MemoryKeyring) -> None:
+    with pytest.raises(CredentialsError, match="followup-sync imap-password"):
+        load_password("imap.example.com", "rep")
+    store_password("imap.example.com", "rep", "s3cret")
+    assert memory_keyring.store == {("followup-sync", "imap:rep@imap.example.com"): "s3cret"}
+    assert load_password("imap.example.com", "rep") == "s3cret"
+
+
+def test_nothing_listening_is_transient(memory_keyring: MemoryKeyring) -> None:
+    store_password("127.0.0.1", USER, PASSWORD)
+    settings = ImapSettings(host="127.0.0.1", username=USER, port=_free_port(), ssl=False, timeout=2)
+    with pytest.raises(TransientError) as info:
+        list(ImapSource(settings).messages(*MARCH))
+    assert isinstance(info.value.__cause__, ConnectionRefusedError)
+
+
+def test_tls_against_a_plain_port_is_a_clear_error(dovecot: Server, keyring_with_password: MemoryKeyring) -> None:
+    settings = replace(dovecot.settings, ssl=True)
+    with pytest.raises(BackendError, match="TLS") as info:
+        list(ImapSource(settings).messages(*MARCH))
+    assert not isinstance(info.value, TransientError)
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (imapclient.exceptions.LoginError("[AUTHENTICATIONFAILED]"), CredentialsError),
+        (imapclient.exceptions.IMAPClientAbortError("socket error: EOF"), TransientError),
+        (TimeoutError("timed out"), TransientError),
+        (ConnectionResetError(104, "reset"), TransientError),
+        (socket.gaierror(-2, "Name or service not known"), TransientError),
+        (ssl.SSLCertVerificationError(1, "certificate verify failed"), BackendError),
+        (imapclient.exceptions.IMAPClientError("SELECT failed"), BackendError),
+        (ValueError("odd"), BackendError),
+    ],
+)
+def test_error_mapping_is_complete(exc: BaseException, expected: type[Exception]) -> None:
+    settings = ImapSettings(host="imap.example.com", username="rep")
+    mapped = map_error(exc, settings)
+    assert type(mapped) is expected
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"host": "h", "username": "u", "password": "pw"}, "passwords never go in the config file"),
+        ({"host": "h", "username": "u", "colour": 1}, "[mail] colour: unknown key; allowed: folders, host"),
+        ({"username": "u"}, "[mail] host: required"),
+        ({"host": "h", "username": "u", "port": "993"}, "[mail] port: must be a port number"),
+        ({"host": "h", "username": "u", "folders": []}, "[mail] folders: must be a list"),
+        ({"host": "h", "username": "u", "ssl": "yes"}, "[mail] ssl: must be true or false"),
+    ],
+)
+def test_config_problems(options: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_settings(BackendSection(role="mail", backend="imap", options=options))
+    assert problem in str(info.value)
+
+
+def test_config_defaults() -> None:
+    settings = parse_settings(BackendSection(role="mail", backend="imap", options={"host": "h", "username": "u"}))
+    assert (settings.port, settings.ssl, settings.folders) == (993, True, ("INBOX", "\\Sent"))
+    plain = parse_settings(
+        BackendSection(role="mail", backend="imap", options={"host": "h", "username": "u", "ssl": False})
+    )
+    assert plain.port == 143
+
+
+class TestImapContract(MailSourceContract):
+    """The shared mail-source contract, each test in its own freshly created folder on the server."""
+
+    @pytest.fixture(autouse=True)
+    def _server(self, dovecot: Server, keyring_with_password: MemoryKeyring) -> None:
+        self.server = dovecot
+
+    def make_source(self, tmp_path: Path, raws: Sequence[bytes]) -> ImapSource:
+        folder = f"contract-{tmp_path.name}"
+        client = imapclient.IMAPClient("127.0.0.1", port=self.server.port, ssl=False, timeout=10)
+        try:
+            client.login(USER, PASSWORD)
+            client.create_folder(folder)
+            for raw in raws:
+                sent = mime.quick_date(raw)
+                when = sent if sent is not None else datetime(2026, 3, 2, tzinfo=UTC)
+                client.append(folder, raw, msg_time=when)
+        finally:
+            client.logout()
+        return ImapSource(replace(self.server.settings, folders=(folder,)))
