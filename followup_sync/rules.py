@@ -41,8 +41,9 @@ start of that working day)
   before the due day on ("checked in"); earlier mail is about the order itself, not the check-in.
 - ``unanswered_inbound``: a contact's message with the rep in To (not only Cc) that asks or requests
   something (``signals.questions``); pure acknowledgements never count. Due ``unanswered_inbound_days``
-  business days after receipt, date-only. Resolved by any later mail from the rep to that sender
-  ("answered") or a meeting with them ("meeting scheduled").
+  business days after receipt, date-only. Resolved by any later mail from the rep to that sender, or from a
+  colleague of the rep to that sender in the thread ("answered"), or a meeting with them ("meeting
+  scheduled").
 
 Across follow-ups
 - One thread shows one follow-up: ``THREAD_PRIORITY`` (promise > awaiting_reply > unanswered_inbound >
@@ -456,10 +457,22 @@ def _answered(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History, live: S
             return "answered"
     elif known.rep_wrote(f.contacts, after=origin, exclude=f.origin_id) is not None:
         return "answered" if f.kind == "unanswered_inbound" else "rep followed up"
+    elif f.kind == "unanswered_inbound" and _colleague_answered(f, origin, ctx, known):
+        return "answered"
     grace = timedelta(days=1 if f.kind == "promise" and f.channel != "meeting" else 7)
     if _met(f.contacts, live, start=origin, end=f.due + grace):
         return "meeting scheduled"
     return None
+
+
+def _colleague_answered(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History) -> bool:
+    """A colleague of the rep answered the contact in the thread (the rep in Cc), so the rep need not."""
+    wanted = set(f.contacts)
+    return any(
+        m.sent_at > origin and not m.from_me and not m.automatic and ctx.is_colleague(m.sender)
+        and wanted & set(m.recipients)
+        for m in known.by_thread.get(f.thread_key, ())
+    )  # fmt: skip
 
 
 def _thread_reply(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History) -> bool:

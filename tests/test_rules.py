@@ -25,6 +25,7 @@ from tests.factories import (
     ZONE,
     at,
     meeting,
+    message,
     received,
     sent,
 )
@@ -298,6 +299,13 @@ class TestUnansweredInbound:
     def test_answered_by_the_rep(self) -> None:
         answer = sent(JANE, "RE: Contract", "Sure, attached.", "2026-11-24 09:30")
         assert list(run([QUESTION], now="2026-11-24 10:00", later=[answer]).closed.values()) == ["answered"]
+
+    def test_answered_by_a_colleague_with_the_rep_in_cc(self) -> None:
+        boss = message(
+            sender=COLLEAGUE, to=(JANE,), cc=(REP,), subject="RE: Contract", body="Attached, Jane.",
+            sent="2026-11-24 09:00",
+        )  # fmt: skip
+        assert list(run([QUESTION], now="2026-11-24 10:00", later=[boss]).closed.values()) == ["answered"]
 
     def test_rep_only_in_cc(self) -> None:
         cc = received(
