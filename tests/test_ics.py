@@ -293,3 +293,19 @@ def test_reminder_to_vevent_is_reusable() -> None:
     assert str(event["UID"]) == "k9@followup-sync"
     assert event["DTSTAMP"].dt == datetime(2026, 1, 1, tzinfo=UTC)
     assert str(event["TRANSP"]) == "TRANSPARENT"
+
+
+def test_every_write_is_one_info_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "r.ics"
+    sink = IcsReminderSink(path)
+    with caplog.at_level(logging.INFO, logger="followup_sync.backends.ics"):
+        item = sink.create(make_reminder("k1"))
+        with pytest.raises(PreconditionFailed):
+            sink.create(make_reminder("k1"))
+        item = sink.update(item.href, item.etag, make_reminder("k1", subject="new"))
+        sink.delete(item.href, item.etag)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Creating reminder k1 in {path}",
+        f"Updating reminder k1 in {path}",
+        f"Deleting reminder k1 from {path}",
+    ]

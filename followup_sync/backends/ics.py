@@ -353,11 +353,11 @@ class IcsReminderSink:
         def change(doc: _Document) -> _Block:
             if doc.find(uid) is not None:
                 raise PreconditionFailed("reminder already exists", backend=self.name, href=uid)
+            log.info("Creating reminder %s in %s", reminder.key, self.path)
             block = self._render(reminder, doc)
             doc.blocks.append(block)
             return block
 
-        log.info("Creating reminder %s in %s", reminder.key, self.path)
         block = self._modify(change)
         return RemoteItem(key=reminder.key, href=uid, etag=block.etag(), start=reminder.start)
 
@@ -367,19 +367,19 @@ class IcsReminderSink:
 
         def change(doc: _Document) -> _Block:
             old = self._checked(doc, href, etag)
+            log.info("Updating reminder %s in %s", reminder.key, self.path)
             block = self._render(reminder, doc)
             doc.blocks[doc.blocks.index(old)] = block
             return block
 
-        log.info("Updating reminder %s in %s", reminder.key, self.path)
         block = self._modify(change)
         return RemoteItem(key=reminder.key, href=href, etag=block.etag(), start=reminder.start)
 
     def delete(self, href: str, etag: str) -> None:
         def change(doc: _Document) -> None:
             doc.blocks.remove(self._checked(doc, href, etag))
+            log.info("Deleting reminder %s from %s", key_from_uid(href), self.path)
 
-        log.info("Deleting reminder %s in %s", key_from_uid(href) or href, self.path)
         self._modify(change)
 
     def close(self) -> None:
