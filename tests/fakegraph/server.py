@@ -38,7 +38,6 @@ MAX_TOP = 1000  # Graph caps $top on messages at 1000
 MAX_DELTA_PAGE = 1000
 TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 USER_OID = "00000000-0000-0000-66f3-3332eca7ea81"
-WELL_KNOWN = ("inbox", "sentitems", "deleteditems", "junkemail", "drafts", "outbox", "archive")
 
 
 def _win_to_iana() -> dict[str, ZoneInfo]:
@@ -153,6 +152,8 @@ class FakeGraph:
             ("drafts", "Drafts"),
             ("outbox", "Outbox"),
             ("archive", "Archive"),
+            ("conversationhistory", "Conversation History"),
+            ("syncissues", "Sync Issues"),
         ):
             self.add_folder(name_, well_known=wk)
 
