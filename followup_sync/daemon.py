@@ -114,8 +114,11 @@ def run(
     try:
         lock.acquire()
     except Timeout:
-        err = AlreadyRunning(lock_path=str(lock_file), holder=_holder(config.state_path))
-        _tell_user(f"followup-sync is already running: {err}. Stop that one first.")
+        holder = _holder(config.state_path)
+        _tell_user(
+            f"followup-sync is already running for this configuration ({holder}; lock {lock_file}). "
+            "Stop that one first (`followup-sync service uninstall`, or end that process)."
+        )
         return 1
     try:
         daemon = Daemon(config, dry_run=dry_run, run_pass=run_pass or sync_pass)
@@ -129,7 +132,13 @@ def _holder(state_path: Path) -> str:
     pid, started = info.get("pid"), info.get("started")
     if pid is None:
         return "pid unknown"
-    return f"pid {pid}, started {started}" if started else f"pid {pid}"
+    if not started:
+        return f"pid {pid}"
+    try:
+        when = datetime.fromisoformat(started).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (TypeError, ValueError):
+        when = str(started)
+    return f"pid {pid}, started {when}"
 
 
 def _tell_user(message: str) -> None:
@@ -151,8 +160,11 @@ class _PassRecord:
 class Daemon:
     """The scheduler, the pass job around ``run_pass`` and the status it publishes; :func:`run` drives it."""
 
-    def __init__(self, config: Config, *, dry_run: bool, run_pass: RunPass) -> None:
+    def __init__(
+        self, config: Config, *, dry_run: bool, run_pass: RunPass, watch_seconds: float = WATCH_SECONDS
+    ) -> None:
         self.config = config
+        self.watch_seconds = watch_seconds
         self.dry_run = dry_run
         self._run_pass = run_pass
         self._problems = ProblemLog(log)
@@ -163,6 +175,10 @@ class Daemon:
         self._last: _PassRecord | None = None
         self._started = datetime.now(UTC)
         self._stop = threading.Event()
+        # Held for the whole pass job. APScheduler's shutdown() holds its job-store lock while it waits for
+        # running jobs, and our job ends by reading its own job: shutting down mid-pass would deadlock, so
+        # serve() pauses the scheduler and waits for this lock first.
+        self._busy = threading.Lock()
         self._delay = self._interval()
         self._scheduler: Any = None
 
@@ -215,10 +231,13 @@ class Daemon:
         self._publish()
         try:
             wall, mono = time.time(), time.monotonic()
-            while not stop.wait(min(WATCH_SECONDS, self._interval())):
+            while not stop.wait(min(self.watch_seconds, self._interval())):
                 wall, mono = self._watch_clock(wall, mono)
         finally:
             log.info("Stopping: letting the running pass finish")
+            scheduler.pause()
+            with self._busy:
+                pass
             scheduler.shutdown(wait=True)
             self._publish(stopped=True)
             log.info("Daemon stopped after %d passes", self.passes)
@@ -249,8 +268,11 @@ class Daemon:
 
     def _pass_job(self) -> None:
         """Never raises: whatever a pass throws becomes a logged-once problem and a backed-off retry."""
-        if self._stop.is_set():
-            return
+        with self._busy:
+            if not self._stop.is_set():
+                self._one_pass()
+
+    def _one_pass(self) -> None:
         self._reload_config()
         extra = [self._config_problem] if self._config_problem else []
         t0 = time.monotonic()
@@ -269,7 +291,7 @@ class Daemon:
 
     def _succeeded(self, stats: PassStats, seconds: float, extra: list[Problem]) -> None:
         line = pass_line(stats, seconds, dry_run=self.dry_run)
-        log.info("%s", line)
+        log.debug("%s", line)  # sync.run_once already logged the pass's INFO line
         self._last = _PassRecord(datetime.now(UTC).isoformat(), True, round(seconds, 3), line)
         partial = [Problem(key=f"pass:{p}", message=p) for p in stats.problems]
         self._problems.report([*extra, *partial])
