@@ -84,9 +84,20 @@ _SIGNOFF_RE = re.compile(
     re.IGNORECASE,
 )
 _SIG_TAIL_MAX_LINES = 8
+_NAME_LINE_RE = re.compile(r"[ \t]*[A-Z][A-Za-z'.-]*(?:[ \t]+[A-Z][A-Za-z'.-]*){0,3}[ \t]*")
+_CONTACT_LINE_RE = re.compile(
+    r".{0,40}?(?:[+(]?\d[\d ()./-]{5,}\d|\S+@\S+\.\w+|https?://|www\.)|[ \t]*[^.!?:;]{1,45}", re.DOTALL
+)
+_SEPARATOR_LINE_RE = re.compile(r"[ \t]*[-_=*~]{3,}[ \t]*")
+_FOOTER_CUE_RE = re.compile(
+    r"unsubscribe|to\s+stop\s+receiving|opt[- ]out|manage\s+your\s+(?:subscription|preferences|email)"
+    r"|you\s+(?:are\s+)?receiv(?:e|ed|ing)\s+this\s+(?:e-?mail|message|newsletter)\s+because",
+    re.IGNORECASE,
+)
+_FOOTER_WINDOW = 1500
+_FOOTER_WORDS = ("subscri", "receiving", "received this", "opt-out", "opt out", "manage your")
 _SIG_TAIL_MAX_CHARS = 80
 _BLANKS_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
-_TRAILING_WS_RE = re.compile(r"[ \t\xa0]+$", re.MULTILINE)
 
 
 def _line_at(body: str, pos: int) -> tuple[int, int]:
@@ -199,6 +210,51 @@ class _Zoner:
         return start
 
 
+def _strip_trailer(text: str) -> str:
+    """Remove a mailing-list footer, trailing separator lines and a closing name/contact block."""
+    text = _strip_footer(text)
+    lines = text.split("\n")
+    while lines and (not lines[-1].strip() or _SEPARATOR_LINE_RE.fullmatch(lines[-1])):
+        lines.pop()
+    block_start = len(lines)
+    while block_start > 0 and lines[block_start - 1].strip() and len(lines) - block_start < 6:
+        block_start -= 1
+    block = lines[block_start:]
+    above = "\n".join(lines[:block_start]).strip()
+    if (
+        block
+        and above
+        and _NAME_LINE_RE.fullmatch(block[0])
+        and all(_CONTACT_LINE_RE.fullmatch(line) for line in block[1:])
+    ):
+        return above
+    last = lines[-1] if lines else ""
+    if (
+        len(lines) >= 2
+        and _NAME_LINE_RE.fullmatch(last)
+        and len(last.split()) <= 3
+        and lines[-2].rstrip().endswith((".", "!", "?"))
+    ):
+        return "\n".join(lines[:-1]).strip()
+    return "\n".join(lines)
+
+
+def _strip_footer(text: str) -> str:
+    tail_start = max(0, len(text) - _FOOTER_WINDOW)
+    tail = text[tail_start:].lower()
+    if not any(word in tail for word in _FOOTER_WORDS):
+        return text
+    cue = _FOOTER_CUE_RE.search(text, tail_start)
+    if cue is None:
+        return text
+    lines_above = text[: cue.start()].split("\n")
+    for i in range(len(lines_above) - 1, max(-1, len(lines_above) - 12), -1):
+        if _SEPARATOR_LINE_RE.fullmatch(lines_above[i]):
+            head = "\n".join(lines_above[:i]).strip()
+            return head if head else text
+    return text
+
+
 def _strip_signoff(text: str) -> str:
     """Remove a closing sign-off and the few short lines (name, title, phone) below it."""
     lines = text.split("\n")
@@ -213,7 +269,7 @@ def _strip_signoff(text: str) -> str:
         seen += 1
         if seen >= _SIG_TAIL_MAX_LINES or len(line) > _SIG_TAIL_MAX_CHARS:
             break
-    return text
+    return _strip_trailer(text)
 
 
 def author_text(body: str, *, is_html: bool = False) -> str:
@@ -228,7 +284,7 @@ def author_text(body: str, *, is_html: bool = False) -> str:
         # Interleaved answers: drop the quoted lines and their "... wrote:" line, keep the rest.
         own = _QUOTE_LINES_RE.sub("", own)
         own = "\n".join(line for line in own.split("\n") if not _WROTE_LINE_RE.search(line))
-    own = _TRAILING_WS_RE.sub("", own)
+    own = "\n".join(line.rstrip() for line in own.split("\n"))
     own = _BLANKS_RE.sub("\n\n", own).strip()
     return _strip_signoff(own)
 
