@@ -326,6 +326,13 @@ class TestUnansweredInbound:
         boss = received(COLLEAGUE, "Numbers", "Can you send me the numbers?", "2026-11-23 16:00")
         assert run([news, noreply, boss], now="2026-11-23 17:00").found == []
 
+    def test_newsletter_without_list_headers(self) -> None:
+        digest = received(
+            "daily@energynews.com", "Energy Daily", "Would you like to upgrade to premium?\n\n"
+            "To unsubscribe, reply with REMOVE.", "2026-11-23 16:00",
+        )  # fmt: skip
+        assert run([digest], now="2026-11-23 17:00").found == []
+
     def test_automatic_reply_is_not_a_question(self) -> None:
         ooo = received(
             JANE, "Out of Office: Contract", "I am out of the office. Back on Monday.", "2026-11-23 16:00",
