@@ -47,6 +47,8 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _DATE_LINE = re.compile(rb"^date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
 _FOLD = re.compile(r"\r?\n[ \t]*")
+_YEAR = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
+_NO_DEFAULT = datetime(1, 1, 1)
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _BARE_LIST = re.compile(r"[\w.'+#-]+@[\w.-]+(?:\s*,\s*[\w.'+#-]+@[\w.-]+)*\s*")
 _ADDRESS_HEADERS = ("from", "sender", "to", "cc", "bcc")
@@ -103,12 +105,21 @@ def parse_date(value: str) -> datetime | None:
 
 def _lenient_date(value: str) -> datetime | None:
     """Dates that ``email.utils`` refuses but a person can read ("2001-10-29 04:26:55", "29.10.2001 10:00")."""
+    import warnings
+
     from dateutil import parser as date_parser
 
+    # Without a full year dateutil fills the gaps from today ("Monday" -> this week's Monday), which would give
+    # the same message a different date, window and synthetic id on every pass.
+    if not _YEAR.search(value):
+        return None
     try:
-        return date_parser.parse(value, fuzzy=True, dayfirst=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # UnknownTimezoneWarning for zone names like "L"
+            parsed = date_parser.parse(value, fuzzy=True, default=_NO_DEFAULT)
     except (ValueError, OverflowError, TypeError):
         return None
+    return parsed if parsed.year != _NO_DEFAULT.year else None
 
 
 def parse_message(raw: bytes, *, folder: str = "", link: str | None = None) -> Message | Rejected:
