@@ -169,13 +169,13 @@ _OPEN_OFFER_RE = re.compile(
 _STRONG_RE = re.compile(
     r"\b(?:let\s+me\s+know|lmk|let\s+us\s+know|please\s+advise|tell\s+me|get\s+back\s+to\s+me|send\s+me"
     r"|give\s+me\s+a\s+call|your\s+thoughts|your\s+feedback|your\s+input|your\s+comments"
-    r"|(?:i|we)\s+(?:would|'d)\s+(?:really\s+)?(?:appreciate|be\s+grateful)|(?:i|we)\s+need\s+you\s+to"
-    r"|(?:i|we)\s+(?:would|'d)\s+like\s+(?:you\s+to|to\s+know|your)|any\s+(?:update|news|word|thoughts|chance)"
+    r"|(?:i|we)(?:\s+would|'d)\s+(?:really\s+)?(?:appreciate|be\s+grateful)|(?:i|we)\s+need\s+you\s+to"
+    r"|(?:i|we)(?:\s+would|'d)\s+like\s+(?:you\s+to|to\s+know|your)|any\s+(?:update|news|word|thoughts|chance)"
     r"|wondering\s+(?:if|whether|when|what|how)|(?:was|am)\s+hoping\s+(?:that\s+)?(?:maybe\s+)?(?:you|we)\s+could"
     r"|(?:i|we)\s+need\s+your|why\s+don'?t\s+(?:you|we)|would\s+it\s+be\s+possible|is\s+it\s+possible"
     r"|it\s+would\s+be\s+(?:very\s+|really\s+|most\s+|extremely\s+)?(?:great|nice|helpful|useful|good|wonderful"
     r"|appreciated)\s+if\s+you|(?:^|\s)if\s+you\s+(?:could|can|would)\s+(?:please\s+)?\w+[^,]{0,40}(?:please|\.|$)"
-    r"|(?:i|we)\s+(?:would|'d)\s+like\s+to\s+(?:discuss|talk|meet|get\s+together|schedule|set\s+up|invite|ask)"
+    r"|(?:i|we)(?:\s+would|'d)\s+like\s+to\s+(?:discuss|talk|meet|get\s+together|schedule|set\s+up|invite|ask)"
     r"|(?:can|could|would|will)\s+(?:you|we)\s+(?:please\s+)?(?!not\b)\w+"
     r"|(?<!to\s)(?:please|pls|plz|kindly)\s+(?!find|see|note|be\s+advised|be\s+aware|disregard|ignore|excuse|forgive|enjoy"
     r"|click|visit|go\s+to|add\s|keep\s+in\s+mind|do\s+not\s+reply|don'?t\s+reply|allow|copy|open|use|read|log\s+in"
@@ -212,7 +212,10 @@ _QUESTION_END_RE = re.compile(r"\?[\s\"')\]]*(?::\)|:-\)|;\))?\s*$")
 
 
 def _is_question(sentence: str) -> bool:
-    s = _GREETING_RE.sub("", sentence.strip()).lstrip("-*•> \t")
+    s = _GREETING_RE.sub("", sentence.strip())
+    # A bare imperative in a bullet list ("- send pricing") is a to-do item, not a request to the reader.
+    bullet = s[:1] in ("-", "*", "•")
+    s = s.lstrip("-*•> \t")
     if _PLEASANTRY_RE.match(s):
         return False
     s = _LEAD_RE.sub("", s)
@@ -226,7 +229,7 @@ def _is_question(sentence: str) -> bool:
         return True
     if _STATEMENT_RE.match(s):
         return False
-    return _WEAK_RE.match(s) is not None or _IMPERATIVE_RE.match(s) is not None
+    return _WEAK_RE.match(s) is not None or (not bullet and _IMPERATIVE_RE.match(s) is not None)
 
 
 def questions(text: str) -> list[str]:
