@@ -309,3 +309,21 @@ def test_every_write_is_one_info_line(tmp_path: Path, caplog: pytest.LogCaptureF
         f"Updating reminder k1 in {path}",
         f"Deleting reminder k1 from {path}",
     ]
+
+
+def test_vtimezone_is_right_for_old_and_future_dates(tmp_path: Path) -> None:
+    path = tmp_path / "r.ics"
+    sink = IcsReminderSink(path)
+    for key, start in (
+        ("old", datetime(2002, 7, 8, 14, tzinfo=UTC)),
+        ("new", datetime(2039, 7, 4, 14, tzinfo=UTC)),
+    ):
+        sink.create(make_reminder(key, timezone="America/Chicago", start=start, end=start + timedelta(minutes=15)))
+    # Read back with the VTIMEZONE only (no IANA lookup): the offsets must come from the block we wrote.
+    text = path.read_bytes().decode().replace("America/Chicago", "Custom/Zone")
+    cal = icalendar.Calendar.from_ical(text)
+    starts = {str(e["UID"]): e["DTSTART"].dt for e in cal.walk("VEVENT")}
+    assert starts["old@followup-sync"].hour == 9  # CDT, -05:00 (the zone's rules of 2002)
+    assert starts["new@followup-sync"].hour == 9  # CDT, -05:00
+    assert starts["old@followup-sync"].utcoffset() == timedelta(hours=-5)
+    assert starts["new@followup-sync"].utcoffset() == timedelta(hours=-5)
