@@ -373,3 +373,13 @@ class TestImapContract(MailSourceContract):
         finally:
             client.logout()
         return ImapSource(replace(self.server.settings, folders=(folder,)))
+
+
+def test_fetch_batches_bound_memory() -> None:
+    from followup_sync.backends.imap import FETCH_BATCH, FETCH_BATCH_BYTES, _sized_batches
+
+    big = FETCH_BATCH_BYTES // 2 + 1
+    assert list(_sized_batches([(1, big), (2, big), (3, 10), (4, 4 * FETCH_BATCH_BYTES)])) == [[1], [2, 3], [4]]
+    small = [(uid, 100) for uid in range(FETCH_BATCH + 1)]
+    assert [len(b) for b in _sized_batches(small)] == [FETCH_BATCH, 1]
+    assert list(_sized_batches([])) == []

@@ -35,6 +35,7 @@ KEYRING_SERVICE = "followup-sync"
 SENT = "\\Sent"
 DEFAULT_FOLDERS = ("INBOX", SENT)
 FETCH_BATCH = 50
+FETCH_BATCH_BYTES = 16 * 1024 * 1024  # a batch of 50 messages near the 25 MB cap would need 1.25 GB
 _OPTIONS = frozenset({"host", "port", "ssl", "username", "password_keyring", "folders", "timeout"})
 
 
@@ -189,7 +190,7 @@ class ImapSource:
         # header decides.
         uids = self._guard(client.search, ["SINCE", (start - timedelta(days=1)).date()])
         wanted = self._in_window(client, uids, start, end)
-        for batch in _batches(wanted, FETCH_BATCH):
+        for batch in _sized_batches(wanted):
             fetched = self._guard(client.fetch, batch, ["BODY.PEEK[]"])
             for uid in batch:
                 raw = _body_of(fetched.get(uid, {}))
@@ -209,20 +210,23 @@ class ImapSource:
                 elif start <= result.sent_at < end:
                     yield result
 
-    def _in_window(self, client: Any, uids: Sequence[int], start: datetime, end: datetime) -> list[int]:
-        """UIDs whose Date header is in the window (or unreadable: the full parse reports those)."""
-        wanted: list[int] = []
+    def _in_window(
+        self, client: Any, uids: Sequence[int], start: datetime, end: datetime
+    ) -> list[tuple[int, int]]:
+        """(UID, size) of messages whose Date is in the window (or unreadable: the full parse reports those)."""
+        wanted: list[tuple[int, int]] = []
         for batch in _batches(sorted(uids), 500):
             heads = self._guard(client.fetch, batch, ["BODY.PEEK[HEADER.FIELDS (DATE)]", "RFC822.SIZE"])
             for uid in batch:
                 data = heads.get(uid, {})
-                if int(data.get(b"RFC822.SIZE", 0)) > mime.MAX_MESSAGE_BYTES:
+                size = int(data.get(b"RFC822.SIZE", 0))
+                if size > mime.MAX_MESSAGE_BYTES:
                     log.warning("Skipping message UID %s: over the %d MB limit", uid, mime.MAX_MESSAGE_BYTES >> 20)
                     self.skipped += 1
                     continue
                 sent = mime.quick_date(_body_of(data) or b"")
                 if sent is None or start <= sent < end:
-                    wanted.append(uid)
+                    wanted.append((uid, size))
         return wanted
 
     def _link(self, folder: str, validity: int, uid: int) -> str:
@@ -242,6 +246,20 @@ def _body_of(data: dict[bytes, Any]) -> bytes | None:
 def _batches(items: Sequence[int], size: int) -> Iterator[list[int]]:
     for i in range(0, len(items), size):
         yield list(items[i : i + size])
+
+
+def _sized_batches(items: Sequence[tuple[int, int]]) -> Iterator[list[int]]:
+    """UIDs in batches of at most ``FETCH_BATCH`` messages and ``FETCH_BATCH_BYTES`` (a bigger one goes alone)."""
+    batch: list[int] = []
+    total = 0
+    for uid, size in items:
+        if batch and (len(batch) >= FETCH_BATCH or total + size > FETCH_BATCH_BYTES):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield batch
 
 
 def parse_settings(section: BackendSection) -> ImapSettings:
