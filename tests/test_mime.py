@@ -296,3 +296,9 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
 @pytest.mark.parametrize("value", ["Monday", "10:00", "Mon, 29 Oct 04:26:55 L", "tomorrow at 3", "29 Oct"])
 def test_dates_without_a_year_are_unreadable_not_today(value: str) -> None:
     assert mime.parse_date(value) is None
+
+
+def test_long_utf8_body_is_cut_after_decoding() -> None:
+    raw = HEAD + b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + "é".encode() * (mime.MAX_BODY_CHARS * 3)
+    body = ok(raw).body
+    assert len(body) == mime.MAX_BODY_CHARS and set(body) == {"é"}

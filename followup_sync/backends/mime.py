@@ -353,7 +353,6 @@ def _part_text(part: EmailMessage) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         payload = str(part.get_payload()).encode("utf-8", "surrogateescape")
-    payload = payload[: MAX_BODY_CHARS * 4]
     try:
         charset = part.get_content_charset()
     except Exception:
