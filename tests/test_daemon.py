@@ -577,3 +577,80 @@ def test_source_failing_for_several_passes_is_logged_once_and_the_calendar_ends_
         box.check_consistent(2)
     finally:
         box.stop_all()
+
+
+# --- the real pass in-process: dry run, corrupt state, status with follow-ups ------------------------------
+
+
+@pytest.fixture
+def run_real(tmp_path: Path) -> Iterator[Callable[..., tuple[Box, threading.Event]]]:
+    """The daemon with the real ``sync.run_once`` in a thread (no subprocess start-up cost)."""
+    threads: list[tuple[threading.Thread, threading.Event]] = []
+
+    def _run(*, dry_run: bool = False, mails: int = 2) -> tuple[Box, threading.Event]:
+        box = Box(tmp_path, interval=0.01, cap=0.02)  # 0.6 s, back-off capped at 1.2 s
+        box.add_mail(mails)
+        stop = threading.Event()
+        t = threading.Thread(target=daemon.run, args=(box.config,), kwargs={"stop": stop, "dry_run": dry_run})
+        t.start()
+        threads.append((t, stop))
+        return box, stop
+
+    yield _run
+    for t, stop in threads:
+        stop.set()
+        t.join(15)
+        assert not t.is_alive()
+
+
+def test_dry_run_daemon_plans_and_logs_but_writes_nothing(
+    run_real: Callable[..., tuple[Box, threading.Event]], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    box, _ = run_real(dry_run=True)
+    wait_until(lambda: len(messages(caplog, "Pass finished")) >= 2, 10, "two dry passes")
+    first = messages(caplog, "Pass finished")[0]
+    assert "2 created" in first and first.endswith("(dry run)")
+    assert not box.ics.exists() and not box.state.exists()
+    assert not [m for m in messages(caplog, "Creating reminder") if str(box.ics) in m]  # the sink never wrote
+
+
+def test_corrupt_state_is_reported_once_and_a_fresh_one_adopts_the_calendar(
+    run_real: Callable[..., tuple[Box, threading.Event]], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    box, _ = run_real()
+    wait_until(lambda: len(box.uids()) == 2, 10, "the first reminders")
+    box.state.write_bytes(b"not a database " * 500)
+    wait_until(lambda: (daemon.read_status(box.state) or {}).get("failures_in_a_row", 0) >= 3, 15, "failed passes")
+    [problem] = messages(caplog, "Problem:")
+    assert "state.db cannot be used" in problem and "aside" in problem
+    box.state.unlink()  # what the message tells the user to do
+    wait_until(lambda: messages(caplog, "Recovered:"), 10, "recovery")
+    wait_until(lambda: len(messages(caplog, "Pass finished")) >= 3, 10, "a pass after the fix")
+    box.check_consistent(2)  # the new state adopted the two reminders: no duplicates
+
+
+def test_status_report_counts_open_follow_ups_by_kind_from_the_state(
+    run_real: Callable[..., tuple[Box, threading.Event]], caplog: pytest.LogCaptureFixture
+) -> None:
+    from followup_sync.status import status_report
+
+    caplog.set_level(logging.INFO)
+    box, _ = run_real(mails=3)
+    wait_until(lambda: len(box.uids()) == 3, 10, "three reminders")
+    report = status_report(config_mod.load(box.config))
+    assert "Open follow-ups: 3 (promise 3)" in report
+    assert ", ok: 3 messages read" in report or ", ok: 0 messages read" in report
+    assert "Daemon: running" in report and "Problems: none" in report
+
+
+def test_status_command(cfg_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from followup_sync.cli import cli
+
+    result = CliRunner().invoke(cli, ["status", "--config", str(cfg_path)])
+    assert result.exit_code == 0, result.output
+    assert "Daemon: not running; start it with `followup-sync service install`" in result.output
+    assert "Last pass: never" in result.output
