@@ -1,0 +1,293 @@
+"""The verb lexicon of the promise detector and the wording of a promise's action.
+
+``text.promises`` decides *whether* a sentence holds a promise; this module knows *which verbs* can carry one
+(grouped by channel), and cuts the short action phrase ("send the revised pricing") out of the sentence.
+Everything here works on lower-cased text with single spaces.
+"""
+
+from __future__ import annotations
+
+import re
+
+from followup_sync.model import Channel
+
+__all__ = ["AND_NEXT", "DELEGATES", "DELIVERY", "action", "match_verb"]
+
+# --- the verb lexicon ----------------------------------------------------------------------------------------
+
+_DOUBLED = frozenset({"get", "put", "stop", "drop", "set", "run", "ship", "swing", "dig"})
+
+
+def _ing(word: str) -> str:
+    if word in _DOUBLED:
+        return word + word[-1] + "ing" if word not in {"swing"} else word + "ing"
+    if word.endswith("e") and not word.endswith("ee"):
+        return word[:-1] + "ing"
+    return word + "ing"
+
+
+def _v(phrase: str) -> str:
+    """``"send"`` -> ``(?:send|sending)``; only the phrase's first word is inflected, for "I'll be sending"."""
+    head, _, tail = phrase.partition(" ")
+    alt = f"(?:{head}|{_ing(head)})"
+    return alt + (" " + tail if tail else "")
+
+
+_OBJ = r"(?:you|u|him|her|them|us|[a-z]+)"  # an indirect object in "give you a call", "drop John a note"
+
+# Each family: (channel, alternatives). Order matters: the first family whose pattern matches wins, so the
+# specific idioms ("give you a call", "set up a meeting") come before the general verbs ("give", "set up").
+_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "call",
+        (
+            _v("give") + rf" {_OBJ} (?:a )?(?:call|ring|buzz|shout|phone call|telephone call)",
+            _v("return") + r" (?:your|the|his|her|their) (?:phone )?calls?",
+            _v("set") + r" up (?:a |the )?(?:conference )?call",
+            _v("schedule") + r" (?:a |the )?(?:conference )?call",
+            r"(?:voice ?-?mail|voicemail|voicemailing|conference)(?= (?:you|u|him|her|them|[a-z]+)\b)",
+            _v("leave") + rf" {_OBJ} an? (?:voice ?-?mail|voicemail|message)",
+            _v("reach") + r" (?:you|u)\b",
+            r"(?:call|calling|phone|phoning|ring|ringing|dial|dialing|telephone|telephoning)"
+            r"(?! (?:it|this|that) (?:a|off|quits))",
+        ),
+    ),
+    (
+        "email",
+        (
+            _v("shoot") + rf" {_OBJ} (?:an? )?(?:e-?mail|note|line|message)",
+            _v("drop") + rf" {_OBJ} (?:an? )?(?:e-?mail|note|line|message)",
+            r"(?:e-?mail|e-?mailing|send|sending|resend|resending|re-send|forward|forwarding|fwd|mail|mailing)",
+            r"(?:write|writing)(?! (?:it )?off)",
+            r"(?:reply|replying|respond|responding)",
+        ),
+    ),
+    (
+        "meeting",
+        (
+            _v("set") + r" up (?:a |the |some )?(?:meeting|demo|visit|lunch|dinner|time to meet|site visit)",
+            _v("schedule") + r" (?:a |the )?(?:meeting|demo|visit|lunch|dinner|site visit)",
+            _v("arrange") + r" (?:a |the )?(?:meeting|demo|visit|lunch|dinner)",
+            # "meet with Legal" or "meeting him" is the rep's own appointment, not one the recipient expects.
+            r"(?:meet|meeting|visit|visiting|demo|demoing)"
+            r"(?! with (?!you\b|u\b|your\b|y'all|all of you|everyone|you all))(?! (?:him|her|them)\b)",
+            r"(?:stop|stopping|come|coming|drop|dropping|swing|swinging) (?:by|over|in)",
+            r"(?:come|coming) (?:down|up|to your)",
+            _v("walk") + rf" {_OBJ} through",
+            _v("get") + r" together",
+        ),
+    ),
+    (
+        "contact",
+        (
+            _v("get") + r" back (?:to|with) (?:you|u)",
+            _v("get") + r" back",
+            _v("get") + r" (?:in touch|with you)",
+            r"be (?:back )?in (?:touch|contact)",
+            _v("touch") + r" base",
+            _v("circle") + r" back",
+            _v("follow") + r"(?: |-)?up",
+            _v("reach") + r" out",
+            _v("contact"),
+            r"(?:let|letting) (?:you|u) know",
+            _v("keep")
+            + r" (?:you|u|everyone|everybody|all of you|you all|y'all|us|him|her|them|the group|the team)"
+            r"(?: all)? (?:posted|informed|updated|advised|apprised|in the loop|up to date)",
+            r"(?:notify|notifying|inform|informing)",
+            r"(?:advise|advising)(?! (?:against|that|on|of)\b)",
+            _v("update") + r" (?:you|u)\b",
+            _v("fill") + rf" {_OBJ} in\b",
+            _v("report") + r" back",
+        ),
+    ),
+    (
+        "delivery",  # fax and courier deliver something but are not email
+        (r"(?:fax|faxing|overnight|fed ?ex|courier)",),
+    ),
+    (
+        "other",
+        (
+            r"(?:double|re)-?(?:check|checking)",
+            # "I'll check my messages" is about being reachable, not a promise.
+            r"(?:check|checking)(?! (?:my |our )?(?:messages|voice ?-?mail|phone ?-?mail|e-?mail|mail)\b)",
+            _v("look") + r" (?:into|in to|at|over|through)",
+            _v("take") + r" (?:a (?:quick |closer )?look|care|a stab)",
+            _v("find") + r" out",
+            _v("track") + r" down",
+            _v("figure") + r" out",
+            _v("dig") + r" (?:into|up|around)",
+            r"see (?:if|whether|what) (?:i|we) can",
+            _v("research"),
+            _v("investigate"),
+            _v("verify"),
+            _v("confirm"),
+            _v("review"),
+            # "ask your assistance" is a request; "ask Sally" is a check.
+            _v("ask") + r"(?! (?:you|u|your)\b)",
+            _v("provide"),
+            _v("deliver"),
+            _v("prepare"),
+            _v("put") + r" together",
+            _v("draft"),
+            _v("compile"),
+            _v("bring"),
+            _v("pass") + r" (?:(?:it|this|that|them|these|those|the \w+) )?(?:along|on)",
+            _v("get") + r" (?:(?:it|this|that|them|these|those|the \w+|something|everything|all|one|some) )?"
+            r"(?:to|over to) (?:you|u)",
+            _v("get") + r" (?:you|u)(?= [a-z])",
+            _v("get") + r" (?:it|this|that|them|these|those|the \w+|the \w+ \w+) "
+            r"(?:done|fixed|set up|out|over|signed|taken care of|finished|ready|back)\b",
+            _v("get") + r" (?:to|on) (?:it|this|that|them)",
+            _v("give") + r" (?:you|u|him|her|them|[a-z]+) (?:the|a|an|my|our|his|their|your|some|copies|a copy)\b",
+            _v("give") + r" (?:you|u)(?= [a-z])",
+            _v("fix"),
+            _v("correct"),
+            _v("revise"),
+            _v("update") + r" (?:the|it|this|that|them|these|those|our|my|your)\b",
+            _v("change") + r" (?:the|it|this|that|them|these|those|our|my|your)\b",
+            _v("make") + r" (?:the|a|an|that|those|these|some|any|copies|changes|reservations|arrangements)\b"
+            r"(?! (?:afternoon|morning|evening|day|week|most|best|case|point|trip|flight|meeting)\b)",
+            _v("handle"),
+            _v("work") + r" (?:on|with)",
+            _v("get") + r" (?:up to speed|with (?:them|him|her|[a-z]+))",
+            _v("route"),
+            _v("circulate"),
+            _v("distribute"),
+            _v("process"),
+            _v("submit"),
+            _v("sign"),
+            _v("pay"),
+            _v("approve"),
+            _v("add"),
+            _v("enter") + r" (?:it|this|that|them|these|those|the|your)\b",
+            _v("book"),
+            _v("reserve"),
+            _v("print"),
+            _v("fill") + r" out",
+            _v("complete"),
+            _v("finish") + r"(?! (?:the |this |our )?(?:afternoon|morning|evening|day|week|session|meeting)\b)",
+            _v("pick") + r" (?:(?:it|them|him|her|you|this|that|these|those|the \w+) )?up",
+            _v("manage") + r" (?:it|this|that|them|the)\b",
+            _v("deal") + r" with",
+            _v("seek"),
+            _v("notify"),
+            _v("do") + r" (?:it|that|this|so|the|my best|what i can|some)\b",
+            _v("set") + r" up",
+            _v("schedule"),
+            _v("arrange"),
+            r"(?:co-?ordinate|co-?ordinating)",
+            _v("organize"),
+            _v("let") + r" (?!(?:you|u) )[a-z]+ know",
+            _v("tell") + r" (?:you|u)\b",
+            _v("pull"),
+            _v("run") + r" (?:it|this|that|the|a|some)\b",
+            _v("modify"),
+            _v("adjust"),
+            _v("issue"),
+            _v("execute"),
+            _v("post"),
+            _v("include"),
+            _v("remove"),
+            _v("cancel"),
+            _v("resolve"),
+            _v("obtain"),
+            _v("request"),
+            _v("write") + r" up",
+            _v("ship"),
+            _v("return") + r" (?:it|this|that|them|the)\b",
+            _v("put") + r" (?:it|this|that|them|the|you) (?:together|in|on|into|through|out)\b",
+            _v("order"),
+            _v("have") + r" [^,;]{1,40}?(?:to (?:you|u)|for (?:you|u)|ready|done|back to|over to)",
+        ),
+    ),
+)
+
+# "contact" (get back, follow up, let you know) names no channel; "delivery" (fax, courier) is "other".
+_CHANNEL_OF: dict[str, Channel | None] = {
+    "call": "call",
+    "email": "email",
+    "meeting": "meeting",
+    "contact": None,
+    "delivery": "other",
+    "other": "other",
+}
+VERB_RES: tuple[tuple[Channel | None, re.Pattern[str]], ...] = tuple(
+    (_CHANNEL_OF[family], re.compile(r"(?:" + "|".join(alts) + r")(?![a-z'])")) for family, alts in _FAMILIES
+)
+
+DELIVERY = VERB_RES[[family for family, _ in _FAMILIES].index("delivery")][1]
+
+# "I'll have John call you", "I'll ask Sally to send it": delegation; the channel is the second verb's.
+DELEGATES = (
+    re.compile(r"(?:have|having|ask|get|instruct|tell|remind) (?!to |a |the |it |this |that )[a-z]+ (?:to )?"),
+    re.compile(
+        r"(?:have|having|ask|get|instruct|tell|remind) (?!to |a |the |it |this |that )[a-z]+ [a-z]+ (?:to )?"
+    ),
+)
+
+
+def match_verb(text: str, pos: int) -> tuple[Channel | None, int] | None:
+    """The channel and end of a lexicon verb phrase starting exactly at ``pos``, or None."""
+    for channel, rx in VERB_RES:
+        m = rx.match(text, pos)
+        if m:
+            return channel, m.end()
+    return None
+
+
+# --- action text -------------------------------------------------------------------------------------------------
+
+_STOP = re.compile(
+    r"[,;:.!?()\"]|\s(?:today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|"
+    r"tues|wed|thu|thur|thurs|fri|next|this (?:week|morning|afternoon|evening)|asap|soon|shortly|later|early|"
+    r"first thing|eod|cob|when|once|if|but|or|so|because|since|as|until|till|within|around|sometime|some time|"
+    r"right away|immediately|then|by|before|after|on|at|to discuss|to see|to let|to talk|to review|in the "
+    r"(?:morning|afternoon|next|coming)|in (?:a|an|the next) (?:few|couple|day|week|hour|minute)|unless|"
+    r"while|whether|that way|just|again|as well|too|also|either|now|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|"
+    r"oct|nov|dec)[a-z]*|\d)(?![a-z])"
+)
+AND_NEXT = re.compile(r"\s(?:and|&)\s+(?:then\s+)?(?:(?:i|we)(?:'ll| will)\s+)?(?:will\s+)?")
+_DROP_OBJ = re.compile(
+    r"^([a-z-]+(?: (?:up|out|back|over|along|on))?) (?:you|u)\b"
+    r"(?! (?:know|posted|informed|updated|advised|apprised|in\b|through|up to date))"
+)
+# "give you a call" -> "call", "drop John a note" -> "email John": the reminder should name the channel's verb.
+_IDIOM = re.compile(
+    r"^(?:give|giving) (?:(?:you|u) )?(?:(\w+) )?an? (?:call|ring|buzz|shout|phone call|telephone call)"
+    r"|^(?:shoot|shooting|drop|dropping) (?:(?:you|u) )?(?:(\w+) )?an? (?:e-?mail|note|line|message)"
+)
+_TRAILING = re.compile(
+    r"(?:\s+(?:(?:to|with|for) (?:you|u)|to|with|for|from|about|of|and|the|a|an|your|some|any|my|our))+$"
+)
+_MAX_ACTION_WORDS = 8
+
+
+def action(text: str, start: int, verb_end: int) -> str:
+    """The verb phrase from ``start``: the verb and a short object, stopping at times, clauses and conjunctions.
+
+    "and <verb>" is kept when the next verb is in the lexicon too ("check with John and get back").
+    """
+    end = len(text)
+    pos = verb_end
+    cut = end
+    for _ in range(3):
+        stop = _STOP.search(text, pos, end)
+        cut = stop.start() if stop else end
+        conj = AND_NEXT.search(text, pos, cut)
+        if conj is None:
+            break
+        cut = conj.start()
+        following = match_verb(text, conj.end())
+        if following is None:
+            break
+        pos = following[1]
+        cut = end
+    phrase = " ".join(text[start:cut].split()[: _MAX_ACTION_WORDS + 2])
+    idiom = _IDIOM.match(phrase)
+    if idiom:
+        verb = "call" if "call" in idiom.group() or "ring" in idiom.group() or "buzz" in idiom.group() else "email"
+        other = idiom.group(1) or idiom.group(2)
+        phrase = f"{verb} {other}{phrase[idiom.end() :]}" if other else verb + phrase[idiom.end() :]
+    phrase = _DROP_OBJ.sub(r"\1", phrase)
+    phrase = _TRAILING.sub("", phrase)
+    return " ".join(phrase.split()[:_MAX_ACTION_WORDS])
