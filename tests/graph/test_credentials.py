@@ -102,8 +102,9 @@ def test_revoked_refresh_token_says_run_login(account: Any, fake: FakeGraph, tmp
     assert "CANARY" not in "".join(traceback.format_exception(info.value))
 
 
-def test_no_token_at_all_says_run_login(config: Config, server: Server, memory_keyring: MemoryKeyring,
-                                        tmp_path: Path) -> None:  # fmt: skip
+def test_no_token_at_all_says_run_login(
+    config: Config, server: Server, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
     src = GraphMailSource(connect(config, server), state_file=tmp_path / "d.json")
     with pytest.raises(CredentialsError, match="followup-sync login"):
         list(src.messages(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)))

@@ -21,8 +21,14 @@ DAY = timedelta(days=1)
 
 def _send(fake: FakeGraph, n: int, *, folder: str = "sentitems", at: datetime = T, **kw: Any) -> list[str]:
     return [
-        fake.add_message(folder, sender=kw.get("sender", fake.user), to=["jane@acme.com"], subject=f"Quote {i}",
-                         body="I'll call you Thursday at 2pm.", sent=at + timedelta(minutes=i))  # fmt: skip
+        fake.add_message(
+            folder,
+            sender=kw.get("sender", fake.user),
+            to=["jane@acme.com"],
+            subject=f"Quote {i}",
+            body="I'll call you Thursday at 2pm.",
+            sent=at + timedelta(minutes=i),
+        )
         for i in range(n)
     ]
 
@@ -43,10 +49,22 @@ def test_reads_every_reply_folder_but_not_trash(fake: FakeGraph, source: GraphMa
 def test_pages_and_fields(fake: FakeGraph, source: GraphMailSource) -> None:
     fake.max_page = 4
     ids = _send(fake, 10)
-    fake.add_message("inbox", sender="Jane@Acme.com", to=[fake.user], cc=["bob@acme.com"], subject="RE: Quote 1",
-                     body="Sounds good", sent=T + DAY / 2, internet_message_id="<Reply-1@Acme.com>",
-                     headers=[("In-Reply-To", "<x1@fake>"), ("References", "<x0@fake> <x1@fake>"),
-                              ("Auto-Submitted", "no"), ("X-Secret-Thing", "drop me")])  # fmt: skip
+    fake.add_message(
+        "inbox",
+        sender="Jane@Acme.com",
+        to=[fake.user],
+        cc=["bob@acme.com"],
+        subject="RE: Quote 1",
+        body="Sounds good",
+        sent=T + DAY / 2,
+        internet_message_id="<Reply-1@Acme.com>",
+        headers=[
+            ("In-Reply-To", "<x1@fake>"),
+            ("References", "<x0@fake> <x1@fake>"),
+            ("Auto-Submitted", "no"),
+            ("X-Secret-Thing", "drop me"),
+        ],
+    )
     got = {m.id: m for m in source.messages(T - DAY, T + DAY)}
     assert len(got) == 11
     reply = got["reply-1@acme.com"]
@@ -161,8 +179,14 @@ def test_unreadable_state_file_means_full_read(fake: FakeGraph, source: GraphMai
 def test_meetings_skip_our_reminders(fake: FakeGraph, account: Any) -> None:
     fake.max_page = 2
     for i in range(3):
-        fake.add_event(subject=f"Demo {i}", start=T + i * DAY, end=T + i * DAY + timedelta(hours=1),
-                       organizer=fake.user, attendees=["Jane@Acme.com", "bob@acme.com"], cancelled=i == 2)  # fmt: skip
+        fake.add_event(
+            subject=f"Demo {i}",
+            start=T + i * DAY,
+            end=T + i * DAY + timedelta(hours=1),
+            organizer=fake.user,
+            attendees=["Jane@Acme.com", "bob@acme.com"],
+            cancelled=i == 2,
+        )
     GraphReminderSink(account).create(make_reminder("k1", start=T, end=T + timedelta(minutes=15)))
     got = list(GraphMeetingSource(account).meetings(T - DAY, T + 5 * DAY))
     assert [m.subject for m in got] == ["Demo 0", "Demo 1", "Demo 2"]

@@ -31,8 +31,13 @@ class TestGraphSinkContract(SinkContract):
 
     def add_foreign_item(self, sink: GraphReminderSink) -> None:
         start = datetime(2026, 12, 1, 9, tzinfo=UTC)
-        self.fake.add_event(subject="Customer call", start=start, end=start + timedelta(hours=1),
-                            organizer="jane@acme.com", attendees=["rep@contoso.com"])  # fmt: skip
+        self.fake.add_event(
+            subject="Customer call",
+            start=start,
+            end=start + timedelta(hours=1),
+            organizer="jane@acme.com",
+            attendees=["rep@contoso.com"],
+        )
 
     def foreign_items(self, sink: GraphReminderSink) -> Any:
         return sorted(
