@@ -202,3 +202,15 @@ def test_config_errors(tmp_path: Path, backend: str, options: dict[str, object],
     with pytest.raises(ConfigError) as info:
         open_mail(_config(tmp_path, backend, options))
     assert re.search(message, str(info.value)), str(info.value)
+
+
+def test_a_bad_message_warns_once_per_process(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    bad = b"Message-ID: <nodate@x.com>\r\nFrom: a@x.com\r\n\r\nbody\r\n"
+    write_maildir(tmp_path / "Mail", {"": [bad, raw_message()]})
+    source = MaildirSource(tmp_path / "Mail")
+    with caplog.at_level(logging.DEBUG, logger="followup_sync.backends.files"):
+        for _ in range(3):  # the daemon's passes re-read overlapping windows
+            assert len(list(source.messages(*ALL_TIME))) == 1
+            assert source.skipped == 1
+    levels = [r.levelno for r in caplog.records if "nodate@x.com" in r.getMessage()]
+    assert levels == [logging.WARNING, logging.DEBUG, logging.DEBUG]

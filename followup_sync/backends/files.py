@@ -64,44 +64,49 @@ class _FileSource:
     name = "files"
 
     def __init__(self) -> None:
-        self.skipped = 0
+        self.skips = mime.SkipLog(log)
+        self._skip = self.skips.skip
+
+    @property
+    def skipped(self) -> int:
+        """Messages skipped in the last pass (for ``PassStats.skipped_messages``)."""
+        return self.skips.count
 
     def _items(self) -> Iterator[RawItem]:
         raise NotImplementedError
 
     def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
-        self.skipped = 0
+        self.skips.count = 0
         for item in self._items():
             sent = mime.quick_date(item.raw)
             if sent is not None and not start <= sent < end:
                 continue
             result = mime.parse_message(item.raw, folder=item.folder, link=item.link)
             if isinstance(result, mime.Rejected):
-                self.skipped += 1
-                log.warning("Skipping message %s (%s): %s", result.id or "without id", item.label, result.reason)
+                ident = result.id or "without id"
+                self._skip(item.label, "Skipping message %s (%s): %s", ident, item.label, result.reason)
                 continue
             if start <= result.sent_at < end:
                 yield result
 
+    def _read(self, path: Path) -> bytes | None:
+        """A file's bytes, or None (counted and logged) if it is too big or unreadable."""
+        try:
+            size = path.stat().st_size
+            if size > mime.MAX_MESSAGE_BYTES:
+                self._skip(str(path), "Skipping message file %s: %d MB, over the size limit", path, size >> 20)
+                return None
+            return path.read_bytes()
+        except FileNotFoundError:
+            # A mail client renamed it (a flag changed, cur/ -> new/) or deleted it between listing and reading.
+            log.debug("Message file %s vanished while reading", path)
+            return None
+        except OSError as exc:
+            self._skip(str(path), "Skipping message file %s: %s", path, exc.strerror or exc)
+            return None
+
     def close(self) -> None:
         pass
-
-
-def _read(path: Path) -> bytes | None:
-    """A file's bytes, or None (with a WARNING) if it is too big or unreadable."""
-    try:
-        size = path.stat().st_size
-        if size > mime.MAX_MESSAGE_BYTES:
-            log.warning("Skipping message file %s: %d MB, over the size limit", path, size >> 20)
-            return None
-        return path.read_bytes()
-    except FileNotFoundError:
-        # A mail client renamed it (a flag changed, cur/ -> new/) or deleted it between listing and reading.
-        log.debug("Message file %s vanished while reading", path)
-        return None
-    except OSError as exc:
-        log.warning("Skipping message file %s: %s", path, exc.strerror or exc)
-        return None
 
 
 class MaildirSource(_FileSource):
@@ -149,7 +154,7 @@ class MaildirSource(_FileSource):
                     if fname.startswith("."):
                         continue
                     file = folder_path / sub / fname
-                    raw = _read(file)
+                    raw = self._read(file)
                     if raw is not None:
                         yield RawItem(raw, folder, file.absolute().as_uri(), str(file))
 
@@ -202,7 +207,8 @@ class MboxSource(_FileSource):
             with handle:
                 for index, raw in enumerate(split_mbox(handle)):
                     if raw is None:
-                        log.warning("Skipping message #%d in %s: over the size limit", index, path)
+                        label = f"{path}#{index}"
+                        self._skip(label, "Skipping message %s: over the size limit", label)
                         continue
                     yield RawItem(raw, folder, f"{uri}#{index}", f"{path}#{index}")
 
@@ -264,7 +270,7 @@ class EmlSource(_FileSource):
                 if not fname.lower().endswith(".eml"):
                     continue
                 file = Path(dirpath) / fname
-                raw = _read(file)
+                raw = self._read(file)
                 if raw is not None:
                     yield RawItem(raw, "" if rel == "." else rel, file.absolute().as_uri(), str(file))
 

@@ -125,14 +125,19 @@ class ImapSource:
     def __init__(self, settings: ImapSettings, *, client_factory: Callable[[ImapSettings], Any] = default_client):
         self.settings = settings
         self.client_factory = client_factory
-        self.skipped = 0
+        self.skips = mime.SkipLog(log)
+
+    @property
+    def skipped(self) -> int:
+        """Messages skipped in the last pass (for ``PassStats.skipped_messages``)."""
+        return self.skips.count
 
     @classmethod
     def from_config(cls, section: BackendSection, config: Config) -> Self:
         return cls(parse_settings(section))
 
     def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
-        self.skipped = 0
+        self.skips.count = 0
         password = load_password(self.settings.host, self.settings.username, entry=self.settings.password_entry)
         with self._session(password) as client:
             for folder in self._folders(client):
@@ -189,7 +194,7 @@ class ImapSource:
         # SINCE compares the server's arrival date (a day, in its own zone): one day of margin, then the Date
         # header decides.
         uids = self._guard(client.search, ["SINCE", (start - timedelta(days=1)).date()])
-        wanted = self._in_window(client, uids, start, end)
+        wanted = self._in_window(client, uids, start, end, where=(folder, validity))
         for batch in _sized_batches(wanted):
             fetched = self._guard(client.fetch, batch, ["BODY.PEEK[]"])
             for uid in batch:
@@ -199,34 +204,33 @@ class ImapSource:
                 link = self._link(folder, validity, uid)
                 result = mime.parse_message(raw, folder=folder, link=link)
                 if isinstance(result, mime.Rejected):
-                    self.skipped += 1
-                    log.warning(
-                        "Skipping message %s (%s UID %s): %s",
-                        result.id or "without id",
-                        folder,
-                        uid,
-                        result.reason,
+                    ident = result.id or "without id"
+                    where = f"{folder} UID {uid}"
+                    self.skips.skip(
+                        f"{validity}/{where}", "Skipping message %s (%s): %s", ident, where, result.reason
                     )
                 elif start <= result.sent_at < end:
                     yield result
 
     def _in_window(
-        self, client: Any, uids: Sequence[int], start: datetime, end: datetime
+        self, client: Any, uids: Sequence[int], start: datetime, end: datetime, *, where: tuple[str, int]
     ) -> list[tuple[int, int]]:
         """(UID, size) of messages whose Date is in the window (or unreadable: the full parse reports those)."""
+        folder, validity = where
         wanted: list[tuple[int, int]] = []
         for batch in _batches(sorted(uids), 500):
             heads = self._guard(client.fetch, batch, ["BODY.PEEK[HEADER.FIELDS (DATE)]", "RFC822.SIZE"])
             for uid in batch:
                 data = heads.get(uid, {})
+                sent = mime.quick_date(_body_of(data) or b"")
+                if sent is not None and not start <= sent < end:
+                    continue
                 size = int(data.get(b"RFC822.SIZE", 0))
                 if size > mime.MAX_MESSAGE_BYTES:
-                    log.warning("Skipping message UID %s: over the %d MB limit", uid, mime.MAX_MESSAGE_BYTES >> 20)
-                    self.skipped += 1
+                    label = f"{folder} UID {uid}"
+                    self.skips.skip(f"{validity}/{label}", "Skipping message %s: over the size limit", label)
                     continue
-                sent = mime.quick_date(_body_of(data) or b"")
-                if sent is None or start <= sent < end:
-                    wanted.append((uid, size))
+                wanted.append((uid, size))
         return wanted
 
     def _link(self, folder: str, validity: int, uid: int) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,6 +64,21 @@ class Rejected:
 
     reason: str
     id: str | None = None
+
+
+class SkipLog:
+    """Counts the messages a source skipped in this pass and logs each one: a WARNING the first time this
+    process meets it, DEBUG on later passes (the daemon re-reads overlapping windows every few minutes)."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+        self.count = 0
+        self._seen: set[str] = set()
+
+    def skip(self, label: str, message: str, *args: object) -> None:
+        self.count += 1
+        self.logger.log(logging.DEBUG if label in self._seen else logging.WARNING, message, *args)
+        self._seen.add(label)
 
 
 def header_block(raw: bytes) -> bytes:
