@@ -44,8 +44,8 @@ start of that working day)
 - ``unanswered_inbound``: a contact's message with the rep in To (not only Cc) that asks or requests
   something (``signals.questions``); pure acknowledgements never count. Due ``unanswered_inbound_days``
   business days after receipt, date-only. Resolved by any later mail from the rep to that sender, or from a
-  colleague of the rep to that sender in the thread ("answered"), or a meeting with them ("meeting
-  scheduled").
+  colleague of the rep to that sender in the thread ("answered"). A meeting with them does not close it:
+  a question asked in writing ("could you send me the SOC 2 report?") still wants a written answer.
 
 Across follow-ups
 - One thread shows one follow-up: ``THREAD_PRIORITY`` (promise > awaiting_reply > unanswered_inbound >
@@ -469,6 +469,8 @@ def _answered(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History, live: S
         return "answered" if f.kind == "unanswered_inbound" else "rep followed up"
     elif f.kind == "unanswered_inbound" and _colleague_answered(f, origin, ctx, known):
         return "answered"
+    if f.kind == "unanswered_inbound":
+        return None
     grace = timedelta(days=1 if f.kind == "promise" and f.channel != "meeting" else 7)
     if _met(f.contacts, live, start=origin, end=f.due + grace):
         return "meeting scheduled"

@@ -25,7 +25,7 @@ from followup_sync.backends.base import MailSource, MeetingSource, ReminderSink
 from followup_sync.config import Config, Schedule
 from followup_sync.errors import AlreadyRunning, Error, PreconditionFailed, SinkEmptied
 from followup_sync.model import FollowUp, Meeting, Message, PassStats, RemoteItem, Reminder
-from followup_sync.state import State
+from followup_sync.state import ReminderRecord, State
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,13 @@ def _pass(
     run_id = state.begin_run(started=now, window_start=window_start, window_end=now, dry_run=dry_run)
     stats = PassStats()
     result = PassResult(
-        now=now, actions=[], followups={}, stats=stats, dry_run=dry_run, timezone=tz.key, problems=stats.problems,
+        now=now,
+        actions=[],
+        followups={},
+        stats=stats,
+        dry_run=dry_run,
+        timezone=tz.key,
+        problems=stats.problems,
         schedule=config.schedule,
     )
     ok = False
@@ -162,7 +168,9 @@ def _pass(
         known_ids = {m.id for m in known}
         new = _unique([m for m in read if m.id not in known_ids])
         thread_of = threads.assign_threads(new, known, me=me)
-        new_metas = [threads.to_meta(m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients) for m in new]
+        new_metas = [
+            threads.to_meta(m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients, tz=tz) for m in new
+        ]
         history = [*known, *new_metas]
 
         # detect
@@ -177,7 +185,9 @@ def _pass(
 
         # resolve
         open_now = [rec.followup for rec in state.followups(status="open")]
-        still_open, closed = rules.resolve(open_now, history, meeting_list, identity=config.identity, rules=r, now=now)
+        still_open, closed = rules.resolve(
+            open_now, history, meeting_list, identity=config.identity, rules=r, now=now, schedule=config.schedule
+        )
         with state.transaction():
             for key, reason in sorted(closed.items()):
                 state.set_status(key, "closed", reason)
@@ -185,12 +195,10 @@ def _pass(
         stats.followups_open = len(still_open)
 
         # schedule
-        desired: dict[str, Reminder] = {
-            f.key: schedule.reminder_for(f, schedule=config.schedule, tz=tz, now=now) for f in still_open
-        }
+        records = state.reminders()
+        desired = {f.key: _desired(f, records.get(f.key), config=config, now=now) for f in still_open}
 
         # plan
-        records = state.reminders()
         remote = _remote_by_key(sink)
         result.remote = remote
         if not force and len(records) >= SINK_EMPTIED_THRESHOLD and not remote:
@@ -218,6 +226,19 @@ def _pass(
             state.finish_run(run_id, finished=now, ok=ok, stats=stats)
 
 
+def _desired(f: FollowUp, record: ReminderRecord | None, *, config: Config, now: datetime) -> Reminder:
+    """The reminder we want for an open follow-up.
+
+    An overdue reminder is placed at the next working slot; once it exists, it is scheduled as of the moment
+    it was placed (``record.start``), not as of every later pass, so it is not pushed forward each time the
+    daemon runs. A due date that really moves (a new promise, an out-of-office return date) still moves it.
+    """
+    anchor = now if record is None else min(now, record.start)
+    return schedule.reminder_for(
+        f, schedule=config.schedule, tz=config.identity.zone, now=anchor, max_touches=config.rules.max_touches
+    )
+
+
 def _meetings(source: MeetingSource, *, now: datetime, config: Config) -> list[Meeting]:
     start = now - timedelta(days=config.rules.lookback_days)
     end = now + timedelta(days=config.rules.meeting_lookahead_days)
@@ -237,7 +258,9 @@ def _remote_by_key(sink: ReminderSink) -> dict[str, RemoteItem]:
     for item in sink.list():
         if item.key in remote:
             # Two items with one key can only come from outside (a copied calendar); we manage the first.
-            log.warning("Reminder %s appears twice in %s; leaving the copy %s alone", item.key, sink.name, item.href)
+            log.warning(
+                "Reminder %s appears twice in %s; leaving the copy %s alone", item.key, sink.name, item.href
+            )
             continue
         remote[item.key] = item
     return remote

@@ -307,6 +307,11 @@ class TestUnansweredInbound:
         )  # fmt: skip
         assert list(run([QUESTION], now="2026-11-24 10:00", later=[boss]).closed.values()) == ["answered"]
 
+    def test_a_meeting_does_not_answer_a_written_question(self) -> None:
+        review = meeting("Contract review", "2026-11-26 14:00", "2026-11-26 15:00", (REP, JANE))
+        p = run([QUESTION], now="2026-11-24 10:00", meetings=[review])
+        assert p.closed == {} and [f.kind for f in p.open] == ["unanswered_inbound"]
+
     def test_rep_only_in_cc(self) -> None:
         cc = received(
             JANE, "Contract", "Could you send me the contract?", "2026-11-23 16:00", to=(BOB,), cc=(REP,)
