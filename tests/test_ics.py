@@ -88,6 +88,16 @@ DTSTART:20261106T120000
 DTEND:20261106T130000
 END:VEVENT
 BEGIN:VEVENT
+UID:declined
+DTSTAMP:20261001T000000Z
+SUMMARY:Vendor pitch
+DTSTART:20261106T150000Z
+DTEND:20261106T160000Z
+ORGANIZER:mailto:sales@vendor.example
+ATTENDEE;PARTSTAT=DECLINED:mailto:Rep@OurCo.example
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:colleague@ourco.example
+END:VEVENT
+BEGIN:VEVENT
 UID:december
 DTSTAMP:20261001T000000Z
 SUMMARY:Outside the window
@@ -102,7 +112,7 @@ END:VCALENDAR
 def meetings(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> dict[str, object]:
     path = tmp_path / "cal.ics"
     path.write_text(MEETINGS)
-    source = IcsMeetingSource([path], zone=BERLIN)
+    source = IcsMeetingSource([path], zone=BERLIN, me=frozenset({"rep@ourco.example"}))
     with caplog.at_level(logging.WARNING):
         found = list(source.meetings(*NOV))
     return {m.uid: m for m in found}
@@ -131,6 +141,7 @@ def test_single_event_keeps_its_uid_and_duration(meetings: dict[str, object]) ->
 def test_cancelled_all_day_floating_and_window(meetings: dict[str, object]) -> None:
     assert meetings["cancelled-1"].cancelled is True  # type: ignore[attr-defined]
     assert meetings["outlook-cancel"].cancelled is True  # type: ignore[attr-defined]
+    assert meetings["declined"].cancelled is True  # type: ignore[attr-defined]  # the rep declined it
     assert "holiday" not in meetings
     assert "december" not in meetings
     # A time without TZID is the rep's own wall clock.
@@ -143,7 +154,7 @@ def test_broken_event_is_skipped_with_one_warning(tmp_path: Path, caplog: pytest
     with caplog.at_level(logging.WARNING):
         found = list(IcsMeetingSource([path], zone=BERLIN).meetings(*NOV))
     assert "broken-1" not in {m.uid for m in found}
-    assert len(found) == 7
+    assert len(found) == 8
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "broken-1" in warnings[0]
 
@@ -173,7 +184,7 @@ def test_from_config_folder_of_ics(tmp_path: Path) -> None:
     (tmp_path / "cals" / "sub" / "b.ics").write_text(MEETINGS.replace("UID:", "UID:b-"))
     cfg = _config(tmp_path, {"path": "cals"}, {"path": "out/reminders.ics"})
     source = open_meetings(cfg)
-    assert len(list(source.meetings(*NOV))) == 14
+    assert len(list(source.meetings(*NOV))) == 16
     sink = open_reminders(cfg)
     assert isinstance(sink, IcsReminderSink)
     assert sink.path == tmp_path / "out" / "reminders.ics"

@@ -44,9 +44,10 @@ class IcsMeetingSource:
 
     name = "ics"
 
-    def __init__(self, paths: list[Path], *, zone: ZoneInfo) -> None:
+    def __init__(self, paths: list[Path], *, zone: ZoneInfo, me: frozenset[str] = frozenset()) -> None:
         self.paths = paths
         self.zone = zone  # floating times ("no TZID") are the rep's local time
+        self.me = me
         self._cache: dict[Path, tuple[tuple[int, int, int], icalendar.Calendar]] = {}
 
     @classmethod
@@ -58,7 +59,7 @@ class IcsMeetingSource:
         if not path.exists():
             raise ConfigError(f"[{section.role}] path: {path} does not exist")
         paths = sorted(p for p in path.rglob("*.ics") if p.is_file()) if path.is_dir() else [path]
-        return cls(paths, zone=config.identity.zone)
+        return cls(paths, zone=config.identity.zone, me=frozenset(config.identity.addresses))
 
     def meetings(self, start: datetime, end: datetime) -> Iterator[Meeting]:
         for path in self.paths:
@@ -67,7 +68,7 @@ class IcsMeetingSource:
     def _meetings_in(self, path: Path, start: datetime, end: datetime) -> Iterator[Meeting]:
         cal = self._calendar(path)
         yield from meetings_in_calendar(
-            cal, start, end, zone=self.zone, link=path.absolute().as_uri(), where=str(path)
+            cal, start, end, zone=self.zone, link=path.absolute().as_uri(), where=str(path), me=self.me
         )
 
     def _calendar(self, path: Path) -> icalendar.Calendar:
@@ -96,11 +97,19 @@ class IcsMeetingSource:
 
 
 def meetings_in_calendar(
-    cal: icalendar.Calendar, start: datetime, end: datetime, *, zone: ZoneInfo, link: str, where: str
+    cal: icalendar.Calendar,
+    start: datetime,
+    end: datetime,
+    *,
+    zone: ZoneInfo,
+    link: str,
+    where: str,
+    me: frozenset[str] = frozenset(),
 ) -> Iterator[Meeting]:
     """The meetings in one parsed calendar between ``start`` and ``end``; shared by the .ics and CalDAV sources.
 
     Floating times (no TZID) are the rep's local ``zone``; ``where`` names the file or URL in skip warnings.
+    A meeting the rep (an address in ``me``) declined counts as cancelled: it did not happen for them.
     """
     timezones = list(cal.walk("VTIMEZONE"))
     series: dict[str, list[icalendar.Component]] = {}
@@ -116,7 +125,7 @@ def meetings_in_calendar(
         recurring = any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID")) or len(events) > 1
         try:
             occurrences = list(recurring_ical_events.of(single).between(start, end))
-            meetings = [_meeting(o, uid, recurring, method, link, zone) for o in occurrences]
+            meetings = [_meeting(o, uid, recurring, method, link, zone, me) for o in occurrences]
         except Exception as exc:  # broken DTSTART, RRULE, TZID: the library raises many types
             log.warning("Skipping event %s in %s: %s", uid or "without UID", where, _first_line(exc))
             continue
@@ -124,7 +133,7 @@ def meetings_in_calendar(
 
 
 def _meeting(
-    occ: icalendar.Event, uid: str, recurring: bool, method: str, link: str, zone: ZoneInfo
+    occ: icalendar.Event, uid: str, recurring: bool, method: str, link: str, zone: ZoneInfo, me: frozenset[str]
 ) -> Meeting | None:
     start = occ.get("DTSTART").dt
     if not isinstance(start, datetime):
@@ -145,6 +154,10 @@ def _meeting(
     attendees = occ.get("ATTENDEE", [])
     if not isinstance(attendees, list):
         attendees = [attendees]
+    declined = any(
+        _address(a) in me and str(getattr(a, "params", {}).get("PARTSTAT", "")).upper() == "DECLINED"
+        for a in attendees
+    )
     return Meeting(
         uid=uid,
         subject=subject,
@@ -152,7 +165,7 @@ def _meeting(
         end=max(_utc(end, zone), _utc(start, zone)),
         organizer=_address(occ.get("ORGANIZER")),
         attendees=tuple(dict.fromkeys(a for a in map(_address, attendees) if a)),
-        cancelled=cancelled,
+        cancelled=cancelled or declined,
         link=link,
     )
 
