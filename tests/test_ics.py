@@ -338,3 +338,10 @@ def test_vtimezone_is_right_for_old_and_future_dates(tmp_path: Path) -> None:
     assert starts["new@followup-sync"].hour == 9  # CDT, -05:00
     assert starts["old@followup-sync"].utcoffset() == timedelta(hours=-5)
     assert starts["new@followup-sync"].utcoffset() == timedelta(hours=-5)
+
+
+def test_first_write_creates_a_private_folder(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "dir" / "reminders.ics"
+    IcsReminderSink(path).create(make_reminder("k1"))
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert [i.key for i in IcsReminderSink(path).list()] == ["k1"]
