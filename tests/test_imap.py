@@ -336,12 +336,32 @@ def test_error_mapping_is_complete(exc: BaseException, expected: type[Exception]
         ({"host": "h", "username": "u", "port": "993"}, "[mail] port: must be a port number"),
         ({"host": "h", "username": "u", "folders": []}, "[mail] folders: must be a list"),
         ({"host": "h", "username": "u", "ssl": "yes"}, "[mail] ssl: must be true or false"),
+        ({"host": "h", "username": "u", "starttls": True}, "use either ssl = true (port 993) or starttls"),
     ],
 )
 def test_config_problems(options: dict[str, Any], problem: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_settings(BackendSection(role="mail", backend="imap", options=options))
     assert problem in str(info.value)
+
+
+def test_plaintext_login_over_the_network_is_warned(caplog: pytest.LogCaptureFixture) -> None:
+    options: dict[str, Any] = {"host": "imap.example.com", "username": "u", "ssl": False}
+    with caplog.at_level(logging.WARNING):
+        parse_settings(BackendSection(role="mail", backend="imap", options=options))
+        parse_settings(BackendSection(role="mail", backend="imap", options={**options, "starttls": True}))
+        parse_settings(BackendSection(role="mail", backend="imap", options={**options, "host": "localhost"}))
+    assert [r.getMessage() for r in caplog.records] == [
+        "[mail] ssl and starttls are both off: the IMAP password for imap.example.com goes over the network "
+        "unencrypted"
+    ]
+
+
+def test_starttls_refused_by_the_server(dovecot: Server, keyring_with_password: MemoryKeyring) -> None:
+    settings = replace(dovecot.settings, starttls=True)
+    with pytest.raises(BackendError, match="STARTTLS") as info:
+        list(ImapSource(settings).messages(*MARCH))
+    assert not isinstance(info.value, TransientError)
 
 
 def test_config_defaults() -> None:

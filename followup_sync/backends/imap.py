@@ -36,7 +36,8 @@ SENT = "\\Sent"
 DEFAULT_FOLDERS = ("INBOX", SENT)
 FETCH_BATCH = 50
 FETCH_BATCH_BYTES = 16 * 1024 * 1024  # a batch of 50 messages near the 25 MB cap would need 1.25 GB
-_OPTIONS = frozenset({"host", "port", "ssl", "username", "password_keyring", "folders", "timeout"})
+_OPTIONS = frozenset({"host", "port", "ssl", "starttls", "username", "password_keyring", "folders", "timeout"})
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
 def keyring_user(host: str, username: str) -> str:
@@ -76,6 +77,7 @@ class ImapSettings:
     username: str
     port: int = 993
     ssl: bool = True
+    starttls: bool = False
     folders: tuple[str, ...] = DEFAULT_FOLDERS
     timeout: float = 60.0
     password_entry: str | None = None
@@ -154,6 +156,8 @@ class ImapSource:
             raise map_error(exc, self.settings) from exc
         try:
             try:
+                if self.settings.starttls:
+                    client.starttls(ssl.create_default_context())
                 client.login(self.settings.username, password)
             except Exception as exc:
                 raise map_error(exc, self.settings) from exc
@@ -285,6 +289,14 @@ def parse_settings(section: BackendSection) -> ImapSettings:
     if not isinstance(use_ssl, bool):
         problems.append("[mail] ssl: must be true or false")
         use_ssl = True
+    starttls = opts.get("starttls", False)
+    if not isinstance(starttls, bool):
+        problems.append("[mail] starttls: must be true or false")
+        starttls = False
+    if starttls and use_ssl:
+        problems.append(
+            "[mail] starttls: use either ssl = true (port 993) or starttls = true (port 143), not both"
+        )
     port = opts.get("port", 993 if use_ssl else 143)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         problems.append("[mail] port: must be a port number such as 993")
@@ -301,11 +313,17 @@ def parse_settings(section: BackendSection) -> ImapSettings:
         problems.append("[mail] password_keyring: must be the keyring entry name (a non-empty string)")
     if problems:
         raise ConfigError("invalid [mail] options for backend 'imap'", problems=problems)
+    if not use_ssl and not starttls and host not in _LOOPBACK:
+        log.warning(
+            "[mail] ssl and starttls are both off: the IMAP password for %s goes over the network unencrypted",
+            host,
+        )
     return ImapSettings(
         host=str(host),
         username=str(username),
         port=int(port),
         ssl=use_ssl,
+        starttls=starttls,
         folders=tuple(folders),
         timeout=float(timeout),
         password_entry=entry,
