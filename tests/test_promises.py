@@ -56,6 +56,15 @@ POSITIVES = [
     "I'll probably send it Monday.",
     "I hope to send the draft to you today.",
     "I won't be able to call until Tuesday.",
+    "I will voice mail Jeff after I review the deal.",
+    "Trying to set up a call with their counsel (will advise).",
+    "More to follow.",
+    "Dial-in instructions will be forthcoming.",
+    "Maureen and myself will work with Zimin to review the model.",
+    "I haven't heard back from them, but will send you the draft when I do.",
+    "I'm going to instruct the bank to wire the payment.",
+    "I will call you Thursday to see whether you have questions or if there are concerns.",
+    "My plan is to fax it to Midland tomorrow morning.",
     # typography
     "I’ll call you tomorrow.",
     "I  will  send it over.",
@@ -88,6 +97,7 @@ NEGATIVES = {
         "I sent the revised pricing last week.",
     ],
     "someone else's promise": [
+        "Elena, with Imax Town Cars, will pick you up at 1:40.",
         "John will call you.",
         "Legal will send the contract tomorrow.",
         "PG&E has created a new document and will fax it to us this week.",
@@ -101,6 +111,18 @@ NEGATIVES = {
         "If so, I will negotiate this one with you.",
         "Should I call you tomorrow?",
         "Do you want me to send the file?",
+        "If OK I will forward it to the pipeline.",
+        "If it looks ok to you I will clean it up and send it to GE.",
+        "Return it to Cathy by 2 pm and we will send it out at 6pm.",
+        "When actuals come in, you can give me the volumes and I will change the demand charge.",
+        "I will probably ask your assistance in preparing the witness.",
+    ],
+    "condition or obligation": [
+        "Unless Credit tells us otherwise, I'll make a determination then.",
+        "I will need to hire local counsel.",
+        "We will have to move the printer to the war room.",
+        "I'll forward any information the carrier gives me.",
+        "We plan to set up the models in Houston and London.",
     ],
     "uncertain trigger": [
         "I'll let you know if I hear anything.",
@@ -230,6 +252,16 @@ def test_html_body() -> None:
 def test_html_blockquote_is_ignored() -> None:
     html = "<p>Thanks!</p><blockquote type='cite'><p>I'll call you Monday.</p></blockquote>"
     assert detect(html, is_html=True, sent_at=SENT, tz=NY) == []
+
+
+def test_follow_on_step_is_a_promise_unless_it_waits_on_approval() -> None:
+    plain = "Please sign two copies and return them to me. Upon final execution, I will forward an original."
+    assert [p.channel for p in found(plain)] == ["email"]
+    approval = (
+        "If in agreement, please sign two originals and return them. "
+        "Upon final signature I will forward an original for your records."
+    )
+    assert found(approval) == []
 
 
 def test_empty_and_promise_free_texts() -> None:

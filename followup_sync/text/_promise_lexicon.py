@@ -102,7 +102,7 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     (
         "delivery",  # fax and courier deliver something but are not email
-        (r"(?:fax|faxing|overnight|fed ?ex|courier)",),
+        (r"(?:fax|faxing|overnight|fed ?ex|courier|wire|wiring)",),
     ),
     (
         "other",
@@ -220,9 +220,8 @@ DELIVERY = VERB_RES[[family for family, _ in _FAMILIES].index("delivery")][1]
 # "I'll have John call you", "I'll ask Sally to send it": delegation; the channel is the second verb's.
 DELEGATES = (
     re.compile(r"(?:have|having|ask|get|instruct|tell|remind) (?!to |a |the |it |this |that )[a-z]+ (?:to )?"),
-    re.compile(
-        r"(?:have|having|ask|get|instruct|tell|remind) (?!to |a |the |it |this |that )[a-z]+ [a-z]+ (?:to )?"
-    ),
+    # "I'll have the team call you", "I'll ask Sally Beck to send it".
+    re.compile(r"(?:have|having|ask|get|instruct|tell|remind) (?!to |a |it |this |that )[a-z]+ [a-z]+ (?:to )?"),
 )
 
 
