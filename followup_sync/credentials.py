@@ -396,9 +396,12 @@ def redact(text: str) -> str:
 
 
 class _Redact(logging.Filter):
-    """O365 logs the session headers (the bearer token) at DEBUG; rewrite such records before any handler."""
+    """O365 logs the session headers (the bearer token) at DEBUG: rewrite such records before any handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "O365.connection" and record.levelno >= logging.ERROR:
+            # O365 logs every 4xx (a 429, a 412 we expect) as ERROR; map_errors raises ours with the same facts
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         try:
             message = record.getMessage()
         except (TypeError, ValueError):

@@ -82,6 +82,7 @@ class Faults:
     delay: float = 1.0
     methods: frozenset[str] = frozenset({"GET", "POST", "PATCH", "DELETE"})
     seed: int = 0
+    queue: list[str] = field(default_factory=list)  # faults forced on the next matching requests, in order
     rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +91,8 @@ class Faults:
     def draw(self, method: str) -> str | None:
         if method not in self.methods:
             return None
+        if self.queue:
+            return self.queue.pop(0)
         x = self.rng.random()
         for name, share in (
             ("throttle", self.throttle),
