@@ -241,7 +241,7 @@ def questions(text: str) -> list[str]:
 
 _OFFER_NOUN = (
     r"(?:quot(?:e|ation)s?|proposals?|offers?|pricing|price\s*list|prices|estimates?|bids?|contracts?"
-    r"|agreements?|sow|statement\s+of\s+work|order\s+form|terms|renewal|angebot|devis|offerte|cotizaci[oó]n"
+    r"|agreements?|sow|statement\s+of\s+work|order\s+form|renewal|angebot|devis|offerte|cotizaci[oó]n"
     r"|propuesta|preventivo)"
 )
 _OFFER_FILE_RE = re.compile(
@@ -253,7 +253,7 @@ _SIGNED_FILE_RE = re.compile(r"signed|executed|countersigned|unterschrieben", _I
 _OFFER_TEXT_RE = re.compile(
     r"\b(?:(?:attached|enclosed|below|here)\s+(?:is|are|you\s+will\s+find|please\s+find)\s+(?:our|the|my|a|an|your)"
     r"\s+(?:\w+\s+){0,3}?" + _OFFER_NOUN + r"\b"
-    r"|(?:please\s+)?(?:find|see)\s+(?:attached|enclosed|below)?\s*(?:our|the|my|a|an|your)\s+(?:\w+\s+){0,3}?"
+    r"|(?:please\s+)?(?:find|see)\s+(?:attached|enclosed|below)\s*(?:our|the|my|a|an|your)?\s*(?:\w+\s+){0,3}?"
     + _OFFER_NOUN
     + r"\b"
     r"|(?:i'?ve|i\s+have|we'?ve|we\s+have|i'?m|we'?re|i\s+am|we\s+are)\s+(?:attached|attaching|enclosed|enclosing"
@@ -294,20 +294,22 @@ _ORDER_RE = re.compile(
     r"|processed|booked|accepted)"
     r"|(?:we|i)\s+(?:have\s+|'ve\s+)?(?:received|got)\s+(?:your|the)\s+(?:signed\s+)?(?:purchase\s+order|po"
     r"|order|contract|agreement)"
-    r"|(?:po|p\.o\.|purchase\s+order)\s*(?:#|no\.?|number|nr\.?)?\s*:?\s*[a-z]{0,4}-?\d{3,}"
+    r"|(?:\bpo|\bp\.o\.|purchase\s+order)(?:\s*(?:#|no\.|number|nr\.?)\s*:?\s*[a-z]{0,4}-?|\s+)\d{3,}\b"
     r"|(?:we|i)\s+(?:have\s+|'ve\s+)?(?:signed|countersigned|executed)\s+(?:the|your|our)?"
-    r"|(?:contract|agreement|order\s+form|quote|proposal)\s+(?:has\s+been\s+|is\s+|was\s+)?(?:signed|executed"
+    r"|(?:the|our|your)\s+(?:contract|agreement|order\s+form|quote|proposal)\s+(?:has\s+been\s+|is\s+|was\s+)(?:signed|executed"
     r"|countersigned)"
     r"|signed\s+(?:contract|agreement|order\s+form|quote|proposal|po)"
-    r"|(?:we|i)\s+(?:would\s+like\s+to|want\s+to|will|'d\s+like\s+to)\s+(?:place\s+(?:an|the)\s+order|go\s+ahead"
-    r"|move\s+forward|proceed)\s*(?:with)?"
+    r"|(?:we|i)\s+(?:would\s+like\s+to|want\s+to|will|'d\s+like\s+to)\s+(?:place\s+(?:an|the)\s+order|(?:go\s+ahead"
+    r"|move\s+forward|proceed)\s+with\s+(?:the|your|our|this)\s+(?:order|proposal|quote|offer|purchase|contract"
+    r"|deal|agreement))"
     r"|(?:we|i)\s+(?:have\s+|'ve\s+)?(?:accepted|approved)\s+(?:your|the)\s+(?:quote|proposal|offer)"
     r"|auftragsbestätigung|vielen\s+dank\s+für\s+ihre\s+bestellung|merci\s+pour\s+votre\s+commande)",
     _I,
 )
-_ORDER_SUBJECT_RE = re.compile(
-    r"\b(?:order\s+confirm\w*|purchase\s+order|po\s*#?\s*\d{3,}|order\s*#\s*\d+|auftragsbestätigung)\b", _I
-)
+_ORDER_SUBJECT_RE = re.compile(r"\b(?:order\s+confirm\w*|auftragsbestätigung|bestellbestätigung)", _I)
+# A PO number in the subject counts only when the text sends something ("PO 4711" + "see attached").
+_PO_SUBJECT_RE = re.compile(r"\b(?:po|p\.o\.|purchase\s+order)\s*(?:#|no\.?|number)?\s*:?\s*\d{3,}", _I)
+_ORDER_DEAD_RE = re.compile(r"\b(?:expired?|cancell?ed|void(?:ed)?|rejected|declined|on\s+hold|lost)\b", _I)
 _ORDER_NEGATION_RE = re.compile(
     r"\b(?:not|n't|never|once|if|when|after|before|until|unless|please|could\s+you|can\s+you|yet\s+to)\b"
     r"[^.]{0,30}\b(?:sign|order|po|purchase)",
@@ -318,6 +320,14 @@ _DELIVERY_RE = re.compile(
     r"|arriv\w*|roll[- ]?out|implementation|set[- ]?up|start\s+date|lieferung|liefertermin|livraison)\b",
     _I,
 )
+
+
+def _is_order_sentence(sentence: str) -> bool:
+    return (
+        _ORDER_RE.search(sentence) is not None
+        and _ORDER_NEGATION_RE.search(sentence) is None
+        and _ORDER_DEAD_RE.search(sentence) is None
+    )
 
 
 @dataclass(frozen=True)
@@ -333,8 +343,10 @@ def order(
 ) -> Order | None:
     """An ``Order`` when the message confirms an order, a PO or a signed contract, else None."""
     parts = sentences(text)
-    evidence = next((s for s in parts if _ORDER_RE.search(s) and not _ORDER_NEGATION_RE.search(s)), None)
-    if evidence is None and _ORDER_SUBJECT_RE.search(subject):
+    evidence = next((s for s in parts if _is_order_sentence(s)), None)
+    if evidence is None and (
+        _ORDER_SUBJECT_RE.search(subject) or (_PO_SUBJECT_RE.search(subject) and _ATTACH_WORD_RE.search(text))
+    ):
         evidence = f"subject: {subject.strip()}"
     if evidence is None:
         return None
@@ -352,21 +364,30 @@ def order(
 
 _ACK_PHRASE = (
     r"(?:thanks|thank\s+you|thx|thanx|ty|tks|many\s+thanks|thanks\s+(?:a\s+lot|so\s+much|again|much|a\s+bunch)"
-    r"|much\s+appreciated|appreciate\s+it|(?:i\s+)?appreciate\s+(?:it|that|the\s+\w+|your\s+help)|cheers"
-    r"|ok|okay|k|kk|okey|got\s+it|gotcha|will\s+do|sounds\s+(?:good|great|fine|perfect)|great|perfect|excellent"
-    r"|awesome|cool|noted|received|understood|roger|fine|good|nice|super|wonderful|all\s+good|no\s+problem"
-    r"|no\s+worries|np|sure\s+thing|sure|i\s+see|makes\s+sense|thats?\s+(?:great|fine|good|perfect)"
-    r"|that'?s\s+(?:great|fine|good|perfect|helpful)|very\s+helpful|looks\s+good|glad\s+to\s+hear"
-    r"|danke|vielen\s+dank|danke\s+schön|alles\s+klar|merci|merci\s+beaucoup|gracias|grazie|bedankt|tack)"
+    r"|much\s+appreciated|(?:i\s+|we\s+)?(?:really\s+|do\s+)?appreciate\s+(?:it|that|this|the\s+\w+|your\s+help"
+    r"|all\s+your\s+help|you\b[^.!?]{0,60})|cheers|ok|okay|k|kk|okey|got\s+it|gotcha|will\s+do"
+    r"|(?:sounds|looks)\s+(?:good|great|fine|perfect|ok|okay)(?:\s+to\s+(?:me|us))?"
+    r"|sounds\s+like\s+a\s+plan(?:\s+to\s+(?:me|us))?|great|perfect|excellent|awesome|cool|noted|received"
+    r"|understood|roger|fine|good|nice|super|wonderful|all\s+good|no\s+problem|no\s+worries|np|sure\s+thing|sure"
+    r"|i\s+see|makes\s+sense|(?:i|we)\s+agree|that\s+(?:will|would)\s+be\s+(?:perfect|great|fine|good)"
+    r"|that'?s\s+(?:great|fine|good|perfect|helpful)|thats\s+(?:great|fine|good|perfect)|very\s+helpful"
+    r"|glad\s+to\s+hear|good\s+job(?:\s+(?:on|of|with)\b[^.!?]{0,60})?|well\s+done|nice\s+work|great\s+work|keep\s+me\s+(?:posted|informed)"
+    r"|anytime|any\s+time|my\s+pleasure|you'?re\s+welcome|(?:i|we)\s+(?:now\s+)?have\s+(?:this|the|it|that)"
+    r"(?:\s+meeting)?\s+on\s+(?:my|our)\s+calendar|danke|vielen\s+dank|danke\s+schön|alles\s+klar|merci"
+    r"|merci\s+beaucoup|gracias|grazie|bedankt|tack)"
 )
 _ACK_SENTENCE_RE = re.compile(
-    r"^(?:" + _ACK_PHRASE + r"(?:\s*(?:,|and|&|-)?\s*" + _ACK_PHRASE + r"){0,3}"
-    r"(?:\s+(?:for\s+(?:the|your|this|that|all)\s+(?:\w+\s*){1,3}|(?:very|so)\s+much|again|a\s+lot|all))?"
+    r"^(?:(?:just\s+)?" + _ACK_PHRASE + r"(?:\s*(?:,|and|&|-)?\s*(?:just\s+)?" + _ACK_PHRASE + r"){0,3}"
+    r"(?:\s+(?:for\s+(?:the|your|this|that|all|my|our|a|an)\b[^.!?]{1,60}|(?:very|so)\s+much|again|a\s+lot|all"
+    r"|(?:so\s+)?much|for\s+\w+ing\b[^.!?]{0,60}))?"
     r"(?:\s*,?\s*(?-i:[A-Z][a-z]+))?"
     r")[\s!.,:;)(👍🙏😊🙂-]*$",
     _I,
 )
-_ACK_MAX_CHARS = 200
+# "Alma, ..." at the start and a bare name ("Lynn", "Thanks, Jean") at the end carry no content.
+_VOCATIVE_RE = re.compile(r"^(?-i:[A-Z][a-z]+)(?:\s+(?:and|&)\s+(?-i:[A-Z][a-z]+))?\s*[,:-]\s*(?=\w)", _I)
+_NAME_ONLY_RE = re.compile(r"(?-i:[A-Z][A-Za-z.'-]*)(?:\s+(?-i:[A-Z][A-Za-z.'-]*)){0,2}[.!]?|[a-z]{2,3}\.?", _I)
+_ACK_MAX_CHARS = 300
 
 
 def is_acknowledgement(text: str) -> bool:
@@ -374,6 +395,6 @@ def is_acknowledgement(text: str) -> bool:
     stripped = text.strip()
     if not stripped or len(stripped) > _ACK_MAX_CHARS or "?" in stripped:
         return False
-    parts = [_GREETING_RE.sub("", s).strip() for s in sentences(stripped)]
-    parts = [p for p in parts if p]
-    return bool(parts) and all(_ACK_SENTENCE_RE.match(p) for p in parts)
+    parts = [_VOCATIVE_RE.sub("", _GREETING_RE.sub("", s).strip()) for s in sentences(stripped)]
+    content = [p for i, p in enumerate(parts) if p and not (i and _NAME_ONLY_RE.fullmatch(p.strip()))]
+    return bool(content) and all(_ACK_SENTENCE_RE.match(p) for p in content)
