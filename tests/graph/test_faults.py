@@ -6,7 +6,7 @@ Retries honour ``Retry-After`` for every method (O365 alone retries neither POST
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,10 @@ from followup_sync.backends.graph import MARKER_PROP, GraphMailSource, GraphRemi
 from followup_sync.config import Config
 from followup_sync.errors import Error, PreconditionFailed, TransientError
 from tests.contract import make_reminder
+from tests.fakegraph import mailbox
 from tests.fakegraph.fixtures import connect, seed_token
 from tests.fakegraph.server import FakeGraph, Faults, Server
 from tests.graph.test_e2e import NOW, World
-from tests.fakegraph import mailbox
 
 
 @pytest.fixture
