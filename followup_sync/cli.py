@@ -289,6 +289,42 @@ def purge(config_path: Path | None, dry_run: bool, yes: bool) -> None:
 
 # --- account commands ---
 
+
+@cli.command()
+@config_option
+@click.option("--browser", is_flag=True, help="Sign in through the system browser instead of a device code.")
+def login(config_path: Path | None, browser: bool) -> None:
+    """Sign in to Microsoft 365; the token is kept in the OS keyring only."""
+    from followup_sync import credentials
+
+    config = configmod.load(config_path)
+    user = credentials.login(config, method="browser" if browser else "device", echo=click.echo)
+    click.echo(f"Signed in as {user}.")
+
+
+@cli.command()
+@config_option
+def logout(config_path: Path | None) -> None:
+    """Forget the Microsoft 365 sign-in (removes the token from the OS keyring)."""
+    from followup_sync import credentials
+
+    removed = credentials.logout(configmod.load(config_path))
+    click.echo("Signed out." if removed else "Not signed in.")
+
+
+@cli.command()
+@config_option
+def whoami(config_path: Path | None) -> None:
+    """Show the Microsoft 365 account followup-sync uses."""
+    from followup_sync import credentials
+
+    user = credentials.whoami(configmod.load(config_path))
+    if user is None:
+        click.echo("Not signed in; run `followup-sync login`.")
+        sys.exit(1)
+    click.echo(user)
+
+
 # --- daemon commands ---
 
 
