@@ -214,3 +214,10 @@ def test_a_bad_message_warns_once_per_process(tmp_path: Path, caplog: pytest.Log
             assert source.skipped == 1
     levels = [r.levelno for r in caplog.records if "nodate@x.com" in r.getMessage()]
     assert levels == [logging.WARNING, logging.DEBUG, logging.DEBUG]
+
+
+def test_a_copy_in_a_second_folder_is_read_once(tmp_path: Path) -> None:
+    msg = raw_message(msg_id="<copied@x.com>")
+    write_maildir(tmp_path / "Mail", {"": [msg], ".Archive": [msg]})
+    found = list(MaildirSource(tmp_path / "Mail").messages(*ALL_TIME))
+    assert [(m.id, m.folder) for m in found] == [("copied@x.com", "INBOX")]

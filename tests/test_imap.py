@@ -73,6 +73,13 @@ namespace inbox {{
     special_use = \\Sent
     auto = subscribe
   }}
+  mailbox Trash {{
+    special_use = \\Trash
+    auto = subscribe
+  }}
+  mailbox Papierkorb {{
+    auto = subscribe
+  }}
 }}
 passdb {{
   driver = passwd-file
@@ -118,8 +125,11 @@ SEED: dict[str, list[tuple[str, bytes]]] = {
         )
     ],
     ".Customers": [
-        ("cur", raw_message(msg_id="<filed@customer.example>", date="Fri, 06 Mar 2026 09:00:00 +0000"))
+        ("cur", raw_message(msg_id="<filed@customer.example>", date="Fri, 06 Mar 2026 09:00:00 +0000")),
+        ("cur", raw_message(msg_id="<reply1@customer.example>", date="Wed, 04 Mar 2026 09:00:00 +0000")),  # a copy
     ],
+    ".Trash": [("cur", raw_message(msg_id="<deleted@x.example>", date="Fri, 06 Mar 2026 09:00:00 +0000"))],
+    ".Junk": [("cur", raw_message(msg_id="<spam@x.example>", date="Fri, 06 Mar 2026 09:00:00 +0000"))],
 }
 
 
@@ -228,7 +238,13 @@ def test_reads_inbox_and_sent_without_marking_seen(
     source = ImapSource(dovecot.settings)
     with caplog.at_level(logging.WARNING):
         found = {m.id: m for m in source.messages(*MARCH)}
-    assert set(found) == {"reply1@customer.example", "charset@x.example", "sent1@ourco.example"}
+    # Every folder but Trash (special-use) and Junk (by name); the copy in Customers is yielded once.
+    assert set(found) == {
+        "reply1@customer.example",
+        "charset@x.example",
+        "sent1@ourco.example",
+        "filed@customer.example",
+    }
     sent = found["sent1@ourco.example"]
     assert sent.folder == "Sent"  # found through SPECIAL-USE \Sent
     assert sent.sender == "rep@ourco.example"
@@ -236,6 +252,7 @@ def test_reads_inbox_and_sent_without_marking_seen(
     assert sent.body.strip() == "I'll send the revised pricing tomorrow."
     assert sent.link is not None and sent.link.startswith(f"imap://{USER}@127.0.0.1/Sent;UIDVALIDITY=")
     assert found["reply1@customer.example"].folder == "INBOX"
+    assert found["filed@customer.example"].folder == "Customers"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "nodate@x.example" in warnings[0] and "no Date header" in warnings[0]
     assert source.skipped == 1
@@ -248,7 +265,11 @@ def test_configured_folders_and_missing_ones(
     settings = replace(dovecot.settings, folders=("Customers", "\\Sent", "No such folder"))
     with caplog.at_level(logging.WARNING):
         found = {m.id: m.folder for m in ImapSource(settings).messages(*MARCH)}
-    assert found == {"filed@customer.example": "Customers", "sent1@ourco.example": "Sent"}
+    assert found == {
+        "filed@customer.example": "Customers",
+        "reply1@customer.example": "Customers",
+        "sent1@ourco.example": "Sent",
+    }
     assert "'No such folder' does not exist" in caplog.text
 
 
@@ -332,6 +353,7 @@ def test_error_mapping_is_complete(exc: BaseException, expected: type[Exception]
     [
         ({"host": "h", "username": "u", "password": "pw"}, "passwords never go in the config file"),
         ({"host": "h", "username": "u", "colour": 1}, "[mail] colour: unknown key; allowed: folders, host"),
+        ({"host": "h", "username": "u", "timeout_seconds": 0}, "[mail] timeout_seconds: must be a number"),
         ({"username": "u"}, "[mail] host: required"),
         ({"host": "h", "username": "u", "port": "993"}, "[mail] port: must be a port number"),
         ({"host": "h", "username": "u", "folders": []}, "[mail] folders: must be a list"),
@@ -366,7 +388,7 @@ def test_starttls_refused_by_the_server(dovecot: Server, keyring_with_password: 
 
 def test_config_defaults() -> None:
     settings = parse_settings(BackendSection(role="mail", backend="imap", options={"host": "h", "username": "u"}))
-    assert (settings.port, settings.ssl, settings.folders) == (993, True, ("INBOX", "\\Sent"))
+    assert (settings.port, settings.ssl, settings.folders, settings.timeout) == (993, True, None, 60.0)
     plain = parse_settings(
         BackendSection(role="mail", backend="imap", options={"host": "h", "username": "u", "ssl": False})
     )
@@ -377,8 +399,17 @@ class TestImapContract(MailSourceContract):
     """The shared mail-source contract, each test in its own freshly created folder on the server."""
 
     @pytest.fixture(autouse=True)
-    def _server(self, dovecot: Server, keyring_with_password: MemoryKeyring) -> None:
+    def _server(self, dovecot: Server, keyring_with_password: MemoryKeyring) -> Iterator[None]:
         self.server = dovecot
+        self.created: list[str] = []
+        yield
+        client = imapclient.IMAPClient("127.0.0.1", port=dovecot.port, ssl=False, timeout=10)
+        try:
+            client.login(USER, PASSWORD)
+            for folder in self.created:  # other tests read every folder
+                client.delete_folder(folder)
+        finally:
+            client.logout()
 
     def make_source(self, tmp_path: Path, raws: Sequence[bytes]) -> ImapSource:
         folder = f"contract-{tmp_path.name}"
@@ -386,6 +417,7 @@ class TestImapContract(MailSourceContract):
         try:
             client.login(USER, PASSWORD)
             client.create_folder(folder)
+            self.created.append(folder)
             for raw in raws:
                 sent = mime.quick_date(raw)
                 when = sent if sent is not None else datetime(2026, 3, 2, tzinfo=UTC)
@@ -403,3 +435,21 @@ def test_fetch_batches_bound_memory() -> None:
     small = [(uid, 100) for uid in range(FETCH_BATCH + 1)]
     assert [len(b) for b in _sized_batches(small)] == [FETCH_BATCH, 1]
     assert list(_sized_batches([])) == []
+
+
+def test_default_folders_skip_trash_junk_drafts_and_all_mail() -> None:
+    from followup_sync.backends.imap import _default_folders
+
+    listed = [
+        ((b"\\HasNoChildren",), b"/", "Junk"),
+        ((b"\\Noselect",), b"/", "[Gmail]"),
+        ((), b"/", "[Gmail]/All Mail"),
+        ((b"\\All",), b"/", "Everything"),
+        ((b"\\Drafts",), b"/", "Entw\u00fcrfe"),
+        ((), b".", "INBOX.Customers"),
+        ((), b".", "INBOX.Deleted Items"),
+        ((), None, "Spam"),
+        ((b"\\Sent",), b"/", "Sent Items"),
+        ((), b"/", "INBOX"),
+    ]
+    assert _default_folders(listed) == ["INBOX", "INBOX.Customers", "Sent Items"]

@@ -77,6 +77,7 @@ class _FileSource:
 
     def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
         self.skips.count = 0
+        seen: set[str] = set()  # a message copied into a second folder is yielded once, from the first
         for item in self._items():
             sent = mime.quick_date(item.raw)
             if sent is not None and not start <= sent < end:
@@ -86,7 +87,8 @@ class _FileSource:
                 ident = result.id or "without id"
                 self._skip(item.label, "Skipping message %s (%s): %s", ident, item.label, result.reason)
                 continue
-            if start <= result.sent_at < end:
+            if start <= result.sent_at < end and result.id not in seen:
+                seen.add(result.id)
                 yield result
 
     def _read(self, path: Path) -> bytes | None:

@@ -1,4 +1,8 @@
-"""Mail read over IMAP (extra ``[imap]``): INBOX, the Sent folder and any others the rep files replies in.
+"""Mail read over IMAP (extra ``[imap]``): INBOX, Sent and the folders the rep files replies in.
+
+By default every folder is read except trash, junk, drafts and all-mail views; ``folders`` narrows that to a
+list (``"\\Sent"`` there means the server's SPECIAL-USE Sent folder, whatever its name). A message found in two
+folders (copies, Gmail labels) is yielded once.
 
 Folders are opened read-only (EXAMINE) and bodies fetched with ``BODY.PEEK[]``, so reading never marks the
 rep's mail as seen. A pass searches ``SINCE`` the window's first day, fetches only the Date header of each
@@ -33,10 +37,29 @@ log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "followup-sync"
 SENT = "\\Sent"
-DEFAULT_FOLDERS = ("INBOX", SENT)
+# Without `folders`, every folder is read (replies are often filed away), except these special-use ones
+# (RFC 6154) and their usual names on servers that do not advertise SPECIAL-USE.
+SKIPPED_FLAGS = frozenset(
+    {b"\\Noselect", b"\\NonExistent", b"\\Trash", b"\\Junk", b"\\Drafts", b"\\All", b"\\Flagged"}
+)
+SKIPPED_NAMES = frozenset(
+    {
+        "trash",
+        "deleted items",
+        "deleted messages",
+        "junk",
+        "junk e-mail",
+        "junk email",
+        "spam",
+        "drafts",
+        "all mail",
+    }
+)
 FETCH_BATCH = 50
 FETCH_BATCH_BYTES = 16 * 1024 * 1024  # a batch of 50 messages near the 25 MB cap would need 1.25 GB
-_OPTIONS = frozenset({"host", "port", "ssl", "starttls", "username", "password_keyring", "folders", "timeout"})
+_OPTIONS = frozenset(
+    {"host", "port", "ssl", "starttls", "username", "password_keyring", "folders", "timeout_seconds", "timeout"}
+)
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
@@ -78,7 +101,7 @@ class ImapSettings:
     port: int = 993
     ssl: bool = True
     starttls: bool = False
-    folders: tuple[str, ...] = DEFAULT_FOLDERS
+    folders: tuple[str, ...] | None = None  # None: every folder but SKIPPED_FLAGS / SKIPPED_NAMES
     timeout: float = 60.0
     password_entry: str | None = None
 
@@ -141,9 +164,13 @@ class ImapSource:
     def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
         self.skips.count = 0
         password = load_password(self.settings.host, self.settings.username, entry=self.settings.password_entry)
+        seen: set[str] = set()
         with self._session(password) as client:
             for folder in self._folders(client):
-                yield from self._folder_messages(client, folder, start, end)
+                for message in self._folder_messages(client, folder, start, end):
+                    if message.id not in seen:
+                        seen.add(message.id)
+                        yield message
 
     def close(self) -> None:
         pass
@@ -176,6 +203,8 @@ class ImapSource:
 
     def _folders(self, client: Any) -> list[str]:
         listed = self._guard(client.list_folders)
+        if self.settings.folders is None:
+            return _default_folders(listed)
         names = {str(name) for _flags, _delim, name in listed}
         result: list[str] = []
         for wanted in self.settings.folders:
@@ -243,6 +272,18 @@ class ImapSource:
         return f"imap://{user}@{self.settings.host}/{quote(folder)};UIDVALIDITY={validity}/;UID={uid}"
 
 
+def _default_folders(listed: Sequence[tuple[Sequence[bytes], Any, str]]) -> list[str]:
+    """INBOX first, then every other selectable folder that is not trash, junk, drafts or an all-mail view."""
+    result = ["INBOX"]
+    for flags, delimiter, name in listed:
+        sep = delimiter.decode() if isinstance(delimiter, bytes) else delimiter
+        last = str(name).rsplit(sep, 1)[-1].lower() if sep else str(name).lower()
+        if str(name).upper() == "INBOX" or SKIPPED_FLAGS.intersection(flags) or last in SKIPPED_NAMES:
+            continue
+        result.append(str(name))
+    return result
+
+
 def _body_of(data: dict[bytes, Any]) -> bytes | None:
     """The BODY[...] item of a FETCH response (the key's spelling varies with the section asked for)."""
     for key, value in data.items():
@@ -300,13 +341,15 @@ def parse_settings(section: BackendSection) -> ImapSettings:
     port = opts.get("port", 993 if use_ssl else 143)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         problems.append("[mail] port: must be a port number such as 993")
-    timeout = opts.get("timeout", 60.0)
+    timeout = opts.get("timeout_seconds", opts.get("timeout", 60.0))
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        problems.append("[mail] timeout: must be a number of seconds greater than 0")
-    folders = opts.get("folders", list(DEFAULT_FOLDERS))
+        problems.append("[mail] timeout_seconds: must be a number of seconds greater than 0")
+    folders = opts.get("folders")
     if isinstance(folders, str):
         folders = [folders]
-    if not isinstance(folders, list) or not folders or not all(isinstance(f, str) and f for f in folders):
+    if folders is not None and (
+        not isinstance(folders, list) or not folders or not all(isinstance(f, str) and f for f in folders)
+    ):
         problems.append('[mail] folders: must be a list of folder names, e.g. ["INBOX", "\\\\Sent", "Customers"]')
     entry = opts.get("password_keyring")
     if entry is not None and (not isinstance(entry, str) or not entry):
@@ -324,7 +367,7 @@ def parse_settings(section: BackendSection) -> ImapSettings:
         port=int(port),
         ssl=use_ssl,
         starttls=starttls,
-        folders=tuple(folders),
+        folders=tuple(folders) if folders is not None else None,
         timeout=float(timeout),
         password_entry=entry,
     )
