@@ -185,6 +185,8 @@ def test_from_config_folder_of_ics(tmp_path: Path) -> None:
     cfg = _config(tmp_path, {"path": "cals"}, {"path": "out/reminders.ics"})
     source = open_meetings(cfg)
     assert len(list(source.meetings(*NOV))) == 16
+    (tmp_path / "cals" / "NEW.ICS").write_text(MEETINGS.replace("UID:", "UID:c-"))  # exported after start-up
+    assert len(list(source.meetings(*NOV))) == 24
     sink = open_reminders(cfg)
     assert isinstance(sink, IcsReminderSink)
     assert sink.path == tmp_path / "out" / "reminders.ics"

@@ -45,7 +45,7 @@ class IcsMeetingSource:
     name = "ics"
 
     def __init__(self, paths: list[Path], *, zone: ZoneInfo, me: frozenset[str] = frozenset()) -> None:
-        self.paths = paths
+        self.paths = paths  # files, or folders searched for *.ics at every pass (new exports are picked up)
         self.zone = zone  # floating times ("no TZID") are the rep's local time
         self.me = me
         self._cache: dict[Path, tuple[tuple[int, int, int], icalendar.Calendar]] = {}
@@ -58,11 +58,19 @@ class IcsMeetingSource:
         path = config.resolve(value)
         if not path.exists():
             raise ConfigError(f"[{section.role}] path: {path} does not exist")
-        paths = sorted(p for p in path.rglob("*.ics") if p.is_file()) if path.is_dir() else [path]
-        return cls(paths, zone=config.identity.zone, me=frozenset(config.identity.addresses))
+        return cls([path], zone=config.identity.zone, me=frozenset(config.identity.addresses))
+
+    def files(self) -> list[Path]:
+        found: list[Path] = []
+        for path in self.paths:
+            if path.is_dir():
+                found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() == ".ics" and p.is_file()))
+            else:
+                found.append(path)
+        return found
 
     def meetings(self, start: datetime, end: datetime) -> Iterator[Meeting]:
-        for path in self.paths:
+        for path in self.files():
             yield from self._meetings_in(path, start, end)
 
     def _meetings_in(self, path: Path, start: datetime, end: datetime) -> Iterator[Meeting]:
