@@ -347,3 +347,14 @@ def test_first_write_creates_a_private_folder(tmp_path: Path) -> None:
     IcsReminderSink(path).create(make_reminder("k1"))
     assert path.parent.stat().st_mode & 0o777 == 0o700
     assert [i.key for i in IcsReminderSink(path).list()] == ["k1"]
+
+
+def test_an_empty_file_is_an_empty_calendar(tmp_path: Path) -> None:
+    path = tmp_path / "r.ics"
+    path.write_text("\n")
+    sink = IcsReminderSink(path)
+    assert list(sink.list()) == []
+    sink.create(make_reminder("k1"))
+    assert [str(e["UID"]) for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")] == [
+        "k1@followup-sync"
+    ]

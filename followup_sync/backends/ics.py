@@ -455,7 +455,8 @@ class IcsReminderSink:
         except OSError as exc:
             raise BackendError(f"cannot read {self.path}: {exc.strerror}", backend=self.name) from exc
         try:
-            doc = _parse_document(data)
+            # An empty file is a calendar nobody wrote to yet (`touch reminders.ics`), not a damaged one.
+            doc = _parse_document(data) if data.strip() else _new_document(self.calendar_name)
         except ValueError as exc:
             raise BackendError(f"{self.path} is not a valid iCalendar file: {exc}", backend=self.name) from exc
         self._cache = (stamp, doc)
