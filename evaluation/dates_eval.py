@@ -351,8 +351,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{100 * (dev.time_ok + held.time_ok) / max(both_timed, 1):7.1f}% "
               f"{dev.false_dues + held.false_dues:4}/{dev.negatives + held.negatives:<6} "
               f"{(dev.rows + held.rows) / secs:8,.0f} {ms:9.1f}")  # fmt: skip
-    print("\nexact = the date (or no date) is right, all rows; time ok = date+hour+minute on rows with a stated time;")
-    print("false dues = negatives that got a date; sent/s = one cold pass over the set; import ms = in this process.")
+    print(
+        "\nexact = the date (or no date) is right, all rows; time ok = date+hour+minute on rows with a stated time;"
+    )
+    print(
+        "false dues = negatives that got a date; sent/s = one cold pass over the set; import ms = in this process."
+    )
     return 0
 
 

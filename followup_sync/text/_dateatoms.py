@@ -13,8 +13,6 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
-
 from followup_sync.text import _datecal as cal
 from followup_sync.text import _datepatterns as pat
 
@@ -85,6 +83,8 @@ def _holiday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     prep = m.group("hprep").lower()
     text = m.group("hname").lower()
     name = next((key for word, key in _HOLIDAY_KEYS if word in text), None)
+    if text.endswith("holiday"):
+        name = _next_holiday(ctx.today)  # "after the holiday": the one coming up
     if name is None:
         return None
     before = prep not in ("after", "post", "following", "over")
@@ -96,7 +96,13 @@ def _holiday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     return None
 
 
-def _quarter(ctx: Ctx, m: re.Match[str]) -> Atom:
+def _next_holiday(today: date) -> str:
+    named = [k for k in cal.HOLIDAYS if k not in ("holidays", "new year's eve")]
+    upcoming = ((cal.HOLIDAYS[k](y), k) for k in named for y in (today.year, today.year + 1))
+    return min((d, k) for d, k in upcoming if d >= today)[1]
+
+
+def _quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     mod = (m.group("qmod") or "").lower()
     rel = (m.group("qrel") or "").lower()
     year = ctx.today.year
@@ -109,6 +115,8 @@ def _quarter(ctx: Ctx, m: re.Match[str]) -> Atom:
         )
         if m.group("qy"):
             year = int(m.group("qy")) % 100 + 2000
+            if cal.quarter_end(year, quarter) < ctx.today:
+                return None
         elif cal.quarter_end(year, quarter) < ctx.today:
             year += 1
     else:
@@ -223,6 +231,8 @@ def _duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         return Atom("delta", m.start(), m.end(), delta=timedelta(minutes=30), deadline="within" in low)
     if m.group("fort"):
         return _span_atom(ctx, m, (14, 14), "day", False, "within" in low, ctx.today)
+    if m.group("nx"):
+        return _span_atom(ctx, m, (1, 1), m.group("nxu").lower(), False, True, ctx.today)
     if m.group("dd"):
         unit = low.split(" or ")[0].split()[-1]
         return _span_atom(ctx, m, (1, 2 if "two" in low else 1), unit, False, "within" in low, ctx.today)
@@ -253,6 +263,8 @@ def _span_atom(
     if unit.startswith(("min", "h")):
         factor = timedelta(minutes=1) if unit.startswith("min") else timedelta(hours=1)
         return Atom("delta", m.start(), m.end(), delta=lo * factor, deadline=deadline)
+
+    from dateutil.relativedelta import relativedelta  # here, not at import: it costs ~10 ms
 
     def shift(n: int) -> date:
         if biz and unit.startswith("d"):
@@ -390,7 +402,7 @@ def _weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     if m.group("wweek"):
         day += timedelta(days=7)  # "Friday week"
     plain = not mod and not m.group("after") and not m.group("wweek")
-    return Atom("date", m.start(), m.end(), day=day, weekday=wd if plain else None)
+    return Atom("weekday", m.start(), m.end(), day=day, weekday=wd if plain else None)
 
 
 def _eod(ctx: Ctx, m: re.Match[str]) -> Atom:
@@ -414,6 +426,8 @@ def _clock(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         hour, minute, ap = int(g["h"]), int(g["m"] or 0), g["ap"]
         if "o" in ap.lower():
             ap = None
+    elif g["mil"]:
+        hour, minute, ap = int(g["mil"][:-2]), int(g["mil"][-2:]), None
     elif g["hh"]:
         hour, minute, ap = int(g["hh"]), int(g["mm"]), None
         if g["hh"].startswith("0"):

@@ -7,6 +7,7 @@ A MASK hides things that look like times but never are (phone numbers, prices, v
 
 from __future__ import annotations
 
+import functools
 import re
 
 WEEKDAY_NAMES = {
@@ -67,11 +68,10 @@ _YEAR_DM, _YEAR_MD, _YEAR_M = _YEAR.format("dmy"), _YEAR.format("mdy"), _YEAR.fo
 _UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)"
 
 # Things that look like numbers of a time but are not: replaced by '#' (same length) before atoms are found.
-MASK_RE = re.compile(
-    r"""
+_MASK = r"""
     (?:^|(?<=\s))(?:sent|date|received):.*$                                   # quoted mail headers
     | \S+@\S+ | (?:https?://|www\.)\S+                                        # addresses, links
-    | (?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-]?)\d{3}[\s.-]\d{4}\b  # 713-345-6687, (555) 123-4567
+    | (?:\+\d{1,3}[\s.-]?|\b1[\s.-])?(?:\(\d{3}\)\s?|\b\d{3}[\s.-]?)\d{3}[\s.-]\d{4}\b  # 713-345-6687, (555) 123-4567
     | \+\d[\d\s().-]{7,}\d                                                     # +44 20 7946 0958
     | \b\d{3}-\d{4}\b                                                          # 555-1234
     | \b(?:ext|extension|x)\.?\s*\d{2,6}\b                                     # ext. 12
@@ -86,9 +86,8 @@ MASK_RE = re.compile(
     | \#\s?\d+\b                                                               # #123
     | (?-i:\b(?!(?:ET|PT|CT|MT|AM|PM|Q)\b)[A-Z]{2,5}-?\s?\d{2,6}[A-Z]?\b)        # EB 3267, SAP-4711
     | \b24/7\b | \b\d+/\d+(?=\s+(?:of|an?\s+hour|hour|mile|inch|cup|share|point|pt)\b)  # 24/7, 3/4 of
-    """,
-    re.IGNORECASE | re.VERBOSE | re.MULTILINE,
-)
+    """
+
 
 # Cheap rejection: a sentence with none of these cannot hold a time expression.
 HINT_RE = re.compile(
@@ -120,7 +119,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     (
         "holiday",
         r"""(?P<hprep>after|post|following|before|by|prior\s+to|ahead\s+of|until|till|over)\s+(?:the\s+)?
-        (?P<hname>holidays|holiday\s+(?:break|season)|christmas\s+break|break|thanksgiving|turkey\s+day
+        (?P<hname>holidays?|holiday\s+(?:break|season)|christmas\s+break|break|thanksgiving|turkey\s+day
         |christmas|xmas|new\s+year'?s?(?:\s+(?:day|eve))?|the\s+new\s+year|new\s+year|labor\s+day|memorial\s+day
         |(?:the\s+)?fourth(?:\s+of\s+july)?|july\s+(?:4th|4|fourth)|4th\s+of\s+july|independence\s+day
         |president'?s'?\s+day|mlk\s+day|martin\s+luther\s+king\s+day|columbus\s+day|veterans'?\s+day)\b
@@ -159,7 +158,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |(?:the\s+)?first\s+week\s+of|(?:the\s+)?first\s+half\s+of|(?:the\s+)?second\s+half\s+of
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of
         |toward(?:s)?\s+the\s+end\s+of|(?:the\s+)?last\s+week\s+of)\s*)?(?:(?P<mrel>next\s+month|this\s+month
-        |the\s+month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
+        |the\s+month|(?<=of\s)month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
         |(?<!\w)eom\b|month[-\s]end\b""",
     ),
     (
@@ -168,7 +167,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later|later\s+in|end\s+of|the\s+end\s+of)\s*)?
         (?P<wrel>(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week|the\s+week|this\s+coming\s+week
         |the\s+coming\s+week|(?:the\s+)?following\s+week)\b
-        |(?P<wend>(?:this|next|the|over\s+the)\s+weekend)\b|(?<!\w)eow\b|mid-?week\b""",
+        |(?P<wend>(?:this|next|the|over\s+the)\s+weekend)\b|(?<!\w)eow\b|mid-?week(?P<wnext>\s+next\s+week)?\b""",
     ),
     (
         "duration",
@@ -179,6 +178,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         (?:'s?\s+time|\s+or\s+so)?\b
         |(?P<fn>{_NUMW})\s+(?P<fbiz>business\s+|working\s+)?(?P<fu>{_UNIT})\s+from\s+(?P<ffrom>now|today|tomorrow
         |{_WD})
+        |(?P<nx>(?:in|within|over)\s+the\s+(?:next|coming)\s+(?P<nxu>day|week|month))(?:\s+or\s+so)?\b
         |(?P<fort>(?:in\s+|within\s+)?a\s+fortnight)\b|(?P<half>(?:in|within)\s+half\s+an\s+hour)\b""",
     ),
     (
@@ -210,9 +210,11 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         (?P<r2>\d{{1,2}})(?::\d\d)?\s*(?P<r2ap>{_AP})
         |(?P<h>\d{{1,2}})(?:[:.](?P<m>\d\d))?\s*(?P<ap>{_AP}|o'?clock\b)
         |(?<![\d:.])(?P<hh>[0-2]?\d):(?P<mm>[0-5]\d)(?![\d:])
+        |(?P<mil>[0-2]?\d[0-5]\d)(?=\s*(?:(?-i:[ECMP][SD]?T|GMT|UTC)|eastern|central|pacific|mountain|hours|hrs)\b)
         |(?:(?:at|@|around|about|by|until|till|after|from|between|before)\s+)(?P<ha>\d{{1,2}})(?:\s*o'?clock)?
         (?=\s*(?:[,.;!?)]|$|-(?!\s*\d)|\s(?:on|tomorrow|today|tonight|then|and|or|if|to|for|your|my|our|his|her|their|in|
-        this|next|sharp|works|work|is|it|ok|okay|with|when|latest|at|(?-i:ET|PT|CT|MT|EST|PST|CST|GMT|UTC)|mon|tue|
+        this|next|sharp|works|work|is|it|ok|okay|with|when|latest|at|(?-i:ET|PT|CT|MT|EST|PST|CST|GMT|UTC)|eastern
+        |central|pacific|mountain|london|uk|new\s+york|houston|mon|tue|
         wed|thu|fri|sat|sun)\b))
         |(?:(?:at|around|about|by|until|after|before)\s+)?(?P<hw>{_HOURW})(?:\s+(?P<hwm>thirty|fifteen|forty-five))?
         (?:\s*(?P<hwap>o'?clock|{_AP}))
@@ -240,18 +242,25 @@ _ATOMS: tuple[tuple[str, str], ...] = (
 )
 
 ATOM_NAMES = tuple(name for name, _ in _ATOMS)
-# The combined pattern finds atoms left to right; each alternative is then re-matched alone for its groups.
-_GROUP_NAME_RE = re.compile(r"\(\?P<\w+>")
-ATOM_RE = re.compile(
-    "|".join(f"(?P<{name}>(?<!\\w){_GROUP_NAME_RE.sub('(?:', pat)})" for name, pat in _ATOMS),
-    re.IGNORECASE | re.VERBOSE,
-)
-ATOM_PATTERNS = {name: re.compile(pat, re.IGNORECASE | re.VERBOSE) for name, pat in _ATOMS}
+
+
+@functools.cache
+def mask_re() -> re.Pattern[str]:
+    """Compiled on first use: the two big patterns cost ~20 ms, which imports should not pay."""
+    return re.compile(_MASK, re.IGNORECASE | re.VERBOSE | re.MULTILINE)
+
+
+@functools.cache
+def atom_re() -> re.Pattern[str]:
+    """All atoms as one alternation; ``lastgroup`` names the atom, and group names are unique across atoms."""
+    alternatives = (f"(?P<{name}>(?<!\\w)(?:{pattern}))" for name, pattern in _ATOMS)
+    return re.compile("|".join(alternatives), re.IGNORECASE | re.VERBOSE)
+
 
 # Text allowed between two atoms of one expression ("Friday, March 20 at 2pm ET").
 JOIN_RE = re.compile(
     r"^(?:[\s,(]|at\b|on\b|@|by\b|around\b|about\b|approx\.?|in\s+the\b|of\b|the\b|from\b|between\b|starting\b"
-    r"|some\s?time\b|say\b|-|–|—)*$",
+    r"|some\s?time\b|say\b|after\b|before\b|-|–|—)*$",
     re.IGNORECASE,
 )
 DEADLINE_BEFORE_RE = re.compile(
@@ -260,23 +269,23 @@ DEADLINE_BEFORE_RE = re.compile(
     re.IGNORECASE,
 )
 DEADLINE_AFTER_RE = re.compile(r"^\s*,?\s*(?:at\s+the\s+)?latest\b", re.IGNORECASE)
-AFTER_BEFORE_RE = re.compile(r"\b(?:after|following|post)\s*(?:the\s+)?$", re.IGNORECASE)
 
 CLAUSE_SPLIT_RE = re.compile(
-    r"[;!?]|:(?!\d)|\.(?:\s|$)|,|\s[-–—]+\s|\s(?:and|but|so|which|whereas|although)\s", re.I
+    r"[;!?]|:(?!\d)|(?<!\b\w)\.(?:\s|$)|,(?!\d)|\s[-–—]+\s|\s(?:and|but|so|which|whereas|although)\s", re.I
 )
 PAST_RE = re.compile(
     r"\b(?:sent|met|spoke|talked|called|emailed|e-mailed|mailed|faxed|was|were|had|did|went|got|received|"
     r"discussed|mentioned|said|told|asked|left|visited|signed|delivered|shipped|came|saw|heard|agreed|wrote|"
     r"replied|responded|forwarded|gave|showed|presented|submitted|finished|completed|launched|arrived|returned|"
-    r"expired|ended|missed|tried|reviewed|approved|paid|ordered|booked|posted|since|ago|thanks\s+for|thank\s+you\s+"
-    r"for|enjoyed|following\s+up\s+on|as\s+(?:we\s+)?discussed|per\s+our|(?:great|nice|good)\s+(?:to\s+)?"
+    r"expired|ended|missed|tried|reviewed|approved|paid|ordered|posted|since|ago|thanks(?:\s+again)?\s+for|"
+    r"thank\s+you(?:\s+again)?\s+for|enjoyed|(?:i|we|they|he|she)\s+(?:\w+ly\s+)?\w{3,}ed|following\s+up\s+on|as\s+(?:we\s+)?discussed|per\s+our|(?:great|nice|good)\s+(?:to\s+)?"
     r"(?:talking|speaking|meeting|seeing|see|meet|talk|speak|catching))\b",
     re.IGNORECASE,
 )
 FUTURE_RE = re.compile(
     r"(?:\b(?:will|shall|going\s+to|gonna|plan|plans|planning|intend|expect|hope|hoping|can|could|would|let's|"
     r"let\s+me|should|need\s+to|needs\s+to|must|want\s+to|try\s+to|aim|scheduled|rescheduled|moved|pushed|"
+    r"planned|booked|arranged|confirmed|pencilled|penciled|need|needs|require|requires|like|expecting|"
     r"postponed|please|look\s+forward|looking\s+forward|upcoming|tentatively|did\s+you|do\s+you|are\s+you|"
     r"is\s+due|are\s+due|won't|wouldn't|can't|until)\b|'ll\b|'d\b)",
     re.IGNORECASE,

@@ -56,7 +56,7 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
         raise ValueError("sent_at must be timezone-aware")
     if not pat.HINT_RE.search(text):
         return None
-    masked = pat.MASK_RE.sub(lambda m: "#" * len(m.group()), text)
+    masked = pat.mask_re().sub(lambda m: "#" * len(m.group()), text)
     sent = sent_at.astimezone(tz)
     ctx = Ctx(sent=sent, today=sent.date(), tz=tz, opts=options, text=text, masked=masked)
     for group in _groups(ctx):
@@ -68,12 +68,10 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
 
 def _atoms(ctx: Ctx) -> list[Atom]:
     atoms = []
-    for m in pat.ATOM_RE.finditer(ctx.masked):
+    for m in pat.atom_re().finditer(ctx.masked):
         kind = m.lastgroup
         assert kind is not None
-        full = pat.ATOM_PATTERNS[kind].match(ctx.masked, m.start())
-        assert full is not None
-        atom = HANDLERS[kind](ctx, full)
+        atom = HANDLERS[kind](ctx, m)
         if atom is not None:
             atoms.append(atom)
     return atoms
@@ -121,8 +119,8 @@ def _mergeable(group: list[Atom], atom: Atom) -> bool:
         return False
     if "date" in new and "date" in taken:
         # A plain weekday combines with a concrete date, a week, or "the week of" + date.
-        return any(a.weekday is not None or a.week_of or a.week is not None for a in group) or (
-            atom.weekday is not None or atom.week is not None
+        return any(a.kind == "weekday" or a.week_of or a.week is not None for a in group) or (
+            atom.kind == "weekday" or atom.week is not None
         )
     return not (new & taken)
 
@@ -173,7 +171,7 @@ def _at(ctx: Ctx, day: date, clock: time, zone: ZoneInfo | None = None) -> datet
 
 def _group_day(ctx: Ctx, group: list[Atom]) -> tuple[date | None, date | None, bool]:
     """(day, window end, fixed): the date part of an expression; fixed when a day was stated at all."""
-    concrete = [a for a in group if a.day is not None and a.weekday is None]
+    concrete = [a for a in group if a.day is not None and a.kind != "weekday"]
     weekday = next((a.weekday for a in group if a.weekday is not None), None)
     week = next((a.week for a in group if a.week is not None), None)
     if any(a.week_of for a in group) and concrete and concrete[0].day:
