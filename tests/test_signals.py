@@ -59,7 +59,21 @@ AUTO_CASES = [
     ("subject autoreply", {"subject": "AutoReply: Quote"}, "", True),
     ("subject german", {"subject": "Abwesenheitsnotiz: Angebot"}, "", True),
     ("subject french", {"subject": "Réponse automatique : devis"}, "", True),
-    ("subject with re prefix", {"subject": "RE: Out of Office AutoReply: meeting"}, "", True),
+    ("subject auto reply prefix", {"subject": "Out of Office AutoReply: meeting"}, "", True),
+    (
+        "reply to an auto reply",
+        {"subject": "RE: Out of Office AutoReply: meeting"},
+        "Thanks, see you then.",
+        False,
+    ),
+    ("human subject", {"subject": "Out of the office - Friday recap"}, "Shelley, here is what is open.", False),
+    (
+        "absence mentioned at the end",
+        {},
+        "Kent, attached are the workbooks you asked for. " * 8
+        + "I will be out of the office on Monday, returning on Wednesday.",
+        False,
+    ),
     (
         "body with two cues",
         {},

@@ -33,12 +33,14 @@ _DEFAULT_OPTIONS = DateOptions()
 
 # --- automatic replies --------------------------------------------------------------------------------------
 
+# Mail clients write "Automatic reply: <subject>", "Out of Office AutoReply: <subject>", "Out of Office: ...";
+# a person's own "Out of the office - Friday" or "RE: Out of Office" is judged by its wording instead.
 _AUTO_SUBJECT_RE = re.compile(
-    r"^\s*(?:(?:re|aw|fw|fwd|wg|tr|sv|vs)\s*:\s*)*\[?(?:"
-    r"out\s+of\s+(?:the\s+)?office\b|automatic\s+reply|auto(?:matic)?[- ]?(?:reply|response|antwort)\b"
-    r"|abwesenheitsnotiz|abwesend|réponse\s+automatique|respuesta\s+automática|risposta\s+automatica"
-    r"|automatisch\s+antwoord|afwezigheidsbericht|frånvaro|fuera\s+de\s+la\s+oficina|absence\s+du\s+bureau"
-    r"|on\s+vacation|away\s+from\s+(?:the\s+)?office|ooo\b)",
+    r"^\s*\[?(?:"
+    r"out\s+of\s+(?:the\s+)?office\s*(?:auto-?reply|reply|notice)?\s*:|automatic\s+reply|auto(?:matic)?[- ]?"
+    r"(?:reply|response|antwort)\b|abwesenheitsnotiz|abwesend\s*:|réponse\s+automatique|respuesta\s+automática"
+    r"|risposta\s+automatica|automatisch\s+antwoord|afwezigheidsbericht|frånvaro|fuera\s+de\s+la\s+oficina\s*:"
+    r"|absence\s+du\s+bureau|ooo\b)",
     _I,
 )
 _OOO_BODY_RE = re.compile(
@@ -51,15 +53,20 @@ _OOO_BODY_RE = re.compile(
     r"|(?:i\s+will\s+be|i'll\s+be|i\s+am)\s+back\s+(?:in\s+the\s+office\s+)?(?:on|in|at|by|from|monday|tuesday"
     r"|wednesday|thursday|friday|tomorrow|next)"
     r"|returning\s+(?:to\s+the\s+office\s+)?(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday"
-    r"|sunday|tomorrow|next|\d)"
+    r"|sunday|tomorrow|next|\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
     r"|(?:ich\s+bin|bin\s+ich)\s+(?:bis|vom|ab|derzeit|zurzeit|nicht)[^.]{0,60}(?:abwesend|nicht\s+im\s+büro"
     r"|im\s+urlaub|außer\s+haus)"
     r"|je\s+suis\s+(?:absent|absente|en\s+congés?)|estoy\s+fuera\s+de\s+la\s+oficina)",
     _I,
 )
-_RETURN_RE = re.compile(
-    r"\b(?:until|till|through|thru|back|return|returning|returns|bis|zurück|retour|jusqu|hasta|regreso)", _I
+# Where the return date is stated: "back/returning" name the day itself, "until/through" the last day away.
+_BACK_RE = re.compile(
+    r"\b(?:back|return|returning|returns|zurück|retour|de\s+retour|regreso|regresaré|terug)\b", _I
 )
+_UNTIL_RE = re.compile(r"\b(?:until|till|through|thru|bis|jusqu|hasta|tot)\b", _I)
+
+
+_OOO_LEAD_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -89,21 +96,29 @@ def auto_reply(
     if not automatic:
         # Wording alone is weaker evidence (a person may write "I'm out until Monday"): ask for two cues
         # in a short message.
+        # An absence notice leads with it; a mention at the end of a long message is not one.
         cues = len(_OOO_BODY_RE.findall(text[:2000]))
-        automatic = cues >= 2 and len(text) < 1500
+        automatic = cues >= 2 and len(text) < 1500 and _OOO_BODY_RE.search(text[:_OOO_LEAD_CHARS]) is not None
     if not automatic:
         return None
     return AutoReply(return_at=_return_date(text, sent_at=msg.sent_at, tz=tz, options=options))
 
 
 def _return_date(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions) -> datetime | None:
+    """The stated return day: "back/returning X" wins over "until/through X"; first mention of each kind."""
+    found: dict[bool, datetime] = {}
     for sentence in sentences(text[:3000]):
-        if _RETURN_RE.search(sentence) is None:
-            continue
-        due = find_due(sentence, sent_at=sent_at, tz=tz, options=options)
-        if due is not None:
-            return due.when.astimezone(UTC)
-    return None
+        for back, cue_re in ((True, _BACK_RE), (False, _UNTIL_RE)):
+            if back in found:
+                continue
+            for cue in cue_re.finditer(sentence):
+                due = find_due(sentence[cue.start() :], sent_at=sent_at, tz=tz, options=options)
+                if due is not None:
+                    found[back] = due.when.astimezone(UTC)
+                    break
+        if True in found:
+            break
+    return found.get(True, found.get(False))
 
 
 # --- bulk and no-reply --------------------------------------------------------------------------------------
