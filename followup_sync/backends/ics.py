@@ -8,13 +8,10 @@ so any edit the user makes to it (a moved DTSTART, a changed title) changes the 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
@@ -25,13 +22,13 @@ import recurring_ical_events
 
 from followup_sync.backends.base import key_from_uid, marker_uid
 from followup_sync.backends.files import read_options
+from followup_sync.backends.icstext import Block, Document, content_lines, new_document, parse_document
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import BackendError, ConfigError, PreconditionFailed
 from followup_sync.model import Meeting, Reminder, RemoteItem
 
 log = logging.getLogger(__name__)
 
-PRODID = "-//followup-sync//followup-sync//EN"
 HASH_PROPERTY = "X-FOLLOWUP-SYNC-HASH"
 _CANCELLED_PREFIXES = ("canceled:", "cancelled:")
 
@@ -240,101 +237,6 @@ def vtimezone(tzid: str) -> icalendar.Timezone:
     return icalendar.Timezone.from_tzid(tzid, first_date=date(1970, 1, 1), last_date=date(2040, 1, 1))
 
 
-# --- the file as text ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Block:
-    """One top-level component inside VCALENDAR, as its unfolded-or-not original lines."""
-
-    name: str
-    lines: list[str]
-    uid: str | None = None
-    tzid: str | None = None
-
-    def etag(self) -> str:
-        return hashlib.sha256("\n".join(self.lines).encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-@dataclass
-class _Document:
-    head: list[str] = field(default_factory=list)
-    blocks: list[_Block] = field(default_factory=list)
-    tail: list[str] = field(default_factory=list)
-
-    def find(self, uid: str) -> _Block | None:
-        return next((b for b in self.blocks if b.name == "VEVENT" and b.uid == uid), None)
-
-    def render(self) -> bytes:
-        lines = [*self.head, *(line for b in self.blocks for line in b.lines), *self.tail]
-        return ("\r\n".join(lines) + "\r\n").encode("utf-8", "surrogateescape")
-
-
-def _new_document(calendar_name: str) -> _Document:
-    head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
-    head.append(f"X-WR-CALNAME:{calendar_name}")
-    return _Document(head=head, tail=["END:VCALENDAR"])
-
-
-def _parse_document(data: bytes) -> _Document:
-    """Split an .ics file into top-level components; ValueError names what is wrong with it."""
-    text = data.decode("utf-8", "surrogateescape").lstrip("\ufeff")
-    lines = [line for line in re.split(r"\r?\n|\r", text) if line]
-    if not lines or lines[0].strip().upper() != "BEGIN:VCALENDAR":
-        raise ValueError("it does not start with BEGIN:VCALENDAR")
-    doc = _Document(head=[lines[0]])
-    block: _Block | None = None
-    depth = 1
-    for number, line in enumerate(lines[1:], start=2):
-        upper = line.upper()
-        if block is None:
-            if upper.startswith("BEGIN:"):
-                block, depth = _Block(name=upper[6:].strip(), lines=[line]), 2
-            elif upper.strip() == "END:VCALENDAR":
-                doc.tail = lines[number - 1 :]
-                return doc
-            else:
-                doc.head.append(line)
-            continue
-        block.lines.append(line)
-        if upper.startswith("BEGIN:"):
-            depth += 1
-        elif upper.startswith("END:"):
-            depth -= 1
-            if depth == 1:
-                if upper[4:].strip() != block.name:
-                    raise ValueError(f"line {number}: {line.strip()[:40]} closes BEGIN:{block.name}")
-                block.uid = _property(block.lines, "UID")
-                block.tzid = _property(block.lines, "TZID")
-                doc.blocks.append(block)
-                block = None
-    raise ValueError("it ends before END:VCALENDAR")
-
-
-def _lines(ical: bytes) -> list[str]:
-    """Content lines of icalendar's output (CRLF-separated; str.splitlines would also split at U+2028)."""
-    return [line for line in re.split(r"\r?\n", ical.decode("utf-8")) if line]
-
-
-def _property(lines: list[str], name: str) -> str | None:
-    """A property of the component itself (not of a nested VALARM), unfolded."""
-    depth = 0
-    for i, line in enumerate(lines):
-        upper = line.upper()
-        if upper.startswith("BEGIN:"):
-            depth += 1
-        elif upper.startswith("END:"):
-            depth -= 1
-        elif depth == 1 and re.match(rf"{name}[;:]", upper):
-            value = line
-            for cont in lines[i + 1 :]:
-                if cont[:1] not in (" ", "\t"):
-                    break
-                value += cont[1:]
-            return value.split(":", 1)[1].strip() if ":" in value else None
-    return None
-
-
 # --- the sink ------------------------------------------------------------------------------------------
 
 
@@ -347,7 +249,7 @@ class IcsReminderSink:
         self.path = path
         self.alarm_minutes = alarm_minutes
         self.calendar_name = calendar_name
-        self._cache: tuple[tuple[int, int, int], _Document] | None = None
+        self._cache: tuple[tuple[int, int, int], Document] | None = None
 
     @classmethod
     def from_config(cls, section: BackendSection, config: Config) -> Self:
@@ -372,7 +274,7 @@ class IcsReminderSink:
     def create(self, reminder: Reminder) -> RemoteItem:
         uid = marker_uid(reminder.key)
 
-        def change(doc: _Document) -> _Block:
+        def change(doc: Document) -> Block:
             if doc.find(uid) is not None:
                 raise PreconditionFailed("reminder already exists", backend=self.name, href=uid)
             log.info("Creating reminder %s in %s", reminder.key, self.path)
@@ -387,7 +289,7 @@ class IcsReminderSink:
         if href != marker_uid(reminder.key):
             raise ValueError(f"href {href!r} does not belong to reminder {reminder.key}")
 
-        def change(doc: _Document) -> _Block:
+        def change(doc: Document) -> Block:
             old = self._checked(doc, href, etag)
             log.info("Updating reminder %s in %s", reminder.key, self.path)
             block = self._render(reminder, doc)
@@ -398,7 +300,7 @@ class IcsReminderSink:
         return RemoteItem(key=reminder.key, href=href, etag=block.etag(), start=reminder.start)
 
     def delete(self, href: str, etag: str) -> None:
-        def change(doc: _Document) -> None:
+        def change(doc: Document) -> None:
             doc.blocks.remove(self._checked(doc, href, etag))
             log.info("Deleting reminder %s from %s", key_from_uid(href), self.path)
 
@@ -407,7 +309,7 @@ class IcsReminderSink:
     def close(self) -> None:
         self._cache = None
 
-    def _checked(self, doc: _Document, href: str, etag: str) -> _Block:
+    def _checked(self, doc: Document, href: str, etag: str) -> Block:
         if key_from_uid(href) is None:
             raise PreconditionFailed("not a followup-sync reminder", backend=self.name, href=href)
         block = doc.find(href)
@@ -417,18 +319,18 @@ class IcsReminderSink:
             raise PreconditionFailed("reminder was changed (etag mismatch)", backend=self.name, href=href)
         return block
 
-    def _render(self, reminder: Reminder, doc: _Document) -> _Block:
+    def _render(self, reminder: Reminder, doc: Document) -> Block:
         event = reminder_to_vevent(reminder, alarm_minutes=self.alarm_minutes)
         if reminder.timezone != "UTC" and not any(
             b.name == "VTIMEZONE" and b.tzid == reminder.timezone for b in doc.blocks
         ):
-            tz_lines = _lines(vtimezone(reminder.timezone).to_ical())
+            tz_lines = content_lines(vtimezone(reminder.timezone).to_ical())
             first_event = next((i for i, b in enumerate(doc.blocks) if b.name == "VEVENT"), len(doc.blocks))
-            doc.blocks.insert(first_event, _Block(name="VTIMEZONE", lines=tz_lines, tzid=reminder.timezone))
-        lines = _lines(event.to_ical())
-        return _Block(name="VEVENT", lines=lines, uid=marker_uid(reminder.key))
+            doc.blocks.insert(first_event, Block(name="VTIMEZONE", lines=tz_lines, tzid=reminder.timezone))
+        lines = content_lines(event.to_ical())
+        return Block(name="VEVENT", lines=lines, uid=marker_uid(reminder.key))
 
-    def _start(self, block: _Block) -> datetime | None:
+    def _start(self, block: Block) -> datetime | None:
         try:
             event = icalendar.Event.from_ical("\r\n".join(block.lines))
             value = event.get("DTSTART").dt
@@ -440,11 +342,11 @@ class IcsReminderSink:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
-    def _load(self) -> _Document:
+    def _load(self) -> Document:
         try:
             st = self.path.stat()
         except FileNotFoundError:
-            return _new_document(self.calendar_name)
+            return new_document(self.calendar_name)
         except OSError as exc:
             raise BackendError(f"cannot read {self.path}: {exc.strerror}", backend=self.name) from exc
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -456,13 +358,13 @@ class IcsReminderSink:
             raise BackendError(f"cannot read {self.path}: {exc.strerror}", backend=self.name) from exc
         try:
             # An empty file is a calendar nobody wrote to yet (`touch reminders.ics`), not a damaged one.
-            doc = _parse_document(data) if data.strip() else _new_document(self.calendar_name)
+            doc = parse_document(data) if data.strip() else new_document(self.calendar_name)
         except ValueError as exc:
             raise BackendError(f"{self.path} is not a valid iCalendar file: {exc}", backend=self.name) from exc
         self._cache = (stamp, doc)
         return doc
 
-    def _modify(self, change: Callable[[_Document], Any]) -> Any:
+    def _modify(self, change: Callable[[Document], Any]) -> Any:
         self._cache = None  # a failed write must not leave a half-changed document behind
         doc = self._load()
         result = change(doc)
