@@ -358,3 +358,15 @@ def test_an_empty_file_is_an_empty_calendar(tmp_path: Path) -> None:
     assert [str(e["UID"]) for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")] == [
         "k1@followup-sync"
     ]
+
+
+def test_text_model_round_trips_crlf_files_byte_for_byte() -> None:
+    from followup_sync.backends.icstext import parse_document
+
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a@b\r\nSUMMARY:long line that was\r\n"
+        b"  folded by an app\r\nBEGIN:VALARM\r\nUID:not-the-event\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    doc = parse_document(data)
+    assert doc.render() == data
+    assert [(b.name, b.uid) for b in doc.blocks] == [("VEVENT", "a@b")]
