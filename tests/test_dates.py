@@ -148,4 +148,21 @@ def test_dst_change_is_respected() -> None:
 
 def test_naive_sent_at_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
-        find_due("Friday", sent_at=datetime(2026, 3, 18), tz=CHI)  # noqa: DTZ001
+        find_due("Friday", sent_at=datetime(2026, 3, 18), tz=CHI)
+
+
+def test_labelled_set_stays_above_target() -> None:
+    # Regression guard over evaluation/data/dates.jsonl (the figures themselves come from evaluation/dates_eval.py).
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "evaluation" / "data" / "dates.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    right = 0
+    for row in rows:
+        tz = ZoneInfo(row["tz"])
+        result = find_due(row["text"], sent_at=datetime.fromisoformat(row["sent_at"]), tz=tz)
+        got = result.when.strftime("%Y-%m-%dT%H:%M") if result else None
+        right += (got is None) if row["expected"] is None else (got is not None and got[:10] == row["expected"][:10])
+    assert len(rows) >= 300
+    assert right / len(rows) >= 0.97

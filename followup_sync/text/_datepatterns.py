@@ -71,7 +71,7 @@ _UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yr
 _MASK = r"""
     (?:^|(?<=\s))(?:sent|date|received):.*$                                   # quoted mail headers
     | \S+@\S+ | (?:https?://|www\.)\S+                                        # addresses, links
-    | (?:\+\d{1,3}[\s.-]?|\b1[\s.-])?(?:\(\d{3}\)\s?|\b\d{3}[\s.-]?)\d{3}[\s.-]\d{4}\b  # 713-345-6687, (555) 123-4567
+    | (?:\+\d{1,3}[\s.-]?|\b1[\s.-])?(?:\(\d{3}\)\s?|\b\d{3}[\s.-]?)\d{3}[\s.-]\d{4}\b  # (555) 123-4567
     | \+\d[\d\s().-]{7,}\d                                                     # +44 20 7946 0958
     | \b\d{3}-\d{4}\b                                                          # 555-1234
     | \b(?:ext|extension|x)\.?\s*\d{2,6}\b                                     # ext. 12
