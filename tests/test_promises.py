@@ -150,7 +150,99 @@ NEGATIVES = {
 }
 
 
-@pytest.mark.parametrize("sentence", POSITIVES)
+# Present-day sales phrasing (the labelled sets are Enron mail from 2000-2001).
+MODERN_POSITIVES = [
+    "I'll shoot you the updated quote this afternoon.",
+    "I'll send over the proposal by EOD Friday.",
+    "Let me circle back with our solutions engineer and get back to you.",
+    "I'll ping you on Monday to see where things stand.",
+    "I'll give you a buzz tomorrow morning.",
+    "I'll follow up next week once you've had a chance to review.",
+    "I'll send a calendar invite for Thursday at 3.",
+    "I'll set up a demo with your team for next Tuesday.",
+    "I'll loop back with you after I talk to legal.",
+    "We'll get the revised SOW over to you by Wednesday.",
+    "I'll have our implementation lead reach out to schedule kickoff.",
+    "I'll check with finance on the discount and let you know.",
+    "I'll put together a pricing proposal and send it your way.",
+    "I will share the case studies tomorrow.",
+    "I'll text you when I'm on my way.",
+    "I'll touch base after the holidays.",
+    "I'll reach back out in two weeks.",
+    "Expect a call from me on Friday.",
+    "I'll confirm the delivery date by end of day.",
+    "I'll be sending the contract for e-signature shortly.",
+    "I'm going to call you Thursday to walk through the numbers.",
+    "I'll get you a quote by tomorrow.",
+    "I'll stop by your office on Tuesday with the samples.",
+    "Will circle back next week.",
+    "I'll find out whether we can ship by the 15th and get back to you.",
+    "I'll make sure you have the MSA by Monday.",
+    "I'll forward you the security questionnaire.",
+    "Happy to help - I'll send the W-9 today.",
+    "As promised, I'll send the recording tomorrow.",
+    "I'll drop off the samples Thursday.",
+    "I'll update you once the PO clears.",
+    "We will ship the replacement unit on Monday.",
+    "I'll book a room for the workshop.",
+    "I'll send you an invite for next week.",
+    "I'll call you back in 10 minutes.",
+    "I'll get back to you with availability.",
+    "I'll revert by tomorrow.",
+    "I'll keep you in the loop.",
+    "I'll schedule a follow-up call for next week.",
+    "I'll try you again tomorrow.",
+    "I'll email the deck after the meeting.",
+    "I'll get that over to you first thing tomorrow.",
+    "I'll work up a quote and send it Monday.",
+    "I will draft the order form tonight.",
+    "I'll send it through later today.",
+    "We'll have the samples to you by Friday.",
+    "I'll run this by my manager and let you know.",
+    "I'll set up time with your CFO next week.",
+    "I'll come back to you on pricing tomorrow.",
+    "You'll have the contract by Friday.",
+]
+MODERN_NEGATIVES = [
+    "Let me know if you have any questions.",
+    "Happy to jump on a call if that's helpful.",
+    "Feel free to reach out anytime.",
+    "Looking forward to connecting next week.",
+    "Talk soon!",
+    "Can you send over the signed order form?",
+    "Would you be open to a quick call Thursday?",
+    "I can send over a few case studies if that would help.",
+    "If you'd like, we can set up a demo.",
+    "I sent the proposal yesterday.",
+    "I've attached the quote.",
+    "Our CFO will review it next week.",
+    "I'll be out of office until Monday with limited access to email.",
+    "I'll be at the conference next week.",
+    "Let me know what time works and I'll send an invite.",
+    "I'd love to set up time to chat.",
+    "Hope you had a great weekend!",
+    "I'll be in touch if anything changes.",
+    "Just checking in to see if you had a chance to review.",
+    "Did you get a chance to look at the proposal?",
+    "Please let me know a good time to connect.",
+    "I will be traveling Monday through Wednesday.",
+    "Shall I send the contract over?",
+    "I may be able to get you a discount.",
+    "See you at the conference!",
+    "If it helps, I can loop in our engineer.",
+    "I'm happy to send more info.",
+    "Let's plan to reconnect after the holidays.",
+    "Thanks, will do!",
+    "I'll take that as a no.",
+    "We'll see how the pilot goes.",
+    "I'll leave it with you.",
+    "I'll wait to hear from you.",
+    "I will look forward to your feedback.",
+    "I'll be working from home tomorrow.",
+]
+
+
+@pytest.mark.parametrize("sentence", POSITIVES + MODERN_POSITIVES)
 def test_promise_found(sentence: str) -> None:
     promises = found(sentence)
     assert len(promises) == 1, sentence
@@ -158,7 +250,9 @@ def test_promise_found(sentence: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "sentence", [pytest.param(s, id=f"{kind}: {s}") for kind, sentences in NEGATIVES.items() for s in sentences]
+    "sentence",
+    [pytest.param(s, id=f"{kind}: {s}") for kind, sentences in NEGATIVES.items() for s in sentences]
+    + [pytest.param(s, id=f"modern: {s}") for s in MODERN_NEGATIVES],
 )
 def test_not_a_promise(sentence: str) -> None:
     assert found(sentence) == []

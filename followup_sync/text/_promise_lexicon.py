@@ -43,8 +43,9 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             _v("give") + rf" {_OBJ} (?:a )?(?:call|ring|buzz|shout|phone call|telephone call)",
             _v("return") + r" (?:your|the|his|her|their) (?:phone )?calls?",
-            _v("set") + r" up (?:a |the )?(?:conference )?call",
-            _v("schedule") + r" (?:a |the )?(?:conference )?call",
+            r"(?:set up|setting up|schedule|scheduling|arrange|arranging|book|booking) (?:a |an |the |some )?"
+            r"(?:[a-z-]+ ){0,2}(?:call|phone call|conference call|conf call)\b",
+            _v("try") + r" (?:you|u) (?:again|back|later|tomorrow)",
             r"(?:voice ?-?mail|voicemail|voicemailing|conference)(?= (?:you|u|him|her|them|[a-z]+)\b)",
             _v("leave") + rf" {_OBJ} an? (?:voice ?-?mail|voicemail|message)",
             _v("reach") + r" (?:you|u)\b",
@@ -56,6 +57,12 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "email",
         (
             _v("shoot") + rf" {_OBJ} (?:an? )?(?:e-?mail|note|line|message)",
+            _v("shoot") + r" (?:over|(?:you|u|him|her|them) (?:over|the|a|an|my|our|some))\b",
+            _v("have") + r" (?:it|this|that|them|these|those|the \w+|a copy) (?:e-?mailed|sent|forwarded)",
+            r"(?:circulate|circulating|distribute|distributing)",
+            # "share the case studies", "share a draft with you"; not "share a short story" at a meeting.
+            r"(?:share|sharing)(?= (?:it|this|that|them|these|those|the|our|copies|a copy)\b"
+            r"| [^.;]{0,40}\bwith (?:you|u|everyone|all of you)\b)",
             _v("drop") + rf" {_OBJ} (?:an? )?(?:e-?mail|note|line|message)",
             r"(?:e-?mail|e-?mailing|send|sending|resend|resending|re-send|forward|forwarding|fwd|mail|mailing)",
             r"(?:write|writing)(?! (?:it )?off)",
@@ -65,9 +72,8 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "meeting",
         (
-            _v("set") + r" up (?:a |the |some )?(?:meeting|demo|visit|lunch|dinner|time to meet|site visit)",
-            _v("schedule") + r" (?:a |the )?(?:meeting|demo|visit|lunch|dinner|site visit)",
-            _v("arrange") + r" (?:a |the )?(?:meeting|demo|visit|lunch|dinner)",
+            r"(?:set up|setting up|schedule|scheduling|arrange|arranging|book|booking) (?:a |an |the |some )?"
+            r"(?:[a-z-]+ ){0,2}(?:meeting|mtg|demo|visit|lunch|dinner|breakfast|time|room|conference room)\b",
             # "meet with Legal" or "meeting him" is the rep's own appointment, not one the recipient expects.
             r"(?:meet|meeting|visit|visiting|demo|demoing)"
             r"(?! with (?!you\b|u\b|your\b|y'all|all of you|everyone|you all))(?! (?:him|her|them)\b)",
@@ -86,6 +92,12 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"be (?:back )?in (?:touch|contact)",
             _v("touch") + r" base",
             _v("circle") + r" back",
+            _v("loop") + r" back",
+            _v("reach") + r" back(?: out)?",
+            r"(?:come|coming) back to (?:you|u)\b",
+            r"(?:revert|reverting)(?! to\b)",
+            r"(?:ping|pinging)(?= (?:you|u|him|her|them|[a-z]+)\b)",
+            _v("bring") + r" (?:you|u) up to (?:date|speed)",
             _v("follow") + r"(?: |-)?up",
             _v("reach") + r" out",
             _v("contact"),
@@ -102,7 +114,13 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     (
         "delivery",  # fax and courier deliver something but are not email
-        (r"(?:fax|faxing|overnight|fed ?ex|courier|wire|wiring)",),
+        (
+            r"(?:fax|faxing|overnight|fed ?ex|courier|wire|wiring|ship|shipping)",
+            r"(?:text|texting)(?= (?:you|u|him|her|them)\b)",
+            _v("drop")
+            + r" (?:(?:it|them|this|that|these|those|the \w+|the \w+ \w+) )?off(?! (?:my|our|his|her)\b)",
+            r"make sure (?:that )?(?:you|u) (?:have|get|receive)",
+        ),
     ),
     (
         "other",
@@ -193,7 +211,6 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("obtain"),
             _v("request"),
             _v("write") + r" up",
-            _v("ship"),
             _v("return") + r" (?:it|this|that|them|the)\b",
             _v("put") + r" (?:it|this|that|them|the|you) (?:together|in|on|into|through|out)\b",
             _v("order"),
@@ -220,8 +237,9 @@ DELIVERY = VERB_RES[[family for family, _ in _FAMILIES].index("delivery")][1]
 # "I'll have John call you", "I'll ask Sally to send it": delegation; the channel is the second verb's.
 DELEGATES = (
     re.compile(r"(?:have|having|ask|get|instruct|tell|remind) (?!to |a |the |it |this |that )[a-z]+ (?:to )?"),
-    # "I'll have the team call you", "I'll ask Sally Beck to send it".
+    # "I'll have the team call you", "I'll ask Sally Beck to send it", "I'll have our implementation lead call".
     re.compile(r"(?:have|having|ask|get|instruct|tell|remind) (?!to |a |it |this |that )[a-z]+ [a-z]+ (?:to )?"),
+    re.compile(r"(?:have|having|ask|get|instruct|tell|remind) (?:our|my|the) [a-z]+ [a-z]+ (?:to )?"),
 )
 
 

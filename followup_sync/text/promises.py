@@ -46,7 +46,7 @@ class Promise:
 _GATE = re.compile(
     r"\b(?:i|we)(?:['’‘`](?:ll|l|m|re)|\s+(?:will|shall|am|are|plan|intend|hope|should|won't|can't|cannot))\b"
     r"|\bwill\b|\blet me\b|\bill\b|\bto follow\b|\bto come\b|\bplan is to\b|\bhear (?:back )?from (?:me|us)\b"
-    r"|\bexpect (?:my|our|a|an)\b",
+    r"|\bexpect (?:my|our|a|an)\b|\byou['’]ll\b",
     re.IGNORECASE,
 )
 
@@ -133,7 +133,10 @@ _SPECIAL = re.compile(
     r"|expect (?:a (?:call|note|fax|visit|proposal)|an e-?mail) from (?:me|us)"
     # "Proposal to follow.", "Details to follow": a whole sentence announcing the next message.
     r"|^(?:the |a |my |our |more |further |full |second |another )?[a-z-]+(?: [a-z-]+)? to follow\b"
-    r"|^(?:much )?more (?:[a-z]+ )?to come\b|^[a-z -]{1,40} will be forthcoming\b)"
+    r"|^(?:much )?more (?:[a-z]+ )?to come\b|^[a-z -]{1,40} will be forthcoming\b"
+    # "You'll have the contract by Friday": a delivery promised in the recipient's words.
+    r"|you(?:'ll| will) (?:have|get|receive) (?:it|this|that|them|the|a|an|my|our)\b[^.;]{0,40}?"
+    r"\b(?:by|from (?:me|us)|tomorrow|today|tonight|shortly|this (?:afternoon|evening|week)|next week)\b)"
 )
 
 _LET_ME = re.compile(
@@ -243,13 +246,16 @@ def _hits(low: str) -> list[_Hit]:
 def _special_channel(phrase: str) -> Channel | None:
     if "call" in phrase:
         return "call"
-    if "mail" in phrase or "note" in phrase:
+    if "mail" in phrase or "note" in phrase or phrase.endswith(("follow", "come", "forthcoming")):
         return "email"
     if "visit" in phrase:
         return "meeting"
     return None if "hear" in phrase else "other"
 
 
+# "I will notify everyone via email": the stated medium decides the channel.
+_MEDIUM = re.compile(r"\b(?:via|by) (e-?mail|phone|telephone|fax|courier|fed ?ex)\b")
+_MEDIUM_CHANNEL: dict[str, Channel] = {"email": "email", "phone": "call", "telephone": "call"}
 _PARENTHESES = re.compile(r"\([^)]*\)\s*")
 _INTERJECTION = re.compile(r"^(?:[a-z]+|thank you|no problem|sounds good|got it|will do)$")
 _REP_SUBJECT = re.compile(r"^(?:[a-z]+,? )?(?:i|we)\b")
@@ -321,6 +327,8 @@ def _promise_in(sentence: str, *, sent_at: datetime, tz: ZoneInfo, options: Date
         return None
     hit = hits[0]
     channel = next((h.channel for h in hits if h.channel not in (None, "other")), hit.channel)
+    if medium := _MEDIUM.search(low, hit.verb):
+        channel = _MEDIUM_CHANNEL.get(medium.group(1).replace("-", ""), "other")
     text = " ".join(sentence.split())
     due = find_due(text[hit.start :], sent_at=sent_at, tz=tz, options=options) or find_due(
         text, sent_at=sent_at, tz=tz, options=options
