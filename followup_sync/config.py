@@ -171,7 +171,7 @@ _BACKENDS: dict[str, tuple[str, ...]] = {
     "reminders": ("ics", "caldav", "graph"),
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_KINDS = Rules.__dataclass_fields__["kinds"].default
+_KINDS: tuple[str, ...] = Rules().kinds
 
 
 class _Problems:
