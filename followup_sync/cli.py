@@ -48,7 +48,8 @@ def handle_error(exc: BaseException, *, verbose: bool = False) -> tuple[str, int
     if isinstance(exc, SinkEmptied):
         return (
             f"error: {exc}. Stopped before changing anything: check that [reminders] points at the right "
-            "calendar and that you are logged in. If you deleted them on purpose, run `followup-sync sync --force`.",
+            "calendar and that you are logged in. If you deleted them on purpose, run "
+            "`followup-sync sync --force`.",
             1,
         )
     if isinstance(exc, AlreadyRunning):
@@ -121,7 +122,9 @@ def _parse_now(value: str | None, tz: ZoneInfo) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO-8601 date-time such as 2026-03-18T16:00", param_hint="--now")
+        raise click.BadParameter(
+            f"{value!r} is not an ISO-8601 date-time such as 2026-03-18T16:00", param_hint="--now"
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(UTC)
@@ -185,24 +188,27 @@ def _detect_lines(stream: TextIO, *, tz: ZoneInfo, date_order: str) -> Iterator[
         try:
             item = json.loads(line)
             if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise ValueError("expected an object with a string \"text\"")
+                raise ValueError('expected an object with a string "text"')
             sent_at = _sent_at(item.get("sent_at"), tz)
         except ValueError as exc:
             yield number, f"not a valid input object ({exc})"
             continue
         promises = detect_promises(item["text"], sent_at=sent_at, tz=tz, options=options)
-        yield number, {
-            "id": item.get("id"),
-            "promises": [
-                {
-                    "sentence": p.sentence,
-                    "action": p.action,
-                    "channel": p.channel,
-                    "due": p.due.when.astimezone(tz).isoformat(timespec="seconds") if p.due else None,
-                }
-                for p in promises
-            ],
-        }
+        yield (
+            number,
+            {
+                "id": item.get("id"),
+                "promises": [
+                    {
+                        "sentence": p.sentence,
+                        "action": p.action,
+                        "channel": p.channel,
+                        "due": p.due.when.astimezone(tz).isoformat(timespec="seconds") if p.due else None,
+                    }
+                    for p in promises
+                ],
+            },
+        )
 
 
 def _sent_at(value: Any, tz: ZoneInfo) -> datetime:
@@ -288,6 +294,43 @@ def purge(config_path: Path | None, dry_run: bool, yes: bool) -> None:
 
 
 # --- account commands ---
+
+
+@cli.command("imap-password")
+@config_option
+def imap_password(config_path: Path | None) -> None:
+    """Store the IMAP password for [mail] in the OS keyring (it is never written to a file)."""
+    from followup_sync.backends.imap import store_password
+
+    config = configmod.load(config_path)
+    if config.mail.backend != "imap":
+        raise ConfigError('[mail] backend is not "imap"; there is no IMAP password to store')
+    host, user = config.mail.options.get("host"), config.mail.options.get("username")
+    if not isinstance(host, str) or not isinstance(user, str):
+        raise ConfigError("[mail] needs host and username before a password can be stored")
+    password = click.prompt(f"IMAP password for {user} at {host}", hide_input=True)
+    store_password(host, user, password)
+    click.echo("Stored in the OS keyring.")
+
+
+@cli.command("caldav-password")
+@config_option
+def caldav_password(config_path: Path | None) -> None:
+    """Store the CalDAV password(s) for [meetings] and [reminders] in the OS keyring."""
+    from followup_sync.backends.caldav import store_password
+
+    config = configmod.load(config_path)
+    targets = {
+        (str(s.options.get("url")), str(s.options.get("username")))
+        for s in (config.meetings, config.reminders)
+        if s.backend == "caldav" and s.options.get("username")
+    }
+    if not targets:
+        raise ConfigError('no [meetings] or [reminders] section uses backend "caldav" with a username')
+    for url, user in sorted(targets):
+        password = click.prompt(f"CalDAV password for {user} at {url}", hide_input=True)
+        store_password(url, user, password)
+    click.echo("Stored in the OS keyring.")
 
 
 @cli.command()
