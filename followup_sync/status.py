@@ -66,6 +66,12 @@ def _state_lines(config: Config, *, tz: ZoneInfo) -> list[str]:
     finally:
         state.close()
     lines = []
+    if last is not None and last.finished is None:
+        # begin_run() writes the row before the pass and finish_run() completes it: in progress, or cut off.
+        lines.append(f"Pass started {_local(last.started, tz)}, not finished (running now, or interrupted)")
+        last = last_ok
+        if last is not None:
+            lines[-1] += "; the last good one:"
     if last is None:
         lines.append("Last pass: never")
     else:
@@ -78,7 +84,7 @@ def _state_lines(config: Config, *, tz: ZoneInfo) -> list[str]:
         else:
             why = "; ".join(last.problems[:3]) or "see the log"
             lines.append(f"Last pass: {when}{dry}, FAILED: {why}")
-            if last_ok is not None:
+            if last_ok is not None and last_ok is not last:
                 lines.append(f"Last good pass: {_local(last_ok.finished or last_ok.started, tz)}")
     kinds = Counter(rec.followup.kind for rec in open_records)
     detail = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
