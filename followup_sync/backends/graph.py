@@ -461,6 +461,9 @@ class GraphReminderSink(_Graph):
         self.reminder_minutes = reminder_minutes
         self.schedule = Schedule(parent=account)
         self._base: str | None = None
+        # key -> href as of the last list() plus our own writes since: the sync pass lists before it creates,
+        # so create() need not ask Graph again whether the key exists (it would double the first pass)
+        self._known: dict[str, str] | None = None
 
     @property
     def where(self) -> str:
@@ -482,13 +485,17 @@ class GraphReminderSink(_Graph):
     def list(self) -> Iterator[RemoteItem]:
         flt = f"singleValueExtendedProperties/Any(ep: ep/id eq '{MARKER_PROP}' and ep/value eq '{MARKER_VALUE}')"
         with map_errors(self.name):
-            items = [_remote(item) for item in self._query(flt)]
-        yield from (i for i in items if i is not None)
+            items = [i for i in map(_remote, self._query(flt)) if i is not None]
+        self._known = {i.key: i.href for i in items}
+        yield from items
 
-    def _find(self, key: str) -> RemoteItem | None:
+    def _find(self, key: str) -> str | None:
+        """The href of our event for ``key``: from the last full listing if there was one, else asked for."""
+        if self._known is not None:
+            return self._known.get(key)
         flt = f"singleValueExtendedProperties/Any(ep: ep/id eq '{KEY_PROP}' and ep/value eq '{key}')"
         found = [r for r in map(_remote, self._query(flt)) if r is not None and r.key == key]
-        return found[0] if found else None
+        return found[0].href if found else None
 
     def _event(self, reminder: Reminder, *, key: str | None) -> TaggedEvent:
         try:
@@ -511,16 +518,19 @@ class GraphReminderSink(_Graph):
         return ev
 
     def create(self, reminder: Reminder) -> RemoteItem:
-        log.info("Creating reminder %s in %s", reminder.key, self.where)
         with map_errors(self.name):
             existing = self._find(reminder.key)
             if existing is not None:
-                raise PreconditionFailed("reminder already exists", backend=self.name, href=existing.href)
+                raise PreconditionFailed("reminder already exists", backend=self.name, href=existing)
+            log.info("Creating reminder %s in %s", reminder.key, self.where)
             ev = self._event(reminder, key=reminder.key)
             # same key and content -> same transactionId: a POST retried after a timeout cannot duplicate
             ev.transaction_id = str(uuid.uuid5(_TXN_NAMESPACE, f"{reminder.key}\0{reminder.content_hash()}"))
             data = self.con.post(self._events(), data=ev.to_api_data(), headers={"Prefer": UTC_PREFER}).json()
-        return _created(data, reminder)
+        item = _created(data, reminder)
+        if self._known is not None:
+            self._known[item.key] = item.href
+        return item
 
     def update(self, href: str, etag: str, reminder: Reminder) -> RemoteItem:
         log.info("Updating reminder %s in %s", reminder.key, self.where)
@@ -548,9 +558,11 @@ class GraphReminderSink(_Graph):
             try:
                 self.con.delete(f"{self.url}me/events/{href}", headers={"If-Match": etag})
             except requests.HTTPError as exc:
-                if _status(exc) == 404 and self.con.uncertain:
-                    return  # our first attempt went through; its answer was lost
-                raise
+                if _status(exc) != 404 or not self.con.uncertain:
+                    raise
+                # our first attempt went through; its answer was lost
+        if self._known is not None:
+            self._known = {k: h for k, h in self._known.items() if h != href}
 
 
 def _status(exc: requests.HTTPError) -> int:

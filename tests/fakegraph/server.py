@@ -457,6 +457,7 @@ class Handler(BaseHTTPRequestHandler):
             fault = fake.faults.draw(method)
             if fault:
                 fake.counts[f"faults:{fault}"] += 1
+                fake.counts[f"faults:{method}"] += 1
         if fault == "drop":
             self.close_connection = True
             self.connection.shutdown(2)
