@@ -9,9 +9,20 @@ candidate is verified by looking at a few lines around it; the first confirmed o
 quotes above the cut (interleaved answers) are dropped line by line. A trailing sign-off ("Best regards,",
 "Thanks,") followed by a few short lines (name, title, phone) is removed last.
 
-Why our own zoner and not a library: see ``evaluation/zoning_eval.py``, which compares this module with
-``mail-parser-reply``, ``email-reply-parser`` and ``quotequail`` on hand-labelled real Outlook/Lotus mail from
-the Enron mailbox (figures are in the module docstring of that script and in the report of issue 3).
+Why our own zoner and not a library: ``evaluation/zoning_eval.py`` compares it with ``email-reply-parser``
+0.5.12, ``mail-parser-reply`` 1.36 and ``quotequail`` 0.5.4 on hand-labelled Outlook/Lotus Notes mail of the
+Enron mailbox in ../shared/corpus (2026-11-22, 2-core shared VM, Python 3.11). Share of messages where no
+quoted line survives and no author line is lost (dev set 71 / held-out 47), and speed on the 7,894 aeslc sent
+bodies:
+
+    followup_sync        100% / 100%   (signature also removed: 100% / 89%)   ~60,000 msg/s
+    email-reply-parser    89% /  89%                                           ~28,000 msg/s
+    mail-parser-reply     92% /  89%                                            ~3,000 msg/s
+    quotequail            35% /  43%                                            ~2,600 msg/s
+
+The libraries miss Lotus Notes name/date/"To:" blocks, "Forwarded by" banners and forwards sent without a
+comment, so they keep quoted text in
+about one message in ten; the product requires that nothing quoted is ever read as the rep's words.
 """
 
 from __future__ import annotations
