@@ -1,8 +1,11 @@
 """The signals a pass reads besides promises: auto-replies, bulk and no-reply mail, questions, offers, orders
 and acknowledgements. Pure functions over a ``Message`` and its author text (``zoning.author_text``).
 
-Each one is measured by ``evaluation/signals_eval.py`` (questions on the email-intent test set, the others on
-hand-labelled Enron messages).
+Each one is measured by ``evaluation/signals_eval.py`` (2026-11-22): ``questions`` P 0.86 / R 0.51 / F1 0.64 on
+the email-intent test set (rules tuned on its training file only; that set's "Yes" also covers marketing calls to
+action and open offers, which we exclude on purpose); on hand-labelled Enron mail (development figures)
+``auto_reply`` P 0.92 / R 0.82 with the return date exact in 20 of 21, ``is_acknowledgement`` P 0.96 / R 0.77.
+``offer`` and ``order`` are covered by tests only: the Enron logistics mailbox has almost no sales mail.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ bodies:
     quotequail            35% /  43%                                            ~2,600 msg/s
 
 The libraries miss Lotus Notes name/date/"To:" blocks, "Forwarded by" banners and forwards sent without a
-comment, so they keep quoted text in
-about one message in ten; the product requires that nothing quoted is ever read as the rep's words.
+comment, so they keep quoted text in about one message in ten; the product requires that nothing quoted is ever
+read as the rep's words.
 """
 
 from __future__ import annotations
