@@ -65,6 +65,14 @@ POSITIVES = [
     "I'm going to instruct the bank to wire the payment.",
     "I will call you Thursday to see whether you have questions or if there are concerns.",
     "My plan is to fax it to Midland tomorrow morning.",
+    "I will talk with Kevin and Mitch and then get back with you.",
+    "I will ask Randy if he can circulate his list.",
+    "On Monday, we will show you a bid for the volumes.",
+    "I will continue to follow up with him.",
+    "Expect Patti to contact you about a weekly slot.",
+    "I expect to send a preliminary agenda out next week.",
+    "I think I'm just going to order the tickets today.",
+    "I will leave messages for the others.",
     # typography
     "I’ll call you tomorrow.",
     "I  will  send it over.",
@@ -356,6 +364,16 @@ def test_follow_on_step_is_a_promise_unless_it_waits_on_approval() -> None:
         "Upon final signature I will forward an original for your records."
     )
     assert found(approval) == []
+
+
+def test_promise_right_after_asking_for_approval_waits_on_it() -> None:
+    text = "Please take a look and let me know if it is OK. I will forward it to the customer."
+    assert found(text) == []
+    assert len(found("Please take a look. I will forward it to the customer on Monday.")) == 1
+
+
+def test_telling_in_this_message_is_not_a_promise() -> None:
+    assert found("I don't have a code for this, so I'll just tell you: sell only.") == []
 
 
 def test_empty_and_promise_free_texts() -> None:

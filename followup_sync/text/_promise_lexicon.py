@@ -48,6 +48,7 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("try") + r" (?:you|u) (?:again|back|later|tomorrow)",
             r"(?:voice ?-?mail|voicemail|voicemailing|conference)(?= (?:you|u|him|her|them|[a-z]+)\b)",
             _v("leave") + rf" {_OBJ} an? (?:voice ?-?mail|voicemail|message)",
+            _v("leave") + r" (?:a )?(?:voice ?-?mails?|voicemails?|messages?) (?:for|with)\b",
             _v("reach") + r" (?:you|u)\b",
             r"(?:call|calling|phone|phoning|ring|ringing|dial|dialing|telephone|telephoning)"
             r"(?! (?:it|this|that) (?:a|off|quits))",
@@ -196,8 +197,9 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"(?:co-?ordinate|co-?ordinating)",
             _v("organize"),
             _v("let") + r" (?!(?:you|u) )[a-z]+ know",
-            _v("tell") + r" (?:you|u)\b",
             _v("pull"),
+            _v("show") + r" (?:you|u)\b",
+            _v("present") + r" (?:it|this|that|them|the|our|my)\b",
             _v("run") + r" (?:it|this|that|the|a|some)\b",
             _v("modify"),
             _v("adjust"),

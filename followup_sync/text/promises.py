@@ -46,14 +46,15 @@ class Promise:
 _GATE = re.compile(
     r"\b(?:i|we)(?:['’‘`](?:ll|l|m|re)|\s+(?:will|shall|am|are|plan|intend|hope|should|won't|can't|cannot))\b"
     r"|\bwill\b|\blet me\b|\bill\b|\bto follow\b|\bto come\b|\bplan is to\b|\bhear (?:back )?from (?:me|us)\b"
-    r"|\bexpect (?:my|our|a|an)\b|\byou['’]ll\b",
+    r"|\bexpect\b|\byou['’]ll\b",
     re.IGNORECASE,
 )
 
 _MODAL = re.compile(
     r"(?<![a-z'])(?:(?P<subj>i|we|(?<=and )myself)(?:"
     r"'ll|'l|\s+will|\s+shall"
-    r"|'m going to|\s+am going to|'re going to|\s+are going to|'m gonna|\s+am gonna"
+    r"|(?:'m|\s+am|'re|\s+are) (?:just |probably |also |then )?(?:going to|gonna)"
+    r"|\s+expect to(?= (?:send|call|forward|e-?mail|get|have|deliver|circulate|distribute)\b)"
     r"|\s+plan (?:to|on)|'m planning (?:to|on)|\s+am planning (?:to|on)|'re planning (?:to|on)"
     r"|\s+are planning (?:to|on)|\s+intend to|\s+fully intend to|\s+hope to be able to"
     r"|\s+should be able to|\s+hope to|'m hoping to|\s+am hoping to|'re hoping to|\s+are hoping to"
@@ -76,7 +77,7 @@ _NEGATED = re.compile(
 _FILLER = re.compile(
     r"(?:also|then|just|definitely|certainly|probably|surely|gladly|personally|still|now|soon|quickly"
     r"|immediately|hopefully|first|again|actually|directly|promptly|try to|try and|be sure to|be sure and"
-    r"|make sure to|make sure i|want to|be able to|go ahead and|attempt to|plan to|plan on"
+    r"|make sure to|make sure i|want to|be able to|go ahead and|attempt to|plan to|plan on|continue to"
     r"|in turn|each|both|either|all|further|separately|personally|gladly|shortly|tomorrow|today|later"
     r"|,)\s*"
 )
@@ -131,6 +132,8 @@ _SPECIAL = re.compile(
     r"(?:you(?:'ll| will| should) (?:be )?hear(?:ing)? (?:back )?from (?:me|us)"
     r"|expect (?:my|our) (?:call|e-?mail|note|fax|visit|proposal)"
     r"|expect (?:a (?:call|note|fax|visit|proposal)|an e-?mail) from (?:me|us)"
+    # "Expect Patti to contact you": a contact the sender has arranged.
+    r"|^expect [a-z]+(?: [a-z]+)? to (?:contact|call|e-?mail|reach out to|get in touch with|send) (?:you|u)\b"
     # "Proposal to follow.", "Details to follow": a whole sentence announcing the next message.
     r"|^(?:the |a |my |our |more |further |full |second |another )?[a-z-]+(?: [a-z-]+)? to follow\b"
     r"|^(?:much )?more (?:[a-z]+ )?to come\b|^[a-z -]{1,40} will be forthcoming\b"
@@ -199,9 +202,10 @@ def _and_next(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
     """ "I'll talk to John and get back to you": a verb outside the lexicon, then one in it, same clause."""
     clause_end = _CLAUSE_END.search(low, pos)
     limit = clause_end.start() if clause_end else len(low)
-    conj = AND_NEXT.search(low, pos, min(limit, pos + 60))
-    if conj and (second := match_verb(low, conj.end())):
-        return pos, second[1], second[0]
+    # "talk with Kevin and Mitch and then get back to you": the first "and" may join names.
+    for conj in AND_NEXT.finditer(low, pos, min(limit, pos + 80)):
+        if second := match_verb(low, conj.end()):
+            return pos, second[1], second[0]
     return None
 
 
@@ -289,6 +293,7 @@ def _normalise(sentence: str) -> str:
 # "if" that does not make the promise conditional: an indirect question ("see if", "ask if") or a fallback.
 _HARMLESS_IF = re.compile(
     r"(?:see|ask|know|check|find out|wonder|wondering|whether|confirm|verify|determine|sure|even|as) if\b"
+    r"|\b(?:ask|asking|check with|checking with) (?:[a-z]+ ){1,2}if\b"
     r"|\bif (?:possible|at all possible|not sooner|not before|(?:i|we) (?:don't|do not|haven't|have not) hear)"
 )
 _IF = re.compile(r"\bif\b")
@@ -314,6 +319,12 @@ def _conditional_if(low: str) -> bool:
 _CONDITIONAL_REQUEST = re.compile(
     r"\bif (?:acceptable|ok|okay|in agreement|approved|(?:this|it) is (?:acceptable|ok|okay|fine)"
     r"|(?:the enclosed|this|it) meets with your approval|(?:this|it) looks (?:ok|okay|good|fine))\b"
+)
+# "Please review and let me know if it is OK. I will forward it to the customer.": the very next sentence
+# waits on the answer.
+_APPROVAL_ASKED = re.compile(
+    r"\blet me know (?:if|whether) (?:it|this|that|they|these)(?: \w+)? (?:is|are|looks?|seems?) "
+    r"(?:ok|okay|acceptable|fine|good|correct|right)\b"
 )
 _FOLLOW_ON = re.compile(r"^(?:upon|then|once|after)\b|\bwill then\b")
 
@@ -343,12 +354,13 @@ def find_promises(
     if not _GATE.search(text):
         return []
     found: list[Promise] = []
-    awaiting_approval = False
+    awaiting_approval = asked_approval = False
     for sentence in sentences(text):
         low = sentence.lower()
+        just_asked, asked_approval = asked_approval, "let me know" in low and bool(_APPROVAL_ASKED.search(low))
         if "if" in low and _CONDITIONAL_REQUEST.search(low):
             awaiting_approval = True
-        if not _GATE.search(sentence) or (awaiting_approval and _FOLLOW_ON.search(low.lstrip())):
+        if not _GATE.search(sentence) or just_asked or (awaiting_approval and _FOLLOW_ON.search(low.lstrip())):
             continue
         promise = _promise_in(sentence, sent_at=sent_at, tz=tz, options=options)
         if promise is not None:
