@@ -47,6 +47,7 @@ LOCK_SUFFIX = ".daemon.lock"
 STATUS_SUFFIX = ".daemon.json"
 WATCH_SECONDS = 30.0
 CLOCK_JUMP_SECONDS = 5.0
+STUCK_SECONDS = 600.0
 
 RunPass = Callable[[Config, bool], PassStats]
 
@@ -161,10 +162,17 @@ class Daemon:
     """The scheduler, the pass job around ``run_pass`` and the status it publishes; :func:`run` drives it."""
 
     def __init__(
-        self, config: Config, *, dry_run: bool, run_pass: RunPass, watch_seconds: float = WATCH_SECONDS
+        self,
+        config: Config,
+        *,
+        dry_run: bool,
+        run_pass: RunPass,
+        watch_seconds: float = WATCH_SECONDS,
+        stuck_seconds: float = STUCK_SECONDS,
     ) -> None:
         self.config = config
         self.watch_seconds = watch_seconds
+        self.stuck_seconds = stuck_seconds
         self.dry_run = dry_run
         self._run_pass = run_pass
         self._problems = ProblemLog(log)
@@ -179,6 +187,8 @@ class Daemon:
         # running jobs, and our job ends by reading its own job: shutting down mid-pass would deadlock, so
         # serve() pauses the scheduler and waits for this lock first.
         self._busy = threading.Lock()
+        self._pass_started: float | None = None  # monotonic start of the running pass
+        self._stuck_reported = False
         self._delay = self._interval()
         self._scheduler: Any = None
 
@@ -209,6 +219,8 @@ class Daemon:
         self._stop = stop
         restore = _install_signals(stop)
         scheduler = BackgroundScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1)})
+        skip_notice = _SkipNotice()
+        logging.getLogger("apscheduler.scheduler").addFilter(skip_notice)
         self._scheduler = scheduler
         scheduler.add_job(
             self._pass_job,
@@ -242,6 +254,7 @@ class Daemon:
             self._publish(stopped=True)
             log.info("Daemon stopped after %d passes", self.passes)
             restore()
+            logging.getLogger("apscheduler.scheduler").removeFilter(skip_notice)
         return 0
 
     def _watch_clock(self, wall0: float, mono0: float) -> tuple[float, float]:
@@ -258,7 +271,25 @@ class Daemon:
             log.info("Next pass was due at %s, after the clock went back: running it now", job.next_run_time)
             job.modify(next_run_time=now)
             self._scheduler.wakeup()
+        self._check_stuck()
         return wall, mono
+
+    def _check_stuck(self) -> None:
+        """Say once when a pass runs far longer than the interval (a backend without a timeout, say).
+
+        While it runs, APScheduler skips the due runs (max_instances=1) and would log that every interval;
+        :class:`_SkipNotice` drops those lines, so this is the one line the user sees.
+        """
+        started = self._pass_started
+        if started is None:
+            self._stuck_reported = False
+            return
+        running = time.monotonic() - started
+        if running > max(self.stuck_seconds, 3 * self._interval()) and not self._stuck_reported:
+            self._stuck_reported = True
+            log.warning(
+                "Problem: the current pass has been running for %.0f minutes; later passes wait", running / 60
+            )
 
     def _retry_in(self, seconds: float) -> None:
         self._delay = seconds
@@ -275,7 +306,7 @@ class Daemon:
     def _one_pass(self) -> None:
         self._reload_config()
         extra = [self._config_problem] if self._config_problem else []
-        t0 = time.monotonic()
+        t0 = self._pass_started = time.monotonic()
         try:
             stats = self._run_pass(self.config, self.dry_run)
         except AlreadyRunning as exc:
@@ -286,6 +317,8 @@ class Daemon:
             self._failed(exc, time.monotonic() - t0, extra)
         else:
             self._succeeded(stats, time.monotonic() - t0, extra)
+        finally:
+            self._pass_started = None
         self.passes += 1
         self._publish()
 
@@ -368,6 +401,13 @@ class Daemon:
             _write_private(status_path(self.config.state_path), json.dumps(data, indent=1))
         except OSError as exc:
             log.debug("Cannot write the status file: %s", exc)
+
+
+class _SkipNotice(logging.Filter):
+    """Drops APScheduler's per-interval "skipped: maximum number of running instances" warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in str(record.msg)
 
 
 def _file_sig(path: Path | None) -> tuple[int, int] | None:

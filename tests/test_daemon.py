@@ -663,3 +663,23 @@ def test_status_command(cfg_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Daemon: not running; start it with `followup-sync service install`" in result.output
     assert "Last pass: never" in result.output
+
+
+def test_a_stuck_pass_is_reported_once_and_skipped_runs_do_not_flood_the_log(
+    cfg_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    fake = FakePass(script=lambda n: time.sleep(2.0) if n == 1 else None)  # type: ignore[func-returns-value]
+    d = daemon.Daemon(
+        config_mod.load(cfg_path), dry_run=False, run_pass=fake, watch_seconds=0.05, stuck_seconds=0.5
+    )
+    stop = threading.Event()
+    t = threading.Thread(target=d.serve, args=(stop,))
+    t.start()
+    try:
+        fake.wait_for(2, timeout=6)  # the 0.3 s interval came round ~6 times during the 2 s pass
+    finally:
+        stop.set()
+        t.join(10)
+    assert len(messages(caplog, "Problem: the current pass has been running")) == 1
+    assert not [r for r in caplog.records if "maximum number of running instances" in r.getMessage()]
