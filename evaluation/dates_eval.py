@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "evaluation" / "data" / "dates.jsonl"
 CORPUS = ROOT.parent / "shared" / "corpus" / "aeslc"
 
+SPLITS = ("dev", "heldout", "heldout-b")
 Adapter = Callable[[str, datetime], datetime | None]  # (text, naive local sent time) -> naive local due
 
 
@@ -235,7 +236,7 @@ def judge(row: Row, got: datetime | None, score: Score) -> bool:
 def score_ours(rows: list[Row], misses: bool) -> dict[str, Score]:
     from followup_sync.text.dates import find_due
 
-    scores = {"dev": Score(), "heldout": Score()}
+    scores = {split: Score() for split in SPLITS}
     for row in rows:
         start = time.perf_counter()
         due = find_due(row.text, sent_at=row.sent, tz=row.tz)
@@ -252,7 +253,7 @@ def score_ours(rows: list[Row], misses: bool) -> dict[str, Score]:
 
 
 def score_library(rows: list[Row], adapter: Adapter) -> dict[str, Score]:
-    scores = {"dev": Score(), "heldout": Score()}
+    scores = {split: Score() for split in SPLITS}
     for row in rows:
         sent = row.sent.replace(tzinfo=None)
         start = time.perf_counter()
@@ -316,8 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = load()
     n_neg = sum(r.expected is None for r in rows)
-    print(f"{len(rows)} rows ({sum(r.split == 'dev' for r in rows)} dev, "
-          f"{sum(r.split == 'heldout' for r in rows)} held-out), {n_neg} negatives\n")  # fmt: skip
+    counts = ", ".join(f"{sum(r.split == s for r in rows)} {s}" for s in SPLITS)
+    print(f"{len(rows)} rows ({counts}), {n_neg} negatives\n")
     first_call = time.perf_counter()
     from followup_sync.text.dates import find_due
 
@@ -336,8 +337,9 @@ def main(argv: list[str] | None = None) -> int:
           f"import + first call in this process: {first_call_ms:.1f} ms\n")  # fmt: skip
     if args.no_libs:
         return 0
-    header = f"{'library':18} {'dev exact':>10} {'held-out':>9} {'time ok':>8} {'false dues':>11} {'sent/s':>8}"
-    print(header + f" {'import ms':>9}\n" + "-" * (len(header) + 10))
+    header = f"{'library':18} " + " ".join(f"{s:>9}" for s in SPLITS)
+    header += f" {'time ok':>8} {'false dues':>11} {'sent/s':>8} {'import ms':>9}"
+    print(header + "\n" + "-" * len(header))
     table = [("find_due (ours)", scores, import_ms("followup_sync.text.dates"))]
     for name, (module, make) in LIBRARIES.items():
         try:
@@ -350,13 +352,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         table.append((name, score_library(rows, adapter), ms))
     for name, sc, ms in table:
-        dev, held = sc["dev"], sc["heldout"]
-        both_timed = dev.timed + held.timed
-        secs = dev.seconds + held.seconds
-        print(f"{name:18} {100 * dev.date_ok / dev.rows:9.1f}% {100 * held.date_ok / held.rows:8.1f}% "
-              f"{100 * (dev.time_ok + held.time_ok) / max(both_timed, 1):7.1f}% "
-              f"{dev.false_dues + held.false_dues:4}/{dev.negatives + held.negatives:<6} "
-              f"{(dev.rows + held.rows) / secs:8,.0f} {ms:9.1f}")  # fmt: skip
+        total = Score()
+        for part in sc.values():
+            for key in ("rows", "timed", "time_ok", "negatives", "false_dues", "seconds"):
+                setattr(total, key, getattr(total, key) + getattr(part, key))
+        exact = " ".join(f"{100 * sc[s].date_ok / max(sc[s].rows, 1):8.1f}%" for s in SPLITS)
+        timed = 100 * total.time_ok / max(total.timed, 1)
+        print(f"{name:18} {exact} {timed:7.1f}% {total.false_dues:4}/{total.negatives:<6} "
+              f"{total.rows / total.seconds:8,.0f} {ms:9.1f}")  # fmt: skip
     print("\nexact = the date (or no date) is right, all rows; time ok = date+hour+minute where a time is stated;")
     print(
         "false dues = negatives that got a date; sent/s = one cold pass over the set; import ms = in this process."

@@ -152,7 +152,7 @@ def test_naive_sent_at_is_refused() -> None:
 
 
 def test_labelled_set_stays_above_target() -> None:
-    # Regression guard over evaluation/data/dates.jsonl (the figures themselves come from evaluation/dates_eval.py).
+    # A regression guard over evaluation/data/dates.jsonl; the figures come from evaluation/dates_eval.py.
     import json
     from pathlib import Path
 
@@ -163,6 +163,8 @@ def test_labelled_set_stays_above_target() -> None:
         tz = ZoneInfo(row["tz"])
         result = find_due(row["text"], sent_at=datetime.fromisoformat(row["sent_at"]), tz=tz)
         got = result.when.strftime("%Y-%m-%dT%H:%M") if result else None
-        right += (got is None) if row["expected"] is None else (got is not None and got[:10] == row["expected"][:10])
+        right += (
+            (got is None) if row["expected"] is None else (got is not None and got[:10] == row["expected"][:10])
+        )
     assert len(rows) >= 300
     assert right / len(rows) >= 0.97

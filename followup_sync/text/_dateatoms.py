@@ -41,6 +41,7 @@ class Atom:
     delta: timedelta | None = None
     deadline: bool = False
     needs_partner: bool = False
+    rolled: bool = False  # a month/day with no year that is past this year, so read as next year
     after: bool = False
 
 
@@ -72,7 +73,8 @@ _HOLIDAY_KEYS = (
     ("christmas", "christmas"), ("xmas", "christmas"), ("eve", "new year's eve"), ("new year", "new year"),
     ("labor", "labor"), ("memorial", "memorial"), ("fourth", "fourth"), ("july", "fourth"),
     ("independence", "fourth"), ("president", "presidents"), ("mlk", "mlk"), ("luther", "mlk"),
-    ("columbus", "columbus"), ("veteran", "veterans"), ("holiday", "holidays"), ("break", "holidays"),
+    ("columbus", "columbus"), ("veteran", "veterans"), ("halloween", "halloween"), ("valentine", "valentine"),
+    ("holiday", "holidays"), ("break", "holidays"),
 )  # fmt: skip
 
 
@@ -89,7 +91,8 @@ def _holiday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         return None
     before = prep not in ("after", "post", "following", "over")
     for year in (ctx.today.year - 1, ctx.today.year, ctx.today.year + 1):
-        day = cal.before_holiday(name, year) if before else cal.after_holiday(name, year)
+        by = prep in ("by", "until", "till")
+        day = cal.before_holiday(name, year, by=by) if before else cal.after_holiday(name, year)
         if day >= ctx.today:
             # "before/by Christmas" is a deadline; the span keeps its preposition since it changes the meaning.
             return Atom("date", m.start(), m.end(), day=day, deadline=before)
@@ -145,6 +148,10 @@ def _month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     mod = (m.group("mmod") or "").lower()
     low = m.group().lower()
     year, month = ctx.today.year, ctx.today.month
+    rolled = False
+    if "first of" in mod and not m.group("mname"):
+        first = cal.last_day(year, month) + timedelta(days=1) if ctx.today.day > 1 else ctx.today
+        return Atom("date", m.start(), m.end(), day=first)
     if m.group("mname"):
         name = m.group("mname")
         if (name.lower() == "may" and name != "May") or not (mod or _preposition_before(ctx, m.start())):
@@ -152,8 +159,8 @@ def _month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         month = pat.MONTH_NAMES[name.lower().rstrip(".")]
         explicit = m.group("my")
         year = _year_of(explicit) if explicit else year
-        if not explicit and cal.last_day(year, month) < ctx.today:
-            year += 1
+        rolled = not explicit and cal.last_day(year, month) < ctx.today
+        year += rolled
     elif m.group("mrel") and ("next" in low or "following" in low):
         month, year = (1, year + 1) if month == 12 else (month + 1, year)
     elif m.group("mrel") and not mod:
@@ -164,7 +171,7 @@ def _month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     if hi < ctx.today:
         return None
     return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=hi if hi != day else None,
-                 deadline=mod == "eom")  # fmt: skip
+                 deadline=mod == "eom", rolled=bool(m.group("mname")) and rolled)  # fmt: skip
 
 
 def _month_window(ctx: Ctx, year: int, month: int, mod: str) -> tuple[date, date, date]:
@@ -341,6 +348,7 @@ def _dated(ctx: Ctx, m: re.Match[str], month: int, dom: int, year_text: str | No
         day = _safe_date(ctx.today.year, month, dom)
         if day is not None and day < ctx.today:
             day = _safe_date(ctx.today.year + 1, month, dom)
+            return Atom("date", m.start(), m.end(), day=day, rolled=True) if day else None
     return Atom("date", m.start(), m.end(), day=day) if day else None
 
 
@@ -490,7 +498,7 @@ def _part(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     elif pre.startswith("mid"):
         begin = {"morning": time(10), "afternoon": time(15), "evening": time(19)}[name]
     elif pre.startswith("first"):
-        begin = o.first_thing
+        return Atom("time", m.start(), m.end(), part=(o.first_thing, time(10, 0)))
     part = (begin, time(end_hour) if end_hour < 24 else time(23, 59))
     # "Good morning" is a greeting: a bare part of day needs a day ("Monday morning") or a "this"/"in the".
     return Atom("time", m.start(), m.end(), part=part, part_today=pre == "this", deadline=pre == "by",

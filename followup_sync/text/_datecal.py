@@ -102,7 +102,11 @@ HOLIDAYS: dict[str, Callable[[int], date]] = {
     "christmas": lambda y: date(y, 12, 25),
     "new year's eve": lambda y: date(y, 12, 31),
     "holidays": lambda y: date(y, 12, 24),
+    "halloween": lambda y: date(y, 10, 31),
+    "valentine": lambda y: date(y, 2, 14),
 }
+# Days people name as deadlines but work through: "by Halloween" means that day itself.
+WORKING_DAYS = frozenset({"halloween", "valentine"})
 
 
 def after_holiday(name: str, year: int) -> date:
@@ -120,8 +124,13 @@ def after_holiday(name: str, year: int) -> date:
     return next_business_day(holiday)
 
 
-def before_holiday(name: str, year: int) -> date:
-    """The last day to act before a holiday: Dec 24 for Christmas, else the business day before it."""
+def before_holiday(name: str, year: int, *, by: bool = False) -> date:
+    """The last day to act before a holiday: Dec 24 for Christmas, else the business day before it.
+
+    With ``by`` ("by Halloween"), a day that is not a day off is itself the deadline.
+    """
+    if by and name in WORKING_DAYS:
+        return HOLIDAYS[name](year)
     if name in ("christmas", "holidays"):
         eve = date(year, 12, 24)
         return eve if is_business_day(eve) else previous_business_day(eve)

@@ -94,7 +94,8 @@ HINT_RE = re.compile(
     r"\d|\b(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|tonight|tmrw?|"
     r"tomorrow|2morrow|yesterday|week|wk|month|year|eo[dwmqby]|cob|eob|close|end|noon|midday|midnight|morning|"
     r"afternoon|evening|night|lunch|first thing|q[1-4]|quarter|holiday|thanksgiving|christmas|xmas|labor|"
-    r"memorial|fourth|independence|fortnight|hour|minute|day|o'clock|[ap]\.m|[AP]M|(?:at|around) (?:one|two|three|"
+    r"memorial|fourth|independence|halloween|valentine|fortnight|hour|minute|day|o'clock|[ap]\.m|[AP]M|"
+    r"(?:at|around) (?:one|two|three|"
     r"four|five|six|seven|eight|nine|ten|eleven|twelve)|half past|quarter)",
     re.IGNORECASE,
 )
@@ -122,7 +123,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         (?P<hname>holidays?|holiday\s+(?:break|season)|christmas\s+break|break|thanksgiving|turkey\s+day
         |christmas|xmas|new\s+year'?s?(?:\s+(?:day|eve))?|the\s+new\s+year|new\s+year|labor\s+day|memorial\s+day
         |(?:the\s+)?fourth(?:\s+of\s+july)?|july\s+(?:4th|4|fourth)|4th\s+of\s+july|independence\s+day
-        |president'?s'?\s+day|mlk\s+day|martin\s+luther\s+king\s+day|columbus\s+day|veterans'?\s+day)\b
+        |president'?s'?\s+day|halloween|valentine'?s(?:\s+day)?|mlk\s+day|martin\s+luther\s+king\s+day|columbus\s+day|veterans'?\s+day)\b
         |(?P<newyear>(?:early\s+)?in\s+the\s+new\s+year|(?:at\s+)?the\s+(?:start|beginning)\s+of\s+(?:the\s+)?
         (?:new|next)\s+year|(?:the\s+)?first\s+of\s+the\s+(?:new\s+)?year|(?:early|start\s+of|beginning\s+of)
         \s+next\s+year|next\s+year)\b""",
@@ -157,7 +158,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         rf"""(?:(?P<mmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
         |(?:the\s+)?first\s+week\s+of|(?:the\s+)?first\s+half\s+of|(?:the\s+)?second\s+half\s+of
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of
-        |toward(?:s)?\s+the\s+end\s+of|(?:the\s+)?last\s+week\s+of)\s*)?(?:(?P<mrel>next\s+month|this\s+month
+        |toward(?:s)?\s+the\s+end\s+of|(?:the\s+)?last\s+week\s+of|(?:the\s+)?(?:first|1st)\s+of)\s*)?(?:(?P<mrel>next\s+month|this\s+month
         |the\s+month|(?<=of\s)month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
         |(?<!\w)eom\b|month[-\s]end\b""",
     ),
@@ -201,7 +202,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "eod",
-        r"""(?<![\w.])(?:e\.o\.d\.|c\.o\.b\.|e\.o\.b\.|e\.o\.d|c\.o\.b|eod|cob|eob)(?!\w)|close\s+of\s+(?:business|play)|end\s+of\s+
+        r"""(?<![\w.])(?:e\.o\.d\.|c\.o\.b\.|e\.o\.b\.|e\.o\.d|c\.o\.b|eod|cob|eob)(?!\w)|(?:close|end)\s+of\s+(?:business|play)|end\s+of\s+
         (?:the\s+)?(?:business\s+)?day|end\s+of\s+business|day'?s\s+end""",
     ),
     (
@@ -280,6 +281,13 @@ PAST_RE = re.compile(
     r"expired|ended|missed|tried|reviewed|approved|paid|ordered|posted|since|ago|thanks(?:\s+again)?\s+for|"
     r"thank\s+you(?:\s+again)?\s+for|enjoyed|(?:i|we|they|he|she)\s+(?:\w+ly\s+)?\w{3,}ed|following\s+up\s+on|as\s+(?:we\s+)?discussed|per\s+our|(?:great|nice|good)\s+(?:to\s+)?"
     r"(?:talking|speaking|meeting|seeing|see|meet|talk|speak|catching))\b",
+    re.IGNORECASE,
+)
+# Looser evidence of the past, used only when a date without a year already lies behind us this year
+# ("The tender closed on 2/20", "Prices rose in January"), which would otherwise be read as next year.
+PAST_LOOSE_RE = re.compile(
+    r"\b(?:\w{3,}ed|rose|fell|grew|went|came|began|took|made|saw|won|lost|sold|bought|spent|built|met|sent|left|"
+    r"paid|ran|wrote|spoke|held|gave|got|had|was|were|did)\b",
     re.IGNORECASE,
 )
 FUTURE_RE = re.compile(

@@ -134,7 +134,7 @@ def _resolve(ctx: Ctx, group: list[Atom]) -> Due | None:
     if all(a.needs_partner for a in group) or all(a.zone is not None and a.clock is None for a in group):
         return None
     start, end = group[0].start, group[-1].end
-    if _past_clause(ctx, start, end):
+    if _past_clause(ctx, start, end, loose=any(a.rolled for a in group)):
         return None
     deadline = any(a.deadline for a in group) or deadline_cue(ctx, start, end)
     span = ctx.text[start:end]
@@ -213,8 +213,11 @@ def _business_hour(ctx: Ctx, clock: time, part: tuple[time, time] | None) -> tim
     return clock
 
 
-def _past_clause(ctx: Ctx, start: int, end: int) -> bool:
-    """True when the expression sits in a clause that reports the past ("on Monday I sent ...")."""
+def _past_clause(ctx: Ctx, start: int, end: int, *, loose: bool = False) -> bool:
+    """True when the expression sits in a clause that reports the past ("on Monday I sent ...").
+
+    ``loose`` accepts any past-tense verb as evidence, for dates that already lie behind us this year.
+    """
     bounds = [m.span() for m in pat.CLAUSE_SPLIT_RE.finditer(ctx.text)]
     left = max((e for s, e in bounds if e <= start), default=0)
     right = min((s for s, e in bounds if s >= end), default=len(ctx.text))
@@ -223,4 +226,5 @@ def _past_clause(ctx: Ctx, start: int, end: int) -> bool:
         # "On Monday, I sent ..." -> the clause goes on after the comma.
         nxt = min((s for s, e in bounds if s > right), default=len(ctx.text))
         clause += " " + ctx.text[right:nxt]
-    return bool(pat.PAST_RE.search(clause)) and not pat.FUTURE_RE.search(clause)
+    past = pat.PAST_LOOSE_RE if loose else pat.PAST_RE
+    return bool(past.search(clause)) and not pat.FUTURE_RE.search(clause)
