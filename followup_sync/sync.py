@@ -296,8 +296,8 @@ class DryRunSink:
 def purge(config: Config, *, dry_run: bool, sink: ReminderSink | None = None) -> list[RemoteItem]:
     """Delete every reminder of ours from the sink (only items with our MARKER) and forget them.
 
-    The follow-ups they belonged to are marked dismissed so that a later pass does not put them back;
-    mail that arrives afterwards still creates new ones (stop the daemon first to stop everything).
+    Every open follow-up is marked dismissed so that a later pass does not put the reminders back; mail that
+    arrives afterwards still creates new ones (stop the daemon first, `followup-sync service uninstall`).
     """
     with contextlib.ExitStack() as stack:
         target = sink or _opened(stack, backends.open_reminders(config))
@@ -309,10 +309,11 @@ def purge(config: Config, *, dry_run: bool, sink: ReminderSink | None = None) ->
         stack.callback(state.close)
         deleted = []
         for item in items:
-            log.info("Deleting reminder %s from %s", item.key, target.name)
             target.delete(item.href, item.etag)
             with state.transaction():
                 state.drop_reminder(item.key)
-                state.set_status(item.key, "dismissed", "purged")
             deleted.append(item)
+        with state.transaction():
+            for rec in state.followups(status="open"):
+                state.set_status(rec.followup.key, "dismissed", "purged")
         return deleted
