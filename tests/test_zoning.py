@@ -221,6 +221,27 @@ def test_author_text_edges(body: str, expected: str) -> None:
     assert author_text(body) == expected
 
 
+@pytest.mark.parametrize(
+    ("body", "kept"),
+    [
+        (
+            "Julie, we got the 50 books.\nThanks.\nThe book was an instant hit.\nWe need 50 more books.\nVince",
+            "We need 50 more books.",
+        ),
+        (
+            "Could you print these for me?\nThanks.\nFYI: I'm at training from 2:30 to 4:30 today.\nKay",
+            "FYI: I'm at training from 2:30 to 4:30 today.",
+        ),
+        (
+            "Here is the draft.\nThanks,\nJane\nP.S. I'll call you tomorrow about the rest.",
+            "I'll call you tomorrow",
+        ),
+    ],
+)
+def test_text_after_a_mid_message_thanks_is_kept(body: str, kept: str) -> None:
+    assert kept in author_text(body)
+
+
 def test_sign_off_words_inside_a_sentence_are_kept() -> None:
     body = "Thanks for the call.\nBest time to reach me is after 3, I'll be at my desk.\n"
     assert author_text(body) == body.strip()

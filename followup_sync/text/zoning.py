@@ -95,6 +95,7 @@ _SIGNOFF_RE = re.compile(
     re.IGNORECASE,
 )
 _SIG_TAIL_MAX_LINES = 8
+_SENTENCE_LINE_RE = re.compile(r"[ \t]*(?:p\.?\s?s\.?\b|\S+(?:[ \t]+\S+){3,}[.!?][\"')]*[ \t]*$)", re.IGNORECASE)
 _NAME_LINE_RE = re.compile(r"[ \t]*[A-Z][A-Za-z'.-]*(?:[ \t]+[A-Z][A-Za-z'.-]*){0,3}[ \t]*")
 _CONTACT_LINE_RE = re.compile(
     r".{0,40}?(?:[+(]?\d[\d ()./-]{5,}\d|\S+@\S+\.\w+|https?://|www\.)|[ \t]*[^.!?:;]{1,45}", re.DOTALL
@@ -278,7 +279,8 @@ def _strip_signoff(text: str) -> str:
             above = "\n".join(lines[:i]).strip()
             return above if above else line.strip()
         seen += 1
-        if seen >= _SIG_TAIL_MAX_LINES or len(line) > _SIG_TAIL_MAX_CHARS:
+        # A sentence after "Thanks." ("We need 50 more books.", a P.S.) means the author is still writing.
+        if seen >= _SIG_TAIL_MAX_LINES or len(line) > _SIG_TAIL_MAX_CHARS or _SENTENCE_LINE_RE.match(line):
             break
     return _strip_trailer(text)
 
