@@ -236,6 +236,7 @@ def test_author_text_edges(body: str, expected: str) -> None:
             "Here is the draft.\nThanks,\nJane\nP.S. I'll call you tomorrow about the rest.",
             "I'll call you tomorrow",
         ),
+        ("Please fax it to Cargill.\nThanks.\nSara ps - the file is on your chair", "the file is on your chair"),
     ],
 )
 def test_text_after_a_mid_message_thanks_is_kept(body: str, kept: str) -> None:

@@ -95,7 +95,9 @@ _SIGNOFF_RE = re.compile(
     re.IGNORECASE,
 )
 _SIG_TAIL_MAX_LINES = 8
-_SENTENCE_LINE_RE = re.compile(r"[ \t]*(?:p\.?\s?s\.?\b|\S+(?:[ \t]+\S+){3,}[.!?][\"')]*[ \t]*$)", re.IGNORECASE)
+_SENTENCE_LINE_RE = re.compile(
+    r"[ \t]*(?:(?:\S+[ \t]+){0,3}p\.?[ \t]?s\b|\S+(?:[ \t]+\S+){3,}[.!?][\"')]*[ \t]*$)", re.IGNORECASE
+)
 _NAME_LINE_RE = re.compile(r"[ \t]*[A-Z][A-Za-z'.-]*(?:[ \t]+[A-Z][A-Za-z'.-]*){0,3}[ \t]*")
 _CONTACT_LINE_RE = re.compile(
     r".{0,40}?(?:[+(]?\d[\d ()./-]{5,}\d|\S+@\S+\.\w+|https?://|www\.)|[ \t]*[^.!?:;]{1,45}", re.DOTALL
