@@ -156,6 +156,16 @@ class KeyringTokenBackend(BaseTokenBackend):  # type: ignore[misc]
     def check_token(self) -> bool:
         return self._kr_read("n") is not None
 
+    def should_refresh_token(self, con: Any = None, *, username: str | None = None) -> bool:
+        """O365's hook before a refresh: another backend or process may have refreshed already.
+
+        Entra rotates the refresh token on use, so refreshing from a stale in-memory copy can fail with
+        ``invalid_grant`` (python-o365#350). Reload the keyring first; False tells O365 to use what it holds.
+        """
+        if self.load_token() and not self.token_is_expired(username=username):
+            return False
+        return True
+
 
 # --- the connection ----------------------------------------------------------------------------------------
 
@@ -353,7 +363,7 @@ def _from_status(exc: requests.HTTPError, backend: str, href: str | None) -> Bac
             f"Microsoft 365 denied access (HTTP 403 {code}); grant Mail.Read and Calendars.ReadWrite, "
             f"then {LOGIN_HINT}"
         )
-    if status in (404, 410, 412):
+    if status == 412 or (status in (404, 410) and href is not None):  # the item changed or is gone
         return PreconditionFailed(f"HTTP {status} {code}", backend=backend, href=href)
     if status in _RETRY_STATUS or status == 408:
         return TransientError(f"HTTP {status} {code}", backend=backend)

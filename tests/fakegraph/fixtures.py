@@ -77,8 +77,10 @@ def seed_token(account: Any, fake: FakeGraph, *, expires_in: int = 3600) -> dict
 def expire_tokens(account: Any, fake: FakeGraph) -> None:
     """Let the access token run out, on both sides: the fake rejects it and the client's cache knows it is old."""
     fake.expire_access_tokens()
-    for entry in account.con.token_backend._cache.get("AccessToken", {}).values():
+    backend = account.con.token_backend
+    for entry in backend._cache.get("AccessToken", {}).values():
         entry["expires_on"] = entry["extended_expires_on"] = str(int(time.time()) - 60)
+    backend.save_token(force=True)  # the keyring copy is just as old
 
 
 @pytest.fixture

@@ -193,3 +193,19 @@ def _who_safe(config: Config, server: Server) -> str | None:
         return _who(config, server)
     except CredentialsError as exc:
         return "".join(traceback.format_exception(exc))
+
+
+def test_second_account_reloads_a_token_refreshed_elsewhere(
+    config: Config, server: Server, fake: FakeGraph, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """Mail and calendar backends (or daemon and CLI) hold their own cache; Entra rotates refresh tokens."""
+    first, second = connect(config, server), connect(config, server)
+    seed_token(first, fake)
+    second.con.load_token_from_backend()
+    window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+    list(GraphMailSource(second, state_file=tmp_path / "a.json").messages(*window))
+    expire_tokens(first, fake)
+    expire_tokens(second, fake)
+    list(GraphMailSource(first, state_file=tmp_path / "b.json").messages(*window))  # refreshes, rotates the RT
+    list(GraphMailSource(second, state_file=tmp_path / "c.json").messages(*window))  # stale RT: must reload
+    assert fake.counts["LOGIN"] >= 1
