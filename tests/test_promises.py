@@ -376,6 +376,14 @@ def test_telling_in_this_message_is_not_a_promise() -> None:
     assert found("I don't have a code for this, so I'll just tell you: sell only.") == []
 
 
+def test_run_on_text_is_read_from_its_start() -> None:
+    # A 300 kB "sentence" (no punctuation) must not stall the pass; only its start is read.
+    text = "I will send you the file Friday and " + "the numbers look fine and " * 12000
+    (promise,) = found(text)
+    assert promise.action == "send the file"
+    assert found("the numbers look fine and " * 12000 + "I will send you the file Friday") == []
+
+
 def test_empty_and_promise_free_texts() -> None:
     assert found("") == []
     assert found("Attached is the spreadsheet. Numbers look fine.") == []

@@ -231,7 +231,7 @@ def _hits(low: str) -> list[_Hit]:
             continue
         if m.group("bare") and not _bare_will_ok(low, m.start()):
             continue
-        before = low[: m.start()]
+        before = _before(low, m.start())
         if _REQUEST_BEFORE.search(before) or _HEDGE_BEFORE.search(before):
             continue
         found = _verb_after(low, m.end())
@@ -264,6 +264,16 @@ def _hits(low: str) -> list[_Hit]:
 _SPECIAL_CUES = ("hear", "expect", "follow", "come", "forthcoming", "you'll", "you will")
 
 
+# How far back from a modal the rules look. Real clauses are short; the bound keeps a 100 kB run-on "sentence"
+# (a pasted table, a body without punctuation) linear instead of quadratic.
+_LOOKBACK = 300
+
+
+def _before(low: str, at: int) -> str:
+    """The text before ``at`` in the sentence, at most _LOOKBACK characters (a leading space marks a cut)."""
+    return low[:at] if at <= _LOOKBACK else " " + low[at - _LOOKBACK : at]
+
+
 def _special_channel(phrase: str) -> Channel | None:
     if "call" in phrase:
         return "call"
@@ -287,7 +297,7 @@ def _bare_will_ok(low: str, at: int) -> bool:
     """A subjectless "Will send it tomorrow." or "I got it and will forward it": only with the rep as subject."""
     if low.startswith("will do", at) and match_verb(low, at + 5) is None:
         return False
-    head = low[:at].rstrip()
+    head = _before(low, at).rstrip()
     if not head or head.endswith((";", ":", ".", "!", "(", "ok", "okay", "sure", "yes")):
         return True
     if head.endswith(","):
@@ -346,7 +356,13 @@ _APPROVAL_ASKED = re.compile(
 _FOLLOW_ON = re.compile(r"^(?:upon|then|once|after)\b|\bwill then\b")
 
 
+# A "sentence" longer than this is a pasted table or a body without punctuation; only its start is read, so
+# one pathological message cannot stall a pass (a 500 kB run-on takes milliseconds, not seconds).
+_MAX_SENTENCE = 2000
+
+
 def _promise_in(sentence: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions) -> Promise | None:
+    sentence = sentence[:_MAX_SENTENCE]
     low = _normalise(sentence)
     hits = _hits(low)
     if not hits:
