@@ -325,6 +325,8 @@ SENTENCE_CASES = [
     ),
     ("Item No. 5 is ready. Call J. Smith today.", ["Item No. 5 is ready.", "Call J. Smith today."]),
     ('Ask "why?" Then wait.', ['Ask "why?"', "Then wait."]),
+    ("Try ACT! after the trial. Call ext. 4711 today.", ["Try ACT! after the trial.", "Call ext. 4711 today."]),
+    ("Great news!! We won.", ["Great news!!", "We won."]),
     ("", []),
 ]
 

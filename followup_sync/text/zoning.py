@@ -420,7 +420,7 @@ def html_to_text(html: str) -> str:
 _ABBREVIATIONS = _words(
     "mr mrs ms dr prof sr jr st vs etc e.g i.e eg ie a.m p.m am pm u.s u.k u.s.a inc ltd co corp no nos "
     "approx dept est fig jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur "
-    "thurs fri sat sun ca cf al min max tel ext mt ft vol pp ph ref attn re fw fwd"
+    "thurs fri sat sun ca cf al min max tel ext xt mt ft vol pp ph ref attn re fw fwd"
 )
 _TIME_ABBR = frozenset({"a.m", "p.m", "am", "pm"})
 _NOT_AFTER_TIME = _words(
@@ -464,9 +464,11 @@ def _ends_unit(previous: str, line: str) -> bool:
 def _is_boundary(unit: str, punct: int, nxt: int) -> bool:
     """Whether the punctuation at ``punct`` (followed by whitespace up to ``nxt``) ends a sentence."""
     marks = unit[punct:nxt]
-    if "?" in marks or "!" in marks or nxt >= len(unit):
+    if nxt >= len(unit):
         return True
     head = unit[nxt]
+    if "?" in marks or "!" in marks:
+        return not head.islower()  # "Yahoo! mail", "ACT! after your trial"
     if not (head.isupper() or head.isdigit() or head in "\"'(["):
         return False
     m = _WORD_BEFORE_RE.search(unit, max(0, punct - 24), punct)
