@@ -217,13 +217,23 @@ class GraphMailSource(_Graph):
         future = False
         with map_errors(self.name):
             try:
-                items = list(self._changes(fid, start, link))
+                if link is not None:
+                    try:
+                        items = list(self._changes(fid, start, link))
+                    except requests.HTTPError as exc:
+                        if _status(exc) not in (404, 410):
+                            raise
+                        log.info("Graph delta state for folder %s expired; reading it in full", path)
+                        state.committed.pop(fid, None)
+                        link = None
+                if link is None:
+                    items = list(self._changes(fid, start, None))
             except requests.HTTPError as exc:
-                if exc.response is None or exc.response.status_code not in (404, 410) or link is None:
+                if _status(exc) != 404:
                     raise
-                log.info("Graph delta state for folder %s expired; reading it in full", path)
-                state.committed.pop(fid, None)
-                items = list(self._changes(fid, start, None))
+                log.warning("Mail folder %s is gone; listing the folders again at the next pass", path)
+                state.folders_at = None
+                return
         for item in items:
             if "@odata.deltaLink" in item:
                 if not future:

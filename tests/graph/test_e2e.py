@@ -138,3 +138,14 @@ def test_first_and_idle_pass_reply_delete_move(
     world.run(NOW + timedelta(minutes=15))  # later passes leave all three alone
     assert world.events() == after
     assert fake.counts["POST"] == fake.counts["PATCH"] == fake.counts["DELETE"] == 0
+
+
+def test_dry_run_writes_nothing(fake: FakeGraph, config: Config, account: Any) -> None:
+    world = _world(fake, config, account, 300)
+    fake.reset_counts()
+    result = world.run(NOW, dry_run=True)
+    assert {a.op for a in result.actions} == {"create"}
+    assert fake.counts["POST"] == fake.counts["PATCH"] == fake.counts["DELETE"] == 0
+    assert not config.state_path.exists()
+    real = world.run(NOW)
+    assert real.stats.created == len(result.actions) == len(world.events())

@@ -194,3 +194,15 @@ def test_meetings_skip_our_reminders(fake: FakeGraph, account: Any) -> None:
     assert got[0].start == T and got[0].end == T + timedelta(hours=1)
     assert [m.cancelled for m in got] == [False, False, True]
     assert len({m.uid for m in got}) == 3
+
+
+def test_deleted_folder_is_dropped(fake: FakeGraph, source: GraphMailSource) -> None:
+    customers = fake.add_folder("Customers", parent=fake.folder_id("inbox"))
+    _send(fake, 1, folder=customers)
+    _send(fake, 1)
+    assert len(list(source.messages(T - DAY, T + DAY))) == 2
+    del fake.folders[customers]  # the user deleted the folder (its mail went to Deleted Items)
+    assert len(list(source.messages(T - DAY / 2, T + DAY))) == 0
+    fake.reset_counts()
+    list(source.messages(T - DAY / 4, T + DAY))
+    assert any(path.startswith("/v1.0/me/mailFolders?") for _, path, _ in fake.log)  # listed again
