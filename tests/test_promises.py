@@ -73,6 +73,7 @@ POSITIVES = [
     "I expect to send a preliminary agenda out next week.",
     "I think I'm just going to order the tickets today.",
     "I will leave messages for the others.",
+    "Let me know if anyone else wants to come because I'm going to order the tickets today.",
     # typography
     "I’ll call you tomorrow.",
     "I  will  send it over.",

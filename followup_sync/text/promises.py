@@ -218,6 +218,7 @@ def _and_next(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
     return None
 
 
+_REASON = re.compile(r"\b(?:because|since)\b|;")
 _HEDGE_BEFORE = re.compile(r"\b(?:maybe|perhaps|possibly)\s+(?:\S+\s+)?$")
 
 
@@ -232,7 +233,10 @@ def _hits(low: str) -> list[_Hit]:
         if m.group("bare") and not _bare_will_ok(low, m.start()):
             continue
         before = _before(low, m.start())
-        if _REQUEST_BEFORE.search(before) or _HEDGE_BEFORE.search(before):
+        # "Let me know if anyone else wants to come because I'm going to order the tickets": a request in an
+        # earlier clause does not make this one conditional.
+        clause = _REASON.split(before)[-1]
+        if _REQUEST_BEFORE.search(clause) or _HEDGE_BEFORE.search(clause):
             continue
         found = _verb_after(low, m.end())
         if found is None or _PLEASANTRY_AFTER.match(low, found[0]):
@@ -391,7 +395,7 @@ def find_promises(
     found: list[Promise] = []
     awaiting_approval = asked_approval = False
     for sentence in sentences(text):
-        low = sentence.lower()
+        low = " ".join(sentence.lower().split())
         just_asked, asked_approval = asked_approval, "let me know" in low and bool(_APPROVAL_ASKED.search(low))
         if "if" in low and _CONDITIONAL_REQUEST.search(low):
             awaiting_approval = True
