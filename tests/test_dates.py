@@ -168,3 +168,19 @@ def test_labelled_set_stays_above_target() -> None:
         )
     assert len(rows) >= 300
     assert right / len(rows) >= 0.97
+
+
+def test_fast_atom_scan_finds_what_a_full_scan_finds() -> None:
+    # find_atoms only tries words in STARTERS; a full finditer over every position must agree.
+    import json
+    from pathlib import Path
+
+    from followup_sync.text import _datepatterns as pat
+
+    path = Path(__file__).resolve().parent.parent / "evaluation" / "data" / "dates.jsonl"
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+    texts += ["Q1 and Q2 8.", "Thursday  morning", "(ET) @ 3 e.o.d. a.m. mid-April 2morrow tomorrowl"]
+    for text in texts:
+        masked = pat.mask_re().sub(lambda m: "#" * len(m.group()), text)
+        full = [(m.span(), m.lastgroup) for m in pat.atom_re().finditer(masked)]
+        assert [(m.span(), m.lastgroup) for m in pat.find_atoms(masked)] == full, text

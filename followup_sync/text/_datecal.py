@@ -5,7 +5,6 @@ Pure functions over ``datetime.date``; every rule here is one row of the convent
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -17,14 +16,7 @@ def monday_of(day: date) -> date:
 
 
 def last_day(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def add_months(day: date, months: int) -> date:
-    """Calendar month arithmetic, clamping the day (Jan 31 + 1 month = Feb 28/29), as relativedelta does."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 def is_business_day(day: date) -> bool:

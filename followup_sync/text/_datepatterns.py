@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 WEEKDAY_NAMES = {
     "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2, "wednesday": 2,
@@ -192,8 +193,8 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "relday",
-        r"""(?:the\s+)?day\s+after\s+tomorrow|tomorrow|tmrw?|2morrow|(?:later\s+)?today(?!'s)
-        |(?:later\s+)?tonight|(?:some\s?time\s+)today""",
+        r"""(?:(?:the\s+)?day\s+after\s+tomorrow|tomorrow|tmrw?|2morrow|(?:later\s+)?today(?!'s)
+        |(?:later\s+)?tonight|(?:some\s?time\s+)today)\b""",
     ),
     (
         "weekday",
@@ -226,8 +227,8 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "part",
-        r"""(?P<ppre>this|in\s+the|early\s+in\s+the|late\s+in\s+the|later\s+in\s+the|early|late|mid-?
-        |first\s+thing\s+in\s+the|during\s+the|by)?\s*(?P<pp>morning|afternoon|evening|night)\b
+        r"""(?:(?P<ppre>this|in\s+the|early\s+in\s+the|late\s+in\s+the|later\s+in\s+the|early|late|mid-?
+        |first\s+thing\s+in\s+the|during\s+the|by)\s*)?(?P<pp>morning|afternoon|evening|night)\b
         |(?P<first>first\s+thing)(?:\s+in\s+the\s+morning)?\b
         |(?P<lprep>at|over|after|before|around|by)\s+lunch\b|(?P<lt>lunch\s?time)\b
         |(?<![\w.])(?P<apx>(?-i:AM|PM)|[ap]\.m\.)(?!\w)""",
@@ -245,6 +246,40 @@ _ATOMS: tuple[tuple[str, str], ...] = (
 ATOM_NAMES = tuple(name for name, _ in _ATOMS)
 
 
+# Every word an atom can start with (digits, "@" and "(" are always tried). Trying the big alternation only at
+# these words is what makes the grammar fast; tests/test_dates.py checks that no atom starts anywhere else.
+STARTERS = frozenset(
+    """
+    every each most all other office business working opening store support yesterday the earlier last this
+    previous after post following before by prior ahead until till over early in at first next start beginning
+    mid middle late later end toward towards q second third fourth quarter eoq eoy eom eow year month
+    week weekend midweek coming upcoming within inside a an one two three four five six seven eight nine ten
+    eleven twelve fifteen twenty thirty couple few several half tomorrow tmrw tmr today tonight some sometime day
+    e c eod cob eob close around about from between noon midday midnight during morning afternoon evening night
+    lunch lunchtime am pm p et est edt ct cst cdt mt mst mdt pt pst pdt gmt utc bst cet cest ist jst sgt hkt aest
+    aedt eastern central mountain pacific london uk new ny nyc boston toronto houston chicago dallas denver
+    calgary la san seattle portland paris berlin frankfurt amsterdam zurich madrid tokyo singapore hong sydney
+    india mumbai dubai your my our local their
+    """.split()
+    + list(WEEKDAY_NAMES)
+    + list(MONTH_NAMES)
+)
+_START_RE = re.compile(r"(?<!\w)(?:[a-z]+|[0-9@(])", re.IGNORECASE)
+
+
+def find_atoms(masked: str) -> Iterator[re.Match[str]]:
+    """The matches of ``atom_re()`` from left to right, as ``finditer`` would give them, but faster."""
+    atom, pos = atom_re(), 0
+    for start in _START_RE.finditer(masked):
+        word = start.group()
+        if start.start() < pos or not (word[0] in "0123456789@(" or word.lower() in STARTERS):
+            continue
+        m = atom.match(masked, start.start())
+        if m is not None:
+            pos = m.end()
+            yield m
+
+
 @functools.cache
 def mask_re() -> re.Pattern[str]:
     """Compiled on first use: the two big patterns cost ~20 ms, which imports should not pay."""
@@ -254,8 +289,9 @@ def mask_re() -> re.Pattern[str]:
 @functools.cache
 def atom_re() -> re.Pattern[str]:
     """All atoms as one alternation; ``lastgroup`` names the atom, and group names are unique across atoms."""
-    alternatives = (f"(?P<{name}>(?<!\\w)(?:{pattern}))" for name, pattern in _ATOMS)
-    return re.compile("|".join(alternatives), re.IGNORECASE | re.VERBOSE)
+    # One shared "(?<!\\w)" up front: most positions are inside a word and fail there once, not once per atom.
+    alternatives = (f"(?P<{name}>{pattern})" for name, pattern in _ATOMS)
+    return re.compile("(?<!\\w)(?:" + "|".join(alternatives) + ")", re.IGNORECASE | re.VERBOSE)
 
 
 # Text allowed between two atoms of one expression ("Friday, March 20 at 2pm ET").

@@ -68,7 +68,7 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
 
 def _atoms(ctx: Ctx) -> list[Atom]:
     atoms = []
-    for m in pat.atom_re().finditer(ctx.masked):
+    for m in pat.find_atoms(ctx.masked):
         kind = m.lastgroup
         assert kind is not None
         atom = HANDLERS[kind](ctx, m)
