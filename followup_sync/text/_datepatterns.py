@@ -260,7 +260,7 @@ STARTERS = frozenset(
     aedt eastern central mountain pacific london uk new ny nyc boston toronto houston chicago dallas denver
     calgary la san seattle portland paris berlin frankfurt amsterdam zurich madrid tokyo singapore hong sydney
     india mumbai dubai your my our local their
-    """.split()
+    """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)
     + list(MONTH_NAMES)
 )
