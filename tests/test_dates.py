@@ -70,6 +70,14 @@ def local(d: Due | None) -> str | None:
         ("I'll send it in an hour.", "2026-03-18 11:30", True),
         ("I'll be there at 10am PT on Friday.", "2026-03-20 12:00", True),  # 10 PT = 12 CT
         ("Call at 2pm London time tomorrow.", "2026-03-19 09:00", True),  # GMT in March: UTC-5 vs UTC+0
+        ("Jeff will arrive +/- 4:00p Friday night.", "2026-03-20 16:00", True),
+        ("Budget meetings during the month of April.", "2026-04-01 09:00", False),
+        ("I'll have numbers for you by Halloween.", "2026-10-31 09:00", False),
+        ("I'll have the SOW ready by the first of the month.", "2026-04-01 09:00", False),
+        ("Talk at 930 central?", "2026-03-19 09:30", True),
+        ("I'll call you Thursday at 11 Pacific.", "2026-03-19 13:00", True),
+        ("I'll send it within the next week or so.", "2026-03-25 09:00", False),
+        ("Let's run the migration Sunday at 2:30am.", "2026-03-22 02:30", True),
     ],
 )
 def test_resolves(text: str, expected: str, has_time: bool) -> None:
@@ -99,6 +107,14 @@ def test_resolves(text: str, expected: str, has_time: bool) -> None:
         "Thanks, John",
         "Office hours: Mon-Fri 9am-5pm ET",
         "We meet every Monday.",
+        "We will have a meeting every Mon at 3:30pm.",
+        "I met him yesterday at 3pm.",
+        "The tender closed on 2/20.",
+        "Prices rose 3.2% in January.",
+        "Please find attached the Q4 2000 results.",
+        "Reach me at 1-800-555-0199.",
+        "I had a productive meeting with J.P. Morgan on Tuesday.",
+        "My note of 10/14/99 still stands.",
     ],
 )
 def test_never_a_due_date(text: str) -> None:

@@ -158,7 +158,7 @@ def _month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
             return None  # "may" the verb; a bare month name ("March on") is not a date
         month = pat.MONTH_NAMES[name.lower().rstrip(".")]
         explicit = m.group("my")
-        year = _year_of(explicit) if explicit else year
+        year = _year_of(explicit, ctx.today) if explicit else year
         rolled = not explicit and cal.last_day(year, month) < ctx.today
         year += rolled
     elif m.group("mrel") and ("next" in low or "following" in low):
@@ -343,7 +343,7 @@ def _ordinal(ctx: Ctx, m: re.Match[str]) -> Atom | None:
 
 def _dated(ctx: Ctx, m: re.Match[str], month: int, dom: int, year_text: str | None) -> Atom | None:
     if year_text:
-        day = _safe_date(_year_of(year_text), month, dom)
+        day = _safe_date(_year_of(year_text, ctx.today), month, dom)
     else:
         day = _safe_date(ctx.today.year, month, dom)
         if day is not None and day < ctx.today:
@@ -352,9 +352,15 @@ def _dated(ctx: Ctx, m: re.Match[str], month: int, dom: int, year_text: str | No
     return Atom("date", m.start(), m.end(), day=day) if day else None
 
 
-def _year_of(text: str) -> int:
+def _year_of(text: str, today: date) -> int:
+    """A written year; two digits mean the year of that ending closest to the sent date ("99" in 2001 = 1999)."""
     digits = int(text.strip("'"))
-    return digits if digits > 99 else 2000 + digits
+    if digits > 99:
+        return digits
+    century = today.year - today.year % 100
+    return min(
+        (century - 100 + digits, century + digits, century + 100 + digits), key=lambda y: abs(y - today.year)
+    )
 
 
 def _safe_date(year: int, month: int, dom: int) -> date | None:

@@ -63,7 +63,7 @@ _NUMW = (
     r"|(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several)"
 )
 _HOURW = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-_AP = r"(?:[ap]\.\s?m\.?|[ap]m\b|[AP]M\b)"
+_AP = r"(?:[ap]\.\s?m\.?|[ap]m\b|[AP]M\b|(?<=\d)[ap]\b(?!\.\w))"  # 2pm, 2 p.m., 2 PM, 4:00p
 _YEAR = r"(?:,?\s*(?P<{0}>(?:19|20)\d\d|'\d\d))?(?!\d)"
 _YEAR_DM, _YEAR_MD, _YEAR_M = _YEAR.format("dmy"), _YEAR.format("mdy"), _YEAR.format("my")
 _UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)"
@@ -135,7 +135,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     ("numdate", r"(?<![\d/.#$-])(?P<na>\d{1,2})/(?P<nb>\d{1,2})(?:/(?P<ny>\d{4}|\d\d))?(?![\d/])"),
     ("dotdate", r"(?<![\d.])(?P<da>\d{1,2})\.(?P<db>\d{1,2})\.(?P<dy>(?:19|20)\d\d)\b"),
-    ("monthday", rf"(?P<mdm>{_MON})\s*(?P<mdd>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:])(?!\s*{_AP}){_YEAR_MD}"),
+    ("monthday", rf"(?P<mdm>{_MON})\s*(?P<mdd>[0-3]?\d)(?:st|nd|rd|th)?(?!\d|:\d)(?!\s*{_AP}){_YEAR_MD}"),
     (
         "daymonth",
         rf"""(?:the\s+)?(?P<dmd>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?:(?P<dmm>{_MON}){_YEAR_DM}
@@ -160,7 +160,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |(?:the\s+)?first\s+week\s+of|(?:the\s+)?first\s+half\s+of|(?:the\s+)?second\s+half\s+of
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of
         |toward(?:s)?\s+the\s+end\s+of|(?:the\s+)?last\s+week\s+of|(?:the\s+)?(?:first|1st)\s+of)\s*)?(?:(?P<mrel>next\s+month|this\s+month
-        |the\s+month|(?<=of\s)month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
+        |the\s+month(?!\s+of\s+{_MON})|(?<=of\s)month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
         |(?<!\w)eom\b|month[-\s]end\b""",
     ),
     (

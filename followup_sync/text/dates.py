@@ -81,12 +81,14 @@ def _groups(ctx: Ctx) -> list[list[Atom]]:
     groups: list[list[Atom]] = []
     for atom in _atoms(ctx):
         last = groups[-1] if groups else None
-        if (
+        joined = (
             last is not None
-            and _mergeable(last, atom)
-            and pat.JOIN_RE.match(ctx.masked[last[-1].end : atom.start])
             and atom.start - last[-1].end <= 24
-        ):
+            and pat.JOIN_RE.match(ctx.masked[last[-1].end : atom.start]) is not None
+        )
+        # A neighbour of a past or recurring span belongs to it ("yesterday at 3", "every Mon at 3:30pm").
+        spoiled = last is not None and any(a.kind in ("ignore", "past") for a in [*last, atom])
+        if last is not None and joined and (spoiled or _mergeable(last, atom)):
             last.append(atom)
         else:
             groups.append([atom])
