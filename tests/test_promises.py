@@ -74,6 +74,12 @@ POSITIVES = [
     "I think I'm just going to order the tickets today.",
     "I will leave messages for the others.",
     "Let me know if anyone else wants to come because I'm going to order the tickets today.",
+    "I love you very much, and will call you later.",
+    "I thought I would mark this up and fax it to you, which I will do shortly.",
+    "I will put the guaranty in place.",
+    "I will have an ISDA master put in place.",
+    "More details will follow soon.",
+    "I'll be back on Saturday and pick it up then.",
     # typography
     "I’ll call you tomorrow.",
     "I  will  send it over.",
@@ -152,6 +158,13 @@ NEGATIVES = {
     "acknowledgement": [
         "Will do.",
         "Thanks!",
+    ],
+    "not an action owed": [
+        "We will have no problem obtaining the insurance.",
+        "Will be responsible for producing accurate and timely cost and schedule information.",
+        "MKM and I will probably bring it up with Sommer in Oklahoma City.",
+        "I will be responding to voice mail frequently throughout the week.",
+        "TVA sent an agreement that I am having faxed to you now.",
     ],
     "third-party meeting": [
         "Mark and I will be meeting with several people at the NYMEX on Friday.",

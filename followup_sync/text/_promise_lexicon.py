@@ -67,7 +67,8 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("drop") + rf" {_OBJ} (?:an? )?(?:e-?mail|note|line|message)",
             r"(?:e-?mail|e-?mailing|send|sending|resend|resending|re-send|forward|forwarding|fwd|mail|mailing)",
             r"(?:write|writing)(?! (?:it )?off)",
-            r"(?:reply|replying|respond|responding)",
+            # "I will be responding to voice mail" is about being reachable.
+            r"(?:reply|replying|respond|responding)(?! to (?:my |the )?(?:voice ?-?mails?|e-?mails?|messages)\b)",
         ),
     ),
     (
@@ -149,7 +150,7 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("put") + r" together",
             _v("draft"),
             _v("compile"),
-            _v("bring"),
+            _v("bring") + r"(?! (?:it|this|that|them) up\b)",
             _v("pass") + r" (?:(?:it|this|that|them|these|those|the \w+) )?(?:along|on)",
             _v("get") + r" (?:(?:it|this|that|them|these|those|the \w+|something|everything|all|one|some) )?"
             r"(?:to|over to) (?:you|u)",
@@ -191,6 +192,8 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("seek"),
             _v("notify"),
             _v("do") + r" (?:it|that|this|so|the|my best|what i can|some)\b",
+            # "... which I will do shortly": the promised action is named earlier in the sentence.
+            r"do(?= (?:so |that |this |it )?(?:shortly|today|tomorrow|tonight|soon|later today|asap|first thing))",
             _v("set") + r" up",
             _v("schedule"),
             _v("arrange"),
@@ -215,8 +218,13 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("write") + r" up",
             _v("return") + r" (?:it|this|that|them|the)\b",
             _v("put") + r" (?:it|this|that|them|the|you) (?:together|in|on|into|through|out)\b",
+            _v("put") + r" (?:\S+ ){1,4}in place\b",
             _v("order"),
             _v("have") + r" [^,;]{1,40}?(?:to (?:you|u)|for (?:you|u)|ready|done|back to|over to)",
+            # "I will have an ISDA master put in place": a task the sender gets done.
+            _v("have")
+            + r" (?:an? |the |our |my )[^,;]{1,40}? (?:put in place|set up|prepared|drafted|completed|fixed"
+            r"|signed|executed|updated|revised)\b",
         ),
     ),
 )
@@ -237,10 +245,14 @@ VERB_RES: tuple[tuple[Channel | None, re.Pattern[str]], ...] = tuple(
 DELIVERY = VERB_RES[[family for family, _ in _FAMILIES].index("delivery")][1]
 
 # "I'll have John call you", "I'll ask Sally to send it": delegation; the channel is the second verb's.
+# Words that cannot be the person a task is delegated to ("we will have no problem obtaining ...").
+_NOT_A_DELEGATE = (
+    r"(?!(?:to|a|an|it|this|that|no|any|some|all|every|more|less|much|many|lots|plenty|enough|time|fun)\b)"
+)
 DELEGATES = (
-    re.compile(r"(?:have|having|ask|get|instruct|tell|remind) (?!to |a |the |it |this |that )[a-z]+ (?:to )?"),
+    re.compile(rf"(?:have|having|ask|get|instruct|tell|remind) (?!the ){_NOT_A_DELEGATE}[a-z]+ (?:to )?"),
     # "I'll have the team call you", "I'll ask Sally Beck to send it", "I'll have our implementation lead call".
-    re.compile(r"(?:have|having|ask|get|instruct|tell|remind) (?!to |a |it |this |that )[a-z]+ [a-z]+ (?:to )?"),
+    re.compile(rf"(?:have|having|ask|get|instruct|tell|remind) {_NOT_A_DELEGATE}[a-z]+ [a-z]+ (?:to )?"),
     re.compile(r"(?:have|having|ask|get|instruct|tell|remind) (?:our|my|the) [a-z]+ [a-z]+ (?:to )?"),
 )
 

@@ -68,8 +68,6 @@ _MODAL = re.compile(
     r"|\s+are planning (?:to|on)|\s+intend to|\s+fully intend to|\s+hope to be able to"
     r"|\s+should be able to|\s+hope to|'m hoping to|\s+am hoping to|'re hoping to|\s+are hoping to"
     r"|\s+should(?= be [a-z]+ing\b)"
-    # "I'm having Martha email it": the delegation is read by DELEGATES from "having" on.
-    r"|'m(?= having )|\s+am(?= having )"
     r")|my plan is to|our plan is to)(?![a-z])"
     # "Ill keep you posted": the missing apostrophe is common; a lexicon verb must follow anyway.
     r"|(?<![a-z'])(?P<ill>ill)(?= )"
@@ -130,9 +128,7 @@ _REQUEST_BEFORE = re.compile(
 )
 
 # Sign-offs and plans about the sender's own whereabouts that the verb lexicon could otherwise catch.
-_PLEASANTRY_AFTER = re.compile(
-    r"(?:call|calling|visit|visiting|meet|meeting) (?:it|you) (?:soon|later|sometime)\b"
-)
+_PLEASANTRY_AFTER = re.compile(r"(?:call|calling) it\b|(?:visit|visiting|meet|meeting) (?:you )?sometime\b")
 
 _QUESTION_START = re.compile(r"^(?:shall|should|can|could|may|will|would|do|did|am|are|is)\s+(?:i|we)\b")
 
@@ -144,7 +140,7 @@ _SPECIAL = re.compile(
     # "Expect Patti to contact you": a contact the sender has arranged.
     r"|^expect [a-z]+(?: [a-z]+)? to (?:contact|call|e-?mail|reach out to|get in touch with|send) (?:you|u)\b"
     # "Proposal to follow.", "Details to follow": a whole sentence announcing the next message.
-    r"|^(?:the |a |my |our |more |further |full |second |another )?[a-z-]+(?: [a-z-]+)? to follow\b"
+    r"|^(?:the |a |my |our |more |further |full |second |another )?[a-z-]+(?: [a-z-]+)? (?:to|will) follow\b"
     r"|^(?:much )?more (?:[a-z]+ )?to come\b|^[a-z -]{1,40} will be forthcoming\b"
     # "You'll have the contract by Friday": a delivery promised in the recipient's words.
     r"|you(?:'ll| will) (?:have|get|receive) (?:it|this|that|them|the|a|an|my|our)\b[^.;]{0,40}?"
@@ -196,7 +192,8 @@ def _verb_after(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
         if delegated is None:
             continue
         inner = match_verb(low, delegated.end())
-        if inner is not None:
+        # The delegate's verb is a bare infinitive ("have Sally call"), never "-ing" ("have no problem obtaining").
+        if inner is not None and not low[delegated.end() : inner[1]].split(" ", 1)[0].endswith("ing"):
             return pos, inner[1], inner[0]
     found = match_verb(low, pos)
     if found is not None:
@@ -213,9 +210,17 @@ def _and_next(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
     limit = clause_end.start() if clause_end else len(low)
     # "talk with Kevin and Mitch and then get back to you": the first "and" may join names.
     for conj in AND_NEXT.finditer(low, pos, min(limit, pos + 80)):
-        if second := match_verb(low, conj.end()):
+        second = match_verb(low, conj.end())
+        # A task verb must read as a verb ("and pick it up"), not a noun ("accurate and schedule information").
+        verb_end = low.find(" ", conj.end())
+        if second and (second[0] != "other" or verb_end < 0 or _VERB_OBJECT.match(low, verb_end)):
             return pos, second[1], second[0]
     return None
+
+
+_VERB_OBJECT = re.compile(
+    r" (?:it|this|that|them|these|those|the|a|an|some|any|all|you|your|my|our|up|back|out|over|with|to|for|on)\b"
+)
 
 
 _REASON = re.compile(r"\b(?:because|since)\b|;")
