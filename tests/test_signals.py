@@ -175,6 +175,9 @@ QUESTION_CASES = [
         ["Please let me know whether the 20 seats are enough."],
     ),
     ("Let me know if you have any questions.", []),
+    # a customer's own commitment is not a request to the rep; "go ahead and" asks only as an imperative
+    ("Yes, that matches. We'll go ahead and I'll send the PO next week.", []),
+    ("Go ahead and send the contract.", ["Go ahead and send the contract."]),
     ("Feel free to call me anytime.", []),
     ("Please don't hesitate to reach out if you need anything.", []),
     ("How are you? Hope you had a good weekend.", []),

@@ -206,7 +206,6 @@ _STRONG_RE = re.compile(
     r"|(?:would|'d)\s+be\s+(?:most\s+|very\s+|really\s+|so\s+)?grateful|hope\s+(?:that\s+)?you\s+(?:can|could|will)"
     r"|\byou\s+(?:need\s+to|must|might\s+give)\s+(?!be\b|have\s+been)"
     r"|\blet'?;?s\s+(?:discuss|talk|meet|get\s+together|plan|schedule|set\s+up|do|go|have|try)"
-    r"|\bgo\s+ahead\s+and\s+\w+"
     r"|(?:can|could|would|will)\s+(?:you|we)\s+(?:please\s+)?(?!not\b)\w+"
     r"|(?<!to\s)(?:please|pls|plz|kindly)\s+(?!(?:you|everyone|everybody|him|her|them)\b|find|see|note|be\s+advised|be\s+aware|disregard|ignore|excuse|forgive|enjoy"
     r"|click|visit|go\s+to|add\s|keep\s+in\s+mind|do\s+not\s+reply|don'?t\s+reply|allow|copy|open|use|read|log\s+in"
@@ -232,7 +231,8 @@ _IMPERATIVE_RE = re.compile(
     r"|fax|bring|pick\s+up|tell|ask|find\s+out|look\s+(?:into|at|over)|approve|contact|reply|respond|meet|come"
     r"|get\s+(?:with|back|me|us|together|in\s+touch)|touch\s+base|follow\s+up|mark\s+your|rsvp"
     r"|drop\s+me|shoot\s+me|talk\s+to|coordinate|plan\s+on|join\s+(?:me|us)|pass\s+(?:this|it|along)"
-    r"|circulate|distribute|prepare|draft|put\s+together|set\s+(?:a|the)\s+(?:time|meeting|call))\b"
+    r"|circulate|distribute|prepare|draft|put\s+together|set\s+(?:a|the)\s+(?:time|meeting|call)"
+    r"|go\s+ahead\s+and)\b"
 )
 _STATEMENT_RE = re.compile(
     r"^(?:(?:i|we)\s+(?:will|'ll|shall|can|could|would|have|had|am|are|was|were|did|do)\b"
