@@ -81,10 +81,50 @@ def local(d: Due | None) -> str | None:
     ],
 )
 def test_resolves(text: str, expected: str, has_time: bool) -> None:
+    check(text, expected, has_time)
+
+
+def check(text: str, expected: str, has_time: bool) -> None:
     result = due(text)
     assert local(result) == expected
     assert result is not None and result.has_time is has_time
     assert result.when.tzinfo == CHI
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "has_time"),
+    [
+        ("We'll revisit next quarter.", "2026-04-01 09:00", False),
+        ("We need to close this quarter.", "2026-03-31 09:00", False),
+        ("Let's target mid Q2.", "2026-05-15 09:00", False),
+        ("I'll have it done this month.", "2026-03-31 09:00", False),
+        ("I'll call early this week.", "2026-03-23 09:00", False),  # Mon-Tue are over: next week's
+        ("Let's talk midweek.", "2026-03-18 09:00", False),
+        ("I'll call you in half an hour.", "2026-03-18 11:00", True),
+        ("I'll send it 2 weeks from tomorrow.", "2026-04-02 09:00", False),
+        ("Let's meet 3 days from Friday.", "2026-03-23 09:00", False),
+        ("Kickoff is 2026-04-02 14:00.", "2026-04-02 14:00", True),
+        ("I'll send it on the 19th of next month.", "2026-04-19 09:00", False),
+        ("Let's talk on the 2nd of May.", "2026-05-02 09:00", False),
+        ("Let's meet Tuesday after next.", "2026-03-31 09:00", False),
+        ("Let's meet Friday week.", "2026-03-27 09:00", False),
+        ("Lunch 11-1pm tomorrow?", "2026-03-19 11:00", True),
+        ("Call at 3 o'clock.", "2026-03-18 15:00", True),
+        ("Start at 05:00 tomorrow.", "2026-03-19 05:00", True),
+        ("Let's talk at two.", "2026-03-18 14:00", True),
+        ("Let's talk at three thirty pm.", "2026-03-18 15:30", True),
+        ("Call me at quarter to 3.", "2026-03-18 14:45", True),
+        ("I'll call tomorrow early morning.", "2026-03-19 08:00", True),
+        ("I'll call late afternoon Friday.", "2026-03-20 15:00", True),
+        ("Let's do mid-morning Thursday.", "2026-03-19 10:00", True),
+        ("Call at 10am your time tomorrow.", "2026-03-19 10:00", True),
+        ("Dinner at 7 in the evening on Friday?", "2026-03-20 19:00", True),
+        ("I'll ping you over lunch tomorrow.", "2026-03-19 12:00", True),
+        ("Let's do 9-11am Monday.", "2026-03-23 09:00", True),
+    ],
+)
+def test_more_phrasings(text: str, expected: str, has_time: bool) -> None:
+    check(text, expected, has_time)
 
 
 @pytest.mark.parametrize(
@@ -115,6 +155,11 @@ def test_resolves(text: str, expected: str, has_time: bool) -> None:
         "Reach me at 1-800-555-0199.",
         "I had a productive meeting with J.P. Morgan on Tuesday.",
         "My note of 10/14/99 still stands.",
+        "I'll call you today at 9.",
+        "I may call you.",
+        "See you at 2:75pm.",
+        "Good afternoon Alice,",
+        "Have a good evening.",
     ],
 )
 def test_never_a_due_date(text: str) -> None:
@@ -152,6 +197,9 @@ def test_options() -> None:
     assert local(due("I'll send it by 3/4.", date_order="DMY")) == "2026-04-03 09:00"
     assert local(due("I'll send it next Friday.", next_weekday="nearest")) == "2026-03-20 09:00"
     assert local(due("I'll send it EOD.", end_of_day=time(18, 0))) == "2026-03-18 18:00"
+    assert local(due("I'll pay by end of May.", end_of_month="business")) == "2026-05-29 09:00"
+    assert local(due("Deadline 02.04.2026", date_order="DMY")) == "2026-04-02 09:00"
+    assert local(due("Call at 7.", last_am_hour=7)) == "2026-03-18 19:00"
 
 
 def test_dst_change_is_respected() -> None:

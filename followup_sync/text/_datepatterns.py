@@ -80,7 +80,8 @@ _MASK = r"""
     | \b\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|pct\b|bps\b|cents?\b|dollars\b|usd\b|eur\b|gbp\b)
     | \bv(?:ersion|er)?\.?\s?\d+(?:\.\d+)+[a-z]?\b | \bversion\s\d+\b              # v2.3, version 4
     | \b(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)\d+\.\d+\.\d+(?:\.\d+)*\b          # 10.4.1 (not 19.03.2026)
-    | \b\d+\.\d+(?!\s?(?:[ap]\.?m\b|[ap]\.m\.))\b                               # 3.5 (not 10.30am)
+    # 3.5, but not 10.30am or the 02.04 of 02.04.2026
+    | (?<![\d.])(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)\d+\.\d+(?!\s?(?:[ap]\.?m\b|[ap]\.m\.))\b
     | \b\d{1,3}(?:,\d{3})+\b                                                   # 1,200
     | \b(?:room|rm|suite|ste|floor|fl|bldg|building|po|p\.o\.|order|invoice|inv|ticket|case|ref|acct|account
          |item|part|model|no|number|unit|gate|flight|pin|id)\.?\s*(?:\#|no\.?|number)?\s*[a-z]?\d[\d-]*\b
@@ -93,7 +94,8 @@ _MASK = r"""
 # Cheap rejection: a sentence with none of these cannot hold a time expression.
 HINT_RE = re.compile(
     r"\d|\b(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|tonight|tmrw?|"
-    r"tomorrow|2morrow|yesterday|week|wk|month|year|eo[dwmqby]|cob|eob|close|end|noon|midday|midnight|morning|"
+    r"tomorrow|2morrow|yesterday|week|midweek|wk|[ap]m|month|year|eo[dwmqby]|cob|eob|close|end|noon|midday|"
+    r"midnight|morning|"
     r"afternoon|evening|night|lunch|first thing|q[1-4]|quarter|holiday|thanksgiving|christmas|xmas|labor|"
     r"memorial|fourth|independence|halloween|valentine|fortnight|hour|minute|day|o'clock|[ap]\.m|[AP]M|"
     r"(?:at|around) (?:one|two|three|"

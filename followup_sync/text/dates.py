@@ -97,8 +97,6 @@ def _groups(ctx: Ctx) -> list[list[Atom]]:
 
 def _slots(atom: Atom) -> set[str]:
     slots = set()
-    if atom.kind in ("ignore", "past"):
-        return {"date", "time", "zone"}
     if atom.day is not None or atom.weekday is not None or atom.week is not None or atom.week_of:
         slots.add("date")
     if atom.clock is not None:
@@ -111,9 +109,7 @@ def _slots(atom: Atom) -> set[str]:
 
 
 def _mergeable(group: list[Atom], atom: Atom) -> bool:
-    if atom.kind in ("ignore", "past") or any(a.kind in ("ignore", "past") or a.delta for a in group):
-        return False
-    if atom.delta is not None:
+    if atom.delta is not None or any(a.delta is not None for a in group):
         return False
     taken = set().union(*(_slots(a) for a in group))
     new = _slots(atom)
