@@ -73,9 +73,9 @@ def _iso(value: datetime, tz: ZoneInfo) -> str:
 
 
 def table(result: PassResult, *, width: int | None = None) -> str:
-    """The human review: one row per reminder with what, who, when and the sentence it came from."""
+    """The human review: one row per reminder with what, who, when it is due, when we remind, and why."""
     tz = ZoneInfo(result.timezone)
-    width = width or max(100, shutil.get_terminal_size((120, 20)).columns)
+    width = width or max(140, shutil.get_terminal_size((160, 20)).columns)
     rows = shown(result)
     head = f"followup-sync {'plan (dry run, nothing written)' if result.dry_run else 'pass'} at "
     head += f"{result.now.astimezone(tz):%a %Y-%m-%d %H:%M} {tz.key}"
@@ -83,21 +83,21 @@ def table(result: PassResult, *, width: int | None = None) -> str:
     if not rows:
         lines.append("No reminders: nothing is owed right now.")
     else:
-        header = f"{'OP':<7} {'KIND':<19} {'CONTACT':<28} {'REMIND AT':<17} EVIDENCE"
-        lines.append(header)
-        lines.append("-" * min(width, 140))
+        lines.append(f"{'OP':<6} {'KIND':<18} {'CONTACT':<30} {'DUE':<15} {'REMINDER':<16} EVIDENCE")
+        lines.append("-" * width)
         for op, _action, f, rem in rows:
-            contact = _clip(", ".join(f.contacts) or "-", 28)
-            when = f"{rem.start.astimezone(tz):%a %m-%d %H:%M}"
-            flag = "!" if rem.overdue else " "
-            room = max(20, width - 76)
-            lines.append(f"{op:<7} {f.kind:<19} {contact:<28} {when:<16}{flag} {_clip(f.evidence, room)}")
+            contact = _clip(", ".join(f.contacts) or "-", 30)
+            due = f"{f.due.astimezone(tz):%a %m-%d}" + (f" {f.due.astimezone(tz):%H:%M}" if f.due_has_time else "")
+            when = f"{rem.start.astimezone(tz):%a %m-%d %H:%M}" + ("!" if rem.overdue else " ")
+            evidence = _clip(f.evidence, max(30, width - 90))
+            lines.append(f"{op:<6} {f.kind:<18} {contact:<30} {due:<15} {when:<16} {evidence}")
     counts = {op: sum(1 for r in rows if r[0] == op) for op in ("create", "update", "delete", "keep")}
     lines.append("")
     lines.append(
         f"{counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
-        f"{counts['keep']} unchanged" + ("  (! = overdue)" if any(r[3].overdue for r in rows) else "")
-    )
+        f"{counts['keep']} unchanged" + ("  (! = overdue: reminded at the next working slot)" if any(
+            r[3].overdue for r in rows) else "")
+    )  # fmt: skip
     for problem in result.problems:
         lines.append(f"problem: {problem}")
     return "\n".join(lines)
