@@ -90,7 +90,8 @@ def main() -> int:
     first = statistics.median(float(r["first_s"]) for r in results)
     idle = statistics.median(float(r["idle_s"]) for r in results)
     r = results[0]
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    cpu = platform.processor() or platform.machine()
+    print(f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"mailbox: {args.maildir} ({r['messages']} messages in the window)")
     print(f"first pass: median {first:.2f} s over {args.runs} runs ({int(r['messages']) / first:,.0f} messages/s)")
     print(f"idle pass:  median {idle:.2f} s")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 Kind = Literal["promise", "awaiting_reply", "meeting_recap", "after_sale", "unanswered_inbound"]
@@ -20,7 +20,7 @@ CHANNELS: tuple[Channel, ...] = ("call", "email", "meeting", "other")
 
 def require_utc(value: datetime, name: str) -> None:
     """Refuse naive or non-UTC datetimes at construction, where the mistake is still easy to find."""
-    if value.tzinfo is None or value.utcoffset() != timezone.utc.utcoffset(None):
+    if value.tzinfo is None or value.utcoffset() != UTC.utcoffset(None):
         raise ValueError(f"{name} must be an aware UTC datetime, got {value!r}")
 
 

@@ -24,7 +24,7 @@ from followup_sync import backends, plan, rules, schedule, threads
 from followup_sync.backends.base import MailSource, MeetingSource, ReminderSink
 from followup_sync.config import Config, Schedule
 from followup_sync.errors import AlreadyRunning, Error, PreconditionFailed, SinkEmptied
-from followup_sync.model import FollowUp, Meeting, Message, PassStats, RemoteItem, Reminder
+from followup_sync.model import FollowUp, Meeting, Message, PassStats, Reminder, RemoteItem
 from followup_sync.state import ReminderRecord, State
 
 log = logging.getLogger(__name__)

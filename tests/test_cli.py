@@ -183,7 +183,11 @@ def test_invalid_toml_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_detect_reads_and_writes_json_lines() -> None:
     lines = [
-        {"id": "1", "text": "Hi Ann,\n\nI'll call you Thursday at 2pm.\n\nBob", "sent_at": "2026-03-18T10:00:00-04:00"},
+        {
+            "id": "1",
+            "text": "Hi Ann,\n\nI'll call you Thursday at 2pm.\n\nBob",
+            "sent_at": "2026-03-18T10:00:00-04:00",
+        },
         {"id": "2", "text": "Could you call me tomorrow?", "sent_at": "2026-03-18T10:00:00-04:00"},
         {"id": "3", "text": "Thanks!\n\n> I'll call you Monday."},
     ]

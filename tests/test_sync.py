@@ -11,7 +11,7 @@ import pytest
 from followup_sync import config as configmod
 from followup_sync.backends.memory import MemorySink, MemorySource
 from followup_sync.errors import AlreadyRunning, SinkEmptied
-from followup_sync.model import Message, RemoteItem, Reminder
+from followup_sync.model import Message, Reminder, RemoteItem
 from followup_sync.sync import run_once
 
 ME = "dana@northwind.example"
@@ -58,7 +58,11 @@ def received(n: int, frm: str, text: str, at: datetime, subject: str, reply_to: 
 
 
 PROMISES = [
-    ("mark@acme.example", "Hi Mark,\n\nI'll call you Thursday at 2pm to walk through the plan.\n\nDana", "Rollout"),
+    (
+        "mark@acme.example",
+        "Hi Mark,\n\nI'll call you Thursday at 2pm to walk through the plan.\n\nDana",
+        "Rollout",
+    ),
     ("priya@globex.example", "Hi Priya,\n\nI'll send the revised pricing tomorrow.\n\nDana", "Pricing"),
     ("tom@initech.example", "Hi Tom,\n\nI will email you the case study on Friday.\n\nDana", "Case study"),
 ]
@@ -94,7 +98,7 @@ def test_first_pass_creates_one_reminder_per_promise_and_second_pass_changes_not
 
 def test_reply_from_the_contact_removes_the_reminder(world) -> None:
     run(world, T0 + timedelta(minutes=5))
-    config, source, sink = world
+    _config, source, sink = world
     # the rep called and wrote a recap: a later message to the contact closes the promise
     source.message_list.append(sent(10, "mark@acme.example", "Thanks for the call today.", T0 + timedelta(days=1)))
     result = run(world, T0 + timedelta(days=1, minutes=5))

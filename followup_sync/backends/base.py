@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
-from followup_sync.model import Meeting, Message, RemoteItem, Reminder
+from followup_sync.model import Meeting, Message, Reminder, RemoteItem
 
 MARKER_UID_SUFFIX = "@followup-sync"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import ConfigError, PreconditionFailed
-from followup_sync.model import Meeting, Message, RemoteItem, Reminder
+from followup_sync.model import Meeting, Message, Reminder, RemoteItem
 
 
 class EmptySource:
@@ -21,7 +21,7 @@ class EmptySource:
     @classmethod
     def from_config(cls, section: BackendSection, config: Config) -> EmptySource:
         if section.options:
-            raise ConfigError(f"[{section.role}] backend \"none\" takes no options", problems=list(section.options))
+            raise ConfigError(f'[{section.role}] backend "none" takes no options', problems=list(section.options))
         return cls()
 
     def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
