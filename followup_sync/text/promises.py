@@ -8,9 +8,10 @@ deliver, check and report back, meet, do a task for them), minus the cases that 
 being away). The labelling guidelines in ``evaluation/GUIDELINES.md`` are the specification; the harness in
 ``evaluation/promises_eval.py`` measures it on labelled Enron sent mail.
 
-Speed matters (the issue asks for 2,000 messages a second including zoning and dates), so a single cheap
-regex decides whether a text can hold a promise at all before it is split into sentences, and due dates are
-resolved only for sentences that hold one.
+Speed matters (the issue asks for 2,000 messages a second including zoning and dates): a few substring tests
+decide whether a text can hold a promise at all before it is split into sentences, modals are matched only
+where one can start, due dates are resolved only for sentences that hold a promise, and look-backs are
+bounded so that one pathological body cannot stall a pass.
 """
 
 from __future__ import annotations
