@@ -56,7 +56,7 @@ class Ctx:
 
 
 def deadline_cue(ctx: Ctx, start: int, end: int) -> bool:
-    before = ctx.text[max(0, start - 24) : start]
+    before = ctx.text[max(0, start - 40) : start]
     return bool(pat.DEADLINE_BEFORE_RE.search(before) or pat.DEADLINE_AFTER_RE.match(ctx.text[end : end + 20]))
 
 

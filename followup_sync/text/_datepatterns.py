@@ -304,7 +304,8 @@ JOIN_RE = re.compile(
 )
 DEADLINE_BEFORE_RE = re.compile(
     r"(?:\bby|\bbefore|\bno\s+later\s+than|\bnot\s+later\s+than|\bprior\s+to|\bahead\s+of|\blatest\s+by|\bdue"
-    r"(?:\s+date)?(?:\s+is)?|\bdeadline(?:\s+is)?(?:\s+of)?|\bup\s+to|\bwithin)\s*(?:the\s+)?$",
+    r"(?:\s+date)?(?:\s+is)?|\bdeadline(?:\s+is)?(?:\s+of)?|\bup\s+to|\bwithin"
+    r"|\bbefore\s+(?:our|the|your|my|their|this)\s+\w+(?:\s+\w+)?\s+(?:on|at))\s*(?:the\s+)?$",
     re.IGNORECASE,
 )
 DEADLINE_AFTER_RE = re.compile(r"^\s*,?\s*(?:at\s+the\s+)?latest\b", re.IGNORECASE)
