@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "evaluation" / "data" / "dates.jsonl"
 CORPUS = ROOT.parent / "shared" / "corpus" / "aeslc"
 
-SPLITS = ("dev", "heldout", "heldout-b")
+SPLITS = ("dev", "heldout", "heldout-b", "heldout-c")
 Adapter = Callable[[str, datetime], datetime | None]  # (text, naive local sent time) -> naive local due
 
 
