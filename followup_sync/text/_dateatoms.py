@@ -177,6 +177,12 @@ def _month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
 def _month_window(ctx: Ctx, year: int, month: int, mod: str) -> tuple[date, date, date]:
     """(day, window start, window end) of a month phrase."""
     last = cal.last_day(year, month)
+    if "week of" in mod:
+        # "the first/second/... week of May" = days 1-7, 8-14, ...; "the last week of May" = its last 7 days.
+        if "last" in mod:
+            return last - timedelta(days=6), last - timedelta(days=6), last
+        first = 1 + 7 * (next(v for k, v in pat.ORDINAL_WORDS.items() if k in mod) - 1)
+        return date(year, month, first), date(year, month, first), date(year, month, first + 6)
     if "end" in mod or "late" in mod or "later" in mod or "last" in mod or mod == "eom":
         if ctx.opts.end_of_month == "business":
             last = cal.last_business_day_of(year, month)
@@ -185,8 +191,6 @@ def _month_window(ctx: Ctx, year: int, month: int, mod: str) -> tuple[date, date
         return date(year, month, 15), date(year, month, 11), date(year, month, 20)
     if "second half" in mod:
         return date(year, month, 16), date(year, month, 16), last
-    if "first week" in mod:
-        return date(year, month, 1), date(year, month, 1), date(year, month, 7)
     if mod:
         return date(year, month, 1), date(year, month, 1), date(year, month, 10)
     return date(year, month, 1), date(year, month, 1), last

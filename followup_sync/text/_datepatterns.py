@@ -159,7 +159,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     (
         "month",
         rf"""(?:(?P<mmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
-        |(?:the\s+)?first\s+week\s+of|(?:the\s+)?first\s+half\s+of|(?:the\s+)?second\s+half\s+of
+        |(?:the\s+)?(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+week\s+of|(?:the\s+)?first\s+half\s+of|(?:the\s+)?second\s+half\s+of
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of
         |toward(?:s)?\s+the\s+end\s+of|(?:the\s+)?last\s+week\s+of|(?:the\s+)?(?:first|1st)\s+of)\s*)?(?:(?P<mrel>next\s+month|this\s+month
         |the\s+month(?!\s+of\s+{_MON})|(?<=of\s)month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
