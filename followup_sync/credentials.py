@@ -442,8 +442,12 @@ def login(
     echo: Callable[[str], None],
     graph_url: str | None = None,
     login_http_client: Any = None,
+    timeout: int = 600,
 ) -> str:
-    """Sign in (device code, or ``browser`` for the system browser) and store the token; returns the username."""
+    """Sign in (device code, or ``browser`` for the system browser) and store the token; returns the username.
+
+    ``timeout`` bounds the wait for the browser sign-in (the device code expires on Entra's clock).
+    """
     if method not in ("device", "browser"):
         raise CredentialsError(f"unknown login method {method!r}; use device or browser")
     account = make_account(config, graph_url=graph_url, login_http_client=login_http_client)
@@ -460,7 +464,7 @@ def login(
             result = app.acquire_token_by_device_flow(flow)
         else:
             echo("Opening the browser to sign in to Microsoft 365 ...")
-            result = app.acquire_token_interactive(scopes=scopes, prompt="select_account", timeout=600)
+            result = app.acquire_token_interactive(scopes=scopes, prompt="select_account", timeout=timeout)
         if "access_token" not in result:
             raise CredentialsError(f"sign-in failed: {_aad_error(result)}")
         backend.save_token(force=True)

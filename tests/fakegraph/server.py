@@ -141,6 +141,7 @@ class FakeGraph:
         self.issued: list[str] = []  # every token ever handed out, for the leak checks
         self.device_codes: dict[str, int] = {}  # code -> polls left before approval
         self.device_pending_polls = 0
+        self.auth_codes: dict[str, str | None] = {}  # authorization code -> the nonce from the authorize URL
         self.token_error: dict[str, str] | None = None  # forced answer of the token endpoint
         self.faults = Faults()
         self.counts: Counter[str] = Counter()  # "GET", "POST", ... and "faults:<kind>"
@@ -315,7 +316,9 @@ class FakeGraph:
             ]
 
     # ---- tokens ---------------------------------------------------------------------------------------------
-    def issue_tokens(self, *, expires_in: int = 3600, prefix: str = "CANARY") -> dict[str, Any]:
+    def issue_tokens(
+        self, *, expires_in: int = 3600, prefix: str = "CANARY", nonce: str | None = None
+    ) -> dict[str, Any]:
         with self.lock:
             at = f"{prefix}-AT-{secrets.token_hex(12)}"
             rt = f"{prefix}-RT-{secrets.token_hex(12)}"
@@ -336,6 +339,8 @@ class FakeGraph:
                 "tid": TENANT_ID,
                 "ver": "2.0",
             }
+            if nonce is not None:
+                claims["nonce"] = nonce
             id_token = _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(claims) + "."
             return {
                 "token_type": "Bearer",
@@ -450,7 +455,10 @@ class Handler(BaseHTTPRequestHandler):
             with fake.lock:
                 fake.counts["LOGIN"] += 1
             status, body = self._login(method, raw)
-            self._send(status, body)
+            if isinstance(body, dict) and "_html" in body:
+                self._send_raw(status, body["_html"].encode(), "text/html; charset=utf-8")
+            else:
+                self._send(status, body)
             return
         with fake.lock:
             fake.counts[method] += 1
@@ -835,6 +843,16 @@ class Handler(BaseHTTPRequestHandler):
                 "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
                 "scopes_supported": ["openid", "profile", "email", "offline_access"],
             }
+        if path.endswith("/oauth2/v2.0/authorize") and method == "GET":
+            # the user signs in and consents at once: back to the app's redirect URI with a code
+            code = secrets.token_urlsafe(16)
+            with fake.lock:
+                fake.auth_codes[code] = self.query.get("nonce")
+            # Entra answers response_mode=form_post with a self-submitting form; msal's listener takes a POST
+            fields = {"code": code, "state": self.query.get("state", "")}
+            inputs = "".join(f'<input type="hidden" name="{k}" value="{v}"/>' for k, v in fields.items())
+            page = f'<html><body><form method="POST" action="{self.query["redirect_uri"]}">{inputs}</form>'
+            return 200, {"_html": page + "<script>document.forms[0].submit()</script></body></html>"}
         form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         if path.endswith("/oauth2/v2.0/devicecode") and method == "POST":
             code = secrets.token_urlsafe(16)
@@ -870,6 +888,10 @@ class Handler(BaseHTTPRequestHandler):
                     }
                 fake.refresh_tokens.discard(rt)  # Entra rotates refresh tokens on use
                 return 200, fake.issue_tokens()
+            if grant == "authorization_code":
+                if form.get("code") not in fake.auth_codes:
+                    return 400, {"error": "invalid_grant", "error_description": "AADSTS70000: bad code"}
+                return 200, fake.issue_tokens(nonce=fake.auth_codes.pop(form["code"]))
             if grant == "urn:ietf:params:oauth:grant-type:device_code":
                 code = form.get("device_code", "")
                 if code not in fake.device_codes:

@@ -7,7 +7,10 @@ message, the config or any file under the private home.
 from __future__ import annotations
 
 import logging
+import re
+import threading
 import traceback
+import webbrowser
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ import keyring
 import keyring.backends.fail
 import keyring.backends.null
 import pytest
+import requests
 from keyrings.alt.file import PlaintextKeyring
 
 from followup_sync.backends.graph import GraphMailSource
@@ -209,3 +213,49 @@ def test_second_account_reloads_a_token_refreshed_elsewhere(
     list(GraphMailSource(first, state_file=tmp_path / "b.json").messages(*window))  # refreshes, rotates the RT
     list(GraphMailSource(second, state_file=tmp_path / "c.json").messages(*window))  # stale RT: must reload
     assert fake.counts["LOGIN"] >= 1
+
+
+class _Browser(webbrowser.BaseBrowser):
+    """Plays the user in the system browser: follows the sign-in page's redirect back to msal's local listener."""
+
+    def __init__(self, http: requests.Session) -> None:
+        super().__init__("followup-sync-test")
+        self.http = http
+        self.threads: list[threading.Thread] = []
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        def visit() -> None:
+            page = self.http.get(url, timeout=5).text
+            action = re.search(r'action="([^"]+)"', page)
+            fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page))
+            assert action is not None
+            with requests.post(action.group(1), data=fields, timeout=5) as back:
+                back.raise_for_status()
+
+        thread = threading.Thread(target=visit, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        return True
+
+
+def test_browser_login(config: Config, server: Server, fake: FakeGraph, memory_keyring: MemoryKeyring) -> None:
+    previous = list(webbrowser._tryorder or [])  # type: ignore[attr-defined]
+    with RedirectingSession(server.url) as http:
+        browser = _Browser(http)
+        webbrowser.register("followup-sync-test", None, browser, preferred=True)
+        try:
+            lines: list[str] = []
+            user = login(
+                config,
+                method="browser",
+                echo=lines.append,
+                graph_url=server.url,
+                login_http_client=http,
+                timeout=20,
+            )
+        finally:
+            webbrowser._tryorder = previous  # type: ignore[attr-defined]
+            for thread in browser.threads:
+                thread.join(timeout=5)
+    assert user == "rep@contoso.com"
+    assert _who(config, server) == "rep@contoso.com"
