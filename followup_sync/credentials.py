@@ -162,9 +162,8 @@ class KeyringTokenBackend(BaseTokenBackend):  # type: ignore[misc]
         Entra rotates the refresh token on use, so refreshing from a stale in-memory copy can fail with
         ``invalid_grant`` (python-o365#350). Reload the keyring first; False tells O365 to use what it holds.
         """
-        if self.load_token() and not self.token_is_expired(username=username):
-            return False
-        return True
+        fresh = self.load_token() and not self.token_is_expired(username=username)
+        return not fresh
 
 
 # --- the connection ----------------------------------------------------------------------------------------
