@@ -563,7 +563,8 @@ class GraphReminderSink(_Graph):
         )
 
     def delete(self, href: str, etag: str) -> None:
-        log.info("Deleting reminder %s from %s", href, self.where)
+        key = next((k for k, h in (self._known or {}).items() if h == href), href)
+        log.info("Deleting reminder %s from %s", key, self.where)
         with map_errors(self.name, href=href):
             try:
                 self.con.delete(f"{self.url}me/events/{href}", headers={"If-Match": etag})
