@@ -1,13 +1,13 @@
-"""The atoms of the due-date grammar in ``text.dates``: one handler per pattern of ``_datepatterns``.
+"""The date atoms of the due-date grammar in ``text.dates``, and ``Atom`` itself.
 
-Each handler turns one regex match into an ``Atom`` with the slots it fills (day, clock, part of day, zone,
-offset), resolved against the sent date; ``None`` rejects the match. Conventions: docs/dates.md.
+Each ``on_<name>`` handler turns one match of the ``<name>`` pattern in ``_datepatterns`` into an ``Atom``
+with the slots it fills (day, window, weekday, week, offset), resolved against the sent date; ``None``
+rejects the match. Times of day are in ``_timeatoms``. Conventions: docs/dates.md.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -60,11 +60,11 @@ def deadline_cue(ctx: Ctx, start: int, end: int) -> bool:
     return bool(pat.DEADLINE_BEFORE_RE.search(before) or pat.DEADLINE_AFTER_RE.match(ctx.text[end : end + 20]))
 
 
-def _ignore(ctx: Ctx, m: re.Match[str]) -> Atom:
+def on_ignore(ctx: Ctx, m: re.Match[str]) -> Atom:
     return Atom("ignore", m.start(), m.end())
 
 
-def _past(ctx: Ctx, m: re.Match[str]) -> Atom:
+def on_past(ctx: Ctx, m: re.Match[str]) -> Atom:
     return Atom("past", m.start(), m.end())
 
 
@@ -78,7 +78,7 @@ _HOLIDAY_KEYS = (
 )  # fmt: skip
 
 
-def _holiday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_holiday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     if m.group("newyear"):
         year = ctx.today.year + 1 if ctx.today.month > 1 or ctx.today.day > 7 else ctx.today.year
         return Atom("date", m.start(), m.end(), day=cal.first_business_day_of(year, 1))
@@ -105,7 +105,7 @@ def _next_holiday(today: date) -> str:
     return min((d, k) for d, k in upcoming if d >= today)[1]
 
 
-def _quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     mod = (m.group("qmod") or "").lower()
     rel = (m.group("qrel") or "").lower()
     year = ctx.today.year
@@ -138,13 +138,13 @@ def _quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=last if day != last else None)
 
 
-def _year(ctx: Ctx, m: re.Match[str]) -> Atom:
+def on_year(ctx: Ctx, m: re.Match[str]) -> Atom:
     year = int(m.group("yy")) if m.group("yy") else ctx.today.year + ("next" in m.group().lower())
     day = date(year, 12, 31)
     return Atom("date", m.start(), m.end(), day=day, deadline="eoy" in m.group().lower())
 
 
-def _month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     mod = (m.group("mmod") or "").lower()
     low = m.group().lower()
     year, month = ctx.today.year, ctx.today.month
@@ -196,7 +196,7 @@ def _month_window(ctx: Ctx, year: int, month: int, mod: str) -> tuple[date, date
     return date(year, month, 1), date(year, month, 1), last
 
 
-def _week(ctx: Ctx, m: re.Match[str]) -> Atom:
+def on_week(ctx: Ctx, m: re.Match[str]) -> Atom:
     low = m.group().lower()
     mod = (m.group("wmod") or "").lower()
     monday = cal.monday_of(ctx.today)
@@ -236,7 +236,7 @@ def _number(text: str) -> int | None:
     return int(text) if text.isdigit() else pat.NUMBER_WORDS.get(text)
 
 
-def _duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     low = m.group().lower()
     if m.group("half"):
         return Atom("delta", m.start(), m.end(), delta=timedelta(minutes=30), deadline="within" in low)
@@ -288,7 +288,7 @@ def _span_atom(
     return Atom("date", m.start(), m.end(), day=day, day_end=end if end != day else None, deadline=deadline)
 
 
-def _iso(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_iso(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     day = _safe_date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
     if day is None:
         return None
@@ -298,26 +298,26 @@ def _iso(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     return atom
 
 
-def _numdate(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_numdate(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     a, b = int(m.group("na")), int(m.group("nb"))
     month, dom = (b, a) if ctx.opts.date_order.upper().startswith("D") else (a, b)
     return _dated(ctx, m, month, dom, m.group("ny"))
 
 
-def _dotdate(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_dotdate(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     a, b = int(m.group("da")), int(m.group("db"))
     month, dom = (b, a) if ctx.opts.date_order.upper().startswith("D") else (a, b)
     return _dated(ctx, m, month, dom, m.group("dy"))
 
 
-def _monthday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_monthday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     name = m.group("mdm")
     if name.lower() == "may" and name != "May":
         return None
     return _dated(ctx, m, pat.MONTH_NAMES[name.lower().rstrip(".")], int(m.group("mdd")), m.group("mdy"))
 
 
-def _daymonth(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_daymonth(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     dom = int(m.group("dmd"))
     if m.group("dmrel"):
         month, year = ctx.today.month, ctx.today.year
@@ -331,7 +331,7 @@ def _daymonth(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     return _dated(ctx, m, pat.MONTH_NAMES[name.lower().rstrip(".")], dom, m.group("dmy"))
 
 
-def _ordinal(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_ordinal(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     dom = int(m.group("od"))
     if not 1 <= dom <= 31:
         return None
@@ -385,7 +385,7 @@ _PREP_RE = re.compile(
 )
 
 
-def _relday(ctx: Ctx, m: re.Match[str]) -> Atom:
+def on_relday(ctx: Ctx, m: re.Match[str]) -> Atom:
     low = m.group().lower()
     if "after" in low:
         return Atom("date", m.start(), m.end(), day=ctx.today + timedelta(days=2))
@@ -396,7 +396,7 @@ def _relday(ctx: Ctx, m: re.Match[str]) -> Atom:
     return Atom("date", m.start(), m.end(), day=ctx.today + timedelta(days=offset))
 
 
-def _weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     name = m.group("wd")
     low = name.lower()
     if len(low) <= 4 and low not in ("mon", "fri") and not name[0].isupper():
@@ -421,115 +421,3 @@ def _weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         day += timedelta(days=7)  # "Friday week"
     plain = not mod and not m.group("after") and not m.group("wweek")
     return Atom("weekday", m.start(), m.end(), day=day, weekday=wd if plain else None)
-
-
-def _eod(ctx: Ctx, m: re.Match[str]) -> Atom:
-    eod = ctx.opts.end_of_day
-    # "at the end of the day" is an idiom; "by the end of the day" or "end of the day Friday" is a time.
-    idiom = " the " in m.group().lower() and not deadline_cue(ctx, m.start(), m.end())
-    return Atom("time", m.start(), m.end(), part=(eod, eod), deadline=True, needs_partner=idiom)
-
-
-def _clock(ctx: Ctx, m: re.Match[str]) -> Atom | None:
-    g = m.groupdict()
-    if g["noon"] or g["midnight"]:
-        clock = time(12, 0) if g["noon"] else time(23, 59)
-        return Atom("time", m.start(), m.end(), clock=clock, meridiem="24h")
-    start = m.start()
-    if g["r1"]:
-        hour, minute, ap = int(g["r1"]), int(g["r1m"] or 0), g["r1ap"] or g["r2ap"]
-        if not g["r1ap"] and hour > int(g["r2"]) and hour < 12:
-            ap = "am"  # "11-1pm"
-    elif g["h"]:
-        hour, minute, ap = int(g["h"]), int(g["m"] or 0), g["ap"]
-        if "o" in ap.lower():
-            ap = None
-    elif g["mil"]:
-        hour, minute, ap = int(g["mil"][:-2]), int(g["mil"][-2:]), None
-    elif g["hh"]:
-        hour, minute, ap = int(g["hh"]), int(g["mm"]), None
-        if g["hh"].startswith("0"):
-            return Atom("time", start, m.end(), clock=time(hour, minute), meridiem="24h")
-    elif g["ha"]:
-        hour, minute, ap, start = int(g["ha"]), 0, None, m.start("ha")
-    elif g["hw"] or g["hw2"]:
-        word = (g["hw"] or g["hw2"]).lower()
-        hour = pat.NUMBER_WORDS[word]
-        minute = pat.NUMBER_WORDS[g["hwm"].lower()] if g["hwm"] else 0
-        ap = g["hwap"] if g["hwap"] and "o" not in g["hwap"].lower() else None
-        start = m.start("hw") if g["hw"] else m.start("hw2")
-    else:
-        qh = g["qh"].lower()
-        hour = int(qh) if qh.isdigit() else pat.NUMBER_WORDS[qh]
-        minute = 30 if g["qp"].lower() == "half" else 15
-        if g["qdir"].lower() == "to":
-            hour, minute = (hour - 1) % 24, 45
-        ap = None
-    return _clock_atom(start, m.end(), hour, minute, ap)
-
-
-def _clock_atom(start: int, end: int, hour: int, minute: int, ap: str | None) -> Atom | None:
-    if hour > 23 or minute > 59:
-        return None
-    meridiem = None
-    if ap:
-        if hour > 12 or hour == 0:
-            return None
-        meridiem = "pm" if ap.lower().startswith("p") else "am"
-        hour = hour % 12 + (12 if meridiem == "pm" else 0)
-    elif hour > 12 or hour == 0:
-        meridiem = "24h"
-    return Atom("time", start, end, clock=time(hour, minute), meridiem=meridiem)
-
-
-_PARTS = {"morning": ("morning", 12), "afternoon": ("afternoon", 17), "evening": ("evening", 21)}
-_PARTS["night"] = ("evening", 23)
-
-
-def _part(ctx: Ctx, m: re.Match[str]) -> Atom | None:
-    g = m.groupdict()
-    o = ctx.opts
-    if g["first"]:
-        return Atom("time", m.start(), m.end(), part=(o.first_thing, time(10, 0)))
-    if g["lprep"] or g["lt"]:
-        after = (g["lprep"] or "").lower() == "after"
-        return Atom("time", m.start(), m.end(), part=(time(13, 0), time(14, 0)) if after else (time(12), time(14)))
-    if g["apx"]:
-        pm = g["apx"].lower().startswith("p")
-        return Atom("time", m.start(), m.end(), part=(o.afternoon, time(17)) if pm else (o.morning, time(12)),
-                     needs_partner=True)  # fmt: skip
-    pre = (g["ppre"] or "").lower()
-    name, end_hour = _PARTS[g["pp"].lower()]
-    begin: time = getattr(o, name)
-    if pre.startswith("early"):
-        begin = time(8) if name == "morning" else begin
-    elif pre.startswith("late"):
-        begin = {"morning": time(11), "afternoon": time(15), "evening": time(20)}[name]
-    elif pre.startswith("mid"):
-        begin = {"morning": time(10), "afternoon": time(15), "evening": time(19)}[name]
-    elif pre.startswith("first"):
-        return Atom("time", m.start(), m.end(), part=(o.first_thing, time(10, 0)))
-    part = (begin, time(end_hour) if end_hour < 24 else time(23, 59))
-    # "Good morning" is a greeting: a bare part of day needs a day ("Monday morning") or a "this"/"in the".
-    return Atom("time", m.start(), m.end(), part=part, part_today=pre == "this", deadline=pre == "by",
-                 needs_partner=not pre)  # fmt: skip
-
-
-def _zone(ctx: Ctx, m: re.Match[str]) -> Atom | None:
-    g = m.groupdict()
-    if g["zyour"]:
-        return Atom("zone", m.start(), m.end(), needs_partner=True)
-    key = (g["zab"] or g["zus"] or g["zcity"] or "").lower()
-    key = re.sub(r"\s+", " ", key)
-    name = pat.ZONE_NAMES.get(key)
-    if name is None:
-        return None
-    return Atom("zone", m.start(), m.end(), zone=ZoneInfo(name), needs_partner=True)
-
-
-HANDLERS: dict[str, Callable[[Ctx, re.Match[str]], Atom | None]] = {
-    "ignore": _ignore, "past": _past, "holiday": _holiday, "quarter": _quarter, "year": _year, "month": _month,
-    "week": _week, "duration": _duration, "iso": _iso, "numdate": _numdate, "dotdate": _dotdate,
-    "monthday": _monthday, "daymonth": _daymonth, "ordinal": _ordinal, "relday": _relday, "weekday": _weekday,
-    "eod": _eod, "clock": _clock, "part": _part, "zone": _zone,
-}  # fmt: skip

@@ -8,14 +8,18 @@ sent time in the rep's zone. The first expression that is not in the past wins.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from followup_sync.text import _dateatoms as dates_
 from followup_sync.text import _datecal as cal
 from followup_sync.text import _datepatterns as pat
-from followup_sync.text._dateatoms import HANDLERS, Atom, Ctx, deadline_cue
+from followup_sync.text import _timeatoms as times_
+from followup_sync.text._dateatoms import Atom, Ctx, deadline_cue
 
 __all__ = ["DateOptions", "Due", "find_due"]
 
@@ -71,7 +75,7 @@ def _atoms(ctx: Ctx) -> list[Atom]:
     for m in pat.find_atoms(ctx.masked):
         kind = m.lastgroup
         assert kind is not None
-        atom = HANDLERS[kind](ctx, m)
+        atom = _HANDLERS[kind](ctx, m)
         if atom is not None:
             atoms.append(atom)
     return atoms
@@ -226,3 +230,28 @@ def _past_clause(ctx: Ctx, start: int, end: int, *, loose: bool = False) -> bool
         clause += " " + ctx.text[right:nxt]
     past = pat.PAST_LOOSE_RE if loose else pat.PAST_RE
     return bool(past.search(clause)) and not pat.FUTURE_RE.search(clause)
+
+
+# One handler per atom pattern of ``_datepatterns`` (same names): dates in _dateatoms, times of day in _timeatoms.
+_HANDLERS: dict[str, Callable[[Ctx, re.Match[str]], Atom | None]] = {
+    "ignore": dates_.on_ignore,
+    "past": dates_.on_past,
+    "holiday": dates_.on_holiday,
+    "quarter": dates_.on_quarter,
+    "year": dates_.on_year,
+    "month": dates_.on_month,
+    "week": dates_.on_week,
+    "duration": dates_.on_duration,
+    "iso": dates_.on_iso,
+    "numdate": dates_.on_numdate,
+    "dotdate": dates_.on_dotdate,
+    "monthday": dates_.on_monthday,
+    "daymonth": dates_.on_daymonth,
+    "ordinal": dates_.on_ordinal,
+    "relday": dates_.on_relday,
+    "weekday": dates_.on_weekday,
+    "eod": times_.on_eod,
+    "clock": times_.on_clock,
+    "part": times_.on_part,
+    "zone": times_.on_zone,
+}
