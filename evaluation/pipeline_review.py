@@ -10,8 +10,9 @@ thread subject and the source message's file.
 
 ``--score`` runs both modes and compares them with the labels (one JSON line per follow-up: ``origin_id``,
 ``kind``, ``verdict`` "right"/"wrong", ``reason``, ``path``; a verdict does not depend on the mode) and prints
-per-kind precision of what the pass finds now, of all found and of those that got a reminder. A follow-up the labels do not know is reported as *unlabelled*, so a change to the
-detectors cannot quietly score itself: label the new ones and run again.
+per-kind precision of what the pass finds now, of all found and of those that got a reminder. A follow-up
+the labels do not know is reported as *unlabelled*, so a change to the detectors cannot quietly score
+itself: label the new ones and run again.
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ def score(rows: list[dict[str, object]], labels_path: Path) -> int:
                 reminded[str(row["kind"])][label["verdict"]] += 1
         print(f"\n{mode} ({'colleagues count as contacts' if mode == 'colleagues' else 'as configured'})")
         print(
-            f"{'kind':<20} {'found':>6} {'right':>6} {'precision':>9}   {'reminded':>8} {'right':>6} {'precision':>9}"
+            f"{'kind':<20} {'found':>6} {'right':>6} {'precision':>9}   "
+            f"{'reminded':>8} {'right':>6} {'precision':>9}"
         )
         total: collections.Counter[str] = collections.Counter()
         total_r: collections.Counter[str] = collections.Counter()
