@@ -134,7 +134,8 @@ class DeltaState:
     ``pending_start``. The next call decides: a *later* start means the pass that read them succeeded (the sync
     pass moves its window only after a good pass) so pending becomes committed; the *same* start means that
     pass failed or was a dry run, so pending is dropped and its changes are read again; an *earlier* start
-    (state DB lost, lookback raised) means nothing can be trusted and every folder is read in full.
+    (lookback raised) means nothing can be trusted and every folder is read in full. A window as long as the
+    look-back is the pass starting afresh (first pass, lost state DB) and is read in full as well.
     """
 
     path: Path
@@ -164,8 +165,11 @@ class DeltaState:
             json.dump(data, fh)
         tmp.replace(self.path)
 
-    def begin(self, start: datetime) -> None:
+    def begin(self, start: datetime, *, full: bool = False) -> None:
+        """Settle the last call's links (see the class docstring); ``full`` forgets every link."""
         iso = start.isoformat()
+        if full:
+            self.committed, self.pending = {}, {}
         if self.pending_start is not None and self.pending:
             if iso > self.pending_start:
                 self.committed.update(self.pending)
@@ -192,20 +196,30 @@ class GraphMailSource(_Graph):
             state_file=config.state_path.parent / "graph-delta.json",
             folders=folders,
             use_delta=bool(opts.get("delta", True)) and config.graph.cloud != "china",  # no delta in 21Vianet
+            lookback=timedelta(days=config.rules.lookback_days),
         )
 
     def __init__(
-        self, account: Any, *, state_file: Path, folders: list[str] | None = None, use_delta: bool = True
+        self,
+        account: Any,
+        *,
+        state_file: Path,
+        folders: list[str] | None = None,
+        use_delta: bool = True,
+        lookback: timedelta | None = None,
     ) -> None:
+        """``lookback``: a window this long is the sync pass starting afresh (first pass, or its state DB was
+        lost): read it in full, since the pass no longer knows what earlier delta rounds delivered."""
         super().__init__(account)
         self.state_file = state_file
         self.folder_names = folders
         self.use_delta = use_delta
+        self.lookback = lookback
         self.skipped = 0
 
     def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
         state = DeltaState.load(self.state_file)
-        state.begin(start)
+        state.begin(start, full=self.lookback is not None and end - start >= self.lookback)
         with map_errors(self.name):
             folders = self._folders(state, now=end)
         for fid, path in folders.items():

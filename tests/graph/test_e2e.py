@@ -41,7 +41,9 @@ class World:
         return run_once(
             self.config,
             now=now,
-            mail=GraphMailSource(self.account, state_file=state_file),
+            mail=GraphMailSource(
+                self.account, state_file=state_file, lookback=timedelta(days=self.config.rules.lookback_days)
+            ),
             meetings=GraphMeetingSource(self.account),
             sink=GraphReminderSink(self.account),
             **kw,
@@ -149,3 +151,15 @@ def test_dry_run_writes_nothing(fake: FakeGraph, config: Config, account: Any) -
     assert not config.state_path.exists()
     real = world.run(NOW)
     assert real.stats.created == len(result.actions) == len(world.events())
+
+
+def test_lost_state_db_adopts_instead_of_duplicating(fake: FakeGraph, config: Config, account: Any) -> None:
+    world = _world(fake, config, account, 300)
+    world.run(NOW)
+    before = world.events()
+    config.state_path.unlink()  # lost or corrupt state DB; graph-delta.json survives
+    fake.reset_counts()
+    again = world.run(NOW + timedelta(minutes=5))
+    assert again.stats.messages_read >= 300  # the window went back: mail is read in full again
+    assert fake.counts["POST"] == fake.counts["PATCH"] == fake.counts["DELETE"] == 0
+    assert world.events() == before

@@ -206,3 +206,12 @@ def test_deleted_folder_is_dropped(fake: FakeGraph, source: GraphMailSource) -> 
     fake.reset_counts()
     list(source.messages(T - DAY / 4, T + DAY))
     assert any(path.startswith("/v1.0/me/mailFolders?") for _, path, _ in fake.log)  # listed again
+
+
+def test_full_lookback_window_reads_everything(fake: FakeGraph, account: Any, tmp_path: Path) -> None:
+    """The sync pass asks for its whole look-back only when it starts afresh (e.g. its state DB was lost)."""
+    src = GraphMailSource(account, state_file=tmp_path / "d.json", lookback=30 * DAY)
+    _send(fake, 4)
+    assert len(list(src.messages(T + DAY - 30 * DAY, T + DAY))) == 4
+    assert len(list(src.messages(T - DAY, T + DAY))) == 0  # normal incremental pass
+    assert len(list(src.messages(T + 2 * DAY - 30 * DAY, T + 2 * DAY))) == 4  # afresh again, later start
