@@ -323,7 +323,8 @@ def scopes_for(account: Any) -> list[str]:
 
 # --- errors ------------------------------------------------------------------------------------------------
 
-_AUTH_FAILURES = ("Refresh token operation failed", "No auth token found", "There is no refresh token")
+_NO_LOGIN = ("No auth token found", "There is no refresh token", "Tried to update the session auth header")
+_AUTH_FAILURES = ("Refresh token operation failed",)
 
 
 @contextlib.contextmanager
@@ -344,8 +345,10 @@ def map_errors(backend: str, *, href: str | None = None) -> Iterator[None]:
     except keyring.errors.KeyringError as exc:
         raise CredentialsError(f"the OS keyring failed ({type(exc).__name__}): {_keyring_help()}") from exc
     except RuntimeError as exc:
+        if str(exc).startswith(_NO_LOGIN):
+            raise CredentialsError(f"not signed in to Microsoft 365; {LOGIN_HINT}") from exc
         if str(exc).startswith(_AUTH_FAILURES):  # O365's bare RuntimeError for a rejected refresh token
-            raise CredentialsError(f"the Microsoft 365 login is no longer valid; {LOGIN_HINT}") from exc
+            raise CredentialsError(f"the Microsoft 365 login has expired or was revoked; {LOGIN_HINT}") from exc
         raise BackendError(f"O365 failed: {type(exc).__name__}", backend=backend) from exc
     except ValueError as exc:  # JSON that does not parse, after retries
         raise TransientError("Microsoft Graph sent a malformed response", backend=backend) from exc
