@@ -22,11 +22,13 @@ import pytest
 import requests
 from keyrings.alt.file import PlaintextKeyring
 
-from followup_sync.backends.graph import GraphMailSource
+from followup_sync.backends.graph import GraphMailSource, GraphMeetingSource, GraphReminderSink
 from followup_sync.config import Config
 from followup_sync.credentials import KeyringTokenBackend, check_keyring, login, logout, token_key, whoami
 from followup_sync.errors import CredentialsError
+from followup_sync.sync import run_once
 from tests.conftest import MemoryKeyring
+from tests.fakegraph import mailbox
 from tests.fakegraph.fixtures import RedirectingSession, connect, expire_tokens, seed_token
 from tests.fakegraph.server import FakeGraph, Server
 
@@ -171,7 +173,10 @@ def test_no_token_leaks(
         window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
         list(src.messages(*window))
         expire_tokens(account, fake)
-        list(src.messages(*window))  # refresh
+        mailbox.build(fake, messages=60, now=window[1])
+        sink = GraphReminderSink(account)
+        result = run_once(config, now=window[1], mail=src, meetings=GraphMeetingSource(account), sink=sink)
+        assert result.stats.created > 0 and config.state_path.exists()  # a whole pass, refreshing on the way
         expire_tokens(account, fake)
         fake.revoke_refresh_tokens()
         try:
@@ -181,9 +186,9 @@ def test_no_token_leaks(
         texts.append(str(_who_safe(config, server)))
     texts.append(caplog.text)
     texts.extend(r.getMessage() for r in caplog.records)
-    for path in [*home.rglob("*"), *tmp_path.rglob("*")]:
-        if path.is_file():
-            texts.append(path.read_text(errors="replace"))
+    files = [p for p in [*home.rglob("*"), *tmp_path.rglob("*")] if p.is_file()]
+    assert config.state_path in files
+    texts.extend(p.read_bytes().decode("utf-8", errors="replace") for p in files)
     issued = [*fake.secrets_issued, "CANARY-"]
     assert len(issued) > 3
     blob = "\n".join(texts)
