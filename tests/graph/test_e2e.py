@@ -163,3 +163,23 @@ def test_lost_state_db_adopts_instead_of_duplicating(fake: FakeGraph, config: Co
     assert again.stats.messages_read >= 300  # the window went back: mail is read in full again
     assert fake.counts["POST"] == fake.counts["PATCH"] == fake.counts["DELETE"] == 0
     assert world.events() == before
+
+
+def test_purge_removes_only_ours(fake: FakeGraph, config: Config, account: Any) -> None:
+    from followup_sync.sync import purge
+
+    world = _world(fake, config, account, 200)
+    world.run(NOW)
+    ours = len(world.events())
+    foreign = fake.add_event(
+        subject="Customer call",
+        start=NOW,
+        end=NOW + timedelta(hours=1),
+        organizer="jane@acme.com",
+        attendees=[fake.user],
+    )
+    listed = purge(config, dry_run=True, sink=GraphReminderSink(account))
+    assert len(listed) == ours > 0 and fake.counts["DELETE"] == 0
+    deleted = purge(config, dry_run=False, sink=GraphReminderSink(account))
+    assert len(deleted) == ours
+    assert world.events() == {} and list(fake.events) == [foreign]
