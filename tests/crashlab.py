@@ -1,0 +1,488 @@
+"""Process-level crash machinery shared by ``tests/test_crash.py`` and ``benchmarks/crash_lab.py``.
+
+A generated mailbox of clear promises ("I'll call you Thursday at 2pm.", one per contact and thread), a config
+for the .ics or the CalDAV sink, and a loop that starts ``python -m followup_sync sync`` as a subprocess and
+SIGKILLs it at a seeded random moment, spread over the length of one clean pass. Mail arrives between the
+kills (new promises, and the rep's own follow-up mails that close earlier ones), so the kills land in creates,
+deletes and the state's own transactions, not only in passes that have nothing left to do.
+
+The checks (:func:`check`) are the claim under test: after one clean pass every expected key has exactly one
+reminder, none is missing, no closed one is left, foreign items are untouched, ``PRAGMA integrity_check`` is
+ok, every reminder is recorded in the state, and a further pass plans only ``keep``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+ME = "dana@northwind.example"
+TZ = ZoneInfo("Europe/Berlin")
+#: Every pass runs "as if" at this moment: the promises were made on Monday, the closing mails on Tuesday.
+NOW = "2026-03-17T12:00:00+01:00"
+MONDAY = datetime(2026, 3, 16, 8, 30, tzinfo=TZ)
+TUESDAY = datetime(2026, 3, 17, 8, 0, tzinfo=TZ)
+USER, PASSWORD = "dana", "crash-lab-pw"
+
+FIRST = ["Mark", "Priya", "Tom", "Lena", "Jonas", "Aisha", "Carlos", "Mei", "Olga", "Ravi", "Sofia", "Ben",
+         "Hannah", "Yusuf", "Ingrid", "Pedro", "Chloe", "Tariq", "Nina", "Felix"]  # fmt: skip
+LAST = ["Keller", "Novak", "Brandt", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Rossi", "Schulz", "Haddad",
+        "Kowalski", "Fischer", "Duarte", "Berger", "Nakamura"]  # fmt: skip
+COMPANIES = ["acme", "globex", "initech", "umbrella-logistics", "hooli", "vandelay", "stark-industries",
+             "wayne-shipping", "tyrell", "cyberdyne", "soylent", "massive-dynamic"]  # fmt: skip
+PROMISES = [
+    "I'll call you Thursday at 2pm.",
+    "I'll call you on Wednesday at 10am to go through the numbers.",
+    "I will call you Friday at 11am.",
+    "I'll give you a call Thursday at 4pm.",
+    "I'll call you Wednesday at 3pm.",
+]
+SUBJECTS = ["Rollout plan", "Renewal", "Pricing for Q2", "Pilot next steps", "Contract draft", "Onboarding",
+            "Support tier", "Hardware order", "Training dates", "Quote follow-up"]  # fmt: skip
+FOREIGN_ICS = (
+    "BEGIN:VEVENT\r\nUID:lunch-1@example.com\r\nDTSTAMP:20260301T000000Z\r\nDTSTART:20260320T120000Z\r\n"
+    "DTEND:20260320T130000Z\r\nSUMMARY:Lunch with Sam\r\nEND:VEVENT\r\n"
+)
+
+
+@dataclass(frozen=True)
+class Promise:
+    n: int
+    contact: str
+    name: str
+    subject: str
+    text: str
+    sent: datetime
+
+    @property
+    def message_id(self) -> str:
+        return f"p{self.n:04d}.crash@northwind.example"
+
+
+def promises(count: int, *, seed: int = 7) -> list[Promise]:
+    """``count`` promises to distinct contacts in distinct threads, sent on Monday between 08:30 and 17:00."""
+    rng = random.Random(seed)
+    people = [(f, ln, c) for c in COMPANIES for f in FIRST for ln in LAST]
+    rng.shuffle(people)
+    step = timedelta(minutes=max(1, 510 // max(count, 1)))
+    out = []
+    for n, (first, last, company) in enumerate(people[:count]):
+        subject = f"{SUBJECTS[n % len(SUBJECTS)]} ({company.replace('-', ' ').title()} #{n})"
+        contact = f"{first}.{last}@{company}.example".lower()
+        out.append(Promise(n, contact, f"{first} {last}", subject, PROMISES[n % len(PROMISES)], MONDAY + n * step))
+    return out
+
+
+def promise_eml(p: Promise) -> bytes:
+    body = (
+        f"Hi {p.name.split()[0]},\n\nThanks for your time today, it was good to hear how the team is doing.\n"
+        f"{p.text}\n\nBest regards,\nDana Whitfield\nNorthwind Traders\n"
+    )
+    return _eml(p.contact, p.name, p.subject, p.sent, f"<{p.message_id}>", body)
+
+
+def closing_eml(p: Promise, *, at: datetime) -> bytes:
+    """The rep writes to the contact again after the promise: the promise is done and its reminder goes."""
+    body = f"Hi {p.name.split()[0]},\n\nThanks for the call today. Summary attached.\n\nDana\n"
+    return _eml(p.contact, p.name, f"Re: {p.subject}", at, f"<c{p.n:04d}.crash@northwind.example>", body,
+                reply_to=f"<{p.message_id}>")  # fmt: skip
+
+
+def _eml(to: str, name: str, subject: str, at: datetime, msgid: str, body: str, reply_to: str = "") -> bytes:
+    head = [
+        f"From: Dana Whitfield <{ME}>",
+        f"To: {name} <{to}>",
+        f"Subject: {subject}",
+        f"Date: {format_datetime(at)}",
+        f"Message-ID: {msgid}",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+    ]
+    if reply_to:
+        head += [f"In-Reply-To: {reply_to}", f"References: {reply_to}"]
+    return ("\n".join(head) + "\n\n" + body).encode()
+
+
+# --- a world: mailbox, config, sink ---------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """One scenario in a folder: ``promises`` all arrive, ``closed`` are answered by the rep later on."""
+
+    root: Path
+    sink: str  # "ics" or "caldav"
+    promises: list[Promise]
+    closed: list[Promise]
+    url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    foreign: tuple[str, str, bytes] = ("", "", b"")  # the user's own CalDAV event as first listed
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.toml"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state.db"
+
+    @property
+    def ics(self) -> Path:
+        return self.root / "reminders.ics"
+
+    @property
+    def mail(self) -> Path:
+        return self.root / "mail"
+
+    def deliver(self, items: list[Promise], *, closing: bool = False) -> None:
+        for i, p in enumerate(items):
+            if closing:
+                at = TUESDAY + timedelta(minutes=i + 1)
+                (self.mail / f"c{p.n:04d}.eml").write_bytes(closing_eml(p, at=at))
+            else:
+                (self.mail / f"p{p.n:04d}.eml").write_bytes(promise_eml(p))
+
+    def sync_cmd(self, *extra: str) -> list[str]:
+        return [sys.executable, "-m", "followup_sync", "sync", "--config", str(self.config), "--now", NOW,
+                "--format", "json", *extra]  # fmt: skip
+
+
+def make_world(
+    root: Path, *, sink: str, count: int, closed: int, url: str = "", seed: int = 7, keyring: bool = True
+) -> World:
+    """The folder, the config and the environment of a subprocess pass; no mail delivered yet.
+
+    For CalDAV the password goes into a plaintext keyring under the world's own HOME (``keyring=False``
+    leaves that to the caller, for passes run in-process), and the user's own event is put in the calendar.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    ps = promises(count, seed=seed)
+    world = World(root, sink, ps, closed=ps[: closed * 3 : 3][:closed], url=url)
+    world.mail.mkdir(exist_ok=True)
+    if sink == "ics":
+        reminders = f'backend = "ics"\npath = "{world.ics}"'
+        # the user's own event in the same file must survive byte for byte
+        world.ics.write_bytes(
+            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//user//app//EN\r\n"
+            + FOREIGN_ICS.encode()
+            + b"END:VCALENDAR\r\n"
+        )
+    else:
+        reminders = f'backend = "caldav"\nurl = "{url}"\nusername = "{USER}"\nallow_insecure_http = true'
+    world.config.write_text(
+        f'[identity]\naddresses = ["{ME}"]\ntimezone = "Europe/Berlin"\n\n'
+        f'[mail]\nbackend = "eml"\npath = "{world.mail}"\n\n[meetings]\nbackend = "none"\n\n'
+        f'[reminders]\n{reminders}\n\n[state]\npath = "{world.state}"\n'
+    )
+    home = root / "home"
+    home.mkdir(exist_ok=True)
+    world.env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("FOLLOWUP_SYNC_", "XDG_", "PYTHON_KEYRING"))},
+        "FOLLOWUP_SYNC_HOME": str(home / "fs"),
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+        "FOLLOWUP_SYNC_ALLOW_PLAINTEXT_KEYRING": "1",
+    }
+    if sink == "caldav" and keyring:
+        code = (
+            "import sys; from followup_sync.backends.caldav import store_password; "
+            "store_password(sys.argv[1], sys.argv[2], sys.argv[3])"
+        )
+        subprocess.run([sys.executable, "-c", code, url, USER, PASSWORD], env=world.env, check=True, timeout=60)
+    if sink == "caldav":
+        put(url + "lunch-1.ics", ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n" + FOREIGN_ICS
+                                  + "END:VCALENDAR\r\n").encode())  # fmt: skip
+        [world.foreign] = report(url)
+    return world
+
+
+# --- passes ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Pass:
+    code: int
+    seconds: float
+    stdout: str
+    stderr: str
+
+
+def clean_pass(world: World, *extra: str) -> Pass:
+    started = time.monotonic()
+    proc = subprocess.run(world.sync_cmd(*extra), env=world.env, capture_output=True, text=True, timeout=300)
+    return Pass(proc.returncode, time.monotonic() - started, proc.stdout, proc.stderr)
+
+
+@dataclass
+class KillStats:
+    attempts: int = 0
+    kills: int = 0  # SIGKILL delivered while the pass was still running
+    finished: int = 0  # the pass ended on its own before its kill time
+    failures: list[str] = field(default_factory=list)  # passes that ended on their own with an error
+
+
+def waves(world: World) -> list[tuple[list[Promise], list[Promise]]]:
+    """The mail in three deliveries: 60 % of the promises; 20 % more and half the closing mails; the rest."""
+    ps, closed = world.promises, world.closed
+    a, b, c = len(ps) * 3 // 5, len(ps) * 4 // 5, len(closed) // 2
+    return [(ps[:a], []), (ps[a:b], closed[:c]), (ps[b:], closed[c:])]
+
+
+def kill_loop(world: World, *, kills: int, duration: float, rng: random.Random) -> KillStats:
+    """Run passes until ``kills`` of them were SIGKILLed, each at a uniform random moment in [0, duration).
+
+    The mail arrives in :func:`waves`; the next wave is delivered when a pass got to its end on its own, so
+    most kills land in a pass with writes to do. Gives up after ``4 * kills`` attempts.
+    """
+    stats = KillStats()
+    pending = waves(world)
+    log = world.root / "killed-pass.log"
+
+    def deliver_next() -> None:
+        if pending:
+            new, closing = pending.pop(0)
+            world.deliver(new)
+            world.deliver(closing, closing=True)
+
+    deliver_next()
+    while stats.kills < kills and stats.attempts < 4 * kills:
+        delay = rng.uniform(0, duration)
+        stats.attempts += 1
+        with log.open("w") as out:
+            proc = subprocess.Popen(world.sync_cmd(), env=world.env, stdout=out, stderr=subprocess.STDOUT)
+            try:
+                code = proc.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=30)
+                stats.kills += 1
+                continue
+        stats.finished += 1
+        if code != 0:
+            stats.failures.append(f"pass {stats.attempts} exited {code}: {log.read_text()[-2000:]}")
+        deliver_next()
+    while pending:  # the rest of the mail, for the clean pass
+        deliver_next()
+    return stats
+
+
+# --- checks ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    expected: int
+    found: int
+    duplicates: dict[str, int]
+    missing: set[str]
+    unexpected: set[str]
+    foreign_ok: bool
+    integrity: str
+    unrecorded: set[str]
+    next_ops: Counter[str]
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.duplicates
+            and not self.missing
+            and not self.unexpected
+            and self.foreign_ok
+            and self.integrity == "ok"
+            and not self.unrecorded
+            and set(self.next_ops) == {"keep"}
+            and self.next_ops["keep"] == self.expected
+        )
+
+    def line(self) -> str:
+        return (
+            f"reminders expected={self.expected} found={self.found} duplicates={sum(self.duplicates.values())} "
+            f"missing={len(self.missing)} unexpected={len(self.unexpected)} foreign_untouched={self.foreign_ok} "
+            f"integrity={self.integrity} unrecorded={len(self.unrecorded)} next_pass={dict(self.next_ops)}"
+        )
+
+
+def expected_keys(world: World) -> set[str]:
+    """The keys a pass that was never killed would leave, from an in-process run over the final mailbox."""
+    from followup_sync import config as configmod
+    from followup_sync.backends.memory import MemorySink
+    from followup_sync.sync import run_once
+
+    config = configmod.parse(
+        {
+            "identity": {"addresses": [ME], "timezone": "Europe/Berlin"},
+            "mail": {"backend": "eml", "path": str(world.mail)},
+            "meetings": {"backend": "none"},
+            "reminders": {"backend": "ics", "path": str(world.root / "reference-unused.ics")},
+            "state": {"path": str(world.root / "reference.db")},
+        }
+    )
+    reference = world.root / "reference.db"
+    reference.unlink(missing_ok=True)
+    sink = MemorySink()
+    run_once(config, now=datetime.fromisoformat(NOW), sink=sink, state_path=reference)
+    return {rem.key for rem, _etag in sink.items.values()}
+
+
+def remote_uids(world: World) -> tuple[Counter[str], bool]:
+    """(count of each of our keys in the calendar, whether the foreign event is untouched)."""
+    ours: Counter[str] = Counter()
+    if world.sink == "ics":
+        data = world.ics.read_bytes()
+        for event in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+            uid = str(event["UID"])
+            if uid.endswith("@followup-sync"):
+                ours[uid.removesuffix("@followup-sync")] += 1
+        return ours, data.count(FOREIGN_ICS.encode()) == 1
+    foreign = []
+    for href, etag, blob in report(world.url):
+        for event in icalendar.Calendar.from_ical(blob).walk("VEVENT"):
+            uid = str(event["UID"])
+            if uid.endswith("@followup-sync"):
+                ours[uid.removesuffix("@followup-sync")] += 1
+            else:
+                foreign.append((href, etag, blob))
+    return ours, foreign == [world.foreign]
+
+
+def check(world: World, expected: set[str]) -> Report:
+    counts, foreign_ok = remote_uids(world)
+    with contextlib_closing(sqlite3.connect(f"file:{world.state}?mode=ro", uri=True)) as db:
+        integrity = str(db.execute("PRAGMA integrity_check").fetchone()[0])
+        recorded = {str(r[0]) for r in db.execute("SELECT key FROM reminders")}
+    follow = clean_pass(world)
+    if follow.code != 0:
+        raise AssertionError(f"the pass after the clean pass failed ({follow.code}): {follow.stderr[-2000:]}")
+    next_ops = Counter(a["op"] for a in json.loads(follow.stdout)["actions"])
+    return Report(
+        expected=len(expected),
+        found=sum(counts.values()),
+        duplicates={k: n for k, n in counts.items() if n > 1},
+        missing=expected - set(counts),
+        unexpected=set(counts) - expected,
+        foreign_ok=foreign_ok,
+        integrity=integrity,
+        unrecorded=(set(counts) ^ recorded),
+        next_ops=next_ops,
+    )
+
+
+@contextmanager
+def contextlib_closing(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+# --- Radicale -------------------------------------------------------------------------------------------
+
+
+def _auth() -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
+
+
+def request(url: str, method: str, body: bytes = b"", headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, data=body or None, method=method, headers={**_auth(), **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return int(resp.status), resp.read()
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), exc.read()
+
+
+def put(url: str, body: bytes) -> None:
+    status, _ = request(url, "PUT", body, {"Content-Type": "text/calendar", "If-None-Match": "*"})
+    if status != 201:
+        raise RuntimeError(f"PUT {url} answered {status}")
+
+
+def make_calendar(base: str, name: str) -> str:
+    url = f"{base}/{USER}/{name}/"
+    status, _ = request(url, "MKCALENDAR")
+    if status != 201:
+        raise RuntimeError(f"MKCALENDAR {url} answered {status}")
+    return url
+
+
+def report(url: str) -> list[tuple[str, str, bytes]]:
+    """(href, etag, data) of every item in the calendar, read with a plain calendar-query REPORT."""
+    import xml.etree.ElementTree as ET
+
+    body = (
+        b'<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+        b'<d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/>'
+        b"</c:filter></c:calendar-query>"
+    )
+    status, data = request(url, "REPORT", body, {"Depth": "1", "Content-Type": "application/xml"})
+    if status != 207:
+        raise RuntimeError(f"REPORT {url} answered {status}")
+    ns = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav"}
+    out = []
+    for item in ET.fromstring(data).findall("d:response", ns):
+        href = item.findtext("d:href", default="", namespaces=ns)
+        etag = item.findtext("d:propstat/d:prop/d:getetag", default="", namespaces=ns)
+        blob = item.findtext("d:propstat/d:prop/c:calendar-data", default="", namespaces=ns)
+        out.append((href, etag, blob.encode()))
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def radicale(folder: Path) -> Iterator[str]:
+    """A Radicale server on 127.0.0.1 with one user (htpasswd, plain), storage in ``folder``.
+
+    ``--auth-delay 0``: the caldav client's first request of a session goes without credentials, and Radicale
+    would otherwise hold every such 401 for about a second (a brute-force brake), a third of a small pass."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "users").write_text(f"{USER}:{PASSWORD}\n")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+         "--storage-filesystem-folder", str(folder / "collections"), "--auth-type", "htpasswd",
+         "--auth-htpasswd-filename", str(folder / "users"), "--auth-htpasswd-encryption", "plain",
+         "--auth-delay", "0", "--logging-level", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/.web/", timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("Radicale did not start") from None
+                time.sleep(0.05)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
