@@ -5,8 +5,8 @@ status file, which "would contain really sensitive information" otherwise). The 
 folder. Datetimes are stored as fixed-width ISO UTC text and come back aware UTC.
 
 Transactions are explicit (``isolation_level=None``): every write method is atomic on its own, and
-:meth:`State.transaction` groups several into one ``BEGIN IMMEDIATE`` block. The schema grows through
-:data:`MIGRATIONS`, functions whose names are recorded once applied (the pattern of simonw/llm).
+:meth:`State.transaction` groups several into one ``BEGIN IMMEDIATE`` block. The schema lives in
+:mod:`followup_sync.migrations`, applied at every open.
 
 SQLite's own errors never leave this module raw: a damaged file raises :class:`StateCorrupt` (the message
 names the file and the fix), a busy one :class:`StateLocked`, anything else the OS refuses :class:`StateError`.
@@ -19,13 +19,14 @@ import json
 import os
 import shlex
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, cast, get_args
 
 from followup_sync.errors import TransientError, UserError
+from followup_sync.migrations import migrate
 from followup_sync.model import FollowUp, MessageMeta, PassStats
 
 Status = Literal["open", "closed", "dismissed"]
@@ -118,118 +119,6 @@ def _dt_opt(text: str | None) -> datetime | None:
     return None if text is None else _dt(text)
 
 
-# --- migrations -----------------------------------------------------------------------------------------
-
-
-def m001_initial(db: sqlite3.Connection) -> None:
-    db.execute(
-        """CREATE TABLE messages (
-            id TEXT PRIMARY KEY,
-            thread_key TEXT NOT NULL,
-            sender TEXT NOT NULL,
-            recipients TEXT NOT NULL,
-            sent_at TEXT NOT NULL,
-            from_me INTEGER NOT NULL,
-            subject_key TEXT NOT NULL,
-            conversation_id TEXT,
-            automatic INTEGER NOT NULL DEFAULT 0,
-            bulk INTEGER NOT NULL DEFAULT 0
-        )"""
-    )
-    db.execute("CREATE INDEX messages_thread_key ON messages (thread_key)")
-    db.execute("CREATE INDEX messages_sent_at ON messages (sent_at)")
-    db.execute(
-        """CREATE TABLE followups (
-            key TEXT PRIMARY KEY,
-            kind TEXT NOT NULL,
-            origin_id TEXT NOT NULL,
-            thread_key TEXT NOT NULL,
-            contacts TEXT NOT NULL,
-            due TEXT NOT NULL,
-            due_has_time INTEGER NOT NULL,
-            deadline INTEGER NOT NULL,
-            channel TEXT,
-            evidence TEXT NOT NULL,
-            thread_subject TEXT NOT NULL,
-            link TEXT,
-            not_before TEXT,
-            attempt INTEGER NOT NULL,
-            created_at TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed', 'dismissed')),
-            closed_reason TEXT,
-            first_seen TEXT NOT NULL,
-            updated TEXT NOT NULL
-        )"""
-    )
-    db.execute("CREATE INDEX followups_status ON followups (status)")
-    # etag is NOT NULL: every sink we support returns one; a missing etag would make conditional writes
-    # unconditional, which is exactly the user-loses-their-edit case the decision table exists to prevent.
-    db.execute(
-        """CREATE TABLE reminders (
-            key TEXT PRIMARY KEY REFERENCES followups (key),
-            sink TEXT NOT NULL,
-            href TEXT NOT NULL,
-            etag TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            start TEXT NOT NULL,
-            user_owned INTEGER NOT NULL DEFAULT 0,
-            UNIQUE (sink, href)
-        )"""
-    )
-    db.execute(
-        """CREATE TABLE runs (
-            id INTEGER PRIMARY KEY,
-            started TEXT NOT NULL,
-            finished TEXT,
-            window_start TEXT NOT NULL,
-            window_end TEXT NOT NULL,
-            dry_run INTEGER NOT NULL,
-            ok INTEGER,
-            stats TEXT NOT NULL DEFAULT '{}',
-            problems TEXT NOT NULL DEFAULT '[]'
-        )"""
-    )
-    # Orphans (ours by marker, unknown to this state) are warned about once, not at every pass.
-    db.execute(
-        """CREATE TABLE orphans (
-            sink TEXT NOT NULL,
-            href TEXT NOT NULL,
-            key TEXT NOT NULL,
-            first_seen TEXT NOT NULL,
-            PRIMARY KEY (sink, href)
-        )"""
-    )
-
-
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def _migrate(db: sqlite3.Connection) -> None:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
-        done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
-        known = {fn.__name__ for fn in MIGRATIONS}
-        if done - known:
-            raise UserError(
-                "the state database was written by a newer followup-sync (unknown migrations: "
-                + ", ".join(sorted(done - known))
-                + "); upgrade followup-sync"
-            )
-        for fn in MIGRATIONS:
-            if fn.__name__ not in done:
-                fn(db)
-                db.execute(
-                    "INSERT INTO _migrations (name, applied) VALUES (?, ?)", (fn.__name__, _ts(datetime.now(UTC)))
-                )
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-
-
 # --- errors ---------------------------------------------------------------------------------------------
 
 _BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
@@ -299,6 +188,8 @@ class State:
                 if not path.exists():
                     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
                     os.close(fd)
+            if not path.is_file():
+                raise StateError(f"the state database {name} is not a file; set [state] path to a file", path=name)
             path.chmod(0o600)
         except OSError as exc:
             raise StateError(f"cannot create the state database {name}: {exc.strerror}", path=name) from exc
@@ -338,7 +229,7 @@ class State:
                 db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
                 db.execute("PRAGMA foreign_keys = ON")
                 _check(db, name)
-                _migrate(db)
+                migrate(db)
         except BaseException:
             db.close()
             raise

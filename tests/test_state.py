@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from followup_sync.errors import TransientError, UserError
+from followup_sync.migrations import MIGRATIONS, SCHEMA_VERSION
 from followup_sync.model import FollowUp, MessageMeta, PassStats
 from followup_sync.state import (
     EVIDENCE_MAX,
-    MIGRATIONS,
-    SCHEMA_VERSION,
     ReminderRecord,
     State,
     StateCorrupt,
+    StateError,
     StateLocked,
 )
 
@@ -440,6 +440,22 @@ def test_a_truncated_database_gives_a_clear_error(db_path: Path) -> None:
     for opener in (State.open, State.snapshot):
         with pytest.raises(StateCorrupt, match="move it aside"):
             opener(db_path)
+
+
+def test_a_path_that_cannot_be_a_database_gives_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StateError, match="cannot create the state database") as info:
+        State.open(blocker / "state.db")
+    assert info.value.path == str(blocker / "state.db")
+    folder = tmp_path / "folder.db"
+    folder.mkdir()
+    with pytest.raises(StateError, match="is not a file"):
+        State.open(folder)
+    assert stat.S_IMODE(folder.stat().st_mode) != 0o600  # left as it was
+    with pytest.raises(StateError, match="cannot use the state database") as used:
+        State.snapshot(folder)
+    assert not isinstance(used.value, StateCorrupt)
 
 
 def test_a_busy_database_is_a_transient_error(db_path: Path) -> None:

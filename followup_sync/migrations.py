@@ -1,0 +1,125 @@
+"""The state database's schema, grown by :data:`MIGRATIONS`: functions whose names are recorded once applied.
+
+This is simonw/llm's pattern: a new schema change is a new ``mNNN_*`` function appended to the list, never an
+edit of an old one. ``PRAGMA user_version`` mirrors the count for tools that look at it. No column holds a mail
+body: ids, addresses, hashes, dates and the short evidence sentence only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from followup_sync.errors import UserError
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            thread_key TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            recipients TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            from_me INTEGER NOT NULL,
+            subject_key TEXT NOT NULL,
+            conversation_id TEXT,
+            automatic INTEGER NOT NULL DEFAULT 0,
+            bulk INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX messages_thread_key ON messages (thread_key)")
+    db.execute("CREATE INDEX messages_sent_at ON messages (sent_at)")
+    db.execute(
+        """CREATE TABLE followups (
+            key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            origin_id TEXT NOT NULL,
+            thread_key TEXT NOT NULL,
+            contacts TEXT NOT NULL,
+            due TEXT NOT NULL,
+            due_has_time INTEGER NOT NULL,
+            deadline INTEGER NOT NULL,
+            channel TEXT,
+            evidence TEXT NOT NULL,
+            thread_subject TEXT NOT NULL,
+            link TEXT,
+            not_before TEXT,
+            attempt INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed', 'dismissed')),
+            closed_reason TEXT,
+            first_seen TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX followups_status ON followups (status)")
+    # etag is NOT NULL: every sink we support returns one; a missing etag would make conditional writes
+    # unconditional, which is exactly the user-loses-their-edit case the decision table exists to prevent.
+    db.execute(
+        """CREATE TABLE reminders (
+            key TEXT PRIMARY KEY REFERENCES followups (key),
+            sink TEXT NOT NULL,
+            href TEXT NOT NULL,
+            etag TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            start TEXT NOT NULL,
+            user_owned INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (sink, href)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started TEXT NOT NULL,
+            finished TEXT,
+            window_start TEXT NOT NULL,
+            window_end TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            ok INTEGER,
+            stats TEXT NOT NULL DEFAULT '{}',
+            problems TEXT NOT NULL DEFAULT '[]'
+        )"""
+    )
+    # Orphans (ours by marker, unknown to this state) are warned about once, not at every pass.
+    db.execute(
+        """CREATE TABLE orphans (
+            sink TEXT NOT NULL,
+            href TEXT NOT NULL,
+            key TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            PRIMARY KEY (sink, href)
+        )"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Apply the migrations this database lacks, in one ``BEGIN IMMEDIATE`` transaction."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+        done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+        known = {fn.__name__ for fn in MIGRATIONS}
+        if done - known:
+            raise UserError(
+                "the state database was written by a newer followup-sync (unknown migrations: "
+                + ", ".join(sorted(done - known))
+                + "); upgrade followup-sync"
+            )
+        for fn in MIGRATIONS:
+            if fn.__name__ not in done:
+                fn(db)
+                db.execute(
+                    "INSERT INTO _migrations (name, applied) VALUES (?, ?)",
+                    (fn.__name__, datetime.now(UTC).isoformat()),
+                )
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
