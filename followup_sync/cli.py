@@ -379,7 +379,7 @@ def run(ctx: click.Context, config_path: Path | None, dry_run: bool) -> None:
     """Run in the background: a pass now, then every [daemon] interval_minutes, until stopped."""
     from followup_sync import daemon, logs
 
-    logs.setup(verbose=ctx.obj["verbose"] > 1, log_file=True)
+    logs.setup(verbose=ctx.obj["verbose"] > 1, log_file=True, dedupe_hours=24)
     sys.exit(daemon.run(config_path, dry_run=dry_run))
 
 

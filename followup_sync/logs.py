@@ -13,6 +13,8 @@ import logging.handlers
 import os
 import re
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -72,6 +74,37 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class OnceFilter(logging.Filter):
+    """Lets an identical WARNING through once per ``hours``: a daemon re-reads the same window every pass.
+
+    A malformed message in the overlap window, or a reminder that cannot be updated, is reported by its
+    module on every pass; over a day at 5-minute passes that is 288 identical lines. Errors (which the daemon
+    already logs once per problem) and everything below WARNING pass unchanged. Bounded memory.
+    """
+
+    MAX_KEYS = 2000
+
+    def __init__(self, *, hours: float, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._window = hours * 3600.0
+        self._clock = clock
+        self._seen: dict[tuple[str, str], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING:
+            return True
+        key = (record.name, record.getMessage())
+        now = self._clock()
+        last = self._seen.get(key)
+        if last is not None and now - last < self._window:
+            return False
+        if len(self._seen) >= self.MAX_KEYS:
+            oldest = min(self._seen, key=self._seen.__getitem__)
+            del self._seen[oldest]
+        self._seen[key] = now
+        return True
+
+
 class RedactingFormatter(logging.Formatter):
     """Also redacts tracebacks and stack text, which the filter never sees."""
 
@@ -101,11 +134,13 @@ def setup(
     console: bool | None = None,
     log_file: Path | bool = False,
     stream: TextIO | None = None,
+    dedupe_hours: float = 0.0,
 ) -> Path | None:
     """Configure the root logger once per process; returns the log file path, if any.
 
     ``console=None`` means "only when stderr is a terminal": the daemon under systemd/launchd writes to its
     file only, an interactive command also shows its messages. ``log_file=True`` uses :func:`log_path`.
+    ``dedupe_hours`` (the daemon) logs an identical WARNING only once in that many hours (:class:`OnceFilter`).
     """
     root = logging.getLogger()
     # The CLI group gives the package logger its own stderr handler and level; the daemon's handlers below
@@ -123,6 +158,7 @@ def setup(
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     formatter = RedactingFormatter(FORMAT)
+    once = OnceFilter(hours=dedupe_hours) if dedupe_hours > 0 else None
     path: Path | None = None
     if log_file:
         path = log_path() if log_file is True else Path(log_file)
@@ -131,18 +167,23 @@ def setup(
             root,
             PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"),
             formatter,
+            once,
         )
     out = stream or sys.stderr
     if console is None:
         console = out.isatty()
     if console:
-        _add(root, logging.StreamHandler(out), RedactingFormatter("%(levelname)s: %(message)s"))
+        _add(root, logging.StreamHandler(out), RedactingFormatter("%(levelname)s: %(message)s"), once)
     return path
 
 
-def _add(root: logging.Logger, handler: logging.Handler, formatter: logging.Formatter) -> None:
+def _add(
+    root: logging.Logger, handler: logging.Handler, formatter: logging.Formatter, once: OnceFilter | None = None
+) -> None:
     handler.setFormatter(formatter)
     handler.addFilter(RedactFilter())
+    if once is not None:
+        handler.addFilter(once)
     handler._followup_sync = True  # type: ignore[attr-defined]  # marks ours for a later setup() call
     root.addHandler(handler)
 

@@ -130,3 +130,32 @@ def test_pass_line_wording() -> None:
     assert logs.pass_line(stats, 0.05, dry_run=True).endswith(
         "in 0.1s, 2 errors (dry run: counts are what a real pass would do; nothing written)"
     )
+
+
+def test_once_filter_lets_an_identical_warning_through_once_per_window() -> None:
+    now = [0.0]
+    once = logs.OnceFilter(hours=1, clock=lambda: now[0])
+
+    def rec(level: int, msg: str, *args: object) -> logging.LogRecord:
+        return logging.LogRecord("followup_sync.backends.files", level, __file__, 1, msg, args, None)
+
+    skip = "Skipping message %s: %s"
+    assert once.filter(rec(logging.WARNING, skip, "a@x", "bad charset"))
+    assert not once.filter(rec(logging.WARNING, skip, "a@x", "bad charset"))  # next pass, same message
+    assert once.filter(rec(logging.WARNING, skip, "b@x", "bad charset"))  # a different one
+    assert once.filter(rec(logging.INFO, "Creating reminder %s", "k")) and once.filter(
+        rec(logging.INFO, "Creating reminder %s", "k")
+    )
+    assert once.filter(rec(logging.ERROR, "boom")) and once.filter(rec(logging.ERROR, "boom"))
+    now[0] = 3601.0
+    assert once.filter(rec(logging.WARNING, skip, "a@x", "bad charset"))  # an hour later: said again
+
+
+def test_setup_with_dedupe_applies_to_the_file(home: Path) -> None:
+    path = logs.setup(log_file=True, console=False, dedupe_hours=24)
+    assert path is not None
+    for _ in range(5):
+        logging.getLogger("followup_sync.backends.files").warning("Skipping message %s: %s", "m1", "no date")
+    for h in logging.getLogger().handlers:
+        h.flush()
+    assert path.read_text(encoding="utf-8").count("Skipping message m1: no date") == 1
