@@ -18,7 +18,9 @@ import contextlib
 import json
 import os
 import shlex
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -123,6 +125,7 @@ def _dt_opt(text: str | None) -> datetime | None:
 
 _BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _CORRUPT = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+_READONLY_ROLLBACK = 776  # a read-only connection met a hot journal it may not roll back
 
 
 def _map_error(exc: sqlite3.Error, path: str) -> Exception:
@@ -155,6 +158,14 @@ def _check(db: sqlite3.Connection, path: str) -> None:
     rows = [row[0] for row in db.execute("PRAGMA quick_check")]
     if rows != ["ok"]:
         raise StateCorrupt(path=path, detail="; ".join(str(r) for r in rows[:3]))
+
+
+def _backup(source: str, dst: sqlite3.Connection) -> None:
+    src = sqlite3.connect(source, uri=source.startswith("file:"), isolation_level=None)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
 
 
 @contextlib.contextmanager
@@ -208,12 +219,23 @@ class State:
         if not path.exists():
             return cls.memory()
         with _mapped(name):
-            src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            dst = sqlite3.connect(":memory:", isolation_level=None)
             try:
-                dst = sqlite3.connect(":memory:", isolation_level=None)
-                src.backup(dst)
-            finally:
-                src.close()
+                try:
+                    _backup(f"{path.resolve().as_uri()}?mode=ro", dst)
+                except sqlite3.OperationalError as exc:
+                    if getattr(exc, "sqlite_errorcode", None) != _READONLY_ROLLBACK:
+                        raise
+                    # A pass killed mid-write left a hot journal, which only a writer may roll back: roll it
+                    # back on a private copy, so that the file itself is still never written.
+                    with tempfile.TemporaryDirectory() as tmp:
+                        copy = Path(tmp) / "state.db"
+                        shutil.copyfile(path, copy)
+                        shutil.copyfile(f"{path}-journal", f"{copy}-journal")
+                        _backup(str(copy), dst)
+            except BaseException:
+                dst.close()
+                raise
             return cls._setup(dst, name, busy_timeout=0)
 
     @classmethod

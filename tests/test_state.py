@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -400,6 +402,32 @@ def test_snapshot_never_writes_the_file(db_path: Path) -> None:
     with State.open(db_path) as s:
         assert [r.followup.key for r in s.followups()] == ["k1"]
         assert s.last_run() is None
+
+
+HALF_WRITTEN = """
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA cache_size = 1")  # spill to the file (and the journal) before the commit
+db.execute("BEGIN IMMEDIATE")
+for i in range(3000):
+    db.execute("INSERT INTO messages VALUES (?, 't', 's', '[]', '2026', 1, 'k', NULL, 0, 0)", (f"id{i}" * 9,))
+os._exit(1)  # killed mid-transaction: the rollback journal stays behind, "hot"
+"""
+
+
+def test_snapshot_after_a_killed_pass_rolls_back_a_copy_not_the_file(db_path: Path) -> None:
+    with State.open(db_path) as s:
+        s.add_messages([meta(1)])
+    subprocess.run([sys.executable, "-c", HALF_WRITTEN, str(db_path)], check=False)
+    journal = db_path.with_name(db_path.name + "-journal")
+    assert journal.exists()
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (db_path, journal)}
+    with State.snapshot(db_path) as snap:
+        assert [m.id for m in snap.messages()] == ["m1@example.com"]
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (db_path, journal)} == before
+    with State.open(db_path) as s:  # a real pass rolls the journal back itself
+        assert [m.id for m in s.messages()] == ["m1@example.com"]
+    assert not journal.exists()
 
 
 def test_snapshot_of_a_missing_file_is_empty_and_creates_nothing(tmp_path: Path) -> None:
