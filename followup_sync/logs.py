@@ -91,7 +91,8 @@ class OnceFilter(logging.Filter):
         self._seen: dict[tuple[str, str], float] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno != logging.WARNING:
+        # The daemon's own "Problem:"/"Recovered:" lines are already once-per-problem, and must pair up.
+        if record.levelno != logging.WARNING or record.name == "followup_sync.daemon":
             return True
         key = (record.name, record.getMessage())
         now = self._clock()
