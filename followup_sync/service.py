@@ -65,7 +65,6 @@ def systemd_unit(argv: Sequence[str], *, env: Mapping[str, str]) -> str:
     lines = [
         "[Unit]",
         f"Description={DESCRIPTION}",
-        "Documentation=https://github.com/followup-sync/followup-sync",
         "",
         "[Service]",
         "Type=simple",

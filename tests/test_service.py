@@ -187,3 +187,18 @@ def test_real_systemd_user_service_round_trip(tmp_path: Path) -> None:
     while daemon.is_running(state):
         assert time.monotonic() < deadline
         time.sleep(0.2)
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_systemd_itself_accepts_the_unit(tmp_path: Path) -> None:
+    """systemd's own parser (offline), with a path that needs quoting and escaping."""
+    p = plan("linux", tmp_path, python=Path(sys.executable), config_path=tmp_path / "my cfg 100%.toml")
+    unit = tmp_path / "followup-sync.service"
+    unit.write_bytes(p.content)
+    proc = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and not (proc.stdout + proc.stderr).strip(), proc.stdout + proc.stderr
+    bad = tmp_path / "bad.service"
+    bad.write_text("[Service]\nExecStart=relative/python\n")
+    assert (
+        subprocess.run(["systemd-analyze", "verify", str(bad)], capture_output=True, check=False).returncode != 0
+    )
