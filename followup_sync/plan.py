@@ -71,7 +71,11 @@ def build(
 ) -> list[Action]:
     """Plan one action per key found in any of the three inputs, sorted by key.
 
-    A key both desired and in ``closed`` counts as closed: a closed or dismissed follow-up is never written.
+    The table is the one in the API notes, plus four refinements, each for the user's sake: an item listed at
+    another href than recorded counts as changed by the user; a record the user owns is kept even when what
+    we want changes; an adopted item that starts at another time than we want is adopted as the user's; and
+    a recorded key neither wanted nor in ``closed`` is kept as it is. A key both desired and in ``closed``
+    counts as closed, so a closed or dismissed follow-up is never written.
     """
     actions = []
     for key in sorted(set(desired) | set(records) | set(remote)):
@@ -99,12 +103,10 @@ def _decide(
             )
         if not _unchanged(rec, item):
             # The user edited or moved it since we last looked: it is theirs now, at their time.
-            return Action(
-                "keep", key, want, item.href, item.etag, "changed by the user", item.start or rec.start, True
-            )
+            return _theirs(key, want, item.href, item.etag, item.start or rec.start)
         if rec.user_owned:
             # Theirs already (an earlier pass saw their change): never written again, whatever we would write.
-            return Action("keep", key, want, rec.href, rec.etag, "changed by the user", rec.start, True)
+            return _theirs(key, want, rec.href, rec.etag, rec.start)
         if rec.content_hash != want.content_hash():
             # Ours and untouched, but what we want changed (the due date moved, the text changed).
             return Action("update", key, reminder=want, href=rec.href, etag=rec.etag)
@@ -141,6 +143,19 @@ def adoption(key: str, want: Reminder, item: RemoteItem) -> Action:
         reason="found in the sink",
         start=item.start or want.start,
         user_owned=moved,
+    )
+
+
+def _theirs(key: str, want: Reminder, href: str, etag: str, start: datetime) -> Action:
+    return Action(
+        "keep",
+        key,
+        reminder=want,
+        href=href,
+        etag=etag,
+        reason="changed by the user",
+        start=start,
+        user_owned=True,
     )
 
 
