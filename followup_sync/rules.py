@@ -76,27 +76,11 @@ from followup_sync.config import Identity, Rules, Schedule
 from followup_sync.model import FollowUp, Kind, Meeting, Message, MessageMeta, followup_key
 from followup_sync.text import promises, signals, zoning
 from followup_sync.text.dates import DateOptions
-from followup_sync.threads import display_subject
+from followup_sync.threads import display_subject, is_reply_subject
 
 _DEFAULT_SCHEDULE = Schedule()
 PROMISE_DEFAULT_DAYS = 2
 EVIDENCE_MAX = 200
-# A nudge that asks nothing itself: "Just bumping this up", "Following up on the below", "Any update".
-# TODO(text): this belongs in text.signals next to questions(); kept tiny here until it moves.
-_CHASE = re.compile(
-    r"\b(?:follow(?:ing)?[\s-]?up|bump(?:ing)?|check(?:ing)?\s+in|circl(?:e|ing)\s+back|any\s+(?:update|news"
-    r"|thoughts|feedback)|touch(?:ing)?\s+base|did\s+you\s+(?:get|have)\s+a\s+chance|(?:gentle|friendly|quick)"
-    r"\s+reminder|just\s+checking|wanted\s+to\s+check|nachfassen|nachhaken|relance)\b",
-    re.IGNORECASE,
-)
-# Newsletters whose list headers were stripped (forwarded, archived, the Enron corpus) still carry their footer.
-# TODO(text): belongs in text.signals.is_bulk; kept here until it moves.
-_NEWSLETTER = re.compile(
-    r"\bunsubscrib\w*|\bopt[- ]?out\b|\bweb version\b|\bview (?:this|it) (?:e-?mail )?in (?:your|a) browser"
-    r"|\bto be removed from\b|\bmanage (?:your )?(?:e-?mail )?(?:preferences|subscriptions?)\b"
-    r"|\babmelden\b|\bse d[ée]sinscrire\b|\bd[ée]sabonner\b",
-    re.IGNORECASE,
-)
 THREAD_PRIORITY: dict[str, int] = {
     "promise": 0,
     "awaiting_reply": 1,
@@ -229,8 +213,8 @@ def _from_message(msg: Message, thread: str, ctx: _Ctx, known: _History) -> list
         return []
     if msg.sender in ctx.me:
         return _from_rep(msg, text, thread, ctx, known)
-    if ctx.is_contact(msg.sender) and not _NEWSLETTER.search(msg.body):
-        return _from_contact(msg, text, thread, ctx)
+    if ctx.is_contact(msg.sender) and not signals.is_newsletter(msg.body):
+        return _from_contact(msg, text, thread, ctx, known)
     return []
 
 
@@ -329,7 +313,7 @@ def _awaiting(
         if not any(m.thread_key == thread for m in earlier):
             return None
         text = zoning.author_text(msg.body, is_html=msg.body_is_html)
-        evidence = next((s for s in zoning.sentences(text) if _CHASE.search(s)), None)
+        evidence = next((s for s in zoning.sentences(text) if signals.is_chase(s)), None)
         if evidence is None:
             return None
     attempt = 1 + len({ctx.local_date(m.sent_at) for m in earlier})
@@ -345,19 +329,77 @@ def _awaiting(
     return replace(f, channel="email", attempt=attempt, not_before=not_before)
 
 
-def _from_contact(msg: Message, text: str, thread: str, ctx: _Ctx) -> list[FollowUp]:
+def _from_contact(msg: Message, text: str, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
     contacts = (msg.sender,)
     out: list[FollowUp] = []
     sale = _order(msg, text, thread, contacts, ctx)
     if sale is not None:
         out.append(sale)
     if any(a in ctx.me for a in msg.to) and not signals.is_acknowledgement(text):
-        asked = signals.questions(text)
+        asked = _asked_of_rep(msg, text, ctx)
+        if asked and _unsolicited(msg, thread, known) and not _greets_rep(text, ctx):
+            # Cold mail (promotions, list offers) asks the reader to act for the sender's campaign; a stranger
+            # with a real question asks it ("?") or says what they need ("please advise me").
+            asked = [s for s in asked if signals.asks_personally(s)]
         if asked:
             due = ctx.business_day_after(msg.sent_at, ctx.rules.unanswered_inbound_days)
             f = _base("unanswered_inbound", msg, thread, contacts, due=due, evidence=asked[0])
             out.append(replace(f, channel="email"))
     return out
+
+
+def _asked_of_rep(msg: Message, text: str, ctx: _Ctx) -> list[str]:
+    """The questions in a contact's mail that are put to the rep.
+
+    A command that names nobody is a step of a recipe or an action list, not a request. A sentence (or a whole
+    mail, by its greeting) that addresses another recipient by first name, and not the rep, asks that
+    recipient ("Lorna: please ...").
+    """
+    asked = [s for s in signals.questions(text) if not signals.is_bare_imperative(s)]
+    if not asked:
+        return []
+    mine = _rep_names(ctx)
+    others = _first_names(a for a in (*msg.to, *msg.cc) if a not in ctx.me) - mine
+    if not others:
+        return asked
+
+    def for_others(sentence: str) -> bool:
+        names = signals.addressees(sentence)
+        return bool(names & others) and not names & mine
+
+    greeting = next(iter(zoning.sentences(text)), "")
+    if for_others(greeting):
+        return [s for s in asked if signals.addressees(s) & mine]
+    return [s for s in asked if not for_others(s)]
+
+
+def _rep_names(ctx: _Ctx) -> set[str]:
+    return _first_names(ctx.me) | {n.lower() for n in ctx.identity.name.split()[:1]}
+
+
+def _greets_rep(text: str, ctx: _Ctx) -> bool:
+    greeting = next(iter(zoning.sentences(text)), "")
+    return bool(signals.addressees(greeting) & _rep_names(ctx))
+
+
+def _first_names(addresses: Iterable[str]) -> set[str]:
+    """'jane.doe@x' -> 'jane': the first word of an address's local part, when it is a word."""
+    names = set()
+    for address in addresses:
+        first = re.split(r"[._-]", address.partition("@")[0], maxsplit=1)[0].lower()
+        if first.isalpha() and len(first) >= 2:
+            names.add(first)
+    return names
+
+
+def _unsolicited(msg: Message, thread: str, known: _History) -> bool:
+    """A first message from somebody the rep has not written to: not a reply, and no earlier mail of the rep's
+    to the sender or in the thread."""
+    if msg.in_reply_to or msg.references or is_reply_subject(msg.subject):
+        return False
+    if any(m.sent_at < msg.sent_at for m in known.rep_to.get(msg.sender, ())):
+        return False
+    return not any(m.from_me and m.sent_at < msg.sent_at for m in known.by_thread.get(thread, ()))
 
 
 def _recap(mtg: Meeting, ctx: _Ctx) -> FollowUp | None:

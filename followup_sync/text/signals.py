@@ -23,9 +23,14 @@ from followup_sync.text.zoning import sentences
 __all__ = [
     "AutoReply",
     "Order",
+    "addressees",
+    "asks_personally",
     "auto_reply",
     "is_acknowledgement",
+    "is_bare_imperative",
     "is_bulk",
+    "is_chase",
+    "is_newsletter",
     "is_noreply",
     "offer",
     "order",
@@ -152,6 +157,23 @@ _NOREPLY_DOMAIN_RE = re.compile(
 )
 
 
+# Newsletters whose list headers were stripped (forwarded, archived, exported mailboxes) still carry their footer.
+_NEWSLETTER_RE = re.compile(
+    r"\bunsubscrib\w*|\bopt[- ]?out\b|\bweb version\b|\bview (?:this|it) (?:e-?mail )?in (?:your|a) browser"
+    r"|\bto be removed from\b|\bmanage (?:your )?(?:e-?mail )?(?:preferences|subscriptions?)\b"
+    r"|\babmelden\b|\bse d[ée]sinscrire\b|\bd[ée]sabonner\b",
+    _I,
+)
+
+
+def is_newsletter(body: str) -> bool:
+    """A newsletter footer ("unsubscribe", "view this email in your browser") anywhere in the whole body.
+
+    ``is_bulk`` reads headers; this catches the newsletters that lost them on the way (forwarded, archived).
+    """
+    return _NEWSLETTER_RE.search(body) is not None
+
+
 def is_noreply(address: str) -> bool:
     """An address nobody reads: noreply@, donotreply@, mailer-daemon@, notifications@ and the like."""
     local, _, domain = address.strip().strip("<>").rpartition("@")
@@ -185,14 +207,38 @@ _OPEN_OFFER_RE = re.compile(
     r"|(?:feel\s+free|don'?t\s+hesitate|do\s+not\s+hesitate)\s+to"
     r"|should\s+you\s+(?:have|need|require|wish)|in\s+case\s+you\s+(?:have|need)"
     r"|if\s+(?:you\s+(?:would\s+like|want|wish|prefer|are\s+able)|interested)"
+    r"|\b(?:know|call|contact\s+\w+)\s+if\s+there\s+(?:is|are|were)\s+(?:any|anything|something)(?:\s+(?:other|else|more))?"
+    r"(?:\s+(?:questions|concerns|problems|issues|changes|comments|corrections)\b|\s+(?:I|we)\s)"
+    r"|\bif\s+anything\b|\bif\s+(?:needed|necessary"
+    r"|required)\b|\bif\s+(?:i|we)\s+(?:have\s+)?(?:missed|forgot|overlooked)|\b(?:with|of)\s+any\s+(?:other\s+)?"
+    r"(?:questions|changes|corrections|concerns|problems|issues)\b|^any\s+(?:other\s+)?(?:questions|problems|concerns"
+    r"|issues)\b"
+    # "If not, let me know", "If that is not correct let me know": a notice asked for in case the reader
+    # disagrees, when the sentence asks nothing else ("If they are OK, please post it" asks for the posting).
+    r"|^(?:\.+\s*)?(?:and\s+|but\s+|so\s+)?(?:if|in\s+case)\s+(?!you\s+(?:could|can|would|will)\b)"
+    r"(?=[^,.;]{0,80}?\b(?:not|n't|so|different|differently|wrong|incorrect|confus\w*|otherwise|missed|overlooked|forgot)\b)[^,.;]{1,80}?,?\s*"
+    r"(?:(?:please|pls|just|then|do)\s+)*(?:let\s+(?:me|us)\s+know|give\s+(?:me|us)\s+a\s+(?:call|ring|shout)"
+    r"|call\s+(?:me|us)|contact\s+(?:me|us)|keep\s+(?:me|us)\s+(?:posted|informed))\s*[.!]*\s*$"
     r"|^(?:\.+\s*)?(?:and\s+|but\s+|so\s+)?if\s+you(?:'d|\s+would|\s+do)?\s+(?:like|want|wish|enjoy|need|no\s+longer|not"
     r"|don'?t|prefer|read|use|are\s+interested|have|find|see|get|choose|decide)\b)",
     _I,
 )
+# "Mark will let me know", "she didn't tell me": a statement about somebody else, not a request to the reader.
+_NOT_AFTER_AUX = (
+    r"(?<!\bwill\s)(?<!'ll\s)(?<!\bshall\s)(?<!\bwould\s)(?<!\bdid\s)(?<!\bnot\s)(?<!n't\s)(?<!\bnever\s)"
+    r"(?<!\bmight\s)"
+)
+# "Your thoughts/feedback" asks for them, unless the sentence thanks for them ("I appreciate your comments").
+_YOUR_VIEW_RE = re.compile(r"\byour\s+(?:thoughts|feedback|input|comments)\b", _I)
+_THANKS_RE = re.compile(
+    r"^(?!.*\bin\s+advance\b)(?:(?:i|we)\s+(?:really\s+|truly\s+|do\s+|greatly\s+)?(?:appre\w*|value)"
+    r"|(?:many\s+)?thanks?\b|thank\s+you|much\s+appreciated)",
+    _I,
+)
 # Cues that ask the recipient wherever they stand in the sentence.
 _STRONG_RE = re.compile(
-    r"\b(?:let\s+me\s+know|lmk|let\s+us\s+know|please\s+advise|tell\s+me|get\s+back\s+to\s+me|send\s+me"
-    r"|give\s+me\s+a\s+call|your\s+thoughts|your\s+feedback|your\s+input|your\s+comments"
+    r"\b(?:" + _NOT_AFTER_AUX + r"(?:let\s+me\s+know|let\s+us\s+know|tell\s+me|get\s+back\s+to\s+me|send\s+me"
+    r"|give\s+me\s+a\s+call)|lmk|please\s+advise"
     r"|(?:i|we)(?:\s+would|'d)\s+(?:really\s+)?(?:appreciate|be\s+grateful)|(?:i|we)\s+need\s+you\s+to"
     r"|(?:i|we)(?:\s+would|'d)\s+like\s+(?:you\s+to|to\s+know|your)|any\s+(?:update|news|word|thoughts|chance)"
     r"|wondering\s+(?:if|whether|when|what|how)|(?:was|am)\s+hoping\s+(?:that\s+)?(?:maybe\s+)?(?:you|we)\s+could"
@@ -204,7 +250,8 @@ _STRONG_RE = re.compile(
     r"|(?:wants?|would\s+like)\s+to\s+know\s+(?:if|whether|what|when|how|who|where)"
     r"|need\s+to\s+know\s+(?:if|whether|what|when|how|who|where)"
     r"|(?:would|'d)\s+be\s+(?:most\s+|very\s+|really\s+|so\s+)?grateful|hope\s+(?:that\s+)?you\s+(?:can|could|will)"
-    r"|\byou\s+(?:need\s+to|must|might\s+give)\s+(?!be\b|have\s+been)"
+    r"|(?:^|(?<=[,;:]\s)|(?<=\band\s)|(?<=\bso\s)|(?<=\bthen\s)|(?<=\bthink\s)|(?<=\balso\s)|(?<=\bjust\s))"
+    r"you\s+(?:need\s+to|must|might\s+give)\s+(?!be\b|have\s+been)"
     r"|\blet'?;?s\s+(?:discuss|talk|meet|get\s+together|plan|schedule|set\s+up|do|go|have|try)"
     r"|(?:can|could|would|will)\s+(?:you|we)\s+(?:please\s+)?(?!not\b)\w+"
     r"|(?<!to\s)(?:please|pls|plz|kindly)\s+(?!(?:you|everyone|everybody|him|her|them)\b|find|see|note|be\s+advised|be\s+aware|disregard|ignore|excuse|forgive|enjoy"
@@ -239,6 +286,12 @@ _STATEMENT_RE = re.compile(
     r"|(?:it|this|that|there)\s+(?:is|was|will)\b)",
     _I,
 )
+# "Please review and let me know if there are any changes": the review is asked for, whatever the offer after it.
+_REVIEW_RE = re.compile(
+    r"(?:^|\bplease\s+|\bkindly\s+|\b(?:can|could|would|will)\s+you\s+(?:please\s+)?)(?:review|approve|sign"
+    r"|proofread|look\s+(?:over|at)|take\s+a\s+look|comment\s+on)\b",
+    _I,
+)
 _QUESTION_END_RE = re.compile(r"\?[\s\"')\]]*(?::\)|:-\)|;\))?\s*$")
 
 
@@ -254,18 +307,99 @@ def _is_question(sentence: str) -> bool:
         return False
     if _QUESTION_END_RE.search(s):
         return True
-    if _OPEN_OFFER_RE.search(s):
+    if _OPEN_OFFER_RE.search(s) and not _REVIEW_RE.search(s):
         return False
     if _STRONG_RE.search(s):
+        return True
+    if _YOUR_VIEW_RE.search(s) and not _THANKS_RE.match(s):
         return True
     if _STATEMENT_RE.match(s):
         return False
     return _WEAK_RE.match(s) is not None or (not bullet and _IMPERATIVE_RE.match(s) is not None)
 
 
+# A "?" standing alone before a lowercase word or a digit is a character the mail's encoding lost ("? cup
+# raisins" for "½ cup", "Copyright ? 2001" for "©"), not the end of a question.
+_LOST_CHAR_RE = re.compile(r"(?:(?<=\s)|^)\?(?=[ \t]+[a-z0-9(])", re.MULTILINE)
+# Published text pasted into a mail (an article, a press release) ends its author's own words: its questions
+# are rhetorical and addressed to the public.
+_PUBLISHED_RE = re.compile(
+    r"^[^\n]*?(?:\bcopyright\s*(?:©|\(c\)|\?|\ufffd)?\s*(?:\d{4}|by\b)|©\s*\d{4}|\ball\s+rights\s+reserved\b)",
+    re.MULTILINE | _I,
+)
+
+
 def questions(text: str) -> list[str]:
     """Sentences of author text that ask the recipient something or request an action awaiting an answer."""
+    published = _PUBLISHED_RE.search(text)
+    if published is not None:
+        text = text[: published.start()]
+    text = _LOST_CHAR_RE.sub("\ufffd", text)
     return [s for s in sentences(text) if _is_question(s)]
+
+
+_PERSON_RE = re.compile(r"\b(?:me|my|us|our|you|your|please|pls|kindly)\b", _I)
+
+
+def is_bare_imperative(sentence: str) -> bool:
+    """A command that names nobody ("Bring milk to simmer.", "Provide the list to the guests."): a step of a
+    recipe, a procedure or a meeting's action list rather than a request put to the reader."""
+    s = _LEAD_RE.sub("", _GREETING_RE.sub("", sentence.strip()).lstrip("-*•> \t"))
+    return (
+        _IMPERATIVE_RE.match(s) is not None
+        and _QUESTION_END_RE.search(s) is None
+        and _PERSON_RE.search(s) is None
+        and not _VOCATIVE_NAMES_RE.match(sentence)
+    )
+
+
+_FIRST_PERSON_RE = re.compile(r"\b(?:me|my|i|i'm|i'd|i've|i'll)\b", _I)
+
+
+def asks_personally(sentence: str) -> bool:
+    """A question to the reader, or a request for something the writer needs ("please advise me", "call me").
+
+    Cold mail asks too ("Find out how to ...", "Please forward this to anyone who might benefit"), but not
+    for the writer's own sake: the rules ask unsolicited mail for this stronger evidence.
+    """
+    return _QUESTION_END_RE.search(sentence) is not None or _FIRST_PERSON_RE.search(sentence) is not None
+
+
+# "Shelley - would you ...", "TK: please update ...", "Dan, please ...", "Hi Lorna,": who a sentence speaks to.
+_VOCATIVE_NAMES_RE = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|dear)\s+)?((?-i:[A-Z][A-Za-z'-]{1,20}|[A-Z]{2,3})(?:\s*(?:,\s*(?:and|&|or)?|and|&|or|/)\s*"
+    r"(?-i:[A-Z][A-Za-z'-]{1,20}|[A-Z]{2,3})){0,3})\s*(?:[,:]|-+(?:\s|$)|\.\.\.)",
+    _I,
+)
+
+
+def addressees(sentence: str) -> frozenset[str]:
+    """The first names a sentence opens by addressing, lower-cased ("Raetta or Lynn: ..." -> raetta, lynn).
+
+    Empty when it addresses nobody by name. The caller decides whether a name is the reader's: any capitalised
+    word before a comma looks like a name here ("However, ..."), so compare with the recipients' names.
+    """
+    found = _VOCATIVE_NAMES_RE.match(sentence)
+    if found is None:
+        return frozenset()
+    return frozenset(n.lower() for n in re.split(r"\s*(?:,|\band\b|&|\bor\b|/)\s*", found.group(1)) if n)
+
+
+# A nudge that asks nothing itself: "Just bumping this up", "Following up on the below", "Any update?".
+_CHASE_RE = re.compile(
+    r"\b(?:follow(?:ing)?[\s-]?up|bump(?:ing)?|check(?:ing)?\s+in|circl(?:e|ing)\s+back|any\s+(?:update|news"
+    r"|thoughts|feedback)|touch(?:ing)?\s+base|did\s+you\s+(?:get|have)\s+a\s+chance|(?:gentle|friendly|quick)"
+    r"\s+reminder|just\s+checking|wanted\s+to\s+check|nachfassen|nachhaken|relance)\b",
+    _I,
+)
+
+
+def is_chase(sentence: str) -> bool:
+    """A sentence that nudges about an earlier message ("Just bumping this up", "Following up on the below").
+
+    It asks nothing on its own: the rules count it as a chase only after an unanswered mail in the same thread.
+    """
+    return _CHASE_RE.search(sentence) is not None
 
 
 # --- offers -------------------------------------------------------------------------------------------------
