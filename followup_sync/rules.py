@@ -287,7 +287,9 @@ def _order(msg: Message, text: str, thread: str, contacts: tuple[str, ...], ctx:
         due = ctx.business_day_after(found.delivery, ctx.rules.after_delivery_days)
     else:
         due = ctx.business_day_after(msg.sent_at, ctx.rules.after_sale_days)
-    return _base("after_sale", msg, thread, contacts, due=due, evidence=found.evidence)
+    f = _base("after_sale", msg, thread, contacts, due=due, evidence=found.evidence)
+    # ``deadline`` marks a due anchored on a stated date (it has no clock time, so scheduling ignores it).
+    return replace(f, deadline=found.delivery is not None)
 
 
 def _awaiting(
@@ -559,9 +561,15 @@ def _one_per_thread(followups: Iterable[FollowUp]) -> list[FollowUp]:
     for f in followups:
         by_thread[f.thread_key].append(f)
     return [
-        min(group, key=lambda f: (THREAD_PRIORITY[f.kind], -f.created_at.timestamp(), f.key))
+        min(group, key=lambda f: (THREAD_PRIORITY[f.kind], _undated_sale(f), -f.created_at.timestamp(), f.key))
         for group in by_thread.values()
     ]
+
+
+def _undated_sale(f: FollowUp) -> bool:
+    """An after_sale follow-up without a stated delivery date: the customer's PO that names the delivery day
+    is better evidence than the rep's later "Thank you for your order!"."""
+    return f.kind == "after_sale" and not f.deadline
 
 
 def _space_per_contact(followups: list[FollowUp], ctx: _Ctx) -> list[FollowUp]:

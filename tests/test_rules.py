@@ -371,6 +371,94 @@ class TestAfterSale:
         assert list(run([po], now="2026-12-10 11:00", later=[thanks, check]).closed.values()) == ["checked in"]
 
 
+class TestFalseFollowUpsFromRealMail:
+    """Shapes of mail that made wrong follow-ups on a real mailbox (evaluation/PIPELINE.md); text written here."""
+
+    def test_cold_promotion_without_an_unsubscribe_footer(self) -> None:
+        promo = received(
+            "events@riskseminars.example", "Options Workshop, early bird until 10/31",
+            "Learn Options Pricing\nTwo full days, December 4-5\n\nIn this class you will: Find out how to hedge "
+            "a physical position. Please forward this information to anyone who might benefit.",
+            "2026-11-23 10:00",
+        )  # fmt: skip
+        assert run([promo], now="2026-11-23 11:00").found == []
+
+    def test_a_stranger_with_a_real_question(self) -> None:
+        ask = received(
+            "analyst@research.example", "Capacity data",
+            "I am not sure you are the right person. Could you point me to whoever handles the capacity release "
+            "data?",
+            "2026-11-23 10:00",
+        )  # fmt: skip
+        f = run([ask], now="2026-11-23 11:00").one("unanswered_inbound")
+        assert "point me" in f.evidence
+
+    def test_a_recipe_from_a_contact_asks_nothing(self) -> None:
+        recipe = received(
+            JANE, "Bread pudding",
+            "Hi Rita,\n\nHere's the recipe I told you about.\n\n? cup raisins\n1 ? cups milk\n\nBring milk to a "
+            "simmer. Pour over the bread. Bake 45 minutes.",
+            "2026-11-23 10:00",
+        )  # fmt: skip
+        assert run([recipe], now="2026-11-23 11:00").found == []
+
+    def test_a_question_addressed_to_another_recipient(self) -> None:
+        to_bob = received(
+            JANE, "Rates", "Bob - could you update the daily rates for contract 27495?", "2026-11-23 10:00",
+            to=(BOB, REP),
+        )  # fmt: skip
+        greeting = received(
+            JANE, "Report", "Bob:\n\nThe report is ready. Please make sure it goes live this weekend.",
+            "2026-11-23 10:00", to=(BOB, REP),
+        )  # fmt: skip
+        assert run([to_bob, greeting], now="2026-11-23 11:00").found == []
+
+    def test_a_question_addressed_to_the_rep_among_others(self) -> None:
+        both = received(
+            JANE, "Rates", "Bob, Rita - could you confirm the daily rates for contract 27495?", "2026-11-23 10:00",
+            to=(BOB, REP),
+        )  # fmt: skip
+        assert run([both], now="2026-11-23 11:00").kinds() == ["unanswered_inbound"]
+
+    def test_news_that_somebody_will_let_the_rep_know(self) -> None:
+        news = received(
+            JANE, "RE: Payment", "I talked with Mark. He will look into the invoices and will let me know.",
+            "2026-11-23 10:00",
+        )  # fmt: skip
+        assert run([news], now="2026-11-23 11:00").found == []
+
+    def test_thanking_for_comments_awaits_nothing(self) -> None:
+        thanks = sent(JANE, "RE: Winter meeting", "I appreciate your comments. See you there.", "2026-11-23 10:00")
+        assert run([thanks], now="2026-11-23 11:00").found == []
+
+    def test_a_po_number_that_is_only_referred_to(self) -> None:
+        note = received(
+            JANE, "Balance on PO# 27190", "I asked Dave to move the volumes from PO# 27190 to contract 27267.",
+            "2026-11-23 10:00",
+        )  # fmt: skip
+        assert [f.kind for f in run([note], now="2026-11-23 11:00").found] == []
+
+    def test_after_sale_prefers_the_customers_po_with_a_delivery_date(self) -> None:
+        po = received(
+            JANE, "PO 4711 - 40 licenses",
+            "Hi Rita,\n\nPlease find attached PO 4711 for 40 licenses. Delivery is planned for December 7.",
+            "2026-11-23 10:00", id="po-4711@acme.com", attachments=("PO-4711.pdf",),
+        )  # fmt: skip
+        thanks = sent(
+            JANE, "RE: PO 4711 - 40 licenses", "Thank you for your order! I've passed it to onboarding.",
+            "2026-11-23 11:00", in_reply_to="po-4711@acme.com",
+        )  # fmt: skip
+        p = run([po, thanks], now="2026-11-23 12:00")
+        assert sorted(f.kind for f in p.found) == ["after_sale", "after_sale"]
+        f = p.one("after_sale")
+        assert f.origin_id == "po-4711@acme.com" and "PO 4711" in f.evidence
+        assert local(f.due) == "2026-12-09 09:00"
+
+    def test_we_would_like_to_place_the_order(self) -> None:
+        po = received(JANE, "Order", "We'd like to place the order for 50 licenses.", "2026-11-23 10:00")
+        assert run([po], now="2026-11-23 11:00").kinds() == ["after_sale"]
+
+
 # --- meeting_recap ------------------------------------------------------------------------------------------
 
 

@@ -10,9 +10,14 @@ import pytest
 
 from followup_sync.model import Message
 from followup_sync.text.signals import (
+    addressees,
+    asks_personally,
     auto_reply,
     is_acknowledgement,
+    is_bare_imperative,
     is_bulk,
+    is_chase,
+    is_newsletter,
     is_noreply,
     offer,
     order,
@@ -249,6 +254,15 @@ ORDER_CASES = [
     ("Please sign the contract and send it back.", "", False, None),
     ("We haven't signed the contract yet.", "", False, None),
     ("Could you send the PO?", "", False, None),
+    # found on real mail: the contraction, and a PO number that is only referred to
+    ("We'd like to place the order for 40 licenses.", "", True, None),
+    (
+        "Please find attached PO 4711 for 40 licenses. Delivery is planned for March 30.",
+        "",
+        True,
+        date(2026, 3, 30),
+    ),
+    ("I have asked Dave to move the volumes from PO# 27190 to contract 27267.", "", False, None),
     ("Call me at 555-0100 tomorrow.", "", False, None),
     ("", "", False, None),
 ]
@@ -305,3 +319,112 @@ def test_signals_stay_fast_on_huge_text() -> None:
     auto_reply(message(subject="Automatic reply"), huge, tz=TZ)
     is_noreply("a" * 1_000_000 + "@example.com")
     assert time.perf_counter() - started < 2.0
+
+
+# --- found by reading what a full pass produced on a real mailbox (evaluation/PIPELINE.md) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a "?" the encoding left for a lost character is not a question
+        ("Bread pudding\n\n? cup raisins\n1 ? cups of milk\nServes six.", []),
+        ("Does Thursday work for you ?", ["Does Thursday work for you ?"]),
+        # pasted published text: its questions are rhetorical
+        ("Here is the article I mentioned.\n\nCopyright ? 2001 Daily Planet. All rights reserved.\nWho knew?", []),
+        ("Did you see this?\n\nAll Rights Reserved. Why now?", ["Did you see this?"]),
+        # statements about somebody else
+        ("Mark will look into it and will let me know.", []),
+        ("She didn't tell me about the outage until Monday.", []),
+        ("That is the support you need to verify the volumes.", []),
+        ("You need to sign the form by Friday.", ["You need to sign the form by Friday."]),
+        # thanks for comments asks for none
+        ("I appreciate your comments.", []),
+        ("Thanks for your thoughts and prayers.", []),
+        ("I would appreciate your comments by Friday.", ["I would appreciate your comments by Friday."]),
+        ("Thanks in advance for your feedback.", ["Thanks in advance for your feedback."]),
+        # a notice asked for in case something is wrong awaits nothing
+        ("If not let me know.", []),
+        ("If that is not correct let me know.", []),
+        ("If you are hearing something different, please let me know.", []),
+        ("If they are OK, please post them on the website.", ["If they are OK, please post them on the website."]),
+        ("Please let me know if there are any questions or concerns.", []),
+        (
+            "Please review and let me know if there are any changes.",
+            ["Please review and let me know if there are any changes."],
+        ),
+        ("Let's discuss if there are any problems.", ["Let's discuss if there are any problems."]),
+    ],
+)
+def test_questions_on_real_mail_shapes(text: str, expected: list[str]) -> None:
+    assert questions(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        ("Shelley - would you like me to forward it?", {"shelley"}),
+        ("Raetta or Lynn: is there no way to split it?", {"raetta", "lynn"}),
+        ("Steve, Steve, and Lynn-", {"steve", "lynn"}),
+        ("Hi Lorna,", {"lorna"}),
+        ("TK - please update the rates.", {"tk"}),
+        ("Please review the draft.", set()),
+        ("Could you send it?", set()),
+    ],
+)
+def test_addressees(sentence: str, names: set[str]) -> None:
+    assert addressees(sentence) == names
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Please advise me of whom I need to contact.", True),
+        ("Could you point us to the right person?", True),
+        ("Find out how to set up a trading strategy.", False),
+        ("Please forward this to anyone who might benefit.", False),
+    ],
+)
+def test_asks_personally(sentence: str, expected: bool) -> None:
+    assert asks_personally(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Bring milk to a simmer.", True),
+        ("Provide the guest list in the meeting packets.", True),
+        ("Please send the guest list.", False),
+        ("Send me the guest list.", False),
+        ("Dan, send the guest list.", False),
+        ("Send the guest list?", False),
+        ("We will send the guest list.", False),
+    ],
+)
+def test_is_bare_imperative(sentence: str, expected: bool) -> None:
+    assert is_bare_imperative(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Just bumping this up in your inbox.", True),
+        ("Following up on the below.", True),
+        ("Any update on the contract?", True),
+        ("Here are the numbers for Q3.", False),
+    ],
+)
+def test_is_chase(sentence: str, expected: bool) -> None:
+    assert is_chase(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Our spring sale starts now.\n\nTo unsubscribe from this list, click here.", True),
+        ("New arrivals.\nView this email in your browser", True),
+        ("Could you send the contract?\n\nRegards, Tom", False),
+    ],
+)
+def test_is_newsletter(body: str, expected: bool) -> None:
+    assert is_newsletter(body) is expected

@@ -459,16 +459,26 @@ _ORDER_RE = re.compile(
     r"|processed|booked|accepted)"
     r"|(?:we|i)\s+(?:have\s+|'ve\s+)?(?:received|got)\s+(?:your|the)\s+(?:signed\s+)?(?:purchase\s+order|po"
     r"|order|contract|agreement)"
-    r"|(?:\bpo|\bp\.o\.|purchase\s+order)(?:\s*(?:#|no\.|number|nr\.?)\s*:?\s*[a-z]{0,4}-?|\s+)\d{3,}\b"
     r"|(?:we|i)\s+(?:have\s+|'ve\s+)?(?:signed|countersigned|executed)\s+(?:the|your|our)?"
     r"|(?:the|our|your)\s+(?:contract|agreement|order\s+form|quote|proposal)\s+(?:has\s+been\s+|is\s+|was\s+)(?:signed|executed"
     r"|countersigned)"
     r"|signed\s+(?:contract|agreement|order\s+form|quote|proposal|po)"
-    r"|(?:we|i)\s+(?:would\s+like\s+to|want\s+to|will|'d\s+like\s+to)\s+(?:place\s+(?:an|the)\s+order|(?:go\s+ahead"
+    r"|(?:we|i)(?:\s+would\s+like\s+to|\s+want\s+to|\s+will|'d\s+like\s+to|\s+are\s+ready\s+to|'re\s+ready\s+to|'ll)"
+    r"\s+(?:place\s+(?:an|the|our|this)\s+order|(?:go\s+ahead"
     r"|move\s+forward|proceed)\s+with\s+(?:the|your|our|this)\s+(?:order|proposal|quote|offer|purchase|contract"
     r"|deal|agreement))"
     r"|(?:we|i)\s+(?:have\s+|'ve\s+)?(?:accepted|approved)\s+(?:your|the)\s+(?:quote|proposal|offer)"
     r"|auftragsbestätigung|vielen\s+dank\s+für\s+ihre\s+bestellung|merci\s+pour\s+votre\s+commande)",
+    _I,
+)
+# A PO number is an order only when the sentence sends or places it ("please find attached PO 4711", "we have
+# issued PO 4711"); "transfer the quantities from PO# 27190" merely refers to one.
+_PO_NUMBER_RE = re.compile(
+    r"(?:\bpo|\bp\.o\.|purchase\s+order)(?:\s*(?:#|no\.|number|nr\.?)\s*:?\s*[a-z]{0,4}-?|\s+)\d{3,}\b", _I
+)
+_PO_SENT_RE = re.compile(
+    r"\b(?:attached|attaching|enclosed|enclosing|here\s+is|here'?s|find|issued|issuing|placed|placing|sending|sent"
+    r"|submitted|submitting|raised|released|approved|(?:po|order)\s+(?:number\s+)?is)\b",
     _I,
 )
 _ORDER_SUBJECT_RE = re.compile(r"\b(?:order\s+confirm\w*|auftragsbestätigung|bestellbestätigung)", _I)
@@ -476,7 +486,8 @@ _ORDER_SUBJECT_RE = re.compile(r"\b(?:order\s+confirm\w*|auftragsbestätigung|be
 _PO_SUBJECT_RE = re.compile(r"\b(?:po|p\.o\.|purchase\s+order)\s*(?:#|no\.?|number)?\s*:?\s*\d{3,}", _I)
 _ORDER_DEAD_RE = re.compile(r"\b(?:expired?|cancell?ed|void(?:ed)?|rejected|declined|on\s+hold|lost)\b", _I)
 _ORDER_NEGATION_RE = re.compile(
-    r"\b(?:not|n't|never|once|if|when|after|before|until|unless|please|could\s+you|can\s+you|yet\s+to)\b"
+    r"\b(?:not|n't|never|once|if|when|after|before|until|unless|please(?!\s+(?:find|see)\b)|could\s+you|can\s+you"
+    r"|yet\s+to)\b"
     r"[^.]{0,30}\b(?:sign|order|po|purchase)",
     _I,
 )
@@ -488,11 +499,10 @@ _DELIVERY_RE = re.compile(
 
 
 def _is_order_sentence(sentence: str) -> bool:
-    return (
-        _ORDER_RE.search(sentence) is not None
-        and _ORDER_NEGATION_RE.search(sentence) is None
-        and _ORDER_DEAD_RE.search(sentence) is None
+    stated = _ORDER_RE.search(sentence) is not None or (
+        _PO_NUMBER_RE.search(sentence) is not None and _PO_SENT_RE.search(sentence) is not None
     )
+    return stated and _ORDER_NEGATION_RE.search(sentence) is None and _ORDER_DEAD_RE.search(sentence) is None
 
 
 @dataclass(frozen=True)
