@@ -287,7 +287,12 @@ class GraphMailSource(_Graph):
         }
         for name in wanted:  # well-known names such as "sentitems" resolve through Graph itself
             if not any(name in (p.lower(), p.split("/")[-1].lower()) for p in chosen.values()):
-                folder = self._get(f"{self.url}me/mailFolders/{name}", {"$select": "id,displayName"})
+                try:
+                    folder = self._get(f"{self.url}me/mailFolders/{name}", {"$select": "id,displayName"})
+                except requests.HTTPError as exc:
+                    if _status(exc) not in (400, 404):
+                        raise
+                    raise ConfigError(f"[mail] folders: no mail folder named {name!r} in this account") from None
                 chosen[folder["id"]] = str(folder.get("displayName", name))
         return chosen
 

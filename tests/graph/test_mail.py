@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from followup_sync.backends.graph import GraphMailSource, GraphMeetingSource, GraphReminderSink, parse_message
+from followup_sync.errors import ConfigError
 from tests.contract import make_reminder
 from tests.fakegraph.server import FakeGraph
 
@@ -215,3 +216,9 @@ def test_full_lookback_window_reads_everything(fake: FakeGraph, account: Any, tm
     assert len(list(src.messages(T + DAY - 30 * DAY, T + DAY))) == 4
     assert len(list(src.messages(T - DAY, T + DAY))) == 0  # normal incremental pass
     assert len(list(src.messages(T + 2 * DAY - 30 * DAY, T + 2 * DAY))) == 4  # afresh again, later start
+
+
+def test_unknown_folder_name_is_a_config_error(account: Any, tmp_path: Path) -> None:
+    src = GraphMailSource(account, state_file=tmp_path / "d.json", folders=["Kunden"])
+    with pytest.raises(ConfigError, match="no mail folder named 'kunden'"):
+        list(src.messages(T - DAY, T + DAY))
