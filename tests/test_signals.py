@@ -354,6 +354,17 @@ def test_signals_stay_fast_on_huge_text() -> None:
             ["Please review and let me know if there are any changes."],
         ),
         ("Let's discuss if there are any problems.", ["Let's discuss if there are any problems."]),
+        ("Please let me know if we are not going to have the data by Tuesday.", []),
+        ("Let me know if your schedules change.", []),
+        ("Please let me know if it is 2 or 5.", ["Please let me know if it is 2 or 5."]),
+        ("Next time you are in Dallas, let me know and we'll get lunch.", []),
+        ("For further updates, please contact your account team.", []),
+        ("If anyone has other questions, please let me know.", []),
+        # greetings passed on and talk to oneself
+        ('Tell Amanda and Seth "hi" for me.', []),
+        ("Please pass on my thanks to the crew.", []),
+        ("Let's see what kind of response I get.", []),
+        ("Let's meet on Monday.", ["Let's meet on Monday."]),
     ],
 )
 def test_questions_on_real_mail_shapes(text: str, expected: list[str]) -> None:

@@ -195,12 +195,19 @@ _PLEASANTRY_RE = re.compile(
     r"^(?:how\s+(?:are|r)\s+(?:you|u|things|ya)|how(?:'s|\s+is)\s+(?:it\s+going|everything|life|your\s+(?:day|week))"
     r"|how\s+was\s+(?:your|the)\s+\w+|how\s+have\s+you\s+been|what'?s\s+up|hope\s+(?:you|all|this|everything)"
     r"|who\s+knows|why\s+not|isn'?t\s+it|right\?|guess\s+what|can\s+you\s+believe|what\s+do\s+you\s+know"
-    r"|wouldn'?t\s+it\s+be|how\s+(?:cool|great|nice|awesome)|who\s+would\s+have)",
+    r"|wouldn'?t\s+it\s+be|how\s+(?:cool|great|nice|awesome)|who\s+would\s+have"
+    # greetings passed on: "Tell Amanda and Seth "hi" for me", "Please pass on my thanks to the team"
+    r"|(?:please\s+)?(?:tell|say)\b[^.?!]{0,60}?\b(?:hi|hello)\b\W{0,3}(?:for|from)\s+me"
+    r"|(?:please\s+)?(?:give|send|pass\s+(?:on|along))\s+my\s+\W?(?:best|regards|love|thanks|greetings))",
     _I,
 )
 # Offers that wait on the recipient ("let me know if you have any questions") expect no answer.
 _OPEN_OFFER_RE = re.compile(
-    r"\b(?:if\s+(?:you\s+(?:have|need|want|require)\s+(?:any|anything|more|further|additional)"
+    r"\b(?:(?:let\s+(?:me|us)\s+know|keep\s+(?:me|us)\s+(?:posted|informed)|call\s+(?:me|us)|give\s+(?:me|us)\s+a\s+call)"
+    r"(?:\s+(?:asap|immediately|right\s+away))?\s+if\s+(?:(?:we|you)\s+(?:need|feel)\b|[^,.;?]{0,60}\b(?:not|n't"
+    r"|changes?|problems?|delays?|different|differently|wrong|incorrect)\b)"
+    r"|^(?:the\s+)?next\s+time\s+you|^for\s+(?:further|more|additional|any)\s+(?:updates|information|info|questions"
+    r"|details|assistance)\b|\bif\s+(?:anyone|anybody|someone)\s+(?:has|needs|wants)\b|if\s+(?:you\s+(?:have|need|want|require)\s+(?:any|anything|more|further|additional)"
     r"|there\s+(?:is|are)\s+anything|(?:i|we)\s+can\s+(?:be\s+of\s+)?(?:help|assist|any)|you\s+have\s+questions"
     r"|anything\s+(?:else\s+)?comes\s+up|you\s+would\s+like\s+(?:more|to\s+discuss)|you\s+are\s+interested"
     r"|you'?re\s+interested|questions\s+arise|you\s+need\s+(?:anything|something|more|help))"
@@ -266,7 +273,7 @@ _WEAK_RE = re.compile(
     r"\s+(?:you|u|ya|we|i|someone|somebody|anyone|anybody|they|he|she|it|this|that|there|your)\b"
     r"|(?:what|when|where|which|who|whom|whose|why|how)(?:\s+\w+){0,2}?\s+(?:do|does|did|is|are|was|were|can"
     r"|could|would|will|should|shall|have|has)\s+(?:you|we|i|they|he|she|it|this|that|the)\b"
-    r"|let'?;?s\b|how\s+about|shall\s+we"
+    r"|let'?;?s\b(?!\s+(?:see|hope|let)\b)|how\s+about|shall\s+we"
     r"|(?:we|i)\s+(?:need|should)\s+to\s+(?:get\s+together|meet|talk|discuss|sit\s+down)"
     r"|any\s+(?:idea|ideas|thoughts|update|news|word|chance)\b|(?:are|is)\s+there\s+any)",
     _I,
