@@ -190,3 +190,14 @@ def test_second_pass_is_refused_while_one_is_running(world) -> None:
     config.state_path.parent.mkdir(parents=True, exist_ok=True)
     with filelock.FileLock(f"{config.state_path}.lock"), pytest.raises(AlreadyRunning):
         run(world, T0, lock_wait=0.1)
+
+
+def test_an_overdue_reminder_stays_where_it_was_placed(world) -> None:
+    # two days after the promises were due: every reminder is overdue and lands at the next working slot
+    late = T0 + timedelta(days=5)
+    first = run(world, late)
+    assert ops(first) == ["create"] * 3
+    assert all(a.reminder is not None and a.reminder.overdue for a in first.actions)
+    # hours later, within and across working days, nothing is pushed forward again
+    for hours in (1, 3, 20, 27):
+        assert ops(run(world, late + timedelta(hours=hours))) == ["keep"] * 3
