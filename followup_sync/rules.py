@@ -11,8 +11,8 @@ Who counts
   and not a no-reply address. Threads with colleagues only never create follow-ups.
 - Bulk mail (list headers, Precedence bulk, more than ``bulk_recipients`` recipients), no-reply senders and
   automatic replies never create follow-ups, and never count as an answer. Received mail with a newsletter
-  footer ("unsubscribe", "view this email in your browser") creates nothing either: archived and forwarded
-  newsletters have lost their list headers.
+  footer (``signals.is_newsletter``: "unsubscribe", "view this email in your browser") creates nothing either:
+  archived and forwarded newsletters have lost their list headers.
 - Mail outside ``[now - lookback_days, now]`` creates nothing; mail after ``now`` does not exist yet.
 
 The five kinds (due dates are business days in the rep's zone; "date-only" means the reminder lands at the
@@ -39,13 +39,21 @@ start of that working day)
   Resolved by any mail from the rep to an external attendee sent after the meeting began.
 - ``after_sale``: ``signals.order`` in a message from a contact, or in the rep's own confirmation to one;
   due ``after_delivery_days`` business days after a stated delivery/go-live date, else ``after_sale_days``
-  after the message. Resolved when the rep writes to the contact, or meets them, from one business day
+  after the message; ``deadline`` is set when the due comes from a stated date, and such a follow-up wins its
+  thread over an undated one (the customer's PO naming the delivery day over the rep's "Thank you for your
+  order!"). Resolved when the rep writes to the contact, or meets them, from one business day
   before the due day on ("checked in"); earlier mail is about the order itself, not the check-in.
 - ``unanswered_inbound``: a contact's message with the rep in To (not only Cc) that asks or requests
-  something (``signals.questions``); pure acknowledgements never count. Due ``unanswered_inbound_days``
-  business days after receipt, date-only. Resolved by any later mail from the rep to that sender, or from a
-  colleague of the rep to that sender in the thread ("answered"). A meeting with them does not close it:
-  a question asked in writing ("could you send me the SOC 2 report?") still wants a written answer.
+  something (``signals.questions``); pure acknowledgements never count, nor do commands that name nobody
+  (a recipe's or an action list's steps, ``signals.is_bare_imperative``), nor sentences, or a whole mail by its
+  greeting, addressed by first name to another recipient and not to the rep ("Lorna: please ..."; names come
+  from the address's local part and ``identity.name``). Unsolicited mail (not a reply, from somebody the rep
+  has not written to) must ask a real question or say what the sender needs ("please advise me",
+  ``signals.asks_personally``) unless it greets the rep by name: cold promotions ask for campaign actions.
+  Due ``unanswered_inbound_days`` business days after receipt, date-only. Resolved by any later mail from
+  the rep to that sender, or from a colleague of the rep to that sender in the thread ("answered"). A meeting
+  with them does not close it: a question asked in writing ("could you send me the SOC 2 report?") still
+  wants a written answer.
 
 Across follow-ups
 - One thread shows one follow-up: ``THREAD_PRIORITY`` (promise > awaiting_reply > unanswered_inbound >
