@@ -40,12 +40,19 @@ def build_config(tmp: Path, args: argparse.Namespace) -> configmod.Config:
     }
     config = configmod.parse(data)
     if args.colleagues_are_contacts:
-        # identity.domains is derived from the addresses; an address at a domain of its own makes the
-        # rep's colleagues look external to the rules without changing which mail counts as sent.
+        # identity.domains is derived from the addresses, so adding an address cannot drop the rep's own
+        # domain; an Identity whose only colleague domain is a domain of its own makes every colleague external
+        # without changing which mail counts as sent.
         from dataclasses import replace
 
-        config = replace(config, identity=replace(config.identity, addresses=(args.address, "me@rep.invalid")))
+        config = replace(config, identity=_OwnDomainOnly((args.address,), args.timezone))
     return config
+
+
+class _OwnDomainOnly(configmod.Identity):
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return ("rep.invalid",)
 
 
 def one_run(args: argparse.Namespace) -> dict[str, float | int | str]:
