@@ -197,7 +197,6 @@ def _record(
 
 def _create(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
     want = _wanted(a)
-    logger.info("Creating reminder %s in %s", a.key, sink.name)
     try:
         item = sink.create(want)
     except PreconditionFailed:
@@ -214,7 +213,6 @@ def _create(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | N
 def _update(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
     want = _wanted(a)
     href, etag = _target(a)
-    logger.info("Updating reminder %s in %s", a.key, sink.name)
     try:
         item = sink.update(href, etag, want)
     except PreconditionFailed:
@@ -231,7 +229,6 @@ def _update(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | N
 
 def _delete(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
     href, etag = _target(a)
-    logger.info("Deleting reminder %s from %s", a.key, sink.name)
     try:
         sink.delete(href, etag)
     except PreconditionFailed:

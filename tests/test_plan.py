@@ -169,7 +169,7 @@ def no_error(action: Action, exc: Exception) -> None:
 
 def test_create_writes_the_sink_then_the_record(state: State, caplog: pytest.LogCaptureFixture) -> None:
     sink = MemorySink()
-    caplog.set_level(logging.INFO, logger="followup_sync.plan")
+    caplog.set_level(logging.INFO, logger="followup_sync")
     stats = plan.apply([Action("create", "k1", rem())], sink=sink, state=state, on_error=no_error)
     ((href, (written, etag)),) = sink.items.items()
     assert written == rem()
@@ -183,7 +183,7 @@ def test_create_of_an_existing_key_adopts_instead_of_duplicating(
 ) -> None:
     sink = MemorySink()
     sink.create(rem())  # written by a pass that died before recording it
-    caplog.set_level(logging.INFO, logger="followup_sync.plan")
+    caplog.set_level(logging.INFO, logger="followup_sync")
     stats = plan.apply([Action("create", "k1", rem())], sink=sink, state=state, on_error=no_error)
     assert len(sink.items) == 1
     assert state.reminders()["k1"].etag == sink.items["k1.ics"][1]
@@ -194,7 +194,7 @@ def test_create_of_an_existing_key_adopts_instead_of_duplicating(
 def test_update_rewrites_and_records_the_new_etag(state: State, caplog: pytest.LogCaptureFixture) -> None:
     sink = MemorySink()
     run(sink, state, {"k1": rem()})
-    caplog.set_level(logging.INFO, logger="followup_sync.plan")
+    caplog.set_level(logging.INFO, logger="followup_sync")
     actions, errors = run(sink, state, {"k1": rem(hours=24)})
     assert [a.op for a in actions] == ["update"]
     assert errors == []
@@ -213,7 +213,7 @@ def test_update_that_loses_to_a_user_edit_leaves_it_alone(state: State, caplog: 
     run(sink, state, {"k1": rem()})
     actions = plan.build({"k1": rem(hours=24)}, state.reminders(), {i.key: i for i in sink.list()}, closed=())
     sink.user_edit("k1.ics", subject="Call Dana — moved to Friday")  # between planning and writing
-    caplog.set_level(logging.INFO, logger="followup_sync.plan")
+    caplog.set_level(logging.INFO, logger="followup_sync")
     stats = plan.apply(actions, sink=sink, state=state, on_error=no_error)
     assert sink.items["k1.ics"][0].subject == "Call Dana — moved to Friday"
     assert state.reminders()["k1"].user_owned is True
@@ -234,7 +234,7 @@ def test_delete_removes_the_item_and_the_record(state: State, caplog: pytest.Log
     sink = MemorySink()
     run(sink, state, {"k1": rem()})
     state.set_status("k1", "closed", "replied")
-    caplog.set_level(logging.INFO, logger="followup_sync.plan")
+    caplog.set_level(logging.INFO, logger="followup_sync")
     actions, _ = run(sink, state, {}, closed=("k1",))
     assert [a.op for a in actions] == ["delete"]
     assert sink.items == {}
@@ -247,7 +247,7 @@ def test_delete_that_loses_to_a_user_edit_leaves_the_item(state: State, caplog: 
     run(sink, state, {"k1": rem()})
     actions = plan.build({}, state.reminders(), {i.key: i for i in sink.list()}, closed=("k1",))
     sink.user_edit("k1.ics", body="my notes")
-    caplog.set_level(logging.INFO, logger="followup_sync.plan")
+    caplog.set_level(logging.INFO, logger="followup_sync")
     stats = plan.apply(actions, sink=sink, state=state, on_error=no_error)
     assert sink.items["k1.ics"][0].body == "my notes"
     assert state.reminders() == {}
@@ -262,7 +262,7 @@ def test_user_edit_between_passes_is_recorded_without_a_write(
     run(sink, state, {"k1": rem()})
     sink.user_edit("k1.ics", start=T0 + timedelta(hours=5), end=T0 + timedelta(hours=6))
     writes = sink.writes
-    caplog.set_level(logging.INFO, logger="followup_sync.plan")
+    caplog.set_level(logging.INFO, logger="followup_sync")
     actions, _ = run(sink, state, {"k1": rem(hours=1)})
     assert [a.op for a in actions] == ["keep"]
     assert sink.writes == writes
@@ -279,7 +279,7 @@ def test_adopt_records_without_writing(state: State, caplog: pytest.LogCaptureFi
     sink = MemorySink()
     sink.create(rem())
     writes = sink.writes
-    caplog.set_level(logging.INFO, logger="followup_sync.plan")
+    caplog.set_level(logging.INFO, logger="followup_sync")
     actions, _ = run(sink, state, {"k1": rem()})
     assert [a.op for a in actions] == ["adopt"]
     assert sink.writes == writes
@@ -294,7 +294,7 @@ def test_user_deleted_reminder_is_dismissed_and_never_recreated(
     sink = MemorySink()
     run(sink, state, {"k1": rem()})
     del sink.items["k1.ics"]
-    caplog.set_level(logging.INFO, logger="followup_sync.plan")
+    caplog.set_level(logging.INFO, logger="followup_sync")
     actions, _ = run(sink, state, {"k1": rem()})
     assert [a.op for a in actions] == ["dismiss"]
     assert caplog.messages == ["Reminder k1 was deleted by the user; dismissing"]
@@ -320,7 +320,7 @@ def test_forget_drops_the_record(state: State) -> None:
 def test_orphans_are_warned_about_once(state: State, caplog: pytest.LogCaptureFixture) -> None:
     sink = MemorySink()
     sink.create(rem("stranger"))
-    caplog.set_level(logging.INFO, logger="followup_sync.plan")
+    caplog.set_level(logging.INFO, logger="followup_sync")
     for _ in range(3):
         actions, _ = run(sink, state, {})
         assert [a.op for a in actions] == ["orphan"]

@@ -220,11 +220,13 @@ class CaldavReminderSink:
 
     def create(self, reminder: Reminder) -> RemoteItem:
         href = urljoin(self.collection.url, f"{reminder.key}.ics")
+        log.info("Creating reminder %s in %s", reminder.key, self.collection.url)
         response = self.collection.request(href, "PUT", self._ical(reminder), {
             "If-None-Match": "*", "Content-Type": "text/calendar; charset=utf-8"})  # fmt: skip
         return RemoteItem(key=reminder.key, href=href, etag=self._etag(href, response), start=reminder.start)
 
     def update(self, href: str, etag: str, reminder: Reminder) -> RemoteItem:
+        log.info("Updating reminder %s in %s", reminder.key, self.collection.url)
         response = self.collection.request(href, "PUT", self._ical(reminder), {
             "If-Match": etag, "Content-Type": "text/calendar; charset=utf-8"})  # fmt: skip
         if int(response.status) == 404:
@@ -232,6 +234,7 @@ class CaldavReminderSink:
         return RemoteItem(key=reminder.key, href=href, etag=self._etag(href, response), start=reminder.start)
 
     def delete(self, href: str, etag: str) -> None:
+        log.info("Deleting reminder %s from %s", href.rsplit("/", 1)[-1].removesuffix(".ics"), self.collection.url)
         response = self.collection.request(href, "DELETE", "", {"If-Match": etag})
         if int(response.status) == 404:
             raise PreconditionFailed("the reminder is gone", backend=self.name, href=href)

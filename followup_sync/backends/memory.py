@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -11,6 +12,8 @@ from typing import Any
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import ConfigError, PreconditionFailed
 from followup_sync.model import Meeting, Message, Reminder, RemoteItem
+
+log = logging.getLogger(__name__)
 
 
 class EmptySource:
@@ -71,6 +74,7 @@ class MemorySink:
             yield RemoteItem(key=rem.key, href=href, etag=etag, start=rem.start)
 
     def create(self, reminder: Reminder) -> RemoteItem:
+        log.info("Creating reminder %s in %s", reminder.key, self.name)
         href = f"{reminder.key}.ics"
         if href in self.items:
             raise PreconditionFailed("reminder already exists", backend=self.name, href=href)
@@ -80,6 +84,7 @@ class MemorySink:
         return RemoteItem(key=reminder.key, href=href, etag=etag, start=reminder.start)
 
     def update(self, href: str, etag: str, reminder: Reminder) -> RemoteItem:
+        log.info("Updating reminder %s in %s", reminder.key, self.name)
         self._check(href, etag)
         new = self._etag()
         self.items[href] = (reminder, new)
@@ -87,6 +92,7 @@ class MemorySink:
         return RemoteItem(key=reminder.key, href=href, etag=new, start=reminder.start)
 
     def delete(self, href: str, etag: str) -> None:
+        log.info("Deleting reminder %s from %s", href.removesuffix(".ics"), self.name)
         self._check(href, etag)
         del self.items[href]
         self.writes += 1
