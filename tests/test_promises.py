@@ -226,6 +226,9 @@ MODERN_POSITIVES = [
     "You'll have the contract by Friday.",
 ]
 MODERN_NEGATIVES = [
+    # this message is the follow-up (found on enron-blair-l by evaluation/pipeline_review.py)
+    "Just wanted to follow up.",
+    "Wanted to follow up on the pricing we discussed.",
     "Let me know if you have any questions.",
     "Happy to jump on a call if that's helpful.",
     "Feel free to reach out anytime.",

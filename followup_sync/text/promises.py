@@ -140,8 +140,10 @@ _SPECIAL = re.compile(
     r"|expect (?:a (?:call|note|fax|visit|proposal)|an e-?mail) from (?:me|us)"
     # "Expect Patti to contact you": a contact the sender has arranged.
     r"|^expect [a-z]+(?: [a-z]+)? to (?:contact|call|e-?mail|reach out to|get in touch with|send) (?:you|u)\b"
-    # "Proposal to follow.", "Details to follow": a whole sentence announcing the next message.
-    r"|^(?:the |a |my |our |more |further |full |second |another )?[a-z-]+(?: [a-z-]+)? (?:to|will) follow\b"
+    # "Proposal to follow.", "Details to follow": a whole sentence announcing the next message; "(Just) wanted to
+    # follow up" is this message itself.
+    r"|^(?!(?:just |i |we |only )*(?:wanted|want|needed|need|meant|tried|wished|wish|like)\b)"
+    r"(?:the |a |my |our |more |further |full |second |another )?[a-z-]+(?: [a-z-]+)? (?:to|will) follow\b"
     r"|^(?:much )?more (?:[a-z]+ )?to come\b|^[a-z -]{1,40} will be forthcoming\b"
     # "You'll have the contract by Friday": a delivery promised in the recipient's words.
     r"|you(?:'ll| will) (?:have|get|receive) (?:it|this|that|them|the|a|an|my|our)\b[^.;]{0,40}?"
