@@ -49,7 +49,7 @@ WATCH_SECONDS = 30.0
 CLOCK_JUMP_SECONDS = 5.0
 STUCK_SECONDS = 600.0
 
-RunPass = Callable[[Config, bool], PassStats]
+RunPass = Callable[[Config, bool, Callable[[], bool]], PassStats]
 
 
 def lock_path(state_path: Path) -> Path:
@@ -60,11 +60,11 @@ def status_path(state_path: Path) -> Path:
     return state_path.with_name(state_path.name + STATUS_SUFFIX)
 
 
-def sync_pass(config: Config, dry_run: bool) -> PassStats:
+def sync_pass(config: Config, dry_run: bool, should_stop: Callable[[], bool]) -> PassStats:
     """The production pass: one ``sync.run_once`` (imported late so the daemon module stays light)."""
     from followup_sync import sync
 
-    return sync.run_once(config, dry_run=dry_run).stats
+    return sync.run_once(config, dry_run=dry_run, should_stop=should_stop).stats
 
 
 def read_status(state_path: Path) -> dict[str, Any] | None:
@@ -308,7 +308,7 @@ class Daemon:
         extra = [self._config_problem] if self._config_problem else []
         t0 = self._pass_started = time.monotonic()
         try:
-            stats = self._run_pass(self.config, self.dry_run)
+            stats = self._run_pass(self.config, self.dry_run, self._stop.is_set)
         except AlreadyRunning as exc:
             log.info("Pass skipped: %s", exc)
             self._publish()

@@ -174,12 +174,22 @@ def apply(
     sink: ReminderSink,
     state: State,
     on_error: Callable[[Action, Exception], None],
+    should_stop: Callable[[], bool] | None = None,
 ) -> PassStats:
     """Carry out ``actions`` in order. A step that fails with a backend error (including a busy state DB) is
-    passed to ``on_error`` and counted in ``errors``; the others still run."""
+    passed to ``on_error`` and counted in ``errors``; the others still run.
+
+    ``should_stop`` is asked between actions (never inside one, where the remote write and its record belong
+    together): a daemon told to stop leaves the rest to the next pass, which plans them again.
+    """
     stats = PassStats()
     records = state.reminders()
-    for action in actions:
+    for done, action in enumerate(actions):
+        if should_stop is not None and should_stop():
+            stats.problems.append(
+                f"stopped before finishing: {len(actions) - done} action(s) left for the next pass"
+            )
+            break
         try:
             _STEPS[action.op](action, sink, state, records.get(action.key), stats)
         except BackendError as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,8 +62,13 @@ def run_once(
     sink: ReminderSink | None = None,
     state_path: Path | None = None,
     lock_wait: float = LOCK_WAIT_SECONDS,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PassResult:
-    """Run one pass; raises only :mod:`followup_sync.errors` exceptions (and OSError for a full disk)."""
+    """Run one pass; raises only :mod:`followup_sync.errors` exceptions (and OSError for a full disk).
+
+    ``should_stop`` (the daemon's stop flag) is checked between reminder writes, so SIGTERM ends a long pass
+    after the write in progress instead of after all of them.
+    """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     path = state_path or config.state_path
     started = time.monotonic()
@@ -76,7 +81,9 @@ def run_once(
         meetings = meetings or _opened(stack, backends.open_meetings(config))
         real_sink = sink or _opened(stack, backends.open_reminders(config))
         target: ReminderSink = DryRunSink(real_sink) if dry_run else real_sink
-        result = _pass(config, state, mail, meetings, target, now=now, dry_run=dry_run, force=force)
+        result = _pass(
+            config, state, mail, meetings, target, now=now, dry_run=dry_run, force=force, should_stop=should_stop
+        )
     log.info(
         "Pass finished: %d messages read, %d meetings read, %d follow-ups found, %d open, "
         "%d created, %d updated, %d deleted, %d errors in %.1fs%s",
@@ -134,6 +141,7 @@ def _pass(
     now: datetime,
     dry_run: bool,
     force: bool,
+    should_stop: Callable[[], bool] | None,
 ) -> PassResult:
     tz = config.identity.zone
     r = config.rules
@@ -212,11 +220,12 @@ def _pass(
             log.warning("Could not %s reminder %s: %s", action.op, action.key, exc)
             result.problems.append(problem)
 
-        applied = plan.apply(actions, sink=sink, state=state, on_error=on_error)
+        applied = plan.apply(actions, sink=sink, state=state, on_error=on_error, should_stop=should_stop)
         for name in ("created", "updated", "deleted", "kept", "errors"):
             setattr(stats, name, getattr(applied, name))
+        stats.problems.extend(applied.problems)
         result.followups = {rec.followup.key: rec.followup for rec in state.followups()}
-        ok = stats.errors == 0
+        ok = stats.errors == 0 and not applied.problems
         return result
     except Error as exc:
         result.problems.append(str(exc))

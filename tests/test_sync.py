@@ -201,3 +201,22 @@ def test_an_overdue_reminder_stays_where_it_was_placed(world) -> None:
     # hours later, within and across working days, nothing is pushed forward again
     for hours in (1, 3, 20, 27):
         assert ops(run(world, late + timedelta(hours=hours))) == ["keep"] * 3
+
+
+def test_a_stop_request_ends_the_pass_between_writes_and_the_next_pass_finishes(world) -> None:
+    config, source, sink = world
+    asked = []
+
+    def stop_after_first_write() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    first = run_once(
+        config, now=T0 + timedelta(minutes=5), mail=source, meetings=source, sink=sink,
+        should_stop=stop_after_first_write,
+    )  # fmt: skip
+    assert len(sink.items) == 1
+    assert any("stopped before finishing" in p for p in first.problems)
+    second = run(world, T0 + timedelta(minutes=6))
+    assert ops(second) == ["create", "create", "keep"]
+    assert len(sink.items) == 3
