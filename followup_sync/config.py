@@ -390,7 +390,7 @@ def _time(raw: Any) -> time:
             return time.fromisoformat(raw)
         except ValueError:
             pass
-    raise ValueError(f"{raw!r} is not a time such as \"09:00\"")
+    raise ValueError(f'{raw!r} is not a time such as "09:00"')
 
 
 def _date(raw: Any) -> date:
@@ -401,4 +401,4 @@ def _date(raw: Any) -> date:
             return date.fromisoformat(raw)
         except ValueError:
             pass
-    raise ValueError(f"{raw!r} is not a date such as \"2026-12-25\"")
+    raise ValueError(f'{raw!r} is not a date such as "2026-12-25"')
