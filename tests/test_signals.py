@@ -365,6 +365,10 @@ def test_signals_stay_fast_on_huge_text() -> None:
         ("Please pass on my thanks to the crew.", []),
         ("Let's see what kind of response I get.", []),
         ("Let's meet on Monday.", ["Let's meet on Monday."]),
+        # "Here is ..." is not a vocative "John is ...": the rest is no "is your ...?" question
+        ("Here is your second email. See you tonight!", []),
+        ("Attached is your copy of the agreement.", []),
+        ("John can you send it today?", ["John can you send it today?"]),
     ],
 )
 def test_questions_on_real_mail_shapes(text: str, expected: list[str]) -> None:

@@ -195,7 +195,7 @@ _GREETING_RE = re.compile(
 )
 _LEAD_RE = re.compile(
     r"^(?:(?:(?i:and|but|so|also|then|ok|okay|well|oh|btw|fyi|now|one\s+more\s+thing)\b|[A-Z][a-z]+\s*[,:]"
-    r"|(?!(?i:how|what|when|where|why|who|which|whom|whose|there|this|that|these|those|it|they|we|you)\b)[A-Z][a-z]+(?=\s+(?i:can|could|would|will|please|do|did|are|is|pls)\b))[\s,.:-]*)+"
+    r"|(?!(?i:how|what|when|where|why|who|which|whom|whose|there|here|this|that|these|those|it|they|we|you|attached|enclosed|below|above|everything|nothing|something|everyone|someone|anyone|today|tomorrow)\b)[A-Z][a-z]+(?=\s+(?i:can|could|would|will|please|do|did|are|is|pls)\b))[\s,.:-]*)+"
 )
 _PLEASANTRY_RE = re.compile(
     r"^(?:how\s+(?:are|r)\s+(?:you|u|things|ya)|how(?:'s|\s+is)\s+(?:it\s+going|everything|life|your\s+(?:day|week))"
