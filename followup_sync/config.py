@@ -24,6 +24,8 @@ HOME_ENV = "FOLLOWUP_SYNC_HOME"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CLOUDS = ("worldwide", "us_gov", "us_gov_dod", "china")
 DATE_ORDERS = ("MDY", "DMY")
+NEXT_WEEKDAY = ("following_week", "nearest")
+END_OF_MONTH = ("calendar", "business")
 
 
 def config_dir() -> Path:
@@ -115,6 +117,10 @@ class Schedule:
     deadline_lead_hours: int = 2
     date_order: str = "MDY"
     end_of_day: time = time(17, 0)
+    next_weekday: str = "following_week"
+    end_of_month: str = "calendar"
+    morning: time = time(9, 0)
+    afternoon: time = time(13, 0)
 
 
 @dataclass(frozen=True)
@@ -330,6 +336,16 @@ def _coerce(section: str, key: str, raw: Any, default: Any) -> Any:
     if section == "schedule" and key == "date_order":
         if raw not in DATE_ORDERS:
             raise ValueError(f"must be one of {', '.join(DATE_ORDERS)} (how 3/4 is read: March 4 or 3 April)")
+        return raw
+    if section == "schedule" and key == "next_weekday":
+        if raw not in NEXT_WEEKDAY:
+            raise ValueError(
+                'must be "following_week" ("next Friday" is Friday of next week) or "nearest" (the coming Friday)'
+            )
+        return raw
+    if section == "schedule" and key == "end_of_month":
+        if raw not in END_OF_MONTH:
+            raise ValueError('must be "calendar" (the last day) or "business" (the last business day)')
         return raw
     if section == "graph" and key == "cloud":
         if raw not in CLOUDS:

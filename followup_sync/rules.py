@@ -114,7 +114,7 @@ class _Ctx:
     @classmethod
     def build(cls, *, identity: Identity, rules: Rules, schedule: Schedule, now: datetime) -> _Ctx:
         internal = tuple(sorted({*identity.domains, *(d.lower() for d in rules.internal_domains)}))
-        options = DateOptions(date_order=schedule.date_order, end_of_day=schedule.end_of_day)
+        options = date_options(schedule)
         me = frozenset(a.lower() for a in identity.addresses)
         return cls(identity, rules, schedule, now, identity.zone, me, internal, options)
 
@@ -180,6 +180,18 @@ class _History:
 
 
 # --- detection ----------------------------------------------------------------------------------------------
+
+
+def date_options(schedule: Schedule) -> DateOptions:
+    """The rep's answers to the ambiguous date conventions (docs/dates.md), from ``[schedule]``."""
+    return DateOptions(
+        date_order=schedule.date_order,
+        end_of_day=schedule.end_of_day,
+        next_weekday="nearest" if schedule.next_weekday == "nearest" else "following_week",
+        end_of_month="business" if schedule.end_of_month == "business" else "calendar",
+        morning=schedule.morning,
+        afternoon=schedule.afternoon,
+    )
 
 
 def find_followups(

@@ -574,3 +574,18 @@ def test_berlin_rep_across_the_dst_change() -> None:
     assert f.due == datetime(2026, 10, 26, 9, 0, tzinfo=UTC)  # 10:00 CET, the Friday before was CEST
     r = reminder_for(f, schedule=SCHEDULE, tz=berlin, now=at("2026-10-23 16:00", berlin))
     assert r.start == f.due and "Mon 26 Oct 2026 10:00 CET" in r.body
+
+
+def test_schedule_conventions_reach_the_date_reader() -> None:
+    from followup_sync.config import Schedule
+    from followup_sync.rules import date_options
+    from followup_sync.text.dates import find_due
+
+    monday = at("2026-11-23 10:00")
+    default = find_due("I'll call you next Friday.", sent_at=monday, tz=ZONE, options=date_options(Schedule()))
+    nearest = date_options(Schedule(next_weekday="nearest", date_order="DMY"))
+    coming = find_due("I'll call you next Friday.", sent_at=monday, tz=ZONE, options=nearest)
+    assert default is not None and coming is not None
+    assert (default.when.day, coming.when.day) == (4, 27)
+    european = find_due("I'll send it by 3/12.", sent_at=monday, tz=ZONE, options=nearest)
+    assert european is not None and (european.when.month, european.when.day) == (12, 3)
