@@ -2,9 +2,9 @@
 
 A generated mailbox of clear promises ("I'll call you Thursday at 2pm.", one per contact and thread), a config
 for the .ics or the CalDAV sink, and a loop that starts ``python -m followup_sync sync`` as a subprocess and
-SIGKILLs it at a seeded random moment, spread over the length of one clean pass. Mail arrives between the
-kills (new promises, and the rep's own follow-up mails that close earlier ones), so the kills land in creates,
-deletes and the state's own transactions, not only in passes that have nothing left to do.
+SIGKILLs it at a seeded random moment, spread uniformly over the length of one clean pass (:func:`measure`).
+Mail arrives before every pass (new promises, and later the rep's own mails that close earlier ones), so the
+kills land in creates, deletes and the state's own transactions, not in passes that have nothing to do.
 
 The checks (:func:`check`) are the claim under test: after one clean pass every expected key has exactly one
 reminder, none is missing, no closed one is left, foreign items are untouched, ``PRAGMA integrity_check`` is
@@ -239,52 +239,151 @@ def clean_pass(world: World, *extra: str) -> Pass:
 class KillStats:
     attempts: int = 0
     kills: int = 0  # SIGKILL delivered while the pass was still running
-    finished: int = 0  # the pass ended on its own before its kill time
+    in_writes: int = 0  # of those, kills aimed inside the write phase (after a write began)
+    finished: int = 0  # the pass ended on its own before its kill moment
     failures: list[str] = field(default_factory=list)  # passes that ended on their own with an error
 
 
-def waves(world: World) -> list[tuple[list[Promise], list[Promise]]]:
-    """The mail in three deliveries: 60 % of the promises; 20 % more and half the closing mails; the rest."""
-    ps, closed = world.promises, world.closed
-    a, b, c = len(ps) * 3 // 5, len(ps) * 4 // 5, len(closed) // 2
-    return [(ps[:a], []), (ps[a:b], closed[:c]), (ps[b:], closed[c:])]
+@dataclass(frozen=True)
+class Timing:
+    """One clean pass as seen from outside: its length, when its first write began, how many it made."""
+
+    seconds: float
+    first_write: float
+    writes: int
+
+    @property
+    def per_write(self) -> float:
+        return max(self.seconds - self.first_write, 0.001) / max(self.writes, 1)
 
 
-def kill_loop(world: World, *, kills: int, duration: float, rng: random.Random) -> KillStats:
-    """Run passes until ``kills`` of them were SIGKILLed, each at a uniform random moment in [0, duration).
+def _is_write(line: bytes) -> bool:
+    """The fixed INFO phrase a sink logs as it starts a write ("Creating reminder K in <calendar>")."""
+    words = line.split()
+    return (
+        len(words) == 6
+        and words[0] == b"INFO"
+        and words[1] in (b"Creating", b"Updating", b"Deleting")
+        and words[2] == b"reminder"
+        and words[4] in (b"in", b"from")
+    )
 
-    The mail arrives in :func:`waves`; the next wave is delivered when a pass got to its end on its own, so
-    most kills land in a pass with writes to do. Gives up after ``4 * kills`` attempts.
+
+def watched_pass(world: World, *, deadline: float | None = None, after_writes: int | None = None,
+                 delay: float = 0.0) -> tuple[int | None, Timing]:  # fmt: skip
+    """Run ``sync -v`` and SIGKILL it ``deadline`` seconds after the start, or ``delay`` seconds after the
+    planner announced write number ``after_writes``; whichever is given. Returns (exit code, or None when
+    killed; the timing seen). Without either, the pass runs to its end."""
+    import selectors
+
+    cmd = world.sync_cmd()
+    cmd.insert(cmd.index("sync"), "-v")
+    started = time.monotonic()
+    first_write, writes, buffer, tail = 0.0, 0, b"", b""
+    with (world.root / "pass.out").open("wb") as out:
+        proc = subprocess.Popen(cmd, env=world.env, stdout=out, stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stderr, selectors.EVENT_READ)
+        kill_at = started + deadline if deadline is not None else None
+        try:
+            while True:
+                timeout = None if kill_at is None else kill_at - time.monotonic()
+                if timeout is not None and timeout <= 0:
+                    break
+                if not selector.select(timeout):
+                    continue
+                chunk = os.read(proc.stderr.fileno(), 65536)
+                if not chunk:  # the pass ended on its own
+                    code = proc.wait(timeout=60)
+                    if code != 0:
+                        raise PassFailed(code, (tail + buffer).decode(errors="replace")[-3000:])
+                    return code, Timing(time.monotonic() - started, first_write, writes)
+                *lines, buffer = (buffer + chunk).split(b"\n")
+                tail = (tail + chunk)[-4000:]
+                for line in lines:
+                    if _is_write(line):
+                        writes += 1
+                        first_write = first_write or time.monotonic() - started
+                        if after_writes is not None and writes == after_writes and kill_at is None:
+                            kill_at = time.monotonic() + delay
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            return None, Timing(time.monotonic() - started, first_write, writes)
+        finally:
+            selector.close()
+            proc.stderr.close()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+
+
+class PassFailed(Exception):
+    def __init__(self, code: int, output: str) -> None:
+        super().__init__(f"the pass exited {code}: {output}")
+        self.code = code
+
+
+def waves(world: World, count: int) -> list[tuple[list[Promise], list[Promise]]]:
+    """The mail in ``count`` deliveries: the promises spread over all of them, the mails that close some of
+    them over the second half (so that later passes have deletes to do as well as creates)."""
+    half = count // 2
+    return [
+        (world.promises[i::count], world.closed[i - half :: count - half] if i >= half else [])
+        for i in range(count)
+    ]
+
+
+def _deliver(world: World, wave: tuple[list[Promise], list[Promise]]) -> None:
+    world.deliver(wave[0])
+    world.deliver(wave[1], closing=True)
+
+
+def measure(world: World, *, kills: int) -> Timing:
+    """One clean pass that has one delivery of :func:`waves` to do (the second one: the first also creates
+    the state). Used in a world of its own, so that the crash world starts from nothing."""
+    deliveries = waves(world, kills)
+    _deliver(world, deliveries[0])
+    watched_pass(world)
+    _deliver(world, deliveries[1])
+    return watched_pass(world)[1]
+
+
+def kill_loop(world: World, *, kills: int, timing: Timing, rng: random.Random) -> KillStats:
+    """Start passes until ``kills`` of them were SIGKILLed (at most ``2 * kills`` passes).
+
+    Before every pass one more delivery of :func:`waves` arrives, so each pass has writes to do: the new
+    mail's, plus whatever the killed passes before it left undone. Kills alternate between two aims: a
+    uniform random moment over the whole clean pass (start-up, reading, the state's transactions), and a
+    uniform random moment inside a write: after the sink announced write number k (k uniform over the
+    writes of a clean pass), within one write's length. Time alone would seldom hit the few milliseconds
+    between a calendar write and its state commit, the gap that matters most. The mail not delivered by the
+    end arrives afterwards, for the clean pass.
     """
     stats = KillStats()
-    pending = waves(world)
-    log = world.root / "killed-pass.log"
-
-    def deliver_next() -> None:
+    pending = waves(world, kills)
+    while stats.kills < kills and stats.attempts < 2 * kills:
         if pending:
-            new, closing = pending.pop(0)
-            world.deliver(new)
-            world.deliver(closing, closing=True)
-
-    deliver_next()
-    while stats.kills < kills and stats.attempts < 4 * kills:
-        delay = rng.uniform(0, duration)
+            _deliver(world, pending.pop(0))
+        aim_writes = stats.attempts % 2 == 1 and timing.writes > 0
         stats.attempts += 1
-        with log.open("w") as out:
-            proc = subprocess.Popen(world.sync_cmd(), env=world.env, stdout=out, stderr=subprocess.STDOUT)
-            try:
-                code = proc.wait(timeout=delay)
-            except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait(timeout=30)
-                stats.kills += 1
-                continue
-        stats.finished += 1
-        if code != 0:
-            stats.failures.append(f"pass {stats.attempts} exited {code}: {log.read_text()[-2000:]}")
-        deliver_next()
-    while pending:  # the rest of the mail, for the clean pass
-        deliver_next()
+        try:
+            if aim_writes:
+                k = rng.randint(1, timing.writes)
+                code, _ = watched_pass(world, after_writes=k, delay=rng.uniform(0, timing.per_write))
+            else:
+                code, _ = watched_pass(world, deadline=rng.uniform(0, timing.seconds))
+        except PassFailed as exc:
+            stats.finished += 1
+            stats.failures.append(f"pass {stats.attempts}: {exc}")
+            continue
+        if code is None:
+            stats.kills += 1
+            stats.in_writes += aim_writes
+        else:
+            stats.finished += 1
+    for wave in pending:
+        _deliver(world, wave)
     return stats
 
 
