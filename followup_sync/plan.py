@@ -75,12 +75,17 @@ def build(
     another href than recorded counts as changed by the user; a record the user owns is kept even when what
     we want changes; an adopted item that starts at another time than we want is adopted as the user's; and
     a recorded key neither wanted nor in ``closed`` is kept as it is. A key both desired and in ``closed``
-    counts as closed, so a closed or dismissed follow-up is never written.
+    counts as closed, so a closed or dismissed follow-up is never written; for a closed key that is listed
+    but not recorded, the desired reminder is what we would have written (see ``_unrecorded_closed``).
     """
     actions = []
     for key in sorted(set(desired) | set(records) | set(remote)):
+        rec, item = records.get(key), remote.get(key)
+        if key in closed and rec is None and item is not None and key in desired:
+            actions.append(_unrecorded_closed(key, desired[key], item))
+            continue
         want = None if key in closed else desired.get(key)
-        action = _decide(key, want, records.get(key), remote.get(key), closed=key in closed)
+        action = _decide(key, want, rec, item, closed=key in closed)
         if action is not None:
             actions.append(action)
     return actions
@@ -128,6 +133,17 @@ def _decide(
         # Carries our marker, but neither wanted nor recorded (a lost DB, another machine): leave it, warn once.
         return Action("orphan", key, href=item.href, etag=item.etag, start=item.start, reason="unknown reminder")
     return None
+
+
+def _unrecorded_closed(key: str, written: Reminder, item: RemoteItem) -> Action:
+    """An item a pass wrote but died before recording, whose follow-up closed before the next pass.
+
+    Without this it would be an orphan for ever: a reminder of a follow-up that is done. If it still starts
+    when we would have written it, it is ours as we left it and goes; if not, the user moved it, and it stays.
+    """
+    if item.start == written.start:
+        return Action("delete", key, href=item.href, etag=item.etag, reason="follow-up closed (found in the sink)")
+    return Action("orphan", key, href=item.href, etag=item.etag, start=item.start, reason="moved by the user")
 
 
 def adoption(key: str, want: Reminder, item: RemoteItem) -> Action:

@@ -174,8 +174,8 @@ def _converged(world: World, config: configmod.Config, expected: set[str], *, mi
         assert {r[0] for r in db.execute("SELECT key FROM reminders")} == expected
     db.close()
     again = _pass(config, minutes=minutes)
-    assert {a.public_op for a in again.actions if a.key in expected} == {"keep"}
-    assert {a.key for a in again.actions if a.public_op is not None} == expected
+    shown = [(a.key, a.public_op) for a in again.actions if a.public_op is not None]
+    assert sorted(shown) == [(key, "keep") for key in sorted(expected)]
     assert _items(world).keys() == items.keys()
     if world.sink == "ics":
         assert world.ics.read_bytes().count(crashlab.FOREIGN_ICS.encode()) == 1
@@ -235,3 +235,45 @@ def test_death_at_a_delete_boundary(small_world: World, when: When) -> None:
     expected = {a.key for a in recovery.actions if a.public_op == "keep"}
     assert len(expected) == 2 and expected < first
     _converged(world, config, expected, minutes=3)
+
+
+# --- regression: a reminder written by a pass that died unrecorded, and closed before the next pass ------
+
+
+@pytest.fixture(params=["ics", "caldav"])
+def one_promise(request: pytest.FixtureRequest, tmp_path: Path, memory_keyring: Any) -> World:
+    url = ""
+    if request.param == "caldav":
+        url = crashlab.make_calendar(request.getfixturevalue("radicale"), f"one-{tmp_path.name}")
+        store_password(url, crashlab.USER, crashlab.PASSWORD)
+    world = crashlab.make_world(tmp_path / "w", sink=request.param, count=1, closed=1, url=url, keyring=False)
+    world.deliver(world.promises)
+    return world
+
+
+def test_unrecorded_reminder_of_a_follow_up_closed_meanwhile_is_removed(one_promise: World) -> None:
+    world, config = one_promise, _config(one_promise)
+    with pytest.raises(Died):
+        _pass(config, minutes=0, sink=DiesAt(_sink(config), op="create", when="after"))
+    [key] = _items(world)
+    world.deliver(world.closed, closing=True)  # the rep's next mail closes the promise before the next pass
+    result = _pass(config, minutes=1)
+    assert [(a.op, a.key) for a in result.actions] == [("delete", key)]
+    _converged(world, config, set(), minutes=2)
+
+
+def test_unrecorded_reminder_the_user_moved_is_left_alone_when_its_follow_up_closes(tmp_path: Path) -> None:
+    world = crashlab.make_world(tmp_path / "w", sink="ics", count=1, closed=1)
+    world.deliver(world.promises)
+    config = _config(world)
+    with pytest.raises(Died):
+        _pass(config, minutes=0, sink=DiesAt(_sink(config), op="create", when="after"))
+    [key] = _items(world)
+    [event] = _items(world)[key]
+    start = event.decoded("DTSTART").strftime("%Y%m%dT%H%M%S")
+    moved = (event.decoded("DTSTART") + timedelta(hours=1)).strftime("%Y%m%dT%H%M%S")
+    world.ics.write_bytes(world.ics.read_bytes().replace(start.encode(), moved.encode()))
+    world.deliver(world.closed, closing=True)
+    result = _pass(config, minutes=1)
+    assert [(a.op, a.key) for a in result.actions] == [("orphan", key)]
+    assert list(_items(world)) == [key]
