@@ -84,12 +84,22 @@ class _Group(click.Group):
 
 
 def _setup_logging(verbose: int) -> None:
+    """Warnings (skipped messages, problems) to stderr; ``-v`` adds the INFO lines, ``-vv`` debug.
+
+    Only the handler filters at the default level: the package logger's own level is raised only on
+    request, so a caller that configured logging (the daemon's log file, a test) keeps what it set up.
+    """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    package = logging.getLogger("followup_sync")
+    for old in [h for h in package.handlers if getattr(h, "_followup_cli", False)]:
+        package.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
-    root = logging.getLogger("followup_sync")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    handler.setLevel(level)
+    handler._followup_cli = True  # type: ignore[attr-defined]
+    package.addHandler(handler)
+    if verbose:
+        package.setLevel(level)
 
 
 @click.group(cls=_Group)

@@ -5,6 +5,7 @@ Tests never touch the user's real config, state, logs or OS keyring.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +41,16 @@ def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("FOLLOWUP_SYNC_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Commands run in-process configure the package logger; each test starts from the same state."""
+    package = logging.getLogger("followup_sync")
+    level, handlers = package.level, list(package.handlers)
+    yield
+    package.setLevel(level)
+    package.handlers[:] = handlers
 
 
 @pytest.fixture
