@@ -15,6 +15,18 @@ Kind = Literal["promise", "awaiting_reply", "meeting_recap", "after_sale", "unan
 KINDS: tuple[Kind, ...] = ("promise", "awaiting_reply", "meeting_recap", "after_sale", "unanswered_inbound")
 
 Channel = Literal["call", "email", "meeting", "other"]
+
+#: The only headers a Message keeps (lower-cased): what the auto-reply and bulk detectors read.
+KEPT_HEADERS: tuple[str, ...] = (
+    "auto-submitted",
+    "precedence",
+    "list-unsubscribe",
+    "list-id",
+    "x-autoreply",
+    "x-autorespond",
+    "x-auto-response-suppress",
+    "return-path",
+)
 CHANNELS: tuple[Channel, ...] = ("call", "email", "meeting", "other")
 
 
@@ -144,6 +156,12 @@ class FollowUp:
         require_utc(self.created_at, "FollowUp.created_at")
         if self.not_before is not None:
             require_utc(self.not_before, "FollowUp.not_before")
+
+
+def synthetic_message_id(sent_at: datetime, sender: str, subject: str) -> str:
+    """A stable id for mail without a Message-ID, the same whichever backend read it."""
+    digest = hashlib.sha256(f"{sent_at.isoformat()}\0{sender}\0{subject}".encode()).hexdigest()
+    return f"sha256-{digest[:32]}@followup-sync.invalid"
 
 
 def followup_key(kind: Kind, origin_id: str, counterparty: str) -> str:

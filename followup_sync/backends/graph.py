@@ -18,7 +18,6 @@ extended properties, so :class:`TaggedEvent` adds ours (notes/o365.md §4.2). Cr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -36,7 +35,8 @@ from O365.calendar import Event, Schedule
 from followup_sync.config import BackendSection, Config
 from followup_sync.credentials import close_account, make_account, map_errors
 from followup_sync.errors import ConfigError, PreconditionFailed
-from followup_sync.model import Meeting, Message, Reminder, RemoteItem
+from followup_sync.model import KEPT_HEADERS as MODEL_KEPT_HEADERS
+from followup_sync.model import Meeting, Message, Reminder, RemoteItem, synthetic_message_id
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +54,8 @@ MESSAGE_FIELDS = (
     "sentDateTime,receivedDateTime,body,hasAttachments,internetMessageHeaders,webLink"
 )
 EVENT_FIELDS = "id,iCalUId,subject,start,end,organizer,attendees,isCancelled,webLink,type,originalStart"
-KEPT_HEADERS = frozenset(
-    {
-        "auto-submitted",
-        "precedence",
-        "list-unsubscribe",
-        "list-id",
-        "x-autoreply",
-        "x-autorespond",
-        "x-auto-response-suppress",
-        "return-path",
-        "in-reply-to",
-        "references",
-    }
-)
+# Graph gives no In-Reply-To/References fields of their own: they come with the other headers.
+KEPT_HEADERS = frozenset({*MODEL_KEPT_HEADERS, "in-reply-to", "references"})
 UTC_PREFER = 'outlook.timezone="UTC"'
 
 
@@ -356,8 +344,7 @@ def parse_message(item: Mapping[str, Any], *, folder: str = "") -> Message | Non
         )
         imid = str(item.get("internetMessageId") or "").strip().strip("<>").lower()
         if not imid:
-            raw = f"{sent_at.isoformat()}\0{sender}\0{subject}".encode()
-            imid = "graph-" + hashlib.sha256(raw).hexdigest()[:24]
+            imid = synthetic_message_id(sent_at, sender, subject)
         body = item.get("body") or {}
         in_reply_to = dict(headers).get("in-reply-to")
         return Message(

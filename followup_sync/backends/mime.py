@@ -12,7 +12,6 @@ returns :class:`Rejected` with a reason, and the caller logs one WARNING naming 
 from __future__ import annotations
 
 import codecs
-import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from email.message import Message as EmailMessage
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
-from followup_sync.model import Message
+from followup_sync.model import KEPT_HEADERS, Message, synthetic_message_id
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_BODY_CHARS = 200_000
@@ -34,16 +33,6 @@ MAX_ADDRESSES = 1000
 MAX_TEXT_HEADER = 4096
 MAX_REFERENCES = 100
 
-KEPT_HEADERS = (
-    "auto-submitted",
-    "precedence",
-    "list-unsubscribe",
-    "list-id",
-    "x-autoreply",
-    "x-autorespond",
-    "x-auto-response-suppress",
-    "return-path",
-)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _DATE_LINE = re.compile(rb"^date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
@@ -169,7 +158,7 @@ def _parse(raw: bytes, *, folder: str, link: str | None) -> Message | Rejected:
     sender_name, sender = from_list[0]
     subject = decode_text(_raw(headers, "subject") or "")[:MAX_TEXT_HEADER]
     if message_id is None:
-        message_id = synthetic_id(sent_at, sender, subject)
+        message_id = synthetic_message_id(sent_at, sender, subject)
     body, is_html, attachments = _body(msg)
     return Message(
         id=message_id,
@@ -189,12 +178,6 @@ def _parse(raw: bytes, *, folder: str, link: str | None) -> Message | Rejected:
         folder=folder,
         link=link,
     )
-
-
-def synthetic_id(sent_at: datetime, sender: str, subject: str) -> str:
-    """A stable id for mail without a Message-ID: the same message read twice gets the same id."""
-    digest = hashlib.sha256(f"{sent_at.isoformat()}\0{sender}\0{subject}".encode()).hexdigest()
-    return f"sha256-{digest[:32]}@followup-sync.invalid"
 
 
 # --- headers -------------------------------------------------------------------------------------------

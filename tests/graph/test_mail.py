@@ -166,7 +166,7 @@ def test_bad_message_skipped_with_one_warning(caplog: pytest.LogCaptureFixture) 
     assert bad is None
     assert len(caplog.records) == 1 and "2" in caplog.text and "SECRET" not in caplog.text
     no_id = parse_message(good)
-    assert no_id is not None and no_id.id.startswith("graph-") and no_id.id == parse_message(good).id  # type: ignore[union-attr]
+    assert no_id is not None and no_id.id.startswith("sha256-") and no_id.id == parse_message(good).id  # type: ignore[union-attr]
 
 
 def test_unreadable_state_file_means_full_read(fake: FakeGraph, source: GraphMailSource) -> None:
