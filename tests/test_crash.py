@@ -1,10 +1,13 @@
 """A pass killed at any point and run again leaves no duplicate and no lost reminder (reliability plan R1, R2).
 
-R1: ``python -m followup_sync sync`` as a subprocess, SIGKILLed at seeded random moments spread over the length
-of one clean pass, against the .ics sink and a real Radicale; then one clean pass (see ``tests/crashlab.py``).
+R1: ``python -m followup_sync sync`` as a subprocess, SIGKILLed at seeded random moments (half over the length
+of one clean pass, half inside a calendar write), against the .ics sink and a real Radicale, with new mail
+before every pass; then one clean pass and the checks in ``tests/crashlab.py``.
 R2: in-process, a sink that dies (``SystemExit``) at each write boundary of create, update and delete: before
 the write reaches the calendar, and after the calendar accepted it but before the state recorded it (which is
 also "the server got it, the answer was lost").
+Regression: a reminder written by a pass that died before recording it, whose follow-up closed before the
+next pass, used to stay in the calendar for ever as an orphan (R1 found it).
 """
 
 from __future__ import annotations
