@@ -198,12 +198,18 @@ class Reminder:
 
 @dataclass(frozen=True)
 class RemoteItem:
-    """One of our reminders as a sink lists it. ``start`` lets the planner notice a reminder the user moved."""
+    """One of our reminders as a sink lists it. ``start`` lets the planner notice a reminder the user moved.
+
+    ``content_hash`` is the :meth:`Reminder.content_hash` we stored in the item when we wrote it (None where
+    the sink cannot keep it). Calendar apps carry such a property along untouched when the user edits, so a
+    new etag with a *new* hash of ours means our own write whose record was lost, not a user edit.
+    """
 
     key: str
     href: str
     etag: str
     start: datetime | None = None
+    content_hash: str | None = None
 
 
 @dataclass

@@ -106,6 +106,14 @@ def _decide(
             return Action(
                 "dismiss", key, reminder=want, href=rec.href, etag=rec.etag, reason="deleted by the user"
             )
+        if not _unchanged(rec, item) and _our_unrecorded_write(rec, item):
+            # It carries a content hash of ours other than the recorded one: our own update landed and the
+            # pass died before recording it (calendar apps keep our hash property as it is when the user
+            # edits). Record it, and write again only if what we want has changed since.
+            if item.content_hash == want.content_hash():
+                return Action("adopt", key, reminder=want, href=item.href, etag=item.etag,
+                              reason="our unrecorded update", start=item.start or want.start)  # fmt: skip
+            return Action("update", key, reminder=want, href=item.href, etag=item.etag)
         if not _unchanged(rec, item):
             # The user edited or moved it since we last looked: it is theirs now, at their time.
             return _theirs(key, want, item.href, item.etag, item.start or rec.start)
@@ -177,6 +185,15 @@ def _theirs(key: str, want: Reminder, href: str, etag: str, start: datetime) -> 
 
 def _unchanged(rec: ReminderRecord, item: RemoteItem) -> bool:
     return rec.href == item.href and rec.etag == item.etag
+
+
+def _our_unrecorded_write(rec: ReminderRecord, item: RemoteItem) -> bool:
+    return (
+        not rec.user_owned
+        and rec.href == item.href
+        and item.content_hash is not None
+        and item.content_hash != rec.content_hash
+    )
 
 
 # --- apply ----------------------------------------------------------------------------------------------

@@ -422,3 +422,22 @@ def test_actions_without_what_they_need_are_refused(state: State) -> None:
     with pytest.raises(ValueError, match="has no href/etag"):
         plan.apply([Action("delete", "k1")], sink=MemorySink(), state=state, on_error=lambda a, e: None)
     assert errors == []
+
+
+def test_row_item_with_our_newer_hash_is_our_unrecorded_update_not_a_user_edit() -> None:
+    # the pass wrote the 24h-later version and died before recording it: new etag, but our new hash inside
+    written = rem(hours=24)
+    listed = RemoteItem("k1", "k1.ics", '"9"', written.start, content_hash=written.content_hash())
+    [same] = plan.build({"k1": written}, {"k1": rec()}, {"k1": listed}, closed=())
+    assert (same.op, same.etag, same.user_owned) == ("adopt", '"9"', False)
+    # and if we want yet another version by now, it is written over the item's current etag
+    [again] = plan.build({"k1": rem(hours=48)}, {"k1": rec()}, {"k1": listed}, closed=())
+    assert (again.op, again.etag) == ("update", '"9"')
+
+
+def test_row_item_edited_by_the_user_keeps_our_old_hash_and_becomes_theirs() -> None:
+    # a calendar app carries our hash property along unchanged when the user edits the item
+    old = rem()
+    listed = RemoteItem("k1", "k1.ics", '"5"', old.start, content_hash=old.content_hash())
+    [action] = plan.build({"k1": rem(hours=24)}, {"k1": rec()}, {"k1": listed}, closed=())
+    assert (action.op, action.user_owned) == ("keep", True)

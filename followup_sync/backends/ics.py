@@ -269,7 +269,8 @@ class IcsReminderSink:
         for block in doc.blocks:
             key = key_from_uid(block.uid or "") if block.name == "VEVENT" else None
             if key is not None and block.uid is not None:
-                yield RemoteItem(key=key, href=block.uid, etag=block.etag(), start=self._start(block))
+                start, stored = self._start_and_hash(block)
+                yield RemoteItem(key=key, href=block.uid, etag=block.etag(), start=start, content_hash=stored)
 
     def create(self, reminder: Reminder) -> RemoteItem:
         uid = marker_uid(reminder.key)
@@ -330,17 +331,18 @@ class IcsReminderSink:
         lines = content_lines(event.to_ical())
         return Block(name="VEVENT", lines=lines, uid=marker_uid(reminder.key))
 
-    def _start(self, block: Block) -> datetime | None:
+    def _start_and_hash(self, block: Block) -> tuple[datetime | None, str | None]:
         try:
             event = icalendar.Event.from_ical("\r\n".join(block.lines))
             value = event.get("DTSTART").dt
         except Exception:  # the user (or their app) left it unreadable: we still list it, without a start
-            return None
+            return None, None
+        stored = event.get(HASH_PROPERTY)
         if not isinstance(value, datetime):
             value = datetime.combine(value, datetime.min.time())
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return value.astimezone(UTC), (str(stored) if stored is not None else None)
 
     def _load(self) -> Document:
         try:
