@@ -94,7 +94,17 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+def m002_messages_asked(db: sqlite3.Connection) -> None:
+    """``messages.asked``: the rep's mail asked, offered or chased (``MessageMeta.asked``), a cadence touch.
+
+    Rows recorded before this migration read 0: their bodies are not stored, so they cannot be re-read. Those
+    older mails no longer count as touches, so a lead chased just before the upgrade may get up to
+    ``max_touches`` more tries; they age out of the lookback window.
+    """
+    db.execute("ALTER TABLE messages ADD COLUMN asked INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_messages_asked]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

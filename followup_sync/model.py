@@ -104,7 +104,9 @@ class MessageMeta:
     """What the state keeps of a message once read: ids, addresses, times and flags, never the body.
 
     It is enough to thread later mail onto earlier mail and to decide whether a follow-up was answered.
-    ``subject_key`` is the hash of the normalised subject (``threads.subject_key``).
+    ``subject_key`` is the hash of the normalised subject (``threads.subject_key``). ``asked`` marks a mail of
+    the rep's that waits for an answer (a question, a quote or proposal, or a chase: ``threads.asks``); only
+    such mail counts as a touch in the awaiting_reply cadence.
     """
 
     id: str
@@ -118,6 +120,7 @@ class MessageMeta:
     automatic: bool = False
     bulk: bool = False
     return_at: datetime | None = None  # an automatic reply's stated return date, when it names one
+    asked: bool = False
 
     def __post_init__(self) -> None:
         require_utc(self.sent_at, "MessageMeta.sent_at")

@@ -59,12 +59,16 @@ Across follow-ups
 - One thread shows one follow-up: ``THREAD_PRIORITY`` (promise > awaiting_reply > unanswered_inbound >
   after_sale > meeting_recap; within a kind the newest). The others are *left out of both lists* that
   ``resolve`` returns: they stay open in the state without a reminder, and come back when the winner closes.
-- Cadence (``awaiting_reply`` only; promises and questions have their own dates): the attempt number is 1 +
-  the days on which the rep wrote to the same contact since the contact last wrote (within the lookback
-  window; several mails on one day are one touch); after
-  ``max_touches`` unanswered touches no new follow-up is created. A second touch waits ``cadence_days``
-  (calendar days: 7 = one week) after the previous touch's reminder, and two open awaiting_reply follow-ups
-  for one contact are spaced ``cadence_days`` apart, never stacked.
+- Cadence (``awaiting_reply`` only; promises and questions have their own dates): a *touch* is a chase of
+  the lead, a mail of the rep's to the contact that asked something, sent a quote or proposal, or chased
+  (``MessageMeta.asked``, the same reading that creates an awaiting_reply). The attempt number is 1 + the
+  days with a touch of the same contact since the contact last wrote (within the lookback window; several
+  mails on one day are one touch); news, thanks and updates in between are not touches, so a rep who writes
+  often to a customer who answers by phone still gets a reminder for a new quote. After ``max_touches``
+  unanswered touches no new follow-up is created. A second touch waits ``cadence_days`` (calendar days:
+  7 = one week) after the previous touch's reminder, and two open awaiting_reply follow-ups for one contact
+  are spaced ``cadence_days`` apart, never stacked. Mail stored before the ``asked`` flag existed (migration
+  ``m002``) reads as no touch: a lead chased just before the upgrade may get up to ``max_touches`` more tries.
 - A follow-up more than ``lookback_days`` overdue is closed as "expired"; one of a kind no longer listed in
   ``rules.kinds`` as "kind turned off".
 """
@@ -84,7 +88,7 @@ from followup_sync.config import Identity, Rules, Schedule
 from followup_sync.model import FollowUp, Kind, Meeting, Message, MessageMeta, followup_key
 from followup_sync.text import promises, signals, zoning
 from followup_sync.text.dates import DateOptions
-from followup_sync.threads import display_subject, is_reply_subject
+from followup_sync.threads import chase_sentence, display_subject, is_reply_subject, request_evidence
 
 _DEFAULT_SCHEDULE = Schedule()
 PROMISE_DEFAULT_DAYS = 2
@@ -267,11 +271,8 @@ def _from_rep(msg: Message, text: str, thread: str, ctx: _Ctx, known: _History) 
     sale = _order(msg, text, thread, contacts, ctx)
     if sale is not None:
         out.append(sale)
-    evidence = signals.offer(text, subject=msg.subject, attachments=msg.attachments)
-    if evidence is None:
-        asked = signals.questions(text)
-        evidence = asked[0] if asked else None
-    awaiting = _awaiting(msg, thread, contacts, evidence, ctx, known)
+    evidence = request_evidence(text, subject=msg.subject, attachments=msg.attachments)
+    awaiting = _awaiting(msg, text, thread, contacts, evidence, ctx, known)
     if awaiting is not None:
         out.append(awaiting)
     return out
@@ -313,13 +314,20 @@ def _order(msg: Message, text: str, thread: str, contacts: tuple[str, ...], ctx:
 
 
 def _awaiting(
-    msg: Message, thread: str, contacts: tuple[str, ...], evidence: str | None, ctx: _Ctx, known: _History
+    msg: Message,
+    text: str,
+    thread: str,
+    contacts: tuple[str, ...],
+    evidence: str | None,
+    ctx: _Ctx,
+    known: _History,
 ) -> FollowUp | None:
     """A chase of ``contacts[0]``: numbered by the earlier unanswered touches, spaced from the previous one.
 
     With ``evidence`` None the message asked nothing itself; it is a chase only when it follows, in the same
     thread and on another day, a mail of the rep's that is still unanswered, and says so ("Just bumping this
-    up"): plain news ("Here are the numbers") after the rep's earlier mail is not a chase.
+    up"): plain news ("Here are the numbers") after the rep's earlier mail is not a chase. Only the earlier
+    mails that asked, offered or chased (``MessageMeta.asked``) are touches: news does not use up the tries.
     """
     lead = contacts[0]
     horizon = msg.sent_at - timedelta(days=ctx.rules.lookback_days)
@@ -334,18 +342,18 @@ def _awaiting(
     if evidence is None:
         if not any(m.thread_key == thread for m in earlier):
             return None
-        text = zoning.author_text(msg.body, is_html=msg.body_is_html)
-        evidence = next((s for s in zoning.sentences(text) if signals.is_chase(s)), None)
+        evidence = chase_sentence(text)
         if evidence is None:
             return None
-    attempt = 1 + len({ctx.local_date(m.sent_at) for m in earlier})
+    touches = [m for m in earlier if m.asked]
+    attempt = 1 + len({ctx.local_date(m.sent_at) for m in touches})
     if attempt > ctx.rules.max_touches:
         return None
     due = ctx.business_day_after(msg.sent_at, ctx.rules.awaiting_reply_days)
     f = _base("awaiting_reply", msg, thread, contacts, due=due, evidence=evidence)
     not_before = None
-    if earlier:
-        previous_reminder = ctx.business_day_after(earlier[-1].sent_at, ctx.rules.awaiting_reply_days)
+    if touches:
+        previous_reminder = ctx.business_day_after(touches[-1].sent_at, ctx.rules.awaiting_reply_days)
         spaced = previous_reminder + timedelta(days=ctx.rules.cadence_days)
         not_before = spaced if spaced > due else None
     return replace(f, channel="email", attempt=attempt, not_before=not_before)

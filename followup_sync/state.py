@@ -328,11 +328,17 @@ class State:
                 m.conversation_id,
                 int(m.automatic),
                 int(m.bulk),
+                int(m.asked),
             )
             for m in metas
         ]
+        # Named columns: a column added by a later migration cannot silently shift the values.
+        sql = (
+            "INSERT OR IGNORE INTO messages (id, thread_key, sender, recipients, sent_at, from_me, subject_key,"
+            " conversation_id, automatic, bulk, asked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
         with self.transaction(), _mapped(self._path):
-            self._db.executemany("INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(sql, rows)
 
     def messages(self, *, since: datetime | None = None) -> list[MessageMeta]:
         """Known messages, oldest first; ``since`` keeps those sent at or after it."""
@@ -352,6 +358,7 @@ class State:
                 conversation_id=r["conversation_id"],
                 automatic=bool(r["automatic"]),
                 bulk=bool(r["bulk"]),
+                asked=bool(r["asked"]),
             )
             for r in rows
         ]

@@ -270,6 +270,51 @@ class TestCadence:
         second = next(f for f in p.found if f.origin_id == "t2@vendor.com")
         assert second.attempt == 1 and second.not_before is None
 
+    def test_news_is_not_a_touch(self) -> None:
+        # Every day the rep wrote to Jane used to be a touch: after three days of plain updates the quote was
+        # past max_touches and got no follow-up at all.
+        news = [
+            sent(JANE, "Install", "The rack in building B is installed.", "2026-11-16 10:00"),
+            sent(JANE, "RE: Install", "Here are the test results from the install.", "2026-11-17 10:00"),
+            sent(JANE, "Shipping", "The second batch shipped this morning.", "2026-11-18 10:00"),
+        ]
+        quote = sent(
+            JANE, "Quote for 20 more seats", "Please find attached our quote for the 20 extra seats.",
+            "2026-11-19 10:00", attachments=("Acme_quote.pdf",), id="quote@vendor.com",
+        )  # fmt: skip
+        assert [m.asked for m in metas([*news, quote])] == [False, False, False, True]
+        p = run([*news, quote], now="2026-11-19 11:00")
+        assert [(f.kind, f.origin_id) for f in p.found] == [("awaiting_reply", "quote@vendor.com")]
+        f = p.one("awaiting_reply")
+        assert f.attempt == 1 and f.not_before is None and local(f.due) == "2026-11-24 09:00"
+
+    def test_news_between_chases_changes_neither_count_nor_spacing(self) -> None:
+        news = [
+            sent(JANE, "Shipping", "The second batch shipped this morning.", "2026-11-17 10:00"),
+            sent(JANE, "Install", "The rack in building B is installed.", "2026-11-20 10:00"),
+            sent(JANE, "RE: Install", "Here are the test results from the install.", "2026-11-23 10:00"),
+        ]
+
+        def chases(p: Pass) -> list[tuple[str, int, datetime, datetime | None]]:
+            return [(f.origin_id, f.attempt, f.due, f.not_before) for f in p.found if f.kind == "awaiting_reply"]
+
+        plain = run(chase_thread(), now="2026-12-03 11:00")
+        mixed = run([*chase_thread(), *news], now="2026-12-03 11:00")
+        assert chases(mixed) == chases(plain)
+        assert [a for _, a, _, _ in chases(mixed)] == [1, 2, 3]  # and t4 is still past max_touches
+        assert [f.origin_id for f in mixed.open] == ["t3@vendor.com"]
+
+    def test_a_touch_recorded_before_the_upgrade_does_not_count(self) -> None:
+        # Messages stored before migration m002 read back with asked=False (their bodies are gone).
+        msgs = chase_thread()[:2]
+        old = [replace(m, asked=False) for m in metas(msgs[:1])]
+        found = find_followups(
+            msgs[1:], {}, [*old, *metas(msgs[1:], old)], [], identity=IDENTITY, rules=RULES, schedule=SCHEDULE,
+            now=at("2026-11-19 11:00"),
+        )  # fmt: skip
+        [f] = found
+        assert f.origin_id == "t2@vendor.com" and f.attempt == 1 and f.not_before is None
+
     def test_two_threads_with_one_contact_are_spaced(self) -> None:
         a = sent(JANE, "Seats", "Can you confirm the number of seats?", "2026-11-16 10:00")
         b = sent(JANE, "Training", "Which dates work for the training?", "2026-11-16 11:00")

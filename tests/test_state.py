@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from followup_sync.errors import TransientError, UserError
-from followup_sync.migrations import MIGRATIONS, SCHEMA_VERSION
+from followup_sync.migrations import MIGRATIONS, SCHEMA_VERSION, m001_initial
 from followup_sync.model import FollowUp, MessageMeta, PassStats
 from followup_sync.state import (
     EVIDENCE_MAX,
@@ -39,6 +39,7 @@ EXPECTED_COLUMNS = {
         "conversation_id",
         "automatic",
         "bulk",
+        "asked",
     ],
     "followups": [
         "key",
@@ -164,6 +165,42 @@ def test_second_open_is_a_no_op(db_path: Path) -> None:
     raw.close()
 
 
+def test_a_version_1_database_is_migrated_and_keeps_its_messages(db_path: Path) -> None:
+    # A file written before m002 (messages without ``asked``), made with the original migration itself.
+    db_path.parent.mkdir(mode=0o700)
+    raw = sqlite3.connect(db_path)
+    raw.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+    m001_initial(raw)
+    raw.execute("INSERT INTO _migrations VALUES ('m001_initial', '2026-11-01T00:00:00+00:00')")
+    raw.execute(
+        "INSERT INTO messages VALUES ('old@example.com', 't1', 'rep@acme.example', '[\"buyer@client.example\"]',"
+        " '2026-03-02T14:30:00.000000+00:00', 1, 'abc123', NULL, 0, 0)"
+    )
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+    os.chmod(db_path, 0o600)
+    with State.open(db_path) as s:
+        [old] = s.messages()
+        assert old == MessageMeta(
+            id="old@example.com",
+            thread_key="t1",
+            sender="rep@acme.example",
+            recipients=("buyer@client.example",),
+            sent_at=T0,
+            from_me=True,
+            subject_key="abc123",
+            asked=False,
+        )
+        s.add_messages([meta(2, sent_at=T0 + timedelta(hours=1), asked=True)])
+        assert [m.asked for m in s.messages()] == [False, True]
+        assert s.schema_version == SCHEMA_VERSION
+    raw = sqlite3.connect(db_path)
+    assert [r[0] for r in raw.execute("SELECT name FROM _migrations")] == [fn.__name__ for fn in MIGRATIONS]
+    assert [r[1] for r in raw.execute("PRAGMA table_info(messages)")] == EXPECTED_COLUMNS["messages"]
+    raw.close()
+
+
 def test_database_from_a_newer_version_is_refused(db_path: Path) -> None:
     State.open(db_path).close()
     raw = sqlite3.connect(db_path)
@@ -227,7 +264,7 @@ def test_messages_round_trip_and_insert_or_ignore(state: State) -> None:
         meta(
             2, sent_at=T0 + timedelta(hours=1), from_me=False, conversation_id="AAQk=", automatic=True, bulk=True
         ),
-        meta(3, sent_at=T0 + timedelta(microseconds=1), recipients=()),
+        meta(3, sent_at=T0 + timedelta(microseconds=1), recipients=(), asked=True),
     ]
     state.add_messages(metas)
     state.add_messages([meta(1, sent_at=T0, thread_key="changed")])
@@ -410,7 +447,7 @@ db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.execute("PRAGMA cache_size = 1")  # spill to the file (and the journal) before the commit
 db.execute("BEGIN IMMEDIATE")
 for i in range(3000):
-    db.execute("INSERT INTO messages VALUES (?, 't', 's', '[]', '2026', 1, 'k', NULL, 0, 0)", (f"id{i}" * 9,))
+    db.execute("INSERT INTO messages VALUES (?, 't', 's', '[]', '2026', 1, 'k', NULL, 0, 0, 0)", (f"id{i}" * 9,))
 os._exit(1)  # killed mid-transaction: the rollback journal stays behind, "hot"
 """
 

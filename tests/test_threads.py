@@ -203,3 +203,25 @@ class TestToMeta:
         assert m[ooo.id].automatic and not m[ooo.id].from_me and m[ooo.id].return_at is not None
         assert m[ooo.id].return_at.astimezone(ZONE).date().isoformat() == "2026-11-30"
         assert m[news.id].bulk and m[bot.id].bulk and not m[mine.id].bulk
+
+    @pytest.mark.parametrize(
+        ("body", "attachments", "asked"),
+        [
+            ("Could you confirm the number of seats?", (), True),
+            ("Please find attached our quote for the 50 seats.", (), True),
+            ("Notes from today.", ("Acme_proposal.pdf",), True),
+            ("Just following up on the below.", (), True),
+            ("Here are the shipping numbers for this week.", (), False),
+            ("Thanks for the call today.", (), False),
+            ("Could you confirm?\n\n-----Original Message-----\nFrom: Jane\nPlease advise.", (), True),
+            ("Noted.\n\n-----Original Message-----\nFrom: Jane\nCould you call me?", (), False),
+        ],
+    )
+    def test_asked_marks_the_reps_touches(self, body: str, attachments: tuple[str, ...], asked: bool) -> None:
+        from followup_sync.threads import to_meta
+        from tests.factories import ZONE
+
+        mine = sent(JANE, "Seats", body, "2026-11-16 10:00", attachments=attachments)
+        assert to_meta(mine, "t", me=ME, bulk_recipients=15, tz=ZONE).asked is asked
+        theirs = received(JANE, "Seats", body, "2026-11-16 10:00", attachments=attachments)
+        assert to_meta(theirs, "t", me=ME, bulk_recipients=15, tz=ZONE).asked is False
