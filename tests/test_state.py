@@ -180,6 +180,10 @@ def test_a_version_1_database_is_migrated_and_keeps_its_messages(db_path: Path) 
     raw.commit()
     raw.close()
     os.chmod(db_path, 0o600)
+    untouched = db_path.read_bytes()
+    with State.snapshot(db_path) as snap:  # --dry-run migrates its private copy, never the file
+        assert [(m.id, m.asked) for m in snap.messages()] == [("old@example.com", False)]
+    assert db_path.read_bytes() == untouched
     with State.open(db_path) as s:
         [old] = s.messages()
         assert old == MessageMeta(
