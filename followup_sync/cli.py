@@ -23,13 +23,10 @@ from followup_sync import __version__
 from followup_sync import config as configmod
 from followup_sync.errors import (
     AlreadyRunning,
-    BackendError,
     ConfigError,
-    CredentialsError,
     Error,
     SinkEmptied,
     TransientError,
-    UserError,
 )
 
 log = logging.getLogger("followup_sync")
@@ -39,12 +36,6 @@ def handle_error(exc: BaseException, *, verbose: bool = False) -> tuple[str, int
     """The one place that turns an exception into what the user reads, and the exit code."""
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", 130
-    if isinstance(exc, ConfigError):
-        return f"error: {exc}", 1
-    if isinstance(exc, CredentialsError):
-        return f"error: {exc}", 1
-    if isinstance(exc, UserError):
-        return f"error: {exc}", 1
     if isinstance(exc, SinkEmptied):
         return (
             f"error: {exc}. Stopped before changing anything: check that [reminders] points at the right "
@@ -56,12 +47,13 @@ def handle_error(exc: BaseException, *, verbose: bool = False) -> tuple[str, int
         return f"error: {exc}; wait for it to finish or stop it (`followup-sync service status`)", 1
     if isinstance(exc, TransientError):
         return f"error: could not reach {exc.backend}: {exc.message}; the next pass will try again", 1
-    if isinstance(exc, BackendError):
-        return f"error: {exc}", 1
     if isinstance(exc, Error):
+        # UserError (config, credentials, state file) and BackendError already read as one sentence
         return f"error: {exc}", 1
     if isinstance(exc, OSError) and exc.filename:
         return f"error: cannot use {exc.filename}: {exc.strerror}", 1
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"error: {exc.strerror}", 1
     hint = "" if verbose else " (run with -v for the traceback)"
     return f"error: unexpected {type(exc).__name__}: {exc}{hint}", 1
 

@@ -241,3 +241,29 @@ def test_purge_removes_only_our_reminders(tmp_path: Path) -> None:
     # the purged follow-up does not come back on the next pass
     after = invoke("sync", "--config", str(path), "--format", "json", "--now", "2026-03-17T09:10")
     assert json.loads(after.output)["actions"] == []
+
+
+def test_every_error_of_ours_reads_as_one_sentence_without_the_unexpected_hint() -> None:
+    import errno
+
+    from followup_sync import errors
+    from followup_sync.cli import handle_error
+
+    samples = [
+        errors.UserError("x", problems=["a: b"]),
+        errors.ConfigError("bad config"),
+        errors.CredentialsError("run `followup-sync login`"),
+        errors.BackendError("boom", backend="ics"),
+        errors.TransientError("timed out", backend="graph"),
+        errors.PreconditionFailed("etag", backend="caldav", href="x.ics"),
+        errors.SinkEmptied(sink="graph", expected=4),
+        errors.AlreadyRunning(lock_path="/tmp/s.lock", holder="pid 1"),
+        OSError(errno.ENOSPC, "No space left on device"),
+    ]
+    for exc in samples:
+        message, code = handle_error(exc)
+        assert message.startswith("error: ") and code == 1, message
+        assert "unexpected" not in message
+    assert "--force" in handle_error(errors.SinkEmptied(sink="graph", expected=4))[0]
+    assert "the next pass will try again" in handle_error(errors.TransientError("t", backend="graph"))[0]
+    assert handle_error(KeyError("k"))[0] == "error: unexpected KeyError: 'k' (run with -v for the traceback)"
