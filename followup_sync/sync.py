@@ -85,9 +85,10 @@ def run_once(
             config, state, mail, meetings, target, now=now, dry_run=dry_run, force=force, should_stop=should_stop
         )
     log.info(
-        "Pass finished: %d messages read, %d meetings read, %d follow-ups found, %d open, "
+        "Pass finished: %d messages read (%d skipped), %d meetings read, %d follow-ups found, %d open, "
         "%d created, %d updated, %d deleted, %d errors in %.1fs%s",
         result.stats.messages_read,
+        result.stats.skipped_messages,
         result.stats.meetings_read,
         result.stats.followups_found,
         result.stats.followups_open,
@@ -167,6 +168,8 @@ def _pass(
         # collect: mail in the window, meetings around now (cheap, and re-read every pass)
         read = [m for m in mail.messages(window_start, now) if m.sent_at <= now]
         stats.messages_read = len(read)
+        # file and IMAP sources count what they skipped (malformed, undated); each skip was logged once
+        stats.skipped_messages = int(getattr(mail, "skipped", 0))
         meeting_list = _meetings(meetings, now=now, config=config)
         stats.meetings_read = len(meeting_list)
 

@@ -267,3 +267,18 @@ def test_every_error_of_ours_reads_as_one_sentence_without_the_unexpected_hint()
     assert "--force" in handle_error(errors.SinkEmptied(sink="graph", expected=4))[0]
     assert "the next pass will try again" in handle_error(errors.TransientError("t", backend="graph"))[0]
     assert handle_error(KeyError("k"))[0] == "error: unexpected KeyError: 'k' (run with -v for the traceback)"
+
+
+def test_a_malformed_message_is_skipped_with_one_line_and_the_pass_goes_on(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    (tmp_path / "mail" / "a1.eml").write_text(EML)
+    (tmp_path / "mail" / "broken.eml").write_bytes(
+        b"From: x@y.example\nSubject: =?bogus?Q?x?=\n\nno date, no id\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["-v", "sync", "--config", str(path), "--format", "json", "--now", "2026-03-17T09:00"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [a["op"] for a in json.loads(result.stdout)["actions"]] == ["create"]
+    assert "broken.eml" in result.stderr and "Traceback" not in result.stderr
+    assert "1 messages read (1 skipped)" in result.stderr
