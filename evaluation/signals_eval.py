@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from followup_sync.model import Message  # noqa: E402
+from followup_sync.model import KEPT_HEADERS, Message  # noqa: E402
 from followup_sync.text import signals  # noqa: E402
 from followup_sync.text.zoning import author_text  # noqa: E402
 
@@ -55,16 +55,6 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 MAILBOX = CORPUS / "enron-blair-l"
 DATA = ROOT / "evaluation" / "data"
 TZ = ZoneInfo("America/Chicago")  # the mailbox owner's zone (Houston)
-HEADERS = (
-    "auto-submitted",
-    "precedence",
-    "list-unsubscribe",
-    "list-id",
-    "x-autoreply",
-    "x-autorespond",
-    "x-auto-response-suppress",
-    "return-path",
-)
 
 
 def load_message(rel: str) -> tuple[Message, str]:
@@ -81,7 +71,7 @@ def load_message(rel: str) -> tuple[Message, str]:
         subject=" ".join((raw["Subject"] or "").split()),
         sent_at=sent,
         body=body,
-        headers=tuple((h, str(raw[h])) for h in HEADERS if raw[h] is not None),
+        headers=tuple((h, str(raw[h])) for h in KEPT_HEADERS if raw[h] is not None),
     )
     return msg, author_text(body)
 

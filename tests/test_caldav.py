@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 import itertools
 import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,10 +18,11 @@ import pytest
 from followup_sync import config as configmod
 from followup_sync.backends.caldav import CaldavMeetingSource, CaldavReminderSink, store_password
 from followup_sync.errors import ConfigError, CredentialsError, TransientError
+from tests import crashlab
 from tests.contract import SinkContract, make_reminder
 
 pytestmark = pytest.mark.slow
-USER, PASSWORD = "dana", "s3cret-pw"
+USER, PASSWORD = crashlab.USER, crashlab.PASSWORD
 
 
 def _free_port() -> int:
@@ -46,31 +44,8 @@ def _request(url: str, method: str, body: bytes = b"", headers: dict[str, str] |
 
 @pytest.fixture(scope="session")
 def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("radicale")
-    (tmp / "users").write_text(f"{USER}:{PASSWORD}\n")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
-         "--storage-filesystem-folder", str(tmp / "collections"), "--auth-type", "htpasswd",
-         "--auth-htpasswd-filename", str(tmp / "users"), "--auth-htpasswd-encryption", "plain",
-         "--logging-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/.web/", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("Radicale did not start") from None
-                time.sleep(0.05)
+    with crashlab.radicale(tmp_path_factory.mktemp("radicale")) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 _counter = itertools.count()
