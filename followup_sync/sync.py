@@ -215,10 +215,12 @@ def _pass(
         if not force and len(records) >= SINK_EMPTIED_THRESHOLD and not remote:
             raise SinkEmptied(sink=sink.name, expected=len(records))
         closed_keys = set(records) - set(desired)
-        for rec in state.followups(status="closed"):
-            # Listed but never recorded: a pass died between writing it and recording it, and the follow-up
-            # closed since. The planner removes it if it is still as we would have written it.
-            if rec.followup.key in remote and rec.followup.key not in records:
+        unrecorded = set(remote) - set(records) - set(desired)
+        # Listed but never recorded: a pass died between writing it and recording it, and the follow-up
+        # closed since. The planner removes it if it is still as we would have written it. (Rare, so the
+        # closed follow-ups, a list that only grows, are read only when the sink lists such an item.)
+        for rec in state.followups(status="closed") if unrecorded else ():
+            if rec.followup.key in unrecorded:
                 desired[rec.followup.key] = _desired(rec.followup, None, config=config, now=now)
                 closed_keys.add(rec.followup.key)
         actions = plan.build(desired, records, remote, closed=closed_keys)
