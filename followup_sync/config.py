@@ -179,6 +179,31 @@ _BACKENDS: dict[str, tuple[str, ...]] = {
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _KINDS: tuple[str, ...] = Rules().kinds
 
+#: Allowed range and unit of every number in the file. Without an upper bound a huge value (TOML allows up
+#: to 2^63) passes here and overflows ``timedelta`` mid-pass; the bounds are what a rep could mean, with room.
+#: A float's lower bound is exclusive (a positive duration), an int's inclusive.
+_RANGES: dict[tuple[str, str], tuple[float, float, str]] = {
+    ("rules", "awaiting_reply_days"): (1, 365, "business days"),
+    ("rules", "unanswered_inbound_days"): (0, 365, "business days"),
+    ("rules", "recap_hours"): (0, 720, "hours"),
+    ("rules", "after_sale_days"): (1, 365, "business days"),
+    ("rules", "after_delivery_days"): (0, 365, "business days"),
+    ("rules", "cadence_days"): (1, 365, "days"),
+    ("rules", "max_touches"): (1, 50, "messages"),
+    ("rules", "lookback_days"): (1, 3650, "days"),
+    ("rules", "overlap_days"): (0, 365, "days"),
+    ("rules", "bulk_recipients"): (1, 10_000, "recipients"),
+    ("rules", "meeting_lookahead_days"): (0, 365, "days"),
+    ("schedule", "reminder_minutes"): (1, 480, "minutes"),
+    ("schedule", "deadline_lead_hours"): (0, 168, "hours"),
+    ("graph", "timeout_seconds"): (0, 600, "seconds"),
+    ("graph", "max_retry_wait_seconds"): (0, 3600, "seconds"),
+    ("daemon", "interval_minutes"): (0, 1440, "minutes"),
+    ("daemon", "jitter_seconds"): (0, 3600, "seconds"),
+    ("daemon", "misfire_grace_minutes"): (0, 10_080, "minutes"),
+    ("daemon", "max_backoff_minutes"): (0, 10_080, "minutes"),
+}
+
 
 class _Problems:
     """Collects every problem so the user fixes the file once, not once per run."""
@@ -327,7 +352,29 @@ def _build(cls: Any, section: str, table: Mapping[str, Any], problems: _Problems
             values[key] = _coerce(section, key, raw, getattr(defaults, key))
         except ValueError as exc:
             problems.add(f"{section}.{key}", str(exc))
-    return cls(**values) if not problems.items else defaults
+    if problems.items:
+        return defaults
+    built = cls(**values)
+    if isinstance(built, Schedule):
+        _check_day(built, problems)
+    return built
+
+
+def _check_day(schedule: Schedule, problems: _Problems) -> None:
+    """The working day must end after it starts (00:00 as the end means midnight) and hold one reminder."""
+    start, end = schedule.day_start, schedule.day_end
+    length = (_minutes(end) if end != time(0, 0) else 1440) - _minutes(start)
+    if length <= 0:
+        problems.add(
+            "schedule.day_end",
+            f"{end:%H:%M} is not after schedule.day_start {start:%H:%M}; the working day must end after it "
+            'starts (use "00:00" for midnight)',
+        )
+    elif length < schedule.reminder_minutes:
+        problems.add(
+            "schedule.reminder_minutes",
+            f"{schedule.reminder_minutes} minutes do not fit into the working day {start:%H:%M}-{end:%H:%M}",
+        )
 
 
 def _coerce(section: str, key: str, raw: Any, default: Any) -> Any:
@@ -362,12 +409,17 @@ def _coerce(section: str, key: str, raw: Any, default: Any) -> Any:
             raise ValueError("must be true or false")
         return raw
     if isinstance(default, int):
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            raise ValueError("must be a whole number, 0 or more")
+        low, high, unit = _RANGES[(section, key)]
+        if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+            raise ValueError(f"must be a whole number from {low:g} to {high:g} ({unit}), not {_shown(raw)}")
         return raw
     if isinstance(default, float):
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
-            raise ValueError("must be a number greater than 0")
+        low, high, unit = _RANGES[(section, key)]
+        # ``not low < raw <= high`` also refuses TOML's nan and inf
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not low < raw <= high:
+            raise ValueError(
+                f"must be a number greater than {low:g} and at most {high:g} ({unit}), not {_shown(raw)}"
+            )
         return float(raw)
     if isinstance(default, time):
         return _time(raw)
@@ -380,6 +432,16 @@ def _coerce(section: str, key: str, raw: Any, default: Any) -> Any:
             raise ValueError("must be a non-empty string")
         return raw
     raise ValueError("unsupported value")  # pragma: no cover - every field type is handled above
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _shown(raw: Any) -> str:
+    """A value as the user wrote it, short: a 19-digit number or a long string is cut."""
+    text = repr(raw)
+    return text if len(text) <= 24 else text[:20] + "..."
 
 
 def _str_list(raw: Any) -> list[str]:
@@ -399,14 +461,18 @@ def _working_days(raw: Any) -> tuple[int, ...]:
 
 
 def _time(raw: Any) -> time:
-    if isinstance(raw, time):
-        return raw
+    value: time | None = raw if isinstance(raw, time) else None
     if isinstance(raw, str):
         try:
-            return time.fromisoformat(raw)
+            value = time.fromisoformat(raw)
         except ValueError:
-            pass
-    raise ValueError(f'{raw!r} is not a time such as "09:00"')
+            value = None
+    if value is None:
+        raise ValueError(f'{_shown(raw)} is not a time such as "09:00"')
+    if value.tzinfo is not None:
+        # an offset would fight identity.timezone, in which every time of the schedule is read
+        raise ValueError(f'{_shown(raw)} has a UTC offset; write the local time, such as "09:00"')
+    return value
 
 
 def _date(raw: Any) -> date:

@@ -77,3 +77,134 @@ def test_home_override_keeps_everything_in_one_folder(home: Path) -> None:
     assert configmod.default_config_path() == home / "config.toml"
     assert configmod.data_dir() == home
     assert configmod.log_dir() == home / "logs"
+
+
+# --- numbers and the working day (issue 10, item 10) -------------------------------------------------------
+
+NUMBER_KEYS = [
+    (section, key)
+    for section, cls in (
+        ("rules", configmod.Rules),
+        ("schedule", configmod.Schedule),
+        ("graph", configmod.Graph),
+        ("daemon", configmod.Daemon),
+    )
+    for key, default in vars(cls()).items()
+    if isinstance(default, int | float) and not isinstance(default, bool)
+]
+
+
+def with_value(section: str, key: str, value: object) -> dict[str, object]:
+    return {**MINIMAL, section: {key: value}}
+
+
+def test_every_number_in_the_config_has_a_range() -> None:
+    assert len(NUMBER_KEYS) == 19
+    assert set(NUMBER_KEYS) == set(configmod._RANGES)
+
+
+@pytest.mark.parametrize(("section", "key"), NUMBER_KEYS)
+@pytest.mark.parametrize("value", [2**63 - 1, 10**9, -1, -(2**63), 1e308, float("inf"), float("nan")])
+def test_huge_and_negative_numbers_are_refused_with_the_key_and_its_range(
+    section: str, key: str, value: float
+) -> None:
+    _low, high, unit = configmod._RANGES[(section, key)]
+    with pytest.raises(ConfigError) as info:
+        configmod.parse(with_value(section, key, value))
+    text = str(info.value)
+    assert f"{section}.{key}: must be a" in text
+    assert f"{high:g} ({unit})" in text
+    assert "\n  - " in text and text.count("\n  - ") == 1
+
+
+@pytest.mark.parametrize(("section", "key"), NUMBER_KEYS)
+def test_zero_and_the_bounds(section: str, key: str) -> None:
+    low, high, _unit = configmod._RANGES[(section, key)]
+    is_float = isinstance(getattr(getattr(configmod, section.capitalize())(), key), float)
+    zero_ok = low == 0 and not is_float
+    if zero_ok:
+        assert getattr(getattr(configmod.parse(with_value(section, key, 0)), section), key) == 0
+    else:
+        with pytest.raises(ConfigError, match=f"{section}.{key}: must be a"):
+            configmod.parse(with_value(section, key, 0))
+    top = high if is_float else int(high)
+    assert getattr(getattr(configmod.parse(with_value(section, key, top)), section), key) == top
+    with pytest.raises(ConfigError, match=f"{section}.{key}"):
+        configmod.parse(with_value(section, key, int(high) + 1))
+
+
+@pytest.mark.parametrize("edge", ["low", "high"])
+def test_a_pass_runs_with_every_number_at_its_bound(tmp_path: Path, edge: str) -> None:
+    """The ranges are safe: a whole pass (detect, resolve, schedule, plan) with every number at its bound."""
+    from datetime import UTC, datetime, timedelta
+
+    from followup_sync.backends.memory import MemorySink, MemorySource
+    from followup_sync.model import Meeting, Message
+    from followup_sync.sync import run_once
+
+    data: dict[str, dict[str, object]] = {s: {} for s in ("rules", "schedule", "graph", "daemon")}
+    for section, key in NUMBER_KEYS:
+        low, high, _ = configmod._RANGES[(section, key)]
+        is_float = isinstance(getattr(getattr(configmod, section.capitalize())(), key), float)
+        value = high if edge == "high" else (0.001 if is_float else low)
+        data[section][key] = value if is_float else int(value)
+    data["schedule"]["reminder_minutes"] = 30  # must fit into the working day
+    data["schedule"].update(day_start="00:00", day_end="00:00")
+    config = configmod.parse({**MINIMAL, **data, "state": {"path": str(tmp_path / "s.db")}})
+    now = datetime(2026, 3, 17, 15, 0, tzinfo=UTC)
+    me, them = "dana@northwind.example", "max@kunde.example"
+    quote = "Hi Max,\n\nhere is the quote. Could you confirm by Friday?\n\nI'll call you Monday at 10am."
+    mail = [
+        Message(id="a@x", sender=me, to=(them,), cc=(), subject="Quote", sent_at=now - timedelta(days=2),
+                body=quote),
+        Message(id="b@x", sender=them, to=(me,), cc=(), subject="Question", sent_at=now - timedelta(days=1),
+                body="Hi Dana, can you send the price list?"),
+    ]  # fmt: skip
+    meetings = [Meeting(uid="m1", subject="Demo", start=now - timedelta(hours=5), end=now - timedelta(hours=4),
+                        organizer=me, attendees=(them,))]  # fmt: skip
+    source = MemorySource(mail, meetings)
+    result = run_once(config, now=now, mail=source, meetings=source, sink=MemorySink())
+    assert result.problems == []
+    assert result.stats.followups_found >= 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "fragment"),
+    [
+        ("17:30", "09:00", "schedule.day_end: 09:00 is not after schedule.day_start 17:30"),
+        ("09:00", "09:00", "schedule.day_end: 09:00 is not after schedule.day_start 09:00"),
+        ("09:00", "09:10", "schedule.reminder_minutes: 15 minutes do not fit into the working day 09:00-09:10"),
+        ("09:00+02:00", "17:00", "schedule.day_start: '09:00+02:00' has a UTC offset"),
+    ],
+)
+def test_the_working_day_must_end_after_it_starts(start: str, end: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        configmod.parse({**MINIMAL, "schedule": {"day_start": start, "day_end": end}})
+    assert fragment in str(info.value)
+
+
+def test_midnight_as_the_end_of_the_day_is_allowed() -> None:
+    cfg = configmod.parse({**MINIMAL, "schedule": {"day_start": "18:00", "day_end": "00:00"}})
+    assert cfg.schedule.day_end == time(0, 0)
+
+
+def test_a_huge_number_is_one_sentence_from_the_cli_not_an_overflow(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from followup_sync.cli import cli
+
+    (tmp_path / "mail").mkdir()
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[identity]\naddresses = ["dana@northwind.example"]\ntimezone = "Europe/Berlin"\n'
+        '[mail]\nbackend = "eml"\npath = "mail"\n[meetings]\nbackend = "none"\n'
+        '[reminders]\nbackend = "ics"\npath = "r.ics"\n[state]\npath = "s.db"\n'
+        "[rules]\nlookback_days = 9223372036854775807\ncadence_days = 99999999999\n"
+        "[schedule]\nreminder_minutes = 100000000000\n"
+    )
+    result = CliRunner().invoke(cli, ["sync", "--config", str(path), "--dry-run"])
+    assert result.exit_code == 1
+    assert "rules.lookback_days: must be a whole number from 1 to 3650 (days), not 92233720368547" in result.output
+    assert "rules.cadence_days: must be a whole number from 1 to 365 (days)" in result.output
+    assert "schedule.reminder_minutes: must be a whole number from 1 to 480 (minutes)" in result.output
+    assert "unexpected" not in result.output and "Overflow" not in result.output
