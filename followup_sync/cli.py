@@ -310,9 +310,10 @@ def imap_password(config_path: Path | None) -> None:
     host, user = config.mail.options.get("host"), config.mail.options.get("username")
     if not isinstance(host, str) or not isinstance(user, str):
         raise ConfigError("[mail] needs host and username before a password can be stored")
+    _check_keyring()
     password = click.prompt(f"IMAP password for {user} at {host}", hide_input=True)
-    store_password(host, user, password)
-    click.echo("Stored in the OS keyring.")
+    kind = store_password(host, user, password)
+    click.echo(f"Stored in the OS keyring ({kind}).")
 
 
 @cli.command("caldav-password")
@@ -329,10 +330,19 @@ def caldav_password(config_path: Path | None) -> None:
     }
     if not targets:
         raise ConfigError('no [meetings] or [reminders] section uses backend "caldav" with a username')
+    _check_keyring()
+    kinds = set()
     for url, user in sorted(targets):
         password = click.prompt(f"CalDAV password for {user} at {url}", hide_input=True)
-        store_password(url, user, password)
-    click.echo("Stored in the OS keyring.")
+        kinds.add(store_password(url, user, password))
+    click.echo(f"Stored in the OS keyring ({', '.join(sorted(kinds))}).")
+
+
+def _check_keyring() -> None:
+    """Refuse an unsafe keyring before asking for a password, not after the user typed it."""
+    from followup_sync import keystore
+
+    keystore.check_keyring()
 
 
 @cli.command()

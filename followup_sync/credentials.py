@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +29,7 @@ from O365 import Account, MSGraphProtocol
 from O365.connection import Connection, TokenExpiredError
 from O365.utils import BaseTokenBackend
 
+from followup_sync import keystore
 from followup_sync.config import Config
 from followup_sync.errors import BackendError, CredentialsError, PreconditionFailed, TransientError
 
@@ -39,8 +38,8 @@ log = logging.getLogger(__name__)
 # Least privilege: read mail, read/write calendar, read the profile for `whoami`. msal adds offline_access (a
 # refresh token) and openid/profile itself and refuses them in the list. Nothing here can send mail.
 SCOPES = ("User.Read", "Mail.Read", "Calendars.ReadWrite")
-KEYRING_SERVICE = "followup-sync"
-PLAINTEXT_OPT_IN = "FOLLOWUP_SYNC_ALLOW_PLAINTEXT_KEYRING"
+KEYRING_SERVICE = keystore.SERVICE
+PLAINTEXT_OPT_IN = keystore.PLAINTEXT_OPT_IN
 PREFER = 'outlook.body-content-type="text", IdType="ImmutableId"'
 LOGIN_HINT = "run `followup-sync login`"
 
@@ -63,32 +62,9 @@ CLOUDS = {
 # --- the OS keyring ----------------------------------------------------------------------------------------
 
 
-def check_keyring() -> None:
-    """Refuse a keyring that would drop the token or store it in clear; say exactly what to do instead."""
-    kr = keyring.get_keyring()
-    chosen = kr.backends[0] if hasattr(kr, "backends") and kr.backends else kr
-    kind = f"{type(chosen).__module__}.{type(chosen).__name__}"
-    if kind.startswith(("keyring.backends.fail", "keyring.backends.null")) or (
-        hasattr(kr, "backends") and not kr.backends
-    ):
-        raise CredentialsError(f"no usable OS keyring ({kind}): {_keyring_help()}")
-    if kind.startswith("keyrings.alt.file.Plaintext") and os.environ.get(PLAINTEXT_OPT_IN) != "1":
-        raise CredentialsError(
-            f"the only keyring available ({kind}) stores secrets unencrypted in a file; install an OS keyring "
-            f"({_keyring_help()}) or set {PLAINTEXT_OPT_IN}=1 to accept the plain-text file"
-        )
-
-
-def _keyring_help() -> str:
-    if sys.platform == "darwin":
-        return "unlock the login keychain (sign in to the desktop session) and run again"
-    if sys.platform == "win32":
-        return "Windows Credential Manager is required; run followup-sync as the signed-in user"
-    return (
-        "install a Secret Service such as gnome-keyring (`sudo apt install gnome-keyring`) and run inside a "
-        "desktop session, or headless: `dbus-run-session -- sh -c 'printf %s PASSWORD | gnome-keyring-daemon "
-        "--unlock --components=secrets >/dev/null; followup-sync ...'`"
-    )
+# One check for every secret (keystore.py); these names stay for the callers here and in tests.
+check_keyring = keystore.check_keyring
+_keyring_help = keystore.keyring_help
 
 
 class KeyringTokenBackend(BaseTokenBackend):  # type: ignore[misc]

@@ -51,11 +51,13 @@ def keyring_user(url: str, username: str) -> str:
     return f"caldav:{username}@{urlsplit(url).hostname}"
 
 
-def store_password(url: str, username: str, password: str) -> None:
-    """Keep the CalDAV password in the OS keyring; the config never holds it."""
-    import keyring
+def store_password(url: str, username: str, password: str) -> str:
+    """Keep the CalDAV password in the OS keyring (the config never holds it); the keyring's name."""
+    from followup_sync import keystore
 
-    keyring.set_password(KEYRING_SERVICE, keyring_user(url, username), password)
+    return keystore.store_secret(
+        keyring_user(url, username), password, what="CalDAV password", service=KEYRING_SERVICE
+    )
 
 
 @contextlib.contextmanager
@@ -154,13 +156,11 @@ def _connection_options(section: BackendSection, config: Config) -> dict[str, An
     assert isinstance(url, str)
     password = None
     if username:
-        import keyring
-        import keyring.errors
+        from followup_sync import keystore
 
-        try:
-            password = keyring.get_password(KEYRING_SERVICE, keyring_user(url, username))
-        except keyring.errors.KeyringError as exc:
-            raise CredentialsError(f"cannot read the CalDAV password from the OS keyring: {exc}") from exc
+        password = keystore.read_secret(
+            keyring_user(url, username), what="CalDAV password", service=KEYRING_SERVICE
+        )
         if password is None:
             raise CredentialsError(
                 f"no CalDAV password stored for {username}; run `followup-sync caldav-password`"

@@ -67,26 +67,20 @@ def keyring_user(host: str, username: str) -> str:
     return f"imap:{username}@{host}"
 
 
-def store_password(host: str, username: str, password: str) -> None:
-    """Save the IMAP password in the OS keyring, where :class:`ImapSource` looks for it."""
-    import keyring
-    import keyring.errors
+def store_password(host: str, username: str, password: str) -> str:
+    """Save the IMAP password in the OS keyring, where :class:`ImapSource` looks for it; the keyring's name."""
+    from followup_sync import keystore
 
-    try:
-        keyring.set_password(KEYRING_SERVICE, keyring_user(host, username), password)
-    except keyring.errors.KeyringError as exc:
-        raise CredentialsError(f"cannot store the IMAP password in the OS keyring: {exc}") from exc
+    return keystore.store_secret(
+        keyring_user(host, username), password, what="IMAP password", service=KEYRING_SERVICE
+    )
 
 
 def load_password(host: str, username: str, *, entry: str | None = None) -> str:
-    import keyring
-    import keyring.errors
+    from followup_sync import keystore
 
     user = entry or keyring_user(host, username)
-    try:
-        password = keyring.get_password(KEYRING_SERVICE, user)
-    except keyring.errors.KeyringError as exc:
-        raise CredentialsError(f"no usable OS keyring to read the IMAP password from: {exc}") from exc
+    password = keystore.read_secret(user, what="IMAP password", service=KEYRING_SERVICE)
     if password is None:
         raise CredentialsError(
             f"no IMAP password stored for {username} at {host}; store it with `followup-sync imap-password`"
