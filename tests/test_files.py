@@ -221,3 +221,116 @@ def test_a_copy_in_a_second_folder_is_read_once(tmp_path: Path) -> None:
     write_maildir(tmp_path / "Mail", {"": [msg], ".Archive": [msg]})
     found = list(MaildirSource(tmp_path / "Mail").messages(*ALL_TIME))
     assert [(m.id, m.folder) for m in found] == [("copied@x.com", "INBOX")]
+
+
+# --- special files (issue 10, item 4) ----------------------------------------------------------------------
+
+SPECIAL_FILES_SCRIPT = """
+import json, logging, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from followup_sync.backends.files import EmlSource, MaildirSource, MboxSource
+logging.basicConfig(level=logging.WARNING, format="%(message)s")
+kind, path = sys.argv[1], Path(sys.argv[2])
+source = {"maildir": MaildirSource, "eml": EmlSource}[kind](path) if kind != "mbox" else MboxSource([path])
+window = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+print(json.dumps({"ids": sorted(m.id for m in source.messages(*window)), "skipped": source.skipped}))
+"""
+
+
+def _read_in_child(kind: str, path: Path) -> tuple[list[str], int, str]:
+    """Run a source in a child process with a 1 GB address-space limit and a timeout, so a regression (a FIFO
+    that blocks, /dev/zero read to the end) fails this test instead of hanging or exhausting the machine."""
+    import json
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", SPECIAL_FILES_SCRIPT, kind, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=limit,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"reading {path} did not finish within 60 s")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    return result["ids"], result["skipped"], done.stderr
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="FIFOs are POSIX")
+def test_special_files_in_a_maildir_are_skipped_not_read(tmp_path: Path) -> None:
+    import os
+    import socket
+
+    root = tmp_path / "Mail"
+    write_maildir(root, {"": [raw_message(msg_id="<good@x.com>")]})
+    os.mkfifo(root / "cur" / "1700000100.fifo.host:2,S")
+    os.symlink("/dev/zero", root / "new" / "1700000101.zero.host")
+    os.symlink("/dev/null", root / "new" / "1700000102.null.host")
+    os.symlink(tmp_path, root / "new" / "1700000103.dirlink.host")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(root / "cur" / "1700000104.sock.host:2,"))
+        (tmp_path / "elsewhere.eml").write_bytes(raw_message(msg_id="<linked@x.com>"))
+        os.symlink(tmp_path / "elsewhere.eml", root / "cur" / "1700000105.link.host:2,S")
+        ids, skipped, log = _read_in_child("maildir", root)
+    assert ids == ["good@x.com", "linked@x.com"]  # a link to a regular file is followed
+    assert skipped == 5
+    for name, kind in [
+        ("fifo", "a FIFO"),
+        ("zero", "a character device"),
+        ("null", "a character device"),
+        ("dirlink", "a folder"),
+        ("sock", "a socket"),
+    ]:
+        assert re.search(rf"Skipping message file \S*\.{name}\.host\S*: not a regular file \({kind}\)", log), log
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="FIFOs are POSIX")
+def test_special_files_as_eml_and_mbox_are_skipped(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "eml").mkdir()
+    (tmp_path / "eml" / "good.eml").write_bytes(raw_message(msg_id="<good@x.com>"))
+    os.mkfifo(tmp_path / "eml" / "pipe.eml")
+    os.symlink("/dev/zero", tmp_path / "eml" / "zero.eml")
+    ids, skipped, log = _read_in_child("eml", tmp_path / "eml")
+    assert (ids, skipped) == (["good@x.com"], 2)
+    assert "pipe.eml: not a regular file (a FIFO)" in log and "zero.eml: not a regular file (a character" in log
+
+    os.mkfifo(tmp_path / "pipe.mbox")
+    ids, skipped, log = _read_in_child("mbox", tmp_path / "pipe.mbox")
+    assert (ids, skipped) == ([], 1)
+    assert "pipe.mbox: not a regular file (a FIFO)" in log
+
+
+def test_an_mbox_line_without_end_is_read_in_bounded_memory(tmp_path: Path) -> None:
+    """A 600 MB "line" (no line end) after a From line: skipped as too big in a child limited to 1 GB of
+    address space; before, the whole line was read into memory at once."""
+    path = tmp_path / "huge.mbox"
+    first = mbox_bytes([raw_message(msg_id="<before@x.com>")])
+    with path.open("wb") as handle:
+        handle.write(first + b"From x Tue Dec  1 10:00:00 2026\nSubject: junk\n\n")
+        handle.truncate(len(first) + 600 * 1024 * 1024)  # sparse zeros: no disk used, no line end
+    ids, skipped, log = _read_in_child("mbox", path)
+    assert (ids, skipped) == (["before@x.com"], 1)
+    assert "huge.mbox#1: over the size limit" in log
+
+
+def test_odd_but_readable_files_are_read_not_skipped(tmp_path: Path) -> None:
+    """Doubled CRs, a byte order mark and a Windows-1252 body under charset=idna: read, none skipped."""
+    crcrlf = raw_message(msg_id="<crcrlf@x.com>").replace(b"\r\n", b"\r\r\n")
+    bom = b"\xef\xbb\xbf" + raw_message(msg_id="<bom@x.com>")
+    idna = raw_message(msg_id="<idna@x.com>", body="Gr\u00fc\u00dfe").replace(b"charset=utf-8", b"charset=idna")
+    write_maildir(tmp_path / "Mail", {"": [crcrlf, bom, idna]})
+    source = MaildirSource(tmp_path / "Mail")
+    found = {m.id: m for m in source.messages(*ALL_TIME)}
+    assert set(found) == {"crcrlf@x.com", "bom@x.com", "idna@x.com"}
+    assert found["idna@x.com"].body.startswith("Grüße")
+    assert source.skipped == 0

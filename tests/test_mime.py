@@ -302,3 +302,191 @@ def test_long_utf8_body_is_cut_after_decoding() -> None:
     raw = HEAD + b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + "é".encode() * (mime.MAX_BODY_CHARS * 3)
     body = ok(raw).body
     assert len(body) == mime.MAX_BODY_CHARS and set(body) == {"é"}
+
+
+# --- odd but valid mail (issue 10, item 8) ---------------------------------------------------------------
+
+ENRON_STYLE = (
+    b"Message-ID: <21453.1075853061234.JavaMail.evans@thyme>\n"
+    b"Date: Fri, 29 Jun 2001 11:18:40 -0700 (PDT)\n"
+    b"From: ava.garcia@enron.com\n"
+    b"To: larry.berger@enron.com, lynn.blair@enron.com,\n"
+    b"\tmichael.bodnar@enron.com\n"
+    b"Subject: FW: Bullets for 6/28/01\n"
+    b"Mime-Version: 1.0\n"
+    b"Content-Type: text/plain; charset=us-ascii\n"
+    b"Content-Transfer-Encoding: 7bit\n"
+    b"X-From: Garcia, Ava </O=ENRON/OU=NA/CN=RECIPIENTS/CN=AGARCIA>\n"
+    b"\n"
+    b"Please send me your bullets by noon tomorrow?\n"
+)
+ENRON_DATE = datetime(2001, 6, 29, 18, 18, 40, tzinfo=UTC)
+
+
+def _unix2dos(raw: bytes) -> bytes:
+    return raw.replace(b"\n", b"\r\n")
+
+
+# Each of these once made the parser stop at the first line and report "no Date header" for a Date that was there.
+READABLE_VARIANTS = {
+    "CR CR LF (unix2dos run twice)": _unix2dos(_unix2dos(ENRON_STYLE)),
+    "CR CR LF headers only": ENRON_STYLE.replace(b"\n", b"\r\r\n", 10),
+    "CR CR CR LF": ENRON_STYLE.replace(b"\n", b"\r\r\r\n"),
+    "UTF-8 byte order mark": b"\xef\xbb\xbf" + ENRON_STYLE,
+    "byte order mark and CRLF": b"\xef\xbb\xbf" + _unix2dos(ENRON_STYLE),
+    "blank lines before the headers": b"\r\n\n" + ENRON_STYLE,
+    "a stray line between headers": ENRON_STYLE.replace(b"Date:", b"this line has no colon\nDate:"),
+    "an 8-bit header name": ENRON_STYLE.replace(b"Date:", b"X-Gr\xfc\xdfe: hallo\nD\xe4te-broken header\nDate:"),
+    "space before the colon": ENRON_STYLE.replace(b"Date:", b"Date :").replace(b"From:", b"From\t:"),
+    "bare CR line ends": ENRON_STYLE.replace(b"\n", b"\r"),
+    "mixed LF and CRLF": ENRON_STYLE.replace(b"\n", b"\r\n", 3),
+}
+
+
+@pytest.mark.parametrize("raw", READABLE_VARIANTS.values(), ids=READABLE_VARIANTS.keys())
+def test_odd_line_ends_and_header_blocks_are_read(raw: bytes) -> None:
+    msg = ok(raw)
+    assert msg.sent_at == ENRON_DATE
+    assert msg.sender == "ava.garcia@enron.com"
+    assert msg.subject == "FW: Bullets for 6/28/01"
+    assert msg.to == ("larry.berger@enron.com", "lynn.blair@enron.com", "michael.bodnar@enron.com")
+    assert "Please send me your bullets" in msg.body
+    assert "Subject" not in msg.body and "Date" not in msg.body
+    if (sent := quick_date(raw)) is not None:  # the window filter, where it answers, agrees with the parse
+        assert sent == ENRON_DATE
+
+
+def test_a_stray_line_no_longer_loses_the_headers_after_it() -> None:
+    raw = HEAD + b"this line has no colon\r\nSubject: kept\r\n\r\nbody"
+    msg = ok(raw)
+    assert (msg.subject, msg.body) == ("kept", "body")
+
+
+def test_headers_without_a_blank_line_end_where_the_parser_ends_them() -> None:
+    raw = HEAD + b"Subject: s\r\nHello Jane,\r\nsee you Tuesday\r\n"
+    msg = ok(raw)
+    assert msg.subject == "s" and msg.body.startswith("Hello Jane,")
+
+
+def test_a_date_folded_into_another_header_says_so() -> None:
+    raw = b"Message-ID: <f@x.com>\n\tDate: Fri, 29 Jun 2001 11:18:40 -0700\nFrom: a@x.com\n\nbody"
+    result = parse_message(raw)
+    assert isinstance(result, Rejected)
+    assert result.reason == "no Date header (a Date line is folded into the header above it)"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ends=st.lists(st.sampled_from([b"\n", b"\r\n", b"\r\r\n", b"\r\r\r\n"]), min_size=12, max_size=12),
+    bom=st.booleans(),
+    leading=st.sampled_from([b"", b"\n", b"\r\n\r\n", b"  \n"]),
+    junk=st.sampled_from([b"", b"no colon here", b"\xe4\xf6 8-bit", b"Da te broken"]),
+)
+def test_a_date_header_that_is_there_is_always_found(
+    ends: list[bytes], bom: bool, leading: bytes, junk: bytes
+) -> None:
+    """The 287 false "no Date header" skips: whatever mix of line ends, a BOM, blank lines before the headers
+    or a stray line between them, a message with a Date header line is never rejected for lacking one."""
+    lines = ENRON_STYLE.split(b"\n")[:-1]
+    if junk:
+        lines.insert(3, junk)
+    raw = (b"\xef\xbb\xbf" if bom else b"") + leading
+    raw += b"".join(line + ends[i % len(ends)] for i, line in enumerate(lines))
+    result = parse_message(raw)
+    assert isinstance(result, Message), result
+    assert result.sent_at == ENRON_DATE
+
+
+ODD_CHARSETS = {
+    # label: (body bytes, expected start of the decoded body)
+    "idna": (b"Gr\xc3\xbc\xc3\x9fe, ich rufe an.", "Grüße, ich rufe an."),
+    "punycode": (b"Gr\xc3\xbc\xc3\x9fe", "Grüße"),
+    "utf-7": (b"Hi +AOk-t+AOk- +- more", "Hi été + more"),
+    "UNICODE-1-1-UTF-7": (b"caf+AOk-", "café"),
+    "x-unknown-99": (b"Caf\xc3\xa9", "Café"),
+    "unknown-8bit": (b"Caf\xe9 \x93ok\x94", "Café “ok”"),
+    "utf8x": (b"Caf\xc3\xa9", "Café"),
+    '"UTF-8 "': (b"Caf\xc3\xa9", "Café"),
+    "utf-8;": (b"Caf\xc3\xa9", "Café"),
+    "cp-1252": (b"\x93quoted\x94 \x80", "“quoted” €"),
+    "iso-8859-1": (b"\x93quoted\x94 caf\xe9", "“quoted” café"),
+    "x-sjis": ("見積".encode("shift_jis"), "見積"),
+    "x-euc-jp": ("見積".encode("euc_jp"), "見積"),
+    "iso-8859-8-i": ("שלום".encode("iso8859-8"), "שלום"),
+    "ks_c_5601-1987": ("견적".encode("cp949"), "견적"),
+    "hex": (b"plain text", "plain text"),
+    "base64": (b"plain text", "plain text"),
+    "zlib": (b"plain \xc3\xa9", "plain é"),
+    "rot13": (b"plain text", "plain text"),
+    "raw-unicode-escape": (b"C:\\users\\x", "C:\\users\\x"),
+    "undefined": (b"plain", "plain"),
+    "utf-16": (b"plain 8-bit \xe9", "plain 8-bit"),
+}
+
+
+@pytest.mark.parametrize(("label", "case"), ODD_CHARSETS.items(), ids=ODD_CHARSETS.keys())
+def test_odd_charsets_fall_back_sensibly(label: str, case: tuple[bytes, str]) -> None:
+    body, expected = case
+    raw = HEAD + f"Subject: x\r\nContent-Type: text/plain; charset={label}\r\n\r\n".encode() + body + b"\r\n"
+    msg = ok(raw)
+    assert msg.body.startswith(expected), msg.body
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        (b"=?idna?b?////?=", None),  # idna raised "Unsupported error handling" and the message was skipped
+        (b"=?idna?q?Gr=C3=BC=C3=9Fe?=", "Grüße"),
+        (b"=?utf-7?q?Renewal_+AOk-?=", "Renewal é"),
+        (b"=?utf-8*en?q?caf=C3=A9?=", "café"),
+        (b"=?x-unknown?q?caf=C3=A9?=", "café"),
+        (b"=?hex?q?plain?=", "plain"),
+    ],
+)
+def test_odd_charsets_in_encoded_words(word: bytes, expected: str | None) -> None:
+    msg = ok(HEAD + b"Subject: " + word + b"\r\n\r\nbody")
+    if expected is not None:
+        assert msg.subject == expected
+
+
+def test_codec_for_vets_labels() -> None:
+    assert mime.codec_for("idna") is None
+    assert mime.codec_for("x-x-big5") == "big5"
+    assert mime.codec_for("windows-874") == "cp874"
+    assert mime.codec_for("us-ascii") == "ascii"
+    assert mime.codec_for("") is None and mime.codec_for(None) is None
+    assert mime.codec_for("x" * 10_000) is None
+
+
+def test_big_attachments_are_cut_before_parsing_not_the_message() -> None:
+    """A message over SLIM_ABOVE_BYTES keeps its text, its attachment names and its structure while the
+    attachment payload is cut (the parser holds ~6x the message otherwise)."""
+    payload = base64.encodebytes(bytes(range(256)) * (3 * mime.SLIM_ABOVE_BYTES // 256)).replace(b"\n", b"\r\n")
+    raw = HEAD + (
+        b'Subject: proposal\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nProposal attached, I'll call you Tuesday.\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+        b'Content-Disposition: attachment; filename="proposal.pdf"\r\n\r\n' + payload + b"--b\r\n"
+        b'Content-Type: application/pdf; name="terms.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + payload
+        + b"--b--\r\n"
+    )
+    assert len(mime._slim(raw)) < len(raw) - 4 * mime.SLIM_ABOVE_BYTES
+    msg = ok(raw)
+    assert msg.body.startswith("Proposal attached")
+    assert msg.attachments == ("proposal.pdf", "terms.pdf")
+
+
+def test_a_long_base64_text_body_survives_the_cut() -> None:
+    text = ("Ich rufe Dienstag an. " * 30_000).encode()  # 660 KB of text, 880 KB of base64
+    filler = base64.encodebytes(b"\0" * 2 * mime.SLIM_ABOVE_BYTES).replace(b"\n", b"\r\n")
+    raw = HEAD + (
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(text).replace(b"\n", b"\r\n")
+        + b"--b\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n"
+        b"Content-Disposition: attachment; filename=x.zip\r\n\r\n" + filler + b"--b--\r\n"
+    )
+    body = ok(raw).body
+    assert len(body) == mime.MAX_BODY_CHARS
+    assert body.startswith("Ich rufe Dienstag an. Ich rufe")

@@ -3,12 +3,19 @@
 Each source reads raw bytes, looks at the Date header alone (``mime.quick_date``) and parses the whole
 message only when it falls in the window, so a pass over a large mailbox costs little more than reading it.
 File times are never trusted for dates: they change on copy, restore and flag updates.
+
+Only regular files are read (:func:`read_regular`): a FIFO would block the pass forever and a link to
+``/dev/zero`` would fill the memory, so anything else is skipped with one logged line naming the file, before it
+is opened when the directory entry says so, and after opening (non-blocking) by ``fstat`` when it changed in
+between. A link is followed only to a regular file. Reads stop at ``mime.MAX_MESSAGE_BYTES``.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +30,85 @@ from followup_sync.model import Message
 log = logging.getLogger(__name__)
 
 ROOT_FOLDER = "INBOX"
+#: Longest mbox line read at once: lines of mail are at most 998 bytes (RFC 5322), so this only bounds the
+#: memory a file without line ends (a disk image, a file of zeros) costs while it is skipped as too big.
+MBOX_LINE_BYTES = 1024 * 1024
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+) | getattr(os, "O_CLOEXEC", 0)
+
+
+class NotRegular(OSError):
+    """A path that is not a regular file (or a link to one); ``kind`` says what it is."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__(f"not a regular file ({kind})")
+        self.path = path
+        self.kind = kind
+
+
+class TooBig(OSError):
+    """A file over the size limit; ``size`` is what ``fstat`` said or what was read before stopping."""
+
+    def __init__(self, path: Path, size: int, limit: int) -> None:
+        super().__init__(f"{size:,} bytes, over the {limit >> 20} MB size limit")
+        self.path = path
+        self.size = size
+
+
+def file_kind(mode: int) -> str | None:
+    """None for a regular file, else what the file is, in words for a log line."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def open_regular(path: Path) -> int:
+    """A file descriptor for ``path`` if it is (or links to) a regular file; raises NotRegular otherwise.
+
+    ``stat`` first, so a FIFO or a device is never opened; then ``open`` with O_NONBLOCK (a FIFO swapped in
+    meanwhile cannot block) and ``fstat`` on what was opened, which is the check that counts.
+    """
+    kind = file_kind(path.stat().st_mode)
+    if kind is not None:
+        raise NotRegular(path, kind)
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        kind = file_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise NotRegular(path, kind)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_regular(path: Path, *, limit: int) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file of at most ``limit`` bytes and its ``fstat``; NotRegular or TooBig else."""
+    fd = open_regular(path)
+    try:
+        info = os.fstat(fd)
+        if info.st_size > limit:
+            raise TooBig(path, info.st_size, limit)
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # it grew since fstat
+                raise TooBig(path, total, limit)
+        return b"".join(chunks), info
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -92,13 +178,12 @@ class _FileSource:
                 yield result
 
     def _read(self, path: Path) -> bytes | None:
-        """A file's bytes, or None (counted and logged) if it is too big or unreadable."""
+        """A file's bytes, or None (counted and logged) if it is not a regular file, too big or unreadable."""
         try:
-            size = path.stat().st_size
-            if size > mime.MAX_MESSAGE_BYTES:
-                self._skip(str(path), "Skipping message file %s: %d MB, over the size limit", path, size >> 20)
-                return None
-            return path.read_bytes()
+            return read_regular(path, limit=mime.MAX_MESSAGE_BYTES)[0]
+        except (NotRegular, TooBig) as exc:
+            self._skip(str(path), "Skipping message file %s: %s", path, exc)
+            return None
         except FileNotFoundError:
             # A mail client renamed it (a flag changed, cur/ -> new/) or deleted it between listing and reading.
             log.debug("Message file %s vanished while reading", path)
@@ -203,11 +288,15 @@ class MboxSource(_FileSource):
             uri = path.absolute().as_uri()
             folder = path.name[:-5] if path.name.lower().endswith(".mbox") else path.name
             try:
-                handle = path.open("rb")
+                handle = os.fdopen(open_regular(path), "rb")
+            except NotRegular as exc:
+                self._skip(str(path), "Skipping mbox %s: %s", path, exc)
+                continue
             except OSError as exc:
                 raise BackendError(f"cannot open mbox {path}: {exc.strerror}", backend=self.name) from exc
             with handle:
-                for index, raw in enumerate(split_mbox(handle)):
+                lines = iter(functools.partial(handle.readline, MBOX_LINE_BYTES), b"")
+                for index, raw in enumerate(split_mbox(lines)):
                     if raw is None:
                         label = f"{path}#{index}"
                         self._skip(label, "Skipping message %s: over the size limit", label)

@@ -7,6 +7,12 @@ notes/reliability-and-test-servers.md §1.8). So the message is split with the `
 keeps header values as raw strings, and the few headers we need are decoded here with size caps and a
 charset fallback chain. Anything that still goes wrong is caught per message: :func:`parse_message`
 returns :class:`Rejected` with a reason, and the caller logs one WARNING naming the message (never its body).
+
+Odd but readable mail is repaired before it is judged (:func:`_clean`, :func:`_repair_header_block`): a byte
+order mark or blank lines before the first header, doubled carriage returns (``CR CR LF``, what a CRLF file
+gets from a second unix2dos), ``Name : value`` (RFC 5322 obs-syntax) and a stray line that is not a header
+between headers all made the parser end the headers early and report "no Date header" for a Date that was
+there. So a skip's reason is the real one.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes
+from email.errors import MissingHeaderBodySeparatorDefect
 from email.header import decode_header
 from email.message import Message as EmailMessage
 from email.policy import compat32
@@ -24,7 +31,18 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from followup_sync.model import KEPT_HEADERS, Message, synthetic_message_id
 
-MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+#: The largest message read at all, measured as the stored (encoded) message, the size of the file or the IMAP
+#: RFC822.SIZE. Gmail accepts incoming mail up to 50 MB and Exchange Online's default limits are 35 MB sent and
+#: 36 MB received, all counted on the encoded message, so every message those services deliver by default is
+#: read. Above it the message is skipped with a logged line: a bigger "message" is a file that is not mail or
+#: an export gone wrong, and reading it would cost time and memory for nothing.
+MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+#: Messages above this size have their long base64 runs (attachment payloads, never used here) cut to
+#: :data:`KEEP_BASE64_BYTES` before parsing: the stdlib parser holds about six times the message size (a 25 MB
+#: message peaked at 163 MB, measured), and attachment names and the text parts survive the cut.
+SLIM_ABOVE_BYTES = 1024 * 1024
+#: Enough base64 for a text part longer than ``MAX_BODY_CHARS`` characters of UTF-8 text.
+KEEP_BASE64_BYTES = 1024 * 1024
 MAX_BODY_CHARS = 200_000
 MAX_PARTS = 200
 MAX_HEADER_BLOCK = 512 * 1024
@@ -33,10 +51,15 @@ MAX_ADDRESSES = 1000
 MAX_TEXT_HEADER = 4096
 MAX_REFERENCES = 100
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_DATE_LINE = re.compile(rb"^date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+# Line ends are "\r*\n": a file with doubled carriage returns (CR CR LF) still has its header block found.
+_HEADER_END = re.compile(rb"\r*\n\r*\n")
+_DATE_LINE = re.compile(rb"^date[ \t]*:[ \t]*(.*(?:\r*\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+_FOLDED_DATE = re.compile(rb"^[ \t]+date[ \t]*:", re.IGNORECASE | re.MULTILINE)
+_CR_RUN = re.compile(rb"\r\r+\n")
+_FIELD = re.compile(rb"([!-9;-~]+)[ \t]*:")  # RFC 5322 field name: printable ASCII except ":" (and WSP)
+_BASE64_RUN = re.compile(rb"^(?:[A-Za-z0-9+/=]{16,998}\r?\n)+", re.MULTILINE)
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
-_FOLD = re.compile(r"\r?\n[ \t]*")
+_FOLD = re.compile(r"\r*\n[ \t]*")
 _YEAR = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
 _NO_DEFAULT = datetime(1, 1, 1)
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -143,11 +166,18 @@ def _fallback_message_id(raw: bytes) -> str | None:
 
 
 def _parse(raw: bytes, *, folder: str, link: str | None) -> Message | Rejected:
-    msg = message_from_bytes(raw.replace(b"\x00", b""), policy=compat32)
+    raw = _clean(raw)
+    msg = message_from_bytes(raw, policy=compat32)
+    if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
+        repaired = _repair_header_block(raw)
+        if repaired is not raw:
+            msg = message_from_bytes(repaired, policy=compat32)
     headers = _header_map(msg)
     message_id = _first_id(_raw(headers, "message-id"))
     date_value = _raw(headers, "date")
     if date_value is None:
+        if _FOLDED_DATE.search(header_block(raw)):
+            return Rejected("no Date header (a Date line is folded into the header above it)", id=message_id)
         return Rejected("no Date header", id=message_id)
     sent_at = parse_date(date_value)
     if sent_at is None:
@@ -178,6 +208,69 @@ def _parse(raw: bytes, *, folder: str, link: str | None) -> Message | Rejected:
         folder=folder,
         link=link,
     )
+
+
+# --- repairs -------------------------------------------------------------------------------------------
+
+
+def _clean(raw: bytes) -> bytes:
+    """NULs, a UTF-8 byte order mark, blank lines before the first header and doubled CRs removed; long
+    base64 runs of a big message cut (see :data:`SLIM_ABOVE_BYTES`)."""
+    raw = raw.replace(b"\x00", b"")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if raw[:1] in (b"\r", b"\n", b" ", b"\t"):
+        raw = raw.lstrip(b" \t\r\n")
+    if b"\r\r\n" in header_block(raw):
+        raw = _CR_RUN.sub(b"\r\n", raw)
+    if len(raw) > SLIM_ABOVE_BYTES:
+        raw = _slim(raw)
+    return raw
+
+
+def _slim(raw: bytes) -> bytes:
+    """``raw`` with every base64 run longer than :data:`KEEP_BASE64_BYTES` cut to that length, on a line end.
+
+    Lines are 16-998 characters of the base64 alphabet (RFC 2045 keeps them at 76), so the pattern cannot match
+    a header or boundary line and scans each line once.
+    """
+    pieces: list[bytes] = []
+    last = 0
+    for run in _BASE64_RUN.finditer(raw):
+        if run.end() - run.start() <= KEEP_BASE64_BYTES:
+            continue
+        cut = raw.rfind(b"\n", run.start(), run.start() + KEEP_BASE64_BYTES) + 1
+        pieces.append(raw[last : cut or run.start()])
+        last = run.end()
+    if not pieces:
+        return raw
+    pieces.append(raw[last:])
+    return b"".join(pieces)
+
+
+def _repair_header_block(raw: bytes) -> bytes:
+    """The header block with ``Name : value`` joined and stray non-header lines dropped (``raw`` itself when
+    nothing changed). A non-header line with no header after it ends the block, as the parser has it."""
+    match = _HEADER_END.search(raw, 0, MAX_HEADER_BLOCK)
+    end = match.start() if match else min(len(raw), MAX_HEADER_BLOCK)
+    lines = raw[:end].splitlines(keepends=True)
+    last_field = max((i for i, line in enumerate(lines) if _FIELD.match(line)), default=-1)
+    out: list[bytes] = []
+    changed = False
+    for i, line in enumerate(lines):
+        field = _FIELD.match(line)
+        if field is not None:
+            if field.end() != len(field.group(1)) + 1:  # "Date : ..." (obs-optional WSP before the colon)
+                line = field.group(1) + b":" + line[field.end() :]
+                changed = True
+        elif line[:1] not in (b" ", b"\t") and not (i == 0 and line.startswith(b"From ")):
+            if i > last_field:
+                out.extend(lines[i:])
+                break
+            changed = True
+            continue
+        out.append(line)
+    return b"".join(out) + raw[end:] if changed else raw
 
 
 # --- headers -------------------------------------------------------------------------------------------
@@ -359,26 +452,88 @@ def _part_text(part: EmailMessage) -> str:
     return decode_bytes(payload, charset).replace("\x00", "")
 
 
-def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Decode with the declared charset if Python knows it, else UTF-8, else Windows-1252, never raising.
+#: Charset labels seen in mail that Python's codec registry does not know, after the WHATWG Encoding Standard's
+#: label table (https://encoding.spec.whatwg.org/#names-and-labels). None: a label that names no charset
+#: ("unknown-8bit" is RFC 1428's), so the bytes are guessed like unlabelled text.
+_CHARSET_ALIASES: dict[str, str | None] = {
+    "iso-8859-8-i": "iso8859-8",
+    "iso-8859-8-e": "iso8859-8",
+    "iso-8859-6-i": "iso8859-6",
+    "iso-8859-6-e": "iso8859-6",
+    "windows-874": "cp874",
+    "x-mac-roman": "mac-roman",
+    "x-mac-cyrillic": "mac-cyrillic",
+    "x-mac-ukrainian": "mac-cyrillic",
+    "ucs-2": "utf-16",
+    "iso-10646-ucs-2": "utf-16",
+    "unicode": "utf-16-le",
+    "unicodefffe": "utf-16-be",
+    "cn-big5": "big5",
+    "x-user-defined": None,
+    "unknown-8bit": None,
+    "x-unknown": None,
+    "unknown": None,
+    "default": None,
+}
+#: Codecs Python knows that are not mail charsets: punycode/idna encode domain names (and ``idna`` cannot
+#: decode with ``errors="replace"``), the escape codecs would turn backslashes in the text into other
+#: characters, ``undefined`` always raises, and ``mbcs``/``oem`` mean whatever the Windows machine's code page is.
+#: Labels that mean a superset in practice (the WHATWG decoders do the same): Windows-1252's quotes and euro
+#: sign under an ISO-8859-1 label are the rule in Outlook mail, not the exception.
+_SUPERSETS = {"iso8859-1": "cp1252", "euc_kr": "cp949", "gb2312": "gbk"}
+_NOT_MAIL_CHARSETS = frozenset(
+    {"idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined", "mbcs", "oem", "palmos"}
+)
 
-    ``errors="replace"`` does not cover an unknown codec name (LookupError, notes §1.8), so the lookup comes
-    first. ASCII is often declared for 8-bit text, so it falls through to the guesses too.
+
+def codec_for(charset: str | None) -> str | None:
+    """The Python codec for a declared charset label, or None to guess (unknown, misspelt or not a mail charset).
+
+    Labels are forgiven the way mail clients forgive them: quotes and spaces, an RFC 2231 language suffix
+    (``utf-8*en``), trailing punctuation, ``x-`` prefixes (``x-sjis``, ``x-euc-jp``) and ``cp-1252`` spellings.
     """
-    if charset:
+    if not charset:
+        return None
+    label = charset.strip().strip("'\"").strip().lower().split("*", 1)[0].rstrip(";,. ")[:40]
+    if label in _CHARSET_ALIASES:
+        return _CHARSET_ALIASES[label]
+    candidates = [label]
+    bare = label
+    while bare.startswith("x-"):
+        bare = bare[2:]
+        candidates.append(bare)
+    candidates.append(bare.replace("-", "").replace("_", ""))
+    for candidate in candidates:
+        if candidate in _CHARSET_ALIASES:
+            return _CHARSET_ALIASES[candidate]
         try:
-            codec = codecs.lookup(charset.strip().strip('"').lower()).name
+            info = codecs.lookup(candidate)
         except (LookupError, ValueError):
-            codec = None
-        if codec is not None and codec != "ascii":
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError:
-                pass
-            except Exception:  # some codecs (e.g. "idna") reject input in other ways
-                codec = None
-            if codec is not None and codec not in ("utf-8", "cp1252", "latin-1", "iso8859-1"):
-                return data.decode(codec, errors="replace")
+            continue
+        # bytes-to-bytes and text-to-text codecs (hex, base64, zlib, rot13) say so with _is_text_encoding.
+        if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_MAIL_CHARSETS:
+            return None
+        return _SUPERSETS.get(info.name, info.name)
+    return None
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode with the declared charset if it is a mail charset Python knows, else as UTF-8, else as
+    Windows-1252, never raising.
+
+    ``errors="replace"`` does not cover an unknown codec name (LookupError, notes §1.8) nor every codec (idna
+    raises on it), so the label is vetted first (:func:`codec_for`) and each decode is guarded. ASCII is
+    often declared for 8-bit text, so it falls through to the guesses too.
+    """
+    codec = codec_for(charset)
+    if codec is not None and codec.startswith(("utf-16", "utf-32")) and b"\x00" not in data:
+        codec = None  # UTF-16 text has NULs (every space and line end); 8-bit text under that label has none
+    if codec is not None and codec != "ascii":
+        text = _decoded(data, codec, "strict")
+        if text is None and codec not in ("utf-8", "cp1252", "latin-1", "iso8859-1"):
+            text = _decoded(data, codec, "replace")
+        if text is not None:
+            return text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -387,3 +542,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def _decoded(data: bytes, codec: str, errors: str) -> str | None:
+    try:
+        return data.decode(codec, errors)
+    except Exception:  # UnicodeDecodeError, or another error from a less common codec
+        return None
