@@ -2,9 +2,11 @@
 
 :func:`build` is vdirsyncer's ``_get_actions`` adapted so that **the user always wins**: it compares the
 reminders we want, the records of what we wrote, and what the sink lists now (by MARKER), and returns one
-:class:`Action` per key, sorted by key. :func:`apply` runs them one at a time: the sink write, then at once the
-state write in its own transaction. A crash between the two leaves an item the state does not know; the next
-pass finds it by its marker and adopts it instead of writing a duplicate.
+:class:`Action` per key, sorted by key. :func:`apply` runs them: the steps that only touch the state in one
+transaction, then the calendar writes in chunks (one ``write_batch`` of a batching sink, or single writes),
+each chunk recorded in one state transaction right after it landed. A crash between a write and its record
+leaves an item the state does not know; the next pass finds it by its marker and adopts it instead of writing
+a duplicate (or recognises our unrecorded update by its content hash, or our unrecorded delete by its absence).
 
 Ops: ``create``, ``update``, ``delete`` write to the sink; ``keep`` (unchanged, or the user's now), ``adopt``
 (found by marker), ``dismiss`` (the user deleted it), ``forget`` (drop a stale record) and ``orphan`` (ours by
@@ -19,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from followup_sync.backends.base import ReminderSink
+from followup_sync.backends.base import ReminderSink, Write, WriteResult, batching
 from followup_sync.errors import BackendError, PreconditionFailed
 from followup_sync.model import PassStats, Reminder, RemoteItem
 from followup_sync.state import ReminderRecord, State
@@ -198,7 +200,14 @@ def _our_unrecorded_write(rec: ReminderRecord, item: RemoteItem) -> bool:
 
 # --- apply ----------------------------------------------------------------------------------------------
 
+WRITE_OPS = frozenset({"create", "update", "delete"})
+#: A sink without ``write_batch`` is written one item at a time; its results are recorded in the state in one
+#: transaction per this many writes (not one per reminder: each commit is an fsync). A crash leaves at most
+#: this many written but unrecorded, which the next pass adopts like a single one.
+RECORD_EVERY = 50
+
 _Step = Callable[[Action, ReminderSink, State, ReminderRecord | None, PassStats], None]
+_Outcome = tuple[Action, WriteResult]
 
 
 def apply(
@@ -209,26 +218,132 @@ def apply(
     on_error: Callable[[Action, Exception], None],
     should_stop: Callable[[], bool] | None = None,
 ) -> PassStats:
-    """Carry out ``actions`` in order. A step that fails with a backend error (including a busy state DB) is
-    passed to ``on_error`` and counted in ``errors``; the others still run.
+    """Carry out ``actions``: first the steps that only touch the state, in one transaction, then the
+    calendar writes, in chunks (a batching sink's ``write_batch``, or single writes), each chunk recorded in
+    one transaction right after it landed. A step that fails with a backend error (including a busy state DB)
+    is passed to ``on_error`` and counted in ``errors``; the others still run.
 
-    ``should_stop`` is asked between actions (never inside one, where the remote write and its record belong
-    together): a daemon told to stop leaves the rest to the next pass, which plans them again.
+    ``should_stop`` is asked between writes (between batches for a batching sink; never between a write and
+    its record): a daemon told to stop leaves the rest to the next pass, which plans them again.
     """
     stats = PassStats()
     records = state.reminders()
-    for done, action in enumerate(actions):
-        if should_stop is not None and should_stop():
-            stats.problems.append(
-                f"stopped before finishing: {len(actions) - done} action(s) left for the next pass"
-            )
-            break
+    errors: list[tuple[Action, Exception]] = []
+    writes = [a for a in actions if a.op in WRITE_OPS]
+    local = [a for a in actions if a.op not in WRITE_OPS]
+    if local:
         try:
-            _STEPS[action.op](action, sink, state, records.get(action.key), stats)
+            with state.transaction():
+                for action in local:
+                    try:
+                        _STEPS[action.op](action, sink, state, records.get(action.key), stats)
+                    except BackendError as exc:
+                        errors.append((action, exc))
+        except BackendError as exc:  # the state is busy or full: none of them is recorded
+            errors = [(a, exc) for a in local]
+        _report(errors, stats, on_error)
+    batcher = batching(sink)
+    size = batcher.batch_size if batcher is not None else RECORD_EVERY
+    done, refused = 0, None
+    while done < len(writes) and refused is None:
+        if should_stop is not None and should_stop():
+            break
+        chunk = writes[done : done + size]
+        outcomes: list[_Outcome] = []
+        try:
+            if batcher is not None:
+                results = batcher.write_batch([_write_of(a) for a in chunk])
+                outcomes.extend(zip(chunk, results, strict=True))
+            else:
+                _write_each(chunk, sink, outcomes, should_stop)
         except BackendError as exc:
-            stats.errors += 1
-            on_error(action, exc)
+            # The batch as a whole failed (the file is read-only, the server unreachable): each of its
+            # writes is an error, and the rest wait for the next pass instead of failing the same way.
+            outcomes.extend((a, exc) for a in chunk[len(outcomes) :])
+            refused = exc
+        finally:
+            # Also on the way out of an interrupt (SystemExit, KeyboardInterrupt): what landed is recorded.
+            _record_chunk(outcomes, sink, state, records, stats, on_error)
+        done += len(outcomes)
+    if done < len(writes):
+        why = "stopped before finishing" if refused is None else f"not attempted after {refused}"
+        stats.problems.append(f"{why}: {len(writes) - done} write(s) left for the next pass")
     return stats
+
+
+def _write_of(a: Action) -> Write:
+    if a.op == "delete":
+        href, etag = _target(a)
+        return Write("delete", a.key, href=href, etag=etag)
+    if a.op == "update":
+        href, etag = _target(a)
+        return Write("update", a.key, reminder=_wanted(a), href=href, etag=etag)
+    return Write("create", a.key, reminder=_wanted(a))
+
+
+def _write_each(
+    chunk: Sequence[Action], sink: ReminderSink, outcomes: list[_Outcome], should_stop: Callable[[], bool] | None
+) -> None:
+    """Single writes, in order; ``outcomes`` grows as each one lands, so an interrupt keeps what did."""
+    for n, action in enumerate(chunk):
+        if n and should_stop is not None and should_stop():
+            return
+        w = _write_of(action)
+        try:
+            if w.op == "create":
+                result: WriteResult = sink.create(_wanted(action))
+            elif w.op == "update":
+                result = sink.update(w.href or "", w.etag or "", _wanted(action))
+            else:
+                sink.delete(w.href or "", w.etag or "")
+                result = None
+        except BackendError as exc:
+            result = exc
+        outcomes.append((action, result))
+
+
+def _record_chunk(
+    outcomes: Sequence[_Outcome],
+    sink: ReminderSink,
+    state: State,
+    records: Mapping[str, ReminderRecord],
+    stats: PassStats,
+    on_error: Callable[[Action, Exception], None],
+) -> None:
+    """Record what one chunk of writes did, in one transaction; then report its errors."""
+    if not outcomes:
+        return
+    errors: list[tuple[Action, Exception]] = []
+    listed: dict[str, RemoteItem] | None = None
+    try:
+        with state.transaction():
+            for action, result in outcomes:
+                rec = records.get(action.key)
+                if isinstance(result, PreconditionFailed) and action.op == "create":
+                    # The sink already holds an item with this key (it refuses duplicates by marker): adopt it.
+                    if listed is None:
+                        listed = {i.key: i for i in sink.list()}
+                    found = listed.get(action.key)
+                    if found is None:
+                        errors.append((action, result))
+                    else:
+                        _adopt(adoption(action.key, _wanted(action), found), sink, state, rec, stats)
+                elif isinstance(result, BackendError) and not isinstance(result, PreconditionFailed):
+                    errors.append((action, result))
+                else:
+                    _RECORD[action.op](action, result, sink, state, rec, stats)
+    except BackendError as exc:
+        # The state could not record them: the writes landed, and the next pass adopts what it finds.
+        errors = [(a, exc) for a, _r in outcomes]
+    _report(errors, stats, on_error)
+
+
+def _report(
+    errors: Sequence[tuple[Action, Exception]], stats: PassStats, on_error: Callable[[Action, Exception], None]
+) -> None:
+    for failed, error in errors:
+        stats.errors += 1
+        on_error(failed, error)
 
 
 def _record(
@@ -238,27 +353,17 @@ def _record(
     return ReminderRecord(a.key, sink.name, item.href, item.etag, want.content_hash(), start, user_owned)
 
 
-def _create(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
-    want = _wanted(a)
-    try:
-        item = sink.create(want)
-    except PreconditionFailed:
-        # The sink already holds an item with this key (it refuses duplicates by marker): adopt it.
-        found = next((i for i in sink.list() if i.key == a.key), None)
-        if found is None:
-            raise
-        _adopt(adoption(a.key, want, found), sink, state, rec, stats)
-        return
-    state.put_reminder(_record(a, sink, item, want, user_owned=False))
+def _created(
+    a: Action, result: WriteResult, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats
+) -> None:
+    state.put_reminder(_record(a, sink, _item(a, result), _wanted(a), user_owned=False))
     stats.created += 1
 
 
-def _update(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
-    want = _wanted(a)
-    href, etag = _target(a)
-    try:
-        item = sink.update(href, etag, want)
-    except PreconditionFailed:
+def _updated(
+    a: Action, result: WriteResult, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats
+) -> None:
+    if isinstance(result, PreconditionFailed):
         # Changed (or deleted) between list and write: the user's now. The next pass records its new etag,
         # or dismisses it if it is gone.
         logger.info("Reminder %s was changed by the user; leaving it alone", a.key)
@@ -266,15 +371,14 @@ def _update(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | N
             state.put_reminder(replace(rec, user_owned=True))
         stats.kept += 1
         return
-    state.put_reminder(_record(a, sink, item, want, user_owned=False))
+    state.put_reminder(_record(a, sink, _item(a, result), _wanted(a), user_owned=False))
     stats.updated += 1
 
 
-def _delete(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
-    href, etag = _target(a)
-    try:
-        sink.delete(href, etag)
-    except PreconditionFailed:
+def _deleted(
+    a: Action, result: WriteResult, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats
+) -> None:
+    if isinstance(result, PreconditionFailed):
         logger.info("Reminder %s was changed by the user; leaving it alone", a.key)
     else:
         stats.deleted += 1
@@ -325,6 +429,12 @@ def _wanted(a: Action) -> Reminder:
     return a.reminder
 
 
+def _item(a: Action, result: WriteResult) -> RemoteItem:
+    if not isinstance(result, RemoteItem):
+        raise TypeError(f"the sink answered {a.op} of {a.key} with {result!r}, not the item it wrote")
+    return result
+
+
 def _target(a: Action) -> tuple[str, str]:
     if a.href is None or a.etag is None:
         raise ValueError(f"{a.op} action for {a.key} has no href/etag")
@@ -332,12 +442,16 @@ def _target(a: Action) -> tuple[str, str]:
 
 
 _STEPS: dict[str, _Step] = {
-    "create": _create,
-    "update": _update,
-    "delete": _delete,
     "keep": _keep,
     "adopt": _adopt,
     "dismiss": _dismiss,
     "forget": _forget,
     "orphan": _orphan,
+}
+_RECORD: dict[
+    str, Callable[[Action, WriteResult, ReminderSink, State, ReminderRecord | None, PassStats], None]
+] = {
+    "create": _created,
+    "update": _updated,
+    "delete": _deleted,
 }

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from followup_sync import plan
+from followup_sync.backends.base import Write, WriteResult
 from followup_sync.backends.memory import MemorySink
 from followup_sync.errors import BackendError, TransientError
 from followup_sync.model import FollowUp, Reminder, RemoteItem
@@ -441,3 +442,153 @@ def test_row_item_edited_by_the_user_keeps_our_old_hash_and_becomes_theirs() -> 
     listed = RemoteItem("k1", "k1.ics", '"5"', old.start, content_hash=old.content_hash())
     [action] = plan.build({"k1": rem(hours=24)}, {"k1": rec()}, {"k1": listed}, closed=())
     assert (action.op, action.user_owned) == ("keep", True)
+
+
+# --- apply through a batching sink (backends.base.BatchingSink) ------------------------------------------
+
+
+class BatchSink(MemorySink):
+    """A MemorySink that also writes in batches: per-write failures for keys in ``fail``, the whole batch
+    failing with ``refuse``, or the process dying (``die``) after the batch landed, before it is recorded."""
+
+    def __init__(self, batch_size: int = 2) -> None:
+        super().__init__()
+        self.batch_size = batch_size
+        self.batches: list[list[str]] = []
+        self.fail: set[str] = set()
+        self.refuse: BackendError | None = None
+        self.die = False
+
+    def write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
+        self.batches.append([w.key for w in writes])
+        if self.refuse is not None:
+            raise self.refuse
+        results: list[WriteResult] = []
+        for w in writes:
+            try:
+                if w.key in self.fail:
+                    raise TransientError("503 for this one", backend=self.name)
+                if w.op == "create":
+                    assert w.reminder is not None
+                    results.append(self.create(w.reminder))
+                elif w.op == "update":
+                    assert w.reminder is not None and w.href is not None and w.etag is not None
+                    results.append(self.update(w.href, w.etag, w.reminder))
+                else:
+                    assert w.href is not None and w.etag is not None
+                    self.delete(w.href, w.etag)
+                    results.append(None)
+            except BackendError as exc:
+                results.append(exc)
+        if self.die:
+            raise SystemExit(137)
+        return results
+
+
+def counted_transactions(state: State) -> list[str]:
+    """Every BEGIN the state's connection runs from now on (to count transactions, not rows)."""
+    seen: list[str] = []
+    state._db.set_trace_callback(lambda sql: seen.append(sql) if sql.startswith("BEGIN") else None)
+    return seen
+
+
+def test_a_batching_sink_gets_chunks_of_its_batch_size_and_each_chunk_is_one_transaction(
+    state: State, caplog: pytest.LogCaptureFixture
+) -> None:
+    state.save_followups([followup(k) for k in ("k4", "k5")])
+    sink = BatchSink(batch_size=2)
+    begins = counted_transactions(state)
+    _, errors = run(sink, state, {k: rem(k) for k in ("k1", "k2", "k3", "k4", "k5")})
+    assert errors == []
+    assert sink.batches == [["k1", "k2"], ["k3", "k4"], ["k5"]]
+    assert len(begins) == 3  # one per batch, not one per reminder
+    assert sorted(state.reminders()) == ["k1", "k2", "k3", "k4", "k5"]
+    assert [a.op for a in run(sink, state, {k: rem(k) for k in ("k1", "k2", "k3", "k4", "k5")})[0]] == ["keep"] * 5
+
+
+def test_one_failed_write_does_not_fail_its_batch(state: State) -> None:
+    sink = BatchSink(batch_size=10)
+    sink.fail = {"k2"}
+    actions, errors = run(sink, state, {k: rem(k) for k in ("k1", "k2", "k3")})
+    assert [(a.key, type(e)) for a, e in errors] == [("k2", TransientError)]
+    assert sorted(sink.items) == ["k1.ics", "k3.ics"]
+    assert sorted(state.reminders()) == ["k1", "k3"]
+    sink.fail.clear()
+    actions, errors = run(sink, state, {k: rem(k) for k in ("k1", "k2", "k3")})
+    assert ([a.op for a in actions], errors) == (["keep", "create", "keep"], [])
+
+
+def test_a_refused_batch_reports_its_writes_and_leaves_the_rest_for_the_next_pass(state: State) -> None:
+    sink = BatchSink(batch_size=2)
+    sink.refuse = BackendError("reminders.ics is read-only", backend="memory")
+    errors: list[tuple[Action, Exception]] = []
+    actions = [Action("create", k, rem(k)) for k in ("k1", "k2", "k3")]
+    stats = plan.apply(actions, sink=sink, state=state, on_error=lambda a, e: errors.append((a, e)))
+    assert sink.batches == [["k1", "k2"]]  # the third is not tried against a sink that refuses everything
+    assert [a.key for a, _e in errors] == ["k1", "k2"]
+    assert stats.errors == 2
+    assert stats.problems == [
+        "not attempted after memory: reminders.ics is read-only: 1 write(s) left for the next pass"
+    ]
+
+
+def test_updates_and_deletes_in_a_batch_keep_their_precondition_rules(state: State) -> None:
+    sink = BatchSink(batch_size=10)
+    run(sink, state, {k: rem(k) for k in ("k1", "k2", "k3")})
+    state.set_status("k3", "closed", "replied")
+    remote = {i.key: i for i in sink.list()}
+    actions = plan.build({"k1": rem("k1", hours=24), "k2": rem("k2", hours=24)}, state.reminders(), remote,
+                         closed=("k3",))  # fmt: skip
+    assert [a.op for a in actions] == ["update", "update", "delete"]
+    sink.user_edit("k2.ics", subject="mine now")  # between planning and writing
+    stats = plan.apply(actions, sink=sink, state=state, on_error=no_error)
+    assert (stats.updated, stats.kept, stats.deleted, stats.errors) == (1, 1, 1, 0)
+    assert sink.items["k1.ics"][0] == rem("k1", hours=24)
+    assert sink.items["k2.ics"][0].subject == "mine now"
+    assert state.reminders()["k2"].user_owned is True
+    assert "k3" not in state.reminders() and "k3.ics" not in sink.items
+
+
+def test_a_create_the_batch_refuses_as_existing_is_adopted(state: State) -> None:
+    sink = BatchSink(batch_size=10)
+    sink.create(rem("k2"))  # written by a pass that died before recording it, not listed when planning
+    stats = plan.apply([Action("create", k, rem(k)) for k in ("k1", "k2")], sink=sink, state=state,
+                       on_error=no_error)  # fmt: skip
+    assert (stats.created, stats.kept) == (1, 1)
+    assert state.reminders()["k2"].etag == sink.items["k2.ics"][1]
+    assert len(sink.items) == 2
+
+
+def test_death_after_a_batch_landed_and_before_its_record_heals_without_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    sink = BatchSink(batch_size=2)
+    with State.open(path) as first:
+        first.save_followups([followup(k) for k in ("k1", "k2", "k3")])
+        run(sink, first, {"k1": rem("k1")})
+        sink.die = True
+        with pytest.raises(SystemExit):
+            run(sink, first, {k: rem(k) for k in ("k1", "k2", "k3")})
+    assert sink.batches[-1] == ["k2", "k3"] and sorted(sink.items) == ["k1.ics", "k2.ics", "k3.ics"]
+    sink.die = False
+    with State.open(path) as healed:
+        assert sorted(healed.reminders()) == ["k1"]  # the batch landed; its record did not
+        actions, errors = run(sink, healed, {k: rem(k) for k in ("k1", "k2", "k3")})
+        assert ([a.op for a in actions], errors) == (["keep", "adopt", "adopt"], [])
+        assert [a.op for a in run(sink, healed, {k: rem(k) for k in ("k1", "k2", "k3")})[0]] == ["keep"] * 3
+    assert len(sink.items) == 3
+
+
+def test_single_writes_are_recorded_in_chunks_and_kept_when_the_process_dies_between(state: State) -> None:
+    class DiesAtThird(MemorySink):
+        def create(self, reminder: Reminder) -> RemoteItem:
+            if len(self.items) == 2:
+                raise SystemExit(137)
+            return super().create(reminder)
+
+    state.save_followups([followup(k) for k in ("k4", "k5")])
+    sink = DiesAtThird()
+    begins = counted_transactions(state)
+    with pytest.raises(SystemExit):
+        run(sink, state, {k: rem(k) for k in ("k1", "k2", "k3", "k4", "k5")})
+    assert len(begins) == 1  # the two that landed, recorded together on the way out
+    assert sorted(state.reminders()) == ["k1", "k2"]

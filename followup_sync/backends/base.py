@@ -29,10 +29,12 @@ raised.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
+from followup_sync.errors import BackendError
 from followup_sync.model import Meeting, Message, Reminder, RemoteItem
 
 MARKER_UID_SUFFIX = "@followup-sync"
@@ -84,6 +86,53 @@ class ReminderSink(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+WriteOp = Literal["create", "update", "delete"]
+
+
+@dataclass(frozen=True)
+class Write:
+    """One reminder write of a batch: ``reminder`` for create and update, ``href`` and ``etag`` (the
+    condition) for update and delete; the same arguments as the single-write methods."""
+
+    op: WriteOp
+    key: str
+    reminder: Reminder | None = None
+    href: str | None = None
+    etag: str | None = None
+
+
+#: What one write of a batch gave: the item written (create, update), None (deleted), or the error of that
+#: write alone (``PreconditionFailed`` exactly where the single-write method would raise it).
+WriteResult = RemoteItem | None | BackendError
+
+
+class BatchingSink(ReminderSink, Protocol):
+    """Optional: a sink that carries out several writes in one operation (one file rewrite, one HTTP batch).
+
+    ``plan.apply`` uses it when a sink has it, in chunks of at most ``batch_size`` writes, and records each
+    chunk's results in the state in one transaction right after ``write_batch`` returns: the order stays
+    "calendar write, then record", and a crash in between leaves items the next pass finds by MARKER (adopt),
+    by our content hash (an unrecorded update) or missing (an unrecorded delete), as for single writes.
+
+    ``write_batch`` returns one result per write, in order; one failed write must not fail the others. It
+    raises (``BackendError``) only when the batch as a whole failed; the sink then says in its docstring what
+    may have landed (the .ics sink: nothing; a server: any subset, which the next pass reconciles). It logs the
+    same INFO phrase per write as the single-write methods ("Creating reminder K in C").
+    """
+
+    batch_size: int
+
+    def write_batch(self, writes: Sequence[Write]) -> list[WriteResult]: ...
+
+
+def batching(sink: ReminderSink) -> BatchingSink | None:
+    """The sink itself if it can write in batches, else None (it is then written one item at a time)."""
+    size = getattr(sink, "batch_size", None)
+    if callable(getattr(sink, "write_batch", None)) and isinstance(size, int) and size > 0:
+        return sink  # type: ignore[return-value]
+    return None
 
 
 def marker_uid(key: str) -> str:
