@@ -8,28 +8,29 @@ so any edit the user makes to it (a moved DTSTART, a changed title) changes the 
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
 
-from followup_sync.backends.base import key_from_uid, marker_uid
+from followup_sync.backends import icsfile
+from followup_sync.backends.base import Write, WriteResult, key_from_uid, marker_uid
 from followup_sync.backends.files import read_options
 from followup_sync.backends.icstext import Block, Document, content_lines, new_document, parse_document
 from followup_sync.config import BackendSection, Config
-from followup_sync.errors import BackendError, ConfigError, PreconditionFailed
+from followup_sync.errors import BackendError, ConfigError, PreconditionFailed, TransientError
 from followup_sync.model import Meeting, Reminder, RemoteItem
 
 log = logging.getLogger(__name__)
 
 HASH_PROPERTY = "X-FOLLOWUP-SYNC-HASH"
+_Results = list[WriteResult]
 _CANCELLED_PREFIXES = ("canceled:", "cancelled:")
 
 
@@ -241,15 +242,26 @@ def vtimezone(tzid: str) -> icalendar.Timezone:
 
 
 class IcsReminderSink:
-    """Reminders as VEVENTs in one .ics file that followup-sync owns (other items in it are left alone)."""
+    """Reminders as VEVENTs in one .ics file that followup-sync owns (other items in it are left alone).
+
+    A batching sink (``backends.base.BatchingSink``): ``write_batch`` reads the file once, applies up to
+    ``batch_size`` writes to the parsed text and replaces the file once, under the file's lock; if it raises,
+    nothing of the batch landed. The file policy (symlinks, special and read-only files, the lock, temp
+    files) is in :mod:`followup_sync.backends.icsfile`. Reading is cached on the file's stamp (device, inode,
+    size, mtime), and each VEVENT's start and hash on its etag, so listing an unchanged file costs one stat.
+    """
 
     name = "ics"
+    batch_size = 500  # a batch renders in well under a second, so a stop request is never kept waiting
 
     def __init__(self, path: Path, *, alarm_minutes: int = 15, calendar_name: str = "Follow-ups") -> None:
         self.path = path
         self.alarm_minutes = alarm_minutes
         self.calendar_name = calendar_name
-        self._cache: tuple[tuple[int, int, int], Document] | None = None
+        self._doc: tuple[icsfile.Stamp, Document] | None = None
+        self._listed: tuple[icsfile.Stamp, list[RemoteItem]] | None = None
+        self._parsed: dict[str, tuple[datetime | None, str | None]] = {}  # etag -> (start, stored hash)
+        self._swept = False
 
     @classmethod
     def from_config(cls, section: BackendSection, config: Config) -> Self:
@@ -260,78 +272,98 @@ class IcsReminderSink:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"[{section.role}] calendar_name must be a non-empty string")
         path = config.resolve(value)
-        if path.is_dir():
-            raise ConfigError(f"[{section.role}] path: {path} is a folder; name the .ics file to write")
+        try:
+            icsfile.target_of(path)
+        except icsfile.FileRefused as exc:
+            raise ConfigError(f"[{section.role}] path: {exc}") from None
         return cls(path, alarm_minutes=config.schedule.reminder_minutes, calendar_name=name)
 
     def list(self) -> Iterator[RemoteItem]:
-        doc = self._load()
+        target = self._target()
+        if not self._swept:
+            self._sweep(target)
+        doc, stamp = self._load(target)
+        if stamp is not None and self._listed is not None and self._listed[0] == stamp:
+            return iter(self._listed[1])
+        items = []
         for block in doc.blocks:
             key = key_from_uid(block.uid or "") if block.name == "VEVENT" else None
             if key is not None and block.uid is not None:
-                start, stored = self._start_and_hash(block)
-                yield RemoteItem(key=key, href=block.uid, etag=block.etag(), start=start, content_hash=stored)
+                etag = block.etag()
+                start, stored = self._start_and_hash(block, etag)
+                items.append(RemoteItem(key=key, href=block.uid, etag=etag, start=start, content_hash=stored))
+        if stamp is not None:
+            self._listed = (stamp, items)
+        return iter(items)
 
     def create(self, reminder: Reminder) -> RemoteItem:
-        uid = marker_uid(reminder.key)
-
-        def change(doc: Document) -> Block:
-            if doc.find(uid) is not None:
-                raise PreconditionFailed("reminder already exists", backend=self.name, href=uid)
-            log.info("Creating reminder %s in %s", reminder.key, self.path)
-            block = self._render(reminder, doc)
-            doc.blocks.append(block)
-            return block
-
-        block = self._modify(change)
-        return RemoteItem(key=reminder.key, href=uid, etag=block.etag(), start=reminder.start)
+        return _single(self.write_batch([Write("create", reminder.key, reminder=reminder)]))
 
     def update(self, href: str, etag: str, reminder: Reminder) -> RemoteItem:
         if href != marker_uid(reminder.key):
             raise ValueError(f"href {href!r} does not belong to reminder {reminder.key}")
-
-        def change(doc: Document) -> Block:
-            old = self._checked(doc, href, etag)
-            log.info("Updating reminder %s in %s", reminder.key, self.path)
-            block = self._render(reminder, doc)
-            doc.blocks[doc.blocks.index(old)] = block
-            return block
-
-        block = self._modify(change)
-        return RemoteItem(key=reminder.key, href=href, etag=block.etag(), start=reminder.start)
+        return _single(self.write_batch([Write("update", reminder.key, reminder=reminder, href=href, etag=etag)]))
 
     def delete(self, href: str, etag: str) -> None:
-        def change(doc: Document) -> None:
-            doc.blocks.remove(self._checked(doc, href, etag))
-            log.info("Deleting reminder %s from %s", key_from_uid(href), self.path)
+        result = self.write_batch([Write("delete", key_from_uid(href) or href, href=href, etag=etag)])[0]
+        if isinstance(result, BackendError):
+            raise result
 
-        self._modify(change)
+    def write_batch(self, writes: Sequence[Write]) -> _Results:
+        """Apply ``writes`` to the file in one locked read-modify-write; one result per write, in order."""
+        target = self._target()
+        try:
+            with icsfile.locked(target):
+                icsfile.remove_stale_temps(target)
+                cached, _stamp = self._load(target)
+                # a copy of the block list: a write that fails must not leave a half-changed cached document
+                doc = Document(head=cached.head, blocks=list(cached.blocks), tail=cached.tail)
+                results = _Batch(self, doc).apply(writes)
+                if any(not isinstance(r, BackendError) for r in results):
+                    stamp = icsfile.replace(target, doc.render())
+                    self._doc = (stamp, doc)
+        except icsfile.FileBusy:
+            raise TransientError(
+                f"{target} is being written by another program (lock .{target.name}.lock held)", backend=self.name
+            ) from None
+        except icsfile.FileRefused as exc:
+            raise BackendError(str(exc), backend=self.name) from None
+        except OSError as exc:
+            raise BackendError(f"cannot write {target}: {exc.strerror}", backend=self.name) from exc
+        return results
 
     def close(self) -> None:
-        self._cache = None
+        self._doc = self._listed = None
+        self._parsed.clear()
 
-    def _checked(self, doc: Document, href: str, etag: str) -> Block:
-        if key_from_uid(href) is None:
-            raise PreconditionFailed("not a followup-sync reminder", backend=self.name, href=href)
-        block = doc.find(href)
-        if block is None:
-            raise PreconditionFailed("reminder is gone", backend=self.name, href=href)
-        if block.etag() != etag:
-            raise PreconditionFailed("reminder was changed (etag mismatch)", backend=self.name, href=href)
-        return block
+    def _target(self) -> Path:
+        try:
+            return icsfile.target_of(self.path)
+        except icsfile.FileRefused as exc:
+            raise BackendError(str(exc), backend=self.name) from None
 
-    def _render(self, reminder: Reminder, doc: Document) -> Block:
+    def _sweep(self, target: Path) -> None:
+        """Remove temp copies a killed write left (once per pass at listing, and before every write)."""
+        self._swept = True
+        with contextlib.suppress(icsfile.FileBusy, OSError), icsfile.locked(target, timeout=0):
+            icsfile.remove_stale_temps(target)
+
+    def _render(self, reminder: Reminder, doc: Document, zones: set[str]) -> Block:
+        """Our VEVENT as text lines, adding the reminder's VTIMEZONE (before the first VEVENT) if the file
+        has none for it yet; ``zones`` is the TZIDs the file already holds."""
         event = reminder_to_vevent(reminder, alarm_minutes=self.alarm_minutes)
-        if reminder.timezone != "UTC" and not any(
-            b.name == "VTIMEZONE" and b.tzid == reminder.timezone for b in doc.blocks
-        ):
+        if reminder.timezone != "UTC" and reminder.timezone not in zones:
             tz_lines = content_lines(vtimezone(reminder.timezone).to_ical())
             first_event = next((i for i, b in enumerate(doc.blocks) if b.name == "VEVENT"), len(doc.blocks))
             doc.blocks.insert(first_event, Block(name="VTIMEZONE", lines=tz_lines, tzid=reminder.timezone))
+            zones.add(reminder.timezone)
         lines = content_lines(event.to_ical())
         return Block(name="VEVENT", lines=lines, uid=marker_uid(reminder.key))
 
-    def _start_and_hash(self, block: Block) -> tuple[datetime | None, str | None]:
+    def _start_and_hash(self, block: Block, etag: str) -> tuple[datetime | None, str | None]:
+        cached = self._parsed.get(etag)
+        if cached is not None:
+            return cached
         try:
             event = icalendar.Event.from_ical("\r\n".join(block.lines))
             value = event.get("DTSTART").dt
@@ -342,66 +374,115 @@ class IcsReminderSink:
             value = datetime.combine(value, datetime.min.time())
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC), (str(stored) if stored is not None else None)
+        found = value.astimezone(UTC), (str(stored) if stored is not None else None)
+        self._parsed[etag] = found
+        return found
 
-    def _load(self) -> Document:
+    def _load(self, target: Path) -> tuple[Document, icsfile.Stamp | None]:
+        """The parsed file (from the cache while its stamp is unchanged), and its stamp (None: no file)."""
         try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return new_document(self.calendar_name)
+            stamp = icsfile.stamp_of(target)
+            if stamp is None:
+                return new_document(self.calendar_name), None
+            if self._doc is not None and self._doc[0] == stamp:
+                return self._doc[1], stamp
+            found = icsfile.read(target)
+        except icsfile.FileRefused as exc:
+            raise BackendError(str(exc), backend=self.name) from None
         except OSError as exc:
-            raise BackendError(f"cannot read {self.path}: {exc.strerror}", backend=self.name) from exc
-        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        if self._cache is not None and self._cache[0] == stamp:
-            return self._cache[1]
-        try:
-            data = self.path.read_bytes()
-        except OSError as exc:
-            raise BackendError(f"cannot read {self.path}: {exc.strerror}", backend=self.name) from exc
+            raise BackendError(f"cannot read {target}: {exc.strerror}", backend=self.name) from exc
+        if found is None:
+            return new_document(self.calendar_name), None
+        stamp, data = found
         try:
             # An empty file is a calendar nobody wrote to yet (`touch reminders.ics`), not a damaged one.
             doc = parse_document(data) if data.strip() else new_document(self.calendar_name)
         except ValueError as exc:
-            raise BackendError(f"{self.path} is not a valid iCalendar file: {exc}", backend=self.name) from exc
-        self._cache = (stamp, doc)
-        return doc
-
-    def _modify(self, change: Callable[[Document], Any]) -> Any:
-        self._cache = None  # a failed write must not leave a half-changed document behind
-        doc = self._load()
-        result = change(doc)
-        self._write(doc.render())
-        st = self.path.stat()
-        self._cache = ((st.st_mtime_ns, st.st_size, st.st_ino), doc)
-        return result
-
-    def _write(self, data: bytes) -> None:
-        """Write atomically: a temp file in the same folder, fsync, rename over the old file, fsync the folder."""
-        parent = self.path.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        except OSError as exc:
-            raise BackendError(f"cannot write {self.path}: {exc.strerror}", backend=self.name) from exc
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(tmp).chmod(0o600)
-            Path(tmp).replace(self.path)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise BackendError(f"cannot write {self.path}: {exc.strerror}", backend=self.name) from exc
-        _fsync_dir(parent)
+            raise BackendError(f"{target} is not a valid iCalendar file: {exc}", backend=self.name) from exc
+        self._doc = (stamp, doc)
+        return doc, stamp
 
 
-def _fsync_dir(path: Path) -> None:
-    """Make the rename itself durable (POSIX); Windows has no directory handles for this."""
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+class _Batch:
+    """Writes applied to one parsed document, with an index by UID, so a batch costs one pass over the file
+    whatever its size. Blocks are tracked by identity: a VTIMEZONE inserted on the way shifts positions."""
+
+    def __init__(self, sink: IcsReminderSink, doc: Document) -> None:
+        self.sink, self.doc = sink, doc
+        self.index: dict[str, Block] = {}  # the current block of each UID
+        for block in doc.blocks:
+            if block.name == "VEVENT" and block.uid is not None:
+                self.index.setdefault(block.uid, block)  # two copies: the first is the one we manage
+        self.original = {uid: id(block) for uid, block in self.index.items()}
+        self.replaced: dict[int, Block] = {}  # id of a block of the file -> its new version
+        self.gone: set[int] = set()  # ids of blocks of the file deleted
+        self.added: dict[str, Block] = {}  # new blocks by UID, in order
+        self.zones = {b.tzid for b in doc.blocks if b.name == "VTIMEZONE" and b.tzid is not None}
+
+    def apply(self, writes: Sequence[Write]) -> _Results:
+        results: _Results = []
+        for w in writes:
+            try:
+                results.append(self._one(w))
+            except PreconditionFailed as exc:
+                results.append(exc)
+        blocks = [self.replaced.get(id(b), b) for b in self.doc.blocks if id(b) not in self.gone]
+        self.doc.blocks[:] = blocks + list(self.added.values())
+        return results
+
+    def _one(self, w: Write) -> WriteResult:
+        name, path = self.sink.name, self.sink.path
+        if w.op == "create":
+            reminder = _reminder(w)
+            uid = marker_uid(reminder.key)
+            if uid in self.index:
+                raise PreconditionFailed("reminder already exists", backend=name, href=uid)
+            log.info("Creating reminder %s in %s", reminder.key, path)
+            block = self.sink._render(reminder, self.doc, self.zones)
+            self.index[uid] = self.added[uid] = block
+            return RemoteItem(key=reminder.key, href=uid, etag=block.etag(), start=reminder.start)
+        href, etag = w.href or "", w.etag or ""
+        self._checked(href, etag)
+        if w.op == "update":
+            reminder = _reminder(w)
+            log.info("Updating reminder %s in %s", reminder.key, path)
+            block = self.sink._render(reminder, self.doc, self.zones)
+            if href in self.added:
+                self.added[href] = block
+            else:
+                self.replaced[self.original[href]] = block
+            self.index[href] = block
+            return RemoteItem(key=reminder.key, href=href, etag=block.etag(), start=reminder.start)
+        log.info("Deleting reminder %s from %s", key_from_uid(href), path)
+        if href in self.added:
+            del self.added[href]
+        else:
+            self.gone.add(self.original[href])
+        del self.index[href]
+        return None
+
+    def _checked(self, href: str, etag: str) -> Block:
+        name = self.sink.name
+        if key_from_uid(href) is None:
+            raise PreconditionFailed("not a followup-sync reminder", backend=name, href=href)
+        block = self.index.get(href)
+        if block is None:
+            raise PreconditionFailed("reminder is gone", backend=name, href=href)
+        if block.etag() != etag:
+            raise PreconditionFailed("reminder was changed (etag mismatch)", backend=name, href=href)
+        return block
+
+
+def _reminder(w: Write) -> Reminder:
+    if w.reminder is None:
+        raise ValueError(f"{w.op} of {w.key} has no reminder")
+    return w.reminder
+
+
+def _single(results: _Results) -> RemoteItem:
+    [result] = results
+    if isinstance(result, BackendError):
+        raise result
+    if result is None:
+        raise TypeError("a create or update gave no item")
+    return result

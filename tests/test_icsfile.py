@@ -1,0 +1,317 @@
+"""The .ics reminder sink's file handling: batches, the listing cache, and the file policy of
+``backends/icsfile.py`` (symlinks, special and read-only files, stale temp files, the lock shared by two
+writers)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from followup_sync import config as config_mod
+from followup_sync.backends import icsfile, open_reminders
+from followup_sync.backends.base import Write, marker_uid
+from followup_sync.backends.ics import IcsReminderSink
+from followup_sync.errors import BackendError, ConfigError, PreconditionFailed
+from tests.contract import make_reminder
+
+FOREIGN = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Someone//App//EN\r\n"
+    "BEGIN:VEVENT\r\nUID:dentist-1@example.com\r\nDTSTAMP:20261101T000000Z\r\n"
+    "DTSTART:20261203T090000Z\r\nDTEND:20261203T100000Z\r\nSUMMARY:Dentist\r\nEND:VEVENT\r\n"
+    "END:VCALENDAR\r\n"
+)
+
+
+def keys_in(path: Path) -> list[str]:
+    """Our keys in the file, as icalendar reads it (a key twice is a duplicate)."""
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    return sorted(
+        str(e["UID"]).removesuffix("@followup-sync") for e in cal.walk("VEVENT") if "@followup" in e["UID"]
+    )
+
+
+@pytest.fixture
+def replaces(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every replacement of a reminders file from now on."""
+    done: list[Path] = []
+    real = icsfile.replace
+
+    def counting(target: Path, data: bytes) -> icsfile.Stamp:
+        done.append(target)
+        return real(target, data)
+
+    monkeypatch.setattr(icsfile, "replace", counting)
+    return done
+
+
+# --- batches ---------------------------------------------------------------------------------------------
+
+
+def test_a_batch_is_one_file_replacement_with_one_result_per_write(tmp_path: Path, replaces: list[Path]) -> None:
+    path = tmp_path / "reminders.ics"
+    path.write_text(FOREIGN, newline="")
+    sink = IcsReminderSink(path)
+    first = sink.write_batch([Write("create", k, reminder=make_reminder(k)) for k in ("k1", "k2", "k3")])
+    assert len(replaces) == 1
+    items = {i.key: i for i in sink.list()}
+    assert [r.etag for r in first if not isinstance(r, BackendError) and r is not None] == [
+        items[k].etag for k in ("k1", "k2", "k3")
+    ]
+    moved = make_reminder("k1", subject="Moved")
+    results = sink.write_batch(
+        [
+            Write("update", "k1", reminder=moved, href=marker_uid("k1"), etag=items["k1"].etag),
+            Write("update", "k2", reminder=make_reminder("k2"), href=marker_uid("k2"), etag="stale"),
+            Write("delete", "k3", href=marker_uid("k3"), etag=items["k3"].etag),
+            Write("create", "k1", reminder=make_reminder("k1")),
+        ]
+    )
+    assert len(replaces) == 2
+    assert [type(r).__name__ for r in results] == [
+        "RemoteItem",
+        "PreconditionFailed",
+        "NoneType",
+        "PreconditionFailed",
+    ]
+    assert keys_in(path) == ["k1", "k2"]
+    assert "Dentist" in path.read_text() and "SUMMARY:Moved" in path.read_text()
+    assert {i.key: i.etag for i in sink.list()}["k2"] == items["k2"].etag  # the stale update changed nothing
+
+
+def test_a_batch_where_every_write_fails_does_not_rewrite_the_file(tmp_path: Path, replaces: list[Path]) -> None:
+    sink = IcsReminderSink(tmp_path / "reminders.ics")
+    sink.create(make_reminder("k1"))
+    before = (tmp_path / "reminders.ics").read_bytes()
+    [result] = sink.write_batch([Write("create", "k1", reminder=make_reminder("k1"))])
+    assert isinstance(result, PreconditionFailed)
+    assert len(replaces) == 1 and (tmp_path / "reminders.ics").read_bytes() == before
+
+
+def test_a_vtimezone_added_in_a_batch_does_not_misplace_later_updates(tmp_path: Path) -> None:
+    path = tmp_path / "reminders.ics"
+    sink = IcsReminderSink(path)
+    sink.create(make_reminder("k1", timezone="UTC"))
+    [item] = sink.list()
+    results = sink.write_batch(
+        [
+            Write("create", "k0", reminder=make_reminder("k0")),  # Europe/Berlin: a VTIMEZONE goes first
+            Write(
+                "update",
+                "k1",
+                reminder=make_reminder("k1", timezone="UTC", subject="B"),
+                href=item.href,
+                etag=item.etag,
+            ),
+        ]
+    )
+    assert not any(isinstance(r, BackendError) for r in results)
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    assert {str(e["UID"]): str(e["SUMMARY"]) for e in cal.walk("VEVENT")}[marker_uid("k1")] == "B"
+    assert len(cal.walk("VTIMEZONE")) == 1 and keys_in(path) == ["k0", "k1"]
+
+
+# --- listing ---------------------------------------------------------------------------------------------
+
+
+def test_listing_an_unchanged_file_reads_nothing_and_a_changed_one_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "reminders.ics"
+    writer = IcsReminderSink(path)
+    writer.write_batch([Write("create", k, reminder=make_reminder(k)) for k in ("k1", "k2")])
+    reads: list[Path] = []
+    real = icsfile.read
+    monkeypatch.setattr(icsfile, "read", lambda target: reads.append(target) or real(target))
+    sink = IcsReminderSink(path)
+    first = list(sink.list())
+    assert (len(reads), len(first)) == (1, 2)
+    assert list(sink.list()) == first
+    assert len(reads) == 1  # the second listing is one stat
+    writer.create(make_reminder("k3"))  # another writer (another process, the calendar app)
+    assert sorted(i.key for i in sink.list()) == ["k1", "k2", "k3"]
+    assert len(reads) == 2
+
+
+def test_a_sink_lists_what_it_just_wrote_without_reading_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink = IcsReminderSink(tmp_path / "reminders.ics")
+    sink.create(make_reminder("k1"))
+    monkeypatch.setattr(icsfile, "read", lambda target: pytest.fail("read again after our own write"))
+    sink.create(make_reminder("k2"))
+    assert sorted(i.key for i in sink.list()) == ["k1", "k2"]
+
+
+# --- the file policy -------------------------------------------------------------------------------------
+
+
+def _config(tmp_path: Path, reminders: str) -> config_mod.Config:
+    return config_mod.parse(
+        {
+            "identity": {"addresses": ["rep@ourco.example"], "timezone": "Europe/Berlin"},
+            "mail": {"backend": "none"},
+            "meetings": {"backend": "none"},
+            "reminders": {"backend": "ics", "path": reminders},
+            "state": {"path": str(tmp_path / "state.db")},
+        }
+    )
+
+
+def test_a_symlinked_file_is_written_through_to_its_target(tmp_path: Path) -> None:
+    synced = tmp_path / "Dropbox" / "calendars"
+    synced.mkdir(parents=True)
+    target = synced / "followups.ics"
+    target.write_text(FOREIGN, newline="")
+    target.chmod(0o644)  # the rep lets a calendar app (another user) read it
+    link = tmp_path / "reminders.ics"
+    link.symlink_to(target)
+    sink = open_reminders(_config(tmp_path, str(link)))
+    sink.create(make_reminder("k1"))
+    item = sink.update(marker_uid("k1"), next(iter(sink.list())).etag, make_reminder("k1", subject="B"))
+    assert link.is_symlink() and link.resolve() == target
+    assert keys_in(target) == ["k1"] and "Dentist" in target.read_text()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert [i.etag for i in IcsReminderSink(link).list()] == [item.etag]
+    assert sorted(p.name for p in synced.iterdir()) == [".followups.ics.lock", "followups.ics"]
+
+
+def test_a_dangling_symlink_is_refused_and_its_target_not_created(tmp_path: Path) -> None:
+    link = tmp_path / "reminders.ics"
+    link.symlink_to(tmp_path / "unmounted" / "followups.ics")
+    with pytest.raises(ConfigError, match=r"symbolic link to .*does not exist"):
+        open_reminders(_config(tmp_path, str(link)))
+    sink = IcsReminderSink(link)  # the link broke after the daemon started
+    with pytest.raises(BackendError, match="does not create the target of a link"):
+        sink.create(make_reminder("k1"))
+    assert not (tmp_path / "unmounted").exists()
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
+def test_a_special_file_is_refused(tmp_path: Path, kind: str) -> None:
+    if kind == "device":
+        path = Path("/dev/null")
+    elif kind == "fifo":
+        path = tmp_path / "reminders.ics"
+        os.mkfifo(path)
+    else:
+        path = tmp_path / "reminders.ics"
+        path.mkdir()
+    with pytest.raises(ConfigError, match=r"\[reminders\] path: .*(not a regular file|is a folder)"):
+        open_reminders(_config(tmp_path, str(path)))
+    sink = IcsReminderSink(path)
+    with pytest.raises(BackendError, match=r"not a regular file|is a folder"):
+        list(sink.list())  # a FIFO would block a plain open() for ever
+    with pytest.raises(BackendError, match=r"not a regular file|is a folder"):
+        sink.create(make_reminder("k1"))
+    if kind == "device":
+        assert stat.S_ISCHR(path.stat().st_mode)
+
+
+def test_a_symlink_to_a_device_is_refused(tmp_path: Path) -> None:
+    link = tmp_path / "reminders.ics"
+    link.symlink_to("/dev/null")
+    with pytest.raises(ConfigError, match="not a regular file"):
+        open_reminders(_config(tmp_path, str(link)))
+    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+
+
+def test_a_read_only_file_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "reminders.ics"
+    sink = IcsReminderSink(path)
+    sink.create(make_reminder("k1"))
+    path.chmod(0o444)
+    before = path.read_bytes()
+    with pytest.raises(BackendError, match=r"read-only \(mode 0444\).*chmod u\+w"):
+        sink.create(make_reminder("k2"))
+    assert path.read_bytes() == before
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert [i.key for i in sink.list()] == ["k1"]  # reading it is fine
+
+
+def test_a_rewrite_keeps_the_mode_of_an_existing_file_and_a_new_file_is_private(tmp_path: Path) -> None:
+    shared = tmp_path / "shared.ics"
+    shared.write_text(FOREIGN, newline="")
+    shared.chmod(0o640)
+    IcsReminderSink(shared).create(make_reminder("k1"))
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+    new = tmp_path / "new.ics"
+    IcsReminderSink(new).create(make_reminder("k1"))
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+
+
+def test_temp_files_are_private_and_a_stale_one_of_ours_is_removed_at_the_next_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "reminders.ics"
+    sink = IcsReminderSink(path)
+    sink.create(make_reminder("k1"))
+    path.chmod(0o644)
+    modes: list[int] = []
+    real_fsync = os.fsync
+
+    def watching(fd: int) -> None:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode):
+            modes.append(stat.S_IMODE(st.st_mode))
+        real_fsync(fd)
+
+    monkeypatch.setattr(icsfile.os, "fsync", watching)
+    sink.create(make_reminder("k2"))
+    assert modes == [0o600]  # the copy holding customers' names is private while it is written
+    monkeypatch.undo()
+    # what a write killed between writing the temp file and renaming it leaves behind
+    ours = tmp_path / ".reminders.ics.followup-sync-k1l2l3d_.tmp"
+    older = tmp_path / ".reminders.ics.ab3_x9zq.tmp"  # the name earlier versions used
+    for stale in (ours, older):
+        stale.write_text(FOREIGN)
+    others = [tmp_path / ".reminders.ics.swp", tmp_path / ".other.ics.followup-sync-x.tmp", tmp_path / "x.tmp"]
+    for other in others:
+        other.write_text("not ours")
+    list(IcsReminderSink(path).list())  # the next pass, even one with nothing to write
+    assert not ours.exists() and not older.exists()
+    assert all(other.exists() for other in others)
+
+
+# --- two writers on one file (two configs sharing a reminders .ics) ---------------------------------------
+
+_WRITER = """
+import sys
+from pathlib import Path
+from followup_sync.backends.ics import IcsReminderSink
+from tests.contract import make_reminder
+
+path, prefix, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+for n in range(count):
+    IcsReminderSink(path).create(make_reminder(f"{prefix}{n:03d}"))
+"""
+
+
+def test_two_processes_writing_one_file_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "shared.ics"
+    count = 60
+    root = Path(__file__).resolve().parents[1]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(path), prefix, str(count)], cwd=root)
+        for prefix in ("a", "b")
+    ]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    assert keys_in(path) == sorted(f"{p}{n:03d}" for p in "ab" for n in range(count))
+
+
+def test_a_writer_waits_for_the_lock_and_then_sees_the_other_writers_items(tmp_path: Path) -> None:
+    path = tmp_path / "shared.ics"
+    first = IcsReminderSink(path)
+    first.create(make_reminder("a1"))
+    second = IcsReminderSink(path)
+    list(second.list())  # second has the file cached as it was
+    with icsfile.locked(path), pytest.raises(icsfile.FileBusy), icsfile.locked(path, timeout=0.2):
+        pass
+    first.create(make_reminder("a2"))
+    second.create(make_reminder("b1"))  # reads the file again under the lock, so a2 survives
+    assert keys_in(path) == ["a1", "a2", "b1"]
