@@ -214,20 +214,21 @@ def test_config_errors(
 # --- the sink's file -------------------------------------------------------------------------------------
 
 
-def test_written_event_has_timezone_alarm_and_marker(tmp_path: Path) -> None:
+def test_written_event_is_a_utc_instant_with_alarm_and_marker(tmp_path: Path) -> None:
     path = tmp_path / "reminders.ics"
     sink = IcsReminderSink(path, alarm_minutes=10)
     sink.create(make_reminder("k1", categories=("Follow-up", "promise")))
     assert path.stat().st_mode & 0o777 == 0o600
     # no temp file left behind; the empty lock file stays (removing a lock file races with the next locker)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".reminders.ics.lock", "reminders.ics"]
+    text = path.read_bytes().decode()
+    assert "DTSTART:20261201T080000Z\r\n" in text and "DTEND:20261201T081500Z\r\n" in text
+    assert "TZID" not in text and "VTIMEZONE" not in text  # issue 14: no zone rules for a client to misread
     cal = icalendar.Calendar.from_ical(path.read_bytes())
-    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
     (event,) = cal.walk("VEVENT")
     assert str(event["UID"]) == "k1@followup-sync"
-    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
-    assert event["DTSTART"].dt == T0.astimezone(BERLIN)
-    assert event["DTSTART"].dt.hour == 9  # 08:00 UTC is 09:00 on the rep's wall clock in December
+    assert event["DTSTART"].dt == T0
+    assert event["DTSTART"].dt.astimezone(BERLIN).hour == 9  # what a client in Berlin shows in December
     assert str(event["URL"]) == "file:///mail/sent/1.eml"
     assert event["CATEGORIES"].cats == ["Follow-up", "promise"]
     assert (
@@ -239,15 +240,16 @@ def test_written_event_has_timezone_alarm_and_marker(tmp_path: Path) -> None:
     assert alarm["TRIGGER"].dt == timedelta(minutes=-10)
 
 
-def test_one_vtimezone_per_zone(tmp_path: Path) -> None:
+def test_reminders_in_several_zones_are_all_utc_instants(tmp_path: Path) -> None:
     sink = IcsReminderSink(tmp_path / "r.ics")
     sink.create(make_reminder("k1"))
-    sink.create(make_reminder("k2"))
     sink.create(make_reminder("k3", timezone="America/New_York"))
     sink.create(make_reminder("k4", timezone="UTC"))
     cal = icalendar.Calendar.from_ical((tmp_path / "r.ics").read_bytes())
-    assert sorted(str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")) == ["America/New_York", "Europe/Berlin"]
-    assert {str(e["UID"]) for e in cal.walk("VEVENT")} == {f"k{i}@followup-sync" for i in range(1, 5)}
+    assert cal.walk("VTIMEZONE") == []
+    assert {str(e["UID"]): e["DTSTART"].dt for e in cal.walk("VEVENT")} == {
+        f"k{i}@followup-sync": T0 for i in (1, 3, 4)
+    }
 
 
 def test_user_moving_the_event_changes_etag_and_start(tmp_path: Path) -> None:
@@ -255,11 +257,10 @@ def test_user_moving_the_event_changes_etag_and_start(tmp_path: Path) -> None:
     sink = IcsReminderSink(path)
     item = sink.create(make_reminder("k1"))
     text = path.read_bytes().decode()
-    assert "DTSTART;TZID=Europe/Berlin:20261201T090000" in text
+    assert "DTSTART:20261201T080000Z" in text
+    # The user's app moves it and writes the new time in the user's zone, as calendar apps do.
     path.write_bytes(
-        text.replace(
-            "DTSTART;TZID=Europe/Berlin:20261201T090000", "DTSTART;TZID=Europe/Berlin:20261202T140000"
-        ).encode()
+        text.replace("DTSTART:20261201T080000Z", "DTSTART;TZID=Europe/Berlin:20261202T140000").encode()
     )
     (listed,) = IcsReminderSink(path).list()  # a fresh sink, as in the next pass
     assert listed.etag != item.etag
@@ -325,22 +326,14 @@ def test_every_write_is_one_info_line(tmp_path: Path, caplog: pytest.LogCaptureF
     ]
 
 
-def test_vtimezone_is_right_for_old_and_future_dates(tmp_path: Path) -> None:
+def test_old_and_future_dates_are_exact_instants(tmp_path: Path) -> None:
     path = tmp_path / "r.ics"
     sink = IcsReminderSink(path)
-    for key, start in (
-        ("old", datetime(2002, 7, 8, 14, tzinfo=UTC)),
-        ("new", datetime(2039, 7, 4, 14, tzinfo=UTC)),
-    ):
+    starts = {"old": datetime(2002, 7, 8, 14, tzinfo=UTC), "new": datetime(2039, 7, 4, 14, tzinfo=UTC)}
+    for key, start in starts.items():
         sink.create(make_reminder(key, timezone="America/Chicago", start=start, end=start + timedelta(minutes=15)))
-    # Read back with the VTIMEZONE only (no IANA lookup): the offsets must come from the block we wrote.
-    text = path.read_bytes().decode().replace("America/Chicago", "Custom/Zone")
-    cal = icalendar.Calendar.from_ical(text)
-    starts = {str(e["UID"]): e["DTSTART"].dt for e in cal.walk("VEVENT")}
-    assert starts["old@followup-sync"].hour == 9  # CDT, -05:00 (the zone's rules of 2002)
-    assert starts["new@followup-sync"].hour == 9  # CDT, -05:00
-    assert starts["old@followup-sync"].utcoffset() == timedelta(hours=-5)
-    assert starts["new@followup-sync"].utcoffset() == timedelta(hours=-5)
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    assert {str(e["UID"]).split("@")[0]: e["DTSTART"].dt for e in cal.walk("VEVENT")} == starts
 
 
 def test_first_write_creates_a_private_folder(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import icalendar
 
 from followup_sync.backends.base import key_from_uid
-from followup_sync.backends.ics import HASH_PROPERTY, meetings_in_calendar, reminder_to_vevent, vtimezone
+from followup_sync.backends.ics import HASH_PROPERTY, meetings_in_calendar, reminder_to_vevent
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import (
     BackendError,
@@ -249,7 +249,6 @@ class CaldavReminderSink:
         cal = icalendar.Calendar()
         cal.add("PRODID", "-//followup-sync//followup-sync//EN")
         cal.add("VERSION", "2.0")
-        cal.add_component(vtimezone(reminder.timezone))
         cal.add_component(reminder_to_vevent(reminder, alarm_minutes=self.alarm_minutes))
         return str(cal.to_ical().decode("utf-8"))
 

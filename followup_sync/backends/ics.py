@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Self
 from zoneinfo import ZoneInfo
@@ -205,17 +205,22 @@ def reminder_to_vevent(
 ) -> icalendar.Event:
     """The VEVENT for one reminder; shared by the .ics and CalDAV sinks.
 
-    Times carry the reminder's TZID (add the VTIMEZONE with :func:`vtimezone`), so a calendar app shows 09:00
-    on the rep's wall clock. The event is TRANSPARENT (a reminder does not make the rep look busy) and PRIVATE
-    (it names customers). ``stamp`` is DTSTAMP, by default now.
+    Times are written as UTC instants (``DTSTART:20261201T080000Z``), with no TZID and no VTIMEZONE. A
+    reminder is one moment, never a series, so it needs no time zone rules, and RFC 5545's UTC form is the one
+    every client reads identically: the VTIMEZONE that icalendar generates lists every transition in one
+    multi-valued RDATE, which ical.js (Thunderbird, Nextcloud) does not apply, so it read every reminder an
+    hour late for eight months a year (issue 14). RRULE-based VTIMEZONEs would have to be generated from the
+    tz database ourselves, for no gain: every calendar shows a UTC time on the rep's own wall clock, and the
+    reminder's text names the local time (``reminder.timezone``). tests/test_interop.py reads what we write
+    with icalendar, ical.js and vobject. The event is TRANSPARENT (a reminder does not make the rep look busy)
+    and PRIVATE (it names customers). ``stamp`` is DTSTAMP, by default now.
     """
-    zone = ZoneInfo(reminder.timezone)
     event = icalendar.Event()
     event.add("UID", marker_uid(reminder.key))
     event.add("DTSTAMP", (stamp or datetime.now(UTC)).replace(microsecond=0))
     event.add("SUMMARY", reminder.subject)
-    event.add("DTSTART", reminder.start.astimezone(zone))
-    event.add("DTEND", reminder.end.astimezone(zone))
+    event.add("DTSTART", reminder.start.astimezone(UTC))
+    event.add("DTEND", reminder.end.astimezone(UTC))
     event.add("DESCRIPTION", reminder.body)
     if reminder.categories:
         event.add("CATEGORIES", list(reminder.categories))
@@ -230,12 +235,6 @@ def reminder_to_vevent(
     alarm.add("TRIGGER", timedelta(minutes=-alarm_minutes))
     event.add_component(alarm)
     return event
-
-
-def vtimezone(tzid: str) -> icalendar.Timezone:
-    """The VTIMEZONE for an IANA zone, 1970-2040: reminders can be dated in the past (``sync --now`` on an
-    old mailbox), and one block per zone is shared by every reminder in the file (about 3 KB)."""
-    return icalendar.Timezone.from_tzid(tzid, first_date=date(1970, 1, 1), last_date=date(2040, 1, 1))
 
 
 # --- the sink ------------------------------------------------------------------------------------------
@@ -348,15 +347,9 @@ class IcsReminderSink:
         with contextlib.suppress(icsfile.FileBusy, OSError), icsfile.locked(target, timeout=0):
             icsfile.remove_stale_temps(target)
 
-    def _render(self, reminder: Reminder, doc: Document, zones: set[str]) -> Block:
-        """Our VEVENT as text lines, adding the reminder's VTIMEZONE (before the first VEVENT) if the file
-        has none for it yet; ``zones`` is the TZIDs the file already holds."""
+    def _render(self, reminder: Reminder) -> Block:
+        """Our VEVENT as text lines (UTC instants, no VTIMEZONE: see :func:`reminder_to_vevent`)."""
         event = reminder_to_vevent(reminder, alarm_minutes=self.alarm_minutes)
-        if reminder.timezone != "UTC" and reminder.timezone not in zones:
-            tz_lines = content_lines(vtimezone(reminder.timezone).to_ical())
-            first_event = next((i for i, b in enumerate(doc.blocks) if b.name == "VEVENT"), len(doc.blocks))
-            doc.blocks.insert(first_event, Block(name="VTIMEZONE", lines=tz_lines, tzid=reminder.timezone))
-            zones.add(reminder.timezone)
         lines = content_lines(event.to_ical())
         return Block(name="VEVENT", lines=lines, uid=marker_uid(reminder.key))
 
@@ -417,7 +410,6 @@ class _Batch:
         self.replaced: dict[int, Block] = {}  # id of a block of the file -> its new version
         self.gone: set[int] = set()  # ids of blocks of the file deleted
         self.added: dict[str, Block] = {}  # new blocks by UID, in order
-        self.zones = {b.tzid for b in doc.blocks if b.name == "VTIMEZONE" and b.tzid is not None}
 
     def apply(self, writes: Sequence[Write]) -> _Results:
         results: _Results = []
@@ -438,7 +430,7 @@ class _Batch:
             if uid in self.index:
                 raise PreconditionFailed("reminder already exists", backend=name, href=uid)
             log.info("Creating reminder %s in %s", reminder.key, path)
-            block = self.sink._render(reminder, self.doc, self.zones)
+            block = self.sink._render(reminder)
             self.index[uid] = self.added[uid] = block
             return RemoteItem(key=reminder.key, href=uid, etag=block.etag(), start=reminder.start)
         href, etag = w.href or "", w.etag or ""
@@ -446,7 +438,7 @@ class _Batch:
         if w.op == "update":
             reminder = _reminder(w)
             log.info("Updating reminder %s in %s", reminder.key, path)
-            block = self.sink._render(reminder, self.doc, self.zones)
+            block = self.sink._render(reminder)
             if href in self.added:
                 self.added[href] = block
             else:
