@@ -28,8 +28,14 @@ from followup_sync.errors import (
     SinkEmptied,
     TransientError,
 )
+from followup_sync.sanitise import clean
 
 log = logging.getLogger("followup_sync")
+
+
+def _echo(text: str, *, err: bool = False) -> None:
+    """Everything the CLI prints goes through here: no terminal escapes from mail, servers or files."""
+    click.echo(clean(text, multiline=True), err=err)
 
 
 def handle_error(exc: BaseException, *, verbose: bool = False) -> tuple[str, int]:
@@ -71,7 +77,7 @@ class _Group(click.Group):
             if verbose:
                 traceback.print_exc()
             message, code = handle_error(exc, verbose=verbose)
-            click.echo(message, err=True)
+            _echo(message, err=True)
             ctx.exit(code)
 
 
@@ -81,12 +87,15 @@ def _setup_logging(verbose: int) -> None:
     Only the handler filters at the default level: the package logger's own level is raised only on
     request, so a caller that configured logging (the daemon's log file, a test) keeps what it set up.
     """
+    from followup_sync import logs
+
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     package = logging.getLogger("followup_sync")
     for old in [h for h in package.handlers if getattr(h, "_followup_cli", False)]:
         package.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.setFormatter(logs.RedactingFormatter("%(levelname)s %(message)s"))
+    handler.addFilter(logs.CleanFilter())
     handler.setLevel(level)
     handler._followup_cli = True  # type: ignore[attr-defined]
     package.addHandler(handler)
@@ -136,9 +145,9 @@ def _emit(result: Any, fmt: str) -> None:
     from followup_sync import report
 
     if fmt == "json":
-        click.echo(json.dumps(report.to_json(result), ensure_ascii=False, indent=2))
+        _echo(json.dumps(report.to_json(result), ensure_ascii=False, indent=2))
     else:
-        click.echo(report.table(result))
+        _echo(report.table(result))
 
 
 @cli.command()
@@ -171,10 +180,10 @@ def detect(tz_name: str, date_order: str) -> None:
     failed = False
     for number, out in _detect_lines(sys.stdin, tz=tz, date_order=date_order):
         if isinstance(out, str):
-            click.echo(f"line {number}: {out}; skipped", err=True)
+            _echo(f"line {number}: {out}; skipped", err=True)
             failed = True
         else:
-            click.echo(json.dumps(out, ensure_ascii=False))
+            _echo(json.dumps(out, ensure_ascii=False))
     if failed:
         sys.exit(1)
 
@@ -202,7 +211,7 @@ def _detect_lines(stream: TextIO, *, tz: ZoneInfo, date_order: str) -> Iterator[
                 "id": item.get("id"),
                 "promises": [
                     {
-                        "sentence": p.sentence,
+                        "sentence": clean(p.sentence),
                         "action": p.action,
                         "channel": p.channel,
                         "due": p.due.when.astimezone(tz).isoformat(timespec="seconds") if p.due else None,
@@ -243,8 +252,8 @@ def demo(now_text: str | None, fmt: str, out: Path, dry_run: bool) -> None:
     result = run_once(config, now=now, dry_run=dry_run)
     _emit(result, fmt)
     if fmt == "table":
-        click.echo("")
-        click.echo(demomod.summary(config, result))
+        _echo("")
+        _echo(demomod.summary(config, result))
     if result.problems:
         sys.exit(1)
 
@@ -260,7 +269,7 @@ def init(config_path: Path | None) -> None:
         raise ConfigError(f"{path} already exists; edit it, or move it aside to start again")
     text = setup.interview(ask=_ask)
     setup.write(path, text)
-    click.echo(f"Wrote {path}. Review it, then try `followup-sync sync --dry-run`.")
+    _echo(f"Wrote {path}. Review it, then try `followup-sync sync --dry-run`.")
 
 
 def _ask(question: str, default: str | None, choices: list[str] | None, check: Callable[[str], str | None]) -> str:
@@ -270,7 +279,7 @@ def _ask(question: str, default: str | None, choices: list[str] | None, check: C
         problem = check(answer)
         if problem is None:
             return answer
-        click.echo(f"  {problem}", err=True)
+        _echo(f"  {problem}", err=True)
 
 
 @cli.command()
@@ -285,14 +294,14 @@ def purge(config_path: Path | None, dry_run: bool, yes: bool) -> None:
     items = purge_all(config, dry_run=True)
     for item in items:
         when = f"{item.start.astimezone(config.identity.zone):%Y-%m-%d %H:%M}" if item.start else "?"
-        click.echo(f"{'would delete' if dry_run else 'delete'} {item.key} at {when}")
+        _echo(f"{'would delete' if dry_run else 'delete'} {item.key} at {when}")
     if dry_run or not items:
-        click.echo(f"{len(items)} reminder(s) of ours in {config.reminders.backend}.")
+        _echo(f"{len(items)} reminder(s) of ours in {config.reminders.backend}.")
         return
     if not yes:
         click.confirm(f"Delete these {len(items)} reminder(s)?", abort=True)
     deleted = purge_all(config, dry_run=False)
-    click.echo(f"Deleted {len(deleted)} reminder(s).")
+    _echo(f"Deleted {len(deleted)} reminder(s).")
 
 
 # --- account commands ---
@@ -313,7 +322,7 @@ def imap_password(config_path: Path | None) -> None:
     _check_keyring()
     password = click.prompt(f"IMAP password for {user} at {host}", hide_input=True)
     kind = store_password(host, user, password)
-    click.echo(f"Stored in the OS keyring ({kind}).")
+    _echo(f"Stored in the OS keyring ({kind}).")
 
 
 @cli.command("caldav-password")
@@ -335,7 +344,7 @@ def caldav_password(config_path: Path | None) -> None:
     for url, user in sorted(targets):
         password = click.prompt(f"CalDAV password for {user} at {url}", hide_input=True)
         kinds.add(store_password(url, user, password))
-    click.echo(f"Stored in the OS keyring ({', '.join(sorted(kinds))}).")
+    _echo(f"Stored in the OS keyring ({', '.join(sorted(kinds))}).")
 
 
 def _check_keyring() -> None:
@@ -353,8 +362,8 @@ def login(config_path: Path | None, browser: bool) -> None:
     from followup_sync import credentials
 
     config = configmod.load(config_path)
-    user = credentials.login(config, method="browser" if browser else "device", echo=click.echo)
-    click.echo(f"Signed in as {user}.")
+    user = credentials.login(config, method="browser" if browser else "device", echo=_echo)
+    _echo(f"Signed in as {user}.")
 
 
 @cli.command()
@@ -364,7 +373,7 @@ def logout(config_path: Path | None) -> None:
     from followup_sync import credentials
 
     removed = credentials.logout(configmod.load(config_path))
-    click.echo("Signed out." if removed else "Not signed in.")
+    _echo("Signed out." if removed else "Not signed in.")
 
 
 @cli.command()
@@ -375,9 +384,9 @@ def whoami(config_path: Path | None) -> None:
 
     user = credentials.whoami(configmod.load(config_path))
     if user is None:
-        click.echo("Not signed in; run `followup-sync login`.")
+        _echo("Not signed in; run `followup-sync login`.")
         sys.exit(1)
-    click.echo(user)
+    _echo(user)
 
 
 # --- daemon commands ---
@@ -401,7 +410,7 @@ def status(config_path: Path | None) -> None:
     """Last and next pass, open follow-ups by kind, and anything that needs you."""
     from followup_sync.status import status_report
 
-    click.echo(status_report(configmod.load(config_path)))
+    _echo(status_report(configmod.load(config_path)))
 
 
 @cli.group()
@@ -417,7 +426,7 @@ def service_install(config_path: Path | None) -> None:
 
     path = config_path or configmod.default_config_path()
     configmod.load(path)  # refuse to install a service that would exit at once
-    click.echo(svc.install(svc.current_plan(path)))
+    _echo(svc.install(svc.current_plan(path)))
 
 
 @service.command("uninstall")
@@ -425,7 +434,7 @@ def service_uninstall() -> None:
     """Stop the background service and remove it."""
     from followup_sync import service as svc
 
-    click.echo(svc.uninstall(svc.current_plan(None)))
+    _echo(svc.uninstall(svc.current_plan(None)))
 
 
 @service.command("status")
@@ -433,4 +442,4 @@ def service_status() -> None:
     """Whether the background service is installed, and what the OS says about it."""
     from followup_sync import service as svc
 
-    click.echo(svc.status(svc.current_plan(None)))
+    _echo(svc.status(svc.current_plan(None)))

@@ -39,6 +39,7 @@ from followup_sync.errors import AlreadyRunning, ConfigError
 from followup_sync.faults import Problem, ProblemLog, backoff_seconds, classify
 from followup_sync.logs import pass_line
 from followup_sync.model import PassStats
+from followup_sync.sanitise import clean
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ def _tell_user(message: str) -> None:
     from followup_sync import logs
 
     if not logs.console_active():
-        print(message, file=sys.stderr)
+        print(clean(message, multiline=True), file=sys.stderr)
 
 
 @dataclass

@@ -2,7 +2,10 @@
 
 The log is for the rep (and whoever they send it to), so it must never carry secrets or mail bodies. Code
 never logs them above DEBUG; the redaction here is defence in depth against a library that does
-(requests-oauthlib logs Authorization headers at DEBUG, requests/requests-oauthlib#536).
+(requests-oauthlib logs Authorization headers at DEBUG, requests/requests-oauthlib#536). Log lines also carry
+subjects, Message-IDs and file names from anyone's mail: :class:`CleanFilter` and the formatter remove
+terminal escapes and control characters (``sanitise.clean``), and a line break inside such a value becomes a
+space, so a crafted subject can neither drive the terminal showing the log nor forge a log line.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from followup_sync import config as config_mod
-from followup_sync.model import PassStats
+from followup_sync.sanitise import clean
+
+if TYPE_CHECKING:
+    from followup_sync.model import PassStats
 
 LOG_NAME = "followup-sync.log"
 MAX_BYTES = 1_000_000
@@ -74,6 +80,19 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class CleanFilter(logging.Filter):
+    """Untrusted values in a record's arguments lose their control characters and line breaks.
+
+    The format string is ours and may span lines (a config error lists its problems); the arguments are
+    where subjects, ids and paths go. The formatter cleans the whole line again (tracebacks included).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, str) for a in record.args):
+            record.args = tuple(clean(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
 class OnceFilter(logging.Filter):
     """Lets an identical WARNING through once per ``hours``: a daemon re-reads the same window every pass.
 
@@ -107,10 +126,10 @@ class OnceFilter(logging.Filter):
 
 
 class RedactingFormatter(logging.Formatter):
-    """Also redacts tracebacks and stack text, which the filter never sees."""
+    """Also redacts and cleans tracebacks and stack text, which the filters never see."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return clean(redact(super().format(record)), multiline=True)
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
@@ -182,6 +201,7 @@ def _add(
     root: logging.Logger, handler: logging.Handler, formatter: logging.Formatter, once: OnceFilter | None = None
 ) -> None:
     handler.setFormatter(formatter)
+    handler.addFilter(CleanFilter())
     handler.addFilter(RedactFilter())
     if once is not None:
         handler.addFilter(once)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from followup_sync.model import FollowUp, Reminder
 from followup_sync.plan import Action
+from followup_sync.sanitise import clean
 from followup_sync.schedule import reminder_for
 from followup_sync.sync import PassResult
 
@@ -55,14 +56,18 @@ def to_json(result: PassResult) -> dict[str, Any]:
                 "followup": {
                     "id": f.key,
                     "kind": f.kind,
-                    "contacts": list(f.contacts),
+                    "contacts": [clean(c) for c in f.contacts],
                     "due": _iso(f.due, tz),
                     "channel": f.channel,
-                    "evidence": f.evidence,
-                    "thread_subject": f.thread_subject,
-                    "source_message_id": f.origin_id,
+                    "evidence": clean(f.evidence),
+                    "thread_subject": clean(f.thread_subject),
+                    "source_message_id": clean(f.origin_id),
                 },
-                "reminder": {"start": _iso(rem.start, tz), "end": _iso(rem.end, tz), "subject": rem.subject},
+                "reminder": {
+                    "start": _iso(rem.start, tz),
+                    "end": _iso(rem.end, tz),
+                    "subject": clean(rem.subject),
+                },
             }
         )
     return {"now": _iso(result.now, tz), "actions": actions}
@@ -99,10 +104,10 @@ def table(result: PassResult, *, width: int | None = None) -> str:
             r[3].overdue for r in rows) else "")
     )  # fmt: skip
     for problem in result.problems:
-        lines.append(f"problem: {problem}")
+        lines.append(f"problem: {clean(problem)}")
     return "\n".join(lines)
 
 
 def _clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(clean(text).split())
     return text if len(text) <= n else text[: n - 1] + "…"

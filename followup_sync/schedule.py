@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from followup_sync.config import Schedule
 from followup_sync.model import FollowUp, Reminder
+from followup_sync.sanitise import clean
 
 _MAX_SCAN_DAYS = 3 * 366  # a calendar with no working day for three years is a configuration error
 SUBJECT_MAX = 120
@@ -150,15 +151,16 @@ def reminder_for(
     subject = reminder_subject(f, max_touches=max_touches)
     if overdue:
         subject = "OVERDUE: " + subject
+    # The one place every sink writes from: no terminal escapes or controls from the mail reach a calendar.
     return Reminder(
         key=f.key,
         start=start,
         end=start + timedelta(minutes=schedule.reminder_minutes),
         timezone=tz.key,
-        subject=_clip(subject, SUBJECT_MAX),
-        body=reminder_body(f, tz=tz),
+        subject=_clip(clean(subject), SUBJECT_MAX),
+        body=clean(reminder_body(f, tz=tz), multiline=True),
         overdue=overdue,
-        link=f.link,
+        link=clean(f.link) if f.link else None,
     )
 
 
