@@ -26,6 +26,7 @@ from followup_sync.errors import (
     ConfigError,
     Error,
     SinkEmptied,
+    SourceMissing,
     TransientError,
 )
 from followup_sync.sanitise import clean
@@ -51,6 +52,8 @@ def handle_error(exc: BaseException, *, verbose: bool = False) -> tuple[str, int
         )
     if isinstance(exc, AlreadyRunning):
         return f"error: {exc}; wait for it to finish or stop it (`followup-sync service status`)", 1
+    if isinstance(exc, SourceMissing):
+        return f"error: {exc.message}; check that it is there (a disconnected drive, a moved folder?)", 1
     if isinstance(exc, TransientError):
         return f"error: could not reach {exc.backend}: {exc.message}; the next pass will try again", 1
     if isinstance(exc, Error):

@@ -35,7 +35,7 @@ from typing import Any
 
 from followup_sync import config as config_mod
 from followup_sync.config import Config
-from followup_sync.errors import AlreadyRunning, ConfigError
+from followup_sync.errors import AlreadyRunning, ConfigError, SourceMissing
 from followup_sync.faults import Problem, ProblemLog, backoff_seconds, classify
 from followup_sync.logs import pass_line
 from followup_sync.model import PassStats
@@ -337,7 +337,10 @@ class Daemon:
         problem = classify(exc, state_path=self.config.state_path)
         self.failures += 1
         cap = max(self.config.daemon.max_backoff_minutes * 60.0, self._interval())
-        delay = backoff_seconds(self.failures, interval=self._interval(), cap=cap)
+        # Back-off spares a struggling server; looking for a local folder costs nothing, and the rep expects
+        # followup-sync to carry on within one interval of the folder coming back.
+        local = isinstance(exc, SourceMissing)
+        delay = self._interval() if local else backoff_seconds(self.failures, interval=self._interval(), cap=cap)
         self._problems.report([*extra, problem], exc=exc, retry_in=delay)
         log.debug("Pass %d failed (%d in a row): %s; next try in %.0fs", self.passes, self.failures, exc, delay)
         self._last = _PassRecord(datetime.now(UTC).isoformat(), False, round(seconds, 3), problem.message)

@@ -8,6 +8,7 @@
      |    +-- CredentialsError  no token, expired login, no usable OS keyring
      +-- BackendError         a source or sink failed; ``backend`` names it, ``__cause__`` is the library error
      |    +-- TransientError  network, timeout, 429, 5xx: worth retrying at the next pass
+     |    |    +-- SourceMissing  a local mail folder or file is not there now: retried every pass, no back-off
      |    +-- PreconditionFailed  etag mismatch, item already exists, item gone
      +-- SinkEmptied          safety stop: the sink lists none of the reminders the state expects
      +-- AlreadyRunning       another process holds the state lock
@@ -58,6 +59,16 @@ class BackendError(Error):
 
 class TransientError(BackendError):
     """Network trouble, a timeout, throttling or a server error: the next pass retries."""
+
+
+class SourceMissing(TransientError):
+    """A local mail folder or file is not there right now: a disconnected drive, a synced folder still
+    catching up, a folder being restored. Not a config error (the same config works once it is back), and
+    cheap to look for, so it is retried at the normal interval instead of backing off like a server fault."""
+
+    def __init__(self, message: str, *, backend: str, path: str) -> None:
+        super().__init__(message, backend=backend)
+        self.path = path
 
 
 class PreconditionFailed(BackendError):

@@ -21,6 +21,7 @@ from followup_sync.errors import (
     ConfigError,
     CredentialsError,
     SinkEmptied,
+    SourceMissing,
     TransientError,
     UserError,
 )
@@ -85,6 +86,13 @@ def classify(exc: BaseException, *, state_path: Path) -> Problem:
             "run `followup-sync sync --force` once"
         )
         return Problem("sink-emptied", text, fix, True)
+    if isinstance(exc, SourceMissing):
+        return Problem(
+            f"missing:{exc.path}",
+            exc.message,
+            "check that it is there (a disconnected drive, a synced folder still catching up, a moved folder); "
+            "followup-sync looks for it again at every pass",
+        )
     if isinstance(exc, TransientError):
         return Problem(
             f"unreachable:{exc.backend}",

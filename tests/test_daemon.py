@@ -29,7 +29,14 @@ import time_machine
 from followup_sync import config as config_mod
 from followup_sync import daemon
 from followup_sync.config import Config
-from followup_sync.errors import BackendError, ConfigError, CredentialsError, SinkEmptied, TransientError
+from followup_sync.errors import (
+    BackendError,
+    ConfigError,
+    CredentialsError,
+    SinkEmptied,
+    SourceMissing,
+    TransientError,
+)
 from followup_sync.faults import Problem, ProblemLog, backoff_seconds, classify
 from followup_sync.model import PassStats
 
@@ -190,6 +197,46 @@ def test_interval_change_in_the_config_reschedules(
     assert 0.8 < fake.gaps()[-1] < 1.3, fake.gaps()
 
 
+class _Scheduler:
+    """Stands in for APScheduler where only the next-run choice is under test."""
+
+    def get_job(self, job_id: str) -> None:
+        return None
+
+    def modify_job(self, job_id: str, **changes: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        # a local folder that is away: looked for again every interval, never an hour of back-off
+        (SourceMissing("[mail] folder not found: /m", backend="maildir", path="/m"), [300.0] * 6),
+        # a server that is down: spared by the back-off, doubling up to max_backoff_minutes
+        (TransientError("timed out", backend="caldav"), [600.0, 1200.0, 2400.0, 3600.0, 3600.0, 3600.0]),
+    ],
+)
+def test_a_missing_folder_is_retried_every_interval_a_server_fault_backs_off(
+    home: Path, exc: Exception, expected: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    config = config_mod.load(write_config(home / "config.toml", interval=5, cap=60))
+    d = daemon.Daemon(config, dry_run=False, run_pass=FakePass(script=lambda n: exc))
+    d._scheduler = _Scheduler()
+    delays = []
+    for _ in expected:
+        d._one_pass()
+        delays.append(d._delay)
+    assert delays == expected
+    [problem] = messages(caplog, "Problem:")
+    if isinstance(exc, SourceMissing):
+        assert problem == (
+            "Problem: [mail] folder not found: /m; fix: check that it is there (a disconnected drive, a synced "
+            "folder still catching up, a moved folder); followup-sync looks for it again at every pass; "
+            "next try in 300s"
+        )
+        assert "configuration" not in problem
+
+
 # --- faults, back-off, log-once (pure) ------------------------------------------------------------------
 
 
@@ -205,6 +252,12 @@ def test_interval_change_in_the_config_reschedules(
         (sqlite3.OperationalError("database is locked"), "state-locked", False, "close whatever"),
         (sqlite3.DatabaseError("file is not a database"), "state-broken", True, "move"),
         (BackendError("HTTP 400", backend="caldav"), "backend:caldav", False, "retries"),
+        (
+            SourceMissing("[mail] folder not found: /m", backend="maildir", path="/m"),
+            "missing:/m",
+            False,
+            "looks for it again at every pass",
+        ),
         (ValueError("oops"), "unexpected:ValueError", False, "report"),
     ],
 )
@@ -585,7 +638,9 @@ def test_source_failing_for_several_passes_is_logged_once_and_the_calendar_ends_
         wait_until(lambda: len(box.uids()) == 2, 10, "the reminder for mail from the outage")
         assert proc.poll() is None
         [problem] = box.lines("Problem:")
-        assert "does not exist" in problem and "next try in" in problem
+        # not a config error, and retried at the interval (1.2 s), where a server fault would back off
+        assert "folder not found" in problem and "configuration" not in problem, problem
+        assert "next try in 1s" in problem, problem
         assert len(box.lines("Recovered:")) == 1
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0

@@ -13,7 +13,7 @@ import pytest
 from followup_sync import config as config_mod
 from followup_sync.backends import open_mail
 from followup_sync.backends.files import EmlSource, MaildirSource, MboxSource, split_mbox
-from followup_sync.errors import ConfigError
+from followup_sync.errors import ConfigError, SourceMissing
 from tests.contract import MailSourceContract, raw_message
 
 ALL_TIME = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
@@ -188,7 +188,6 @@ def test_from_config_resolves_relative_paths(tmp_path: Path) -> None:
     [
         ("maildir", {}, r"\[mail\] path: required for backend 'maildir'"),
         ("maildir", {"path": "Mail", "folders": ["x"]}, r"\[mail\] folders: unknown key; allowed: path"),
-        ("maildir", {"path": "nowhere"}, r"\[mail\] path: .*nowhere does not exist"),
         ("maildir", {"path": "plain"}, r"\[mail\] path: .*plain is not a Maildir"),
         ("eml", {"path": "plain/file.txt"}, r"\[mail\] path: .*is not a folder of \.eml files"),
         ("mbox", {"path": 42}, r"\[mail\] path must be a non-empty string"),
@@ -202,6 +201,17 @@ def test_config_errors(tmp_path: Path, backend: str, options: dict[str, object],
     with pytest.raises(ConfigError) as info:
         open_mail(_config(tmp_path, backend, options))
     assert re.search(message, str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize(("backend", "path"), [("maildir", "nowhere"), ("mbox", "gone.mbox"), ("eml", "away")])
+def test_a_missing_folder_is_not_a_config_error_but_a_source_missing_now(
+    tmp_path: Path, backend: str, path: str
+) -> None:
+    """An unmounted drive or a synced folder still catching up: the same config works once it is back."""
+    with pytest.raises(SourceMissing) as info:
+        open_mail(_config(tmp_path, backend, {"path": path}))
+    assert not isinstance(info.value, ConfigError)
+    assert str(info.value) == f"{backend}: [mail] folder not found: {tmp_path / path}"
 
 
 def test_a_bad_message_warns_once_per_process(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

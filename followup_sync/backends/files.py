@@ -24,7 +24,7 @@ from typing import Any, Self
 
 from followup_sync.backends import mime
 from followup_sync.config import BackendSection, Config
-from followup_sync.errors import BackendError, ConfigError
+from followup_sync.errors import BackendError, ConfigError, SourceMissing
 from followup_sync.model import Message
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,8 @@ def _existing(section: BackendSection, config: Config, value: object) -> Path:
         raise ConfigError(f"[{section.role}] path must be a non-empty string, got {value!r}")
     path = config.resolve(value)
     if not path.exists():
-        raise ConfigError(f"[{section.role}] path: {path} does not exist")
+        # not a config error: a drive or synced folder that is away now works again once it is back
+        raise SourceMissing(f"[{section.role}] folder not found: {path}", backend=section.backend, path=str(path))
     return path
 
 
