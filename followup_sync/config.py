@@ -121,6 +121,7 @@ class Schedule:
     end_of_month: str = "calendar"
     morning: time = time(9, 0)
     afternoon: time = time(13, 0)
+    overdue_days: int = 5  # working days an overdue reminder is carried forward before its follow-up expires
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,12 @@ def parse(data: Mapping[str, Any], *, path: Path | None = None) -> Config:
     schedule = _build(Schedule, "schedule", _table(data, "schedule", problems), problems)
     graph = _build(Graph, "graph", _table(data, "graph", problems), problems)
     daemon = _build(Daemon, "daemon", _table(data, "daemon", problems), problems)
+    if not problems.items and schedule.overdue_days > rules.lookback_days:
+        problems.add(
+            "schedule.overdue_days",
+            f"{schedule.overdue_days} is more than rules.lookback_days ({rules.lookback_days}): a follow-up that "
+            "old is already expired",
+        )
     if problems.items:
         where = f" in {path}" if path else ""
         raise ConfigError(f"invalid configuration{where}", problems=problems.items)
@@ -311,6 +318,9 @@ def _identity(table: Mapping[str, Any], problems: _Problems) -> Identity:
 
 
 def _valid_zone(name: str) -> bool:
+    """An IANA zone tzdata knows. "Factory" and "localtime" load too but name no place a rep works in."""
+    if name in ("Factory", "localtime"):
+        return False
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

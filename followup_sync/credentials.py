@@ -31,7 +31,7 @@ from O365.utils import BaseTokenBackend
 
 from followup_sync import keystore
 from followup_sync.config import Config
-from followup_sync.errors import BackendError, CredentialsError, PreconditionFailed, TransientError
+from followup_sync.errors import BackendError, CredentialsError, PreconditionFailed, Throttled, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -147,12 +147,29 @@ class KeyringTokenBackend(BaseTokenBackend):  # type: ignore[misc]
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
+class RetryBudgetSpent(requests.RequestException):
+    """Retrying would wait longer than what is left of the pass's ``max_retry_wait_seconds``."""
+
+    def __init__(self, *, waited: float, status: int) -> None:
+        super().__init__(f"waited {waited:.0f} s for throttling this pass (last answer HTTP {status})")
+        self.waited = waited
+        self.status = status
+
+
 class GraphConnection(Connection):  # type: ignore[misc]
     """O365's Connection with capped ``Retry-After`` retries for every method and a cloud-aware msal client.
 
     Retrying POST is safe because every event we create carries a ``transactionId`` (Graph returns the event
     created first); PATCH and DELETE carry ``If-Match``, and ``uncertain`` tells the caller that an earlier
     attempt may have been applied (a timeout or dropped connection), so a 412/404 can be checked, not trusted.
+
+    ``max_retry_wait`` bounds the waiting of a whole pass, not of one request: :meth:`begin_pass` (the backends'
+    ``start_pass``) starts the budget, every sleep before a retry draws on it, and a retry that would overdraw
+    it is not made (``RetryBudgetSpent``, which ``map_errors`` turns into ``Throttled``: the pass stops).
+
+    A 401 on a token the client still holds as valid (revoked session, password change, a token another
+    process replaced) is answered by one refresh and one retry; only if that fails is the rep asked to sign in.
+    O365 alone refreshes only a token it knows to be expired.
     """
 
     def __init__(
@@ -176,6 +193,10 @@ class GraphConnection(Connection):  # type: ignore[misc]
         self.sleep = sleep
         self.uncertain = False
         self.request_count = 0
+        self.waited = 0.0  # seconds slept for retries in this pass
+
+    def begin_pass(self) -> None:
+        self.waited = 0.0
 
     @property
     def msal_client(self) -> Any:
@@ -192,8 +213,40 @@ class GraphConnection(Connection):  # type: ignore[misc]
         return self._msal_client
 
     def oauth_request(self, url: str, method: str, **kwargs: Any) -> requests.Response:
+        if self.session is None and not self.token_backend.has_data and not self.load_token_from_backend():
+            raise CredentialsError(f"not signed in to Microsoft 365; {LOGIN_HINT}")
+        try:
+            return self._with_retries(url, method, **kwargs)
+        except requests.HTTPError as exc:
+            if exc.response is None or exc.response.status_code != 401:
+                raise
+            log.info("Microsoft Graph refused the access token (HTTP 401); refreshing it once")
+            self._force_refresh()
+            return self._with_retries(url, method, **kwargs)
+
+    def _force_refresh(self) -> None:
+        """A new access token although ours has not expired: another process's if the keyring has a newer
+        one, else one from the refresh token. A refresh Entra refuses raises O365's RuntimeError."""
+        backend = self.token_backend
+        held = (backend.get_access_token(username=self.username) or {}).get("secret")
+        if backend.load_token():
+            stored = (backend.get_access_token(username=self.username) or {}).get("secret")
+            if stored and stored != held and not backend.token_is_expired(username=self.username):
+                self.update_session_auth_header()
+                return
+        accounts = self.msal_client.get_accounts(username=self.username) or self.msal_client.get_accounts()
+        if not accounts or not backend.get_refresh_token(username=self.username):
+            raise CredentialsError(f"Microsoft 365 refused the login (HTTP 401); {LOGIN_HINT}")
+        scopes = backend.get_token_scopes(username=self.username, remove_reserved=True)
+        result = self.msal_client.acquire_token_silent_with_error(scopes=scopes, account=accounts[0],
+                                                                  force_refresh=True)  # fmt: skip
+        if not result or "access_token" not in result:
+            raise RuntimeError(f"Refresh token operation failed: {(result or {}).get('error', 'no token')}")
+        self.update_session_auth_header(access_token=result["access_token"])
+        backend.save_token()
+
+    def _with_retries(self, url: str, method: str, **kwargs: Any) -> requests.Response:
         self.uncertain = False
-        waited = 0.0
         for attempt in range(1, self.attempts + 1):
             call = dict(kwargs)  # O365 rewrites kwargs (json-dumps data, merges headers) on every attempt
             if isinstance(call.get("headers"), dict):
@@ -215,19 +268,25 @@ class GraphConnection(Connection):  # type: ignore[misc]
                     self.uncertain = True
                 failure: Exception = exc
             except (requests.ConnectionError, requests.Timeout) as exc:
-                wait, failure = None, exc
+                wait, failure, status = None, exc, 0
                 if method.lower() != "get":
                     self.uncertain = True
             except ValueError as exc:  # response.json() on a truncated body
-                wait, failure = None, exc
+                wait, failure, status = None, exc, 0
             delay = wait if wait is not None else self.backoff * 2 ** (attempt - 1)
-            if attempt == self.attempts or waited + delay > self.max_retry_wait:
+            if attempt == self.attempts and status == 429:
+                raise RetryBudgetSpent(waited=self.waited, status=status) from failure
+            if attempt == self.attempts:
+                raise failure
+            if self.waited + delay > self.max_retry_wait:
+                if status in (429, 503):
+                    raise RetryBudgetSpent(waited=self.waited, status=status) from failure
                 raise failure
             log.debug(
                 "Graph %s failed (%s), retry %d in %.1f s", method.upper(), type(failure).__name__, attempt, delay
             )
             self.sleep(delay)
-            waited += delay
+            self.waited += delay
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -264,7 +323,9 @@ def make_account(
     proto_cls = type(
         "FollowupGraphProtocol", (MSGraphProtocol,), {"_protocol_url": base, "_oauth_scope_prefix": cloud.graph}
     )
-    protocol = proto_cls(timezone=config.identity.timezone)
+    # We never let O365 convert times (graphsink sends dateTimeTimeZone itself, replies are asked for in UTC):
+    # O365's own IANA->Windows table lacks newer zones and would raise before the first request.
+    protocol = proto_cls(timezone="UTC")
     timeout = config.graph.timeout_seconds
     return _Account(
         config.graph.client_id,
@@ -314,6 +375,8 @@ def map_errors(backend: str, *, href: str | None = None) -> Iterator[None]:
         raise CredentialsError(f"the Microsoft 365 login has expired; {LOGIN_HINT}") from exc
     except requests.HTTPError as exc:
         raise _from_status(exc, backend, href) from exc
+    except RetryBudgetSpent as exc:
+        raise Throttled(f"Microsoft Graph kept throttling ({exc})", backend=backend) from exc
     except (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError) as exc:
         raise TransientError(f"Microsoft Graph unreachable ({type(exc).__name__})", backend=backend) from exc
     except keyring.errors.KeyringLocked as exc:

@@ -9,6 +9,7 @@
      +-- BackendError         a source or sink failed; ``backend`` names it, ``__cause__`` is the library error
      |    +-- TransientError  network, timeout, 429, 5xx: worth retrying at the next pass
      |    |    +-- SourceMissing  a local mail folder or file is not there now: retried every pass, no back-off
+     |    |    +-- Throttled   the pass spent its whole wait budget on throttling: stop, the next pass goes on
      |    +-- PreconditionFailed  etag mismatch, item already exists, item gone
      +-- SinkEmptied          safety stop: the sink lists none of the reminders the state expects
      +-- AlreadyRunning       another process holds the state lock
@@ -69,6 +70,14 @@ class SourceMissing(TransientError):
     def __init__(self, message: str, *, backend: str, path: str) -> None:
         super().__init__(message, backend=backend)
         self.path = path
+
+
+class Throttled(TransientError):
+    """The service kept throttling until the pass's wait budget (``max_retry_wait_seconds``) was spent.
+
+    Unlike other transient errors it concerns every write still to come, not one: the pass stops writing at
+    once, says so once, and the next pass carries on from where this one stopped.
+    """
 
 
 class PreconditionFailed(BackendError):

@@ -199,6 +199,16 @@ class Reminder:
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
+def text_hash(subject: str, body: str) -> str:
+    """Hash of a reminder's text as a person reads it: subject and body with all whitespace runs made one space.
+
+    Calendar servers rewrite line ends and trailing blanks (Exchange hands back CRLF, some apps trim), so only
+    the words count: a note the rep typed changes it, a move does not.
+    """
+    text = " ".join(subject.split()) + "\0" + " ".join(body.split())
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
 @dataclass(frozen=True)
 class RemoteItem:
     """One of our reminders as a sink lists it. ``start`` lets the planner notice a reminder the user moved.
@@ -206,6 +216,10 @@ class RemoteItem:
     ``content_hash`` is the :meth:`Reminder.content_hash` we stored in the item when we wrote it (None where
     the sink cannot keep it). Calendar apps carry such a property along untouched when the user edits, so a
     new etag with a *new* hash of ours means our own write whose record was lost, not a user edit.
+
+    ``text_hash`` is :func:`text_hash` of the item's subject and body *as listed now*; ``written_text_hash`` is
+    the one we stored in the item when we wrote it. Equal means the rep has not touched the text (at most moved
+    the item); None on either side means we cannot tell, which counts as edited (see :attr:`text_as_written`).
     """
 
     key: str
@@ -213,6 +227,13 @@ class RemoteItem:
     etag: str
     start: datetime | None = None
     content_hash: str | None = None
+    text_hash: str | None = None
+    written_text_hash: str | None = None
+
+    @property
+    def text_as_written(self) -> bool:
+        """The subject and body are still what we wrote: whatever else the rep changed, they typed nothing."""
+        return self.text_hash is not None and self.text_hash == self.written_text_hash
 
 
 @dataclass

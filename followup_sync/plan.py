@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Literal
 
 from followup_sync.backends.base import ReminderSink, Write, WriteResult, batching
-from followup_sync.errors import BackendError, PreconditionFailed
+from followup_sync.errors import BackendError, PreconditionFailed, Throttled
 from followup_sync.model import PassStats, Reminder, RemoteItem
 from followup_sync.state import ReminderRecord, State
 
@@ -73,12 +73,18 @@ def build(
 ) -> list[Action]:
     """Plan one action per key found in any of the three inputs, sorted by key.
 
-    The table is the one in the API notes, plus four refinements, each for the user's sake: an item listed at
+    The table is the one in the API notes, plus refinements, each for the user's sake: an item listed at
     another href than recorded counts as changed by the user; a record the user owns is kept even when what
-    we want changes; an adopted item that starts at another time than we want is adopted as the user's; and
-    a recorded key neither wanted nor in ``closed`` is kept as it is. A key both desired and in ``closed``
-    counts as closed, so a closed or dismissed follow-up is never written; for a closed key that is listed
-    but not recorded, the desired reminder is what we would have written (see ``_unrecorded_closed``).
+    we want changes; an adopted item that starts at another time than we want (or whose text is not what we
+    wrote) is adopted as the user's; and a recorded key neither wanted nor in ``closed`` is kept as it is. A key
+    both desired and in ``closed`` counts as closed, so a closed or dismissed follow-up is never written; for a
+    closed key that is listed but not recorded, the desired reminder is what we would have written (see
+    ``_unrecorded_closed``).
+
+    The rule for a reminder the rep changed is the same for every sink: it is theirs and never written again.
+    When its follow-up is done, it is deleted if the rep only moved it (its subject and body are still the ones
+    we wrote, :attr:`RemoteItem.text_as_written`), and left where it is if they edited its text: what the rep
+    typed is never destroyed. A deleted one is never recreated.
     """
     actions = []
     for key in sorted(set(desired) | set(records) | set(remote)):
@@ -110,9 +116,12 @@ def _decide(
             )
         if not _unchanged(rec, item) and _our_unrecorded_write(rec, item):
             # It carries a content hash of ours other than the recorded one: our own update landed and the
-            # pass died before recording it (calendar apps keep our hash property as it is when the user
-            # edits). Record it, and write again only if what we want has changed since.
+            # pass died before recording it, or its answer was lost (calendar apps keep our hash property as it
+            # is when the user edits, so the text hash tells a later edit of theirs apart). Record it, and write
+            # again only if what we want has changed since.
             if item.content_hash == want.content_hash():
+                if item.start not in (None, want.start):
+                    return _theirs(key, want, item.href, item.etag, item.start or want.start)
                 return Action("adopt", key, reminder=want, href=item.href, etag=item.etag,
                               reason="our unrecorded update", start=item.start or want.start)  # fmt: skip
             return Action("update", key, reminder=want, href=item.href, etag=item.etag)
@@ -131,11 +140,18 @@ def _decide(
         if item is None:
             # Neither wanted nor in the sink any more: nothing left to track.
             return Action("forget", key, href=rec.href, reason="no longer in the sink")
-        if not _unchanged(rec, item):
-            # The user changed it after we last looked; we cannot vouch for it, so it stays where it is.
-            return Action("forget", key, href=item.href, etag=item.etag, reason="changed by the user")
+        changed = not _unchanged(rec, item)
+        if closed and (changed or rec.user_owned):
+            # The follow-up is done and the user changed the reminder (now or before). Moved only: it goes,
+            # at the etag listed now. Text edited (or we cannot tell): what they typed stays, and stays known.
+            if item.text_as_written:
+                return Action("delete", key, href=item.href, etag=item.etag, reason="follow-up closed")
+            return _left_to_user(key, item, reason="edited by the user")
+        if changed:
+            # Not wanted now (held back), and the user changed it: theirs, at their time.
+            return _left_to_user(key, item, reason="changed by the user")
         if closed:
-            # The follow-up is done and the item is as we last saw it (ours or the user's): remove it.
+            # The follow-up is done and the item is exactly as we wrote it: remove it.
             return Action("delete", key, href=rec.href, etag=rec.etag, reason="follow-up closed")
         # Not wanted in this pass but not closed either (the caller held it back): leave it as it is.
         return Action("keep", key, href=rec.href, etag=rec.etag, start=rec.start, user_owned=rec.user_owned)
@@ -145,21 +161,28 @@ def _decide(
     return None
 
 
+def _left_to_user(key: str, item: RemoteItem, *, reason: str) -> Action:
+    return Action("keep", key, href=item.href, etag=item.etag, start=item.start, user_owned=True, reason=reason)
+
+
 def _unrecorded_closed(key: str, written: Reminder, item: RemoteItem) -> Action:
     """An item a pass wrote but died before recording, whose follow-up closed before the next pass.
 
-    Without this it would be an orphan for ever: a reminder of a follow-up that is done. If it still starts
-    when we would have written it, it is ours as we left it and goes; if not, the user moved it, and it stays.
+    Without this it would be an orphan for ever: a reminder of a follow-up that is done. The rule of
+    :func:`build` applies: if its text is still what we wrote (at most moved), it goes; if the rep typed into
+    it, or the sink cannot tell, it stays.
     """
-    if item.start == written.start:
+    if item.text_as_written:
         return Action("delete", key, href=item.href, etag=item.etag, reason="follow-up closed (found in the sink)")
-    return Action("orphan", key, href=item.href, etag=item.etag, start=item.start, reason="moved by the user")
+    return Action("orphan", key, href=item.href, etag=item.etag, start=item.start, reason="edited by the user")
 
 
 def adoption(key: str, want: Reminder, item: RemoteItem) -> Action:
     """Adopt a listed item without writing. If it starts at another time than we want, the user may have
-    moved it (we cannot tell without the record), so it is adopted as theirs and never written again."""
+    moved it (we cannot tell without the record), and if its text is not what we wrote, they edited it: either
+    way it is adopted as theirs and never written again."""
     moved = item.start is not None and item.start != want.start
+    moved = moved or (item.written_text_hash is not None and not item.text_as_written)
     return Action(
         "adopt",
         key,
@@ -195,6 +218,7 @@ def _our_unrecorded_write(rec: ReminderRecord, item: RemoteItem) -> bool:
         and rec.href == item.href
         and item.content_hash is not None
         and item.content_hash != rec.content_hash
+        and (item.written_text_hash is None or item.text_as_written)
     )
 
 
@@ -225,6 +249,9 @@ def apply(
 
     ``should_stop`` is asked between writes (between batches for a batching sink; never between a write and
     its record): a daemon told to stop leaves the rest to the next pass, which plans them again.
+    A write that raises :class:`Throttled` means the pass spent its wait budget on throttling: the pass stops
+    writing after that chunk, with one problem line and one warning (not one per reminder left), and the next
+    pass plans the rest again.
     """
     stats = PassStats()
     records = state.reminders()
@@ -244,8 +271,8 @@ def apply(
         _report(errors, stats, on_error)
     batcher = batching(sink)
     size = batcher.batch_size if batcher is not None else RECORD_EVERY
-    done, refused = 0, None
-    while done < len(writes) and refused is None:
+    done, refused, throttled = 0, None, None
+    while done < len(writes) and refused is None and throttled is None:
         if should_stop is not None and should_stop():
             break
         chunk = writes[done : done + size]
@@ -265,7 +292,12 @@ def apply(
             # Also on the way out of an interrupt (SystemExit, KeyboardInterrupt): what landed is recorded.
             _record_chunk(outcomes, sink, state, records, stats, on_error)
         done += len(outcomes)
-    if done < len(writes):
+        throttled = _throttled(outcomes)
+    if throttled is not None:
+        left = len(writes) - done + sum(1 for _a, r in outcomes if isinstance(r, Throttled))
+        logger.warning("Stopped writing reminders: %s; %d write(s) left for the next pass", throttled, left)
+        stats.problems.append(f"stopped writing: {throttled}; {left} write(s) left for the next pass")
+    elif done < len(writes):
         why = "stopped before finishing" if refused is None else f"not attempted after {refused}"
         stats.problems.append(f"{why}: {len(writes) - done} write(s) left for the next pass")
     return stats
@@ -300,6 +332,8 @@ def _write_each(
         except BackendError as exc:
             result = exc
         outcomes.append((action, result))
+        if isinstance(result, Throttled):
+            return  # the pass's wait budget is spent: no further write in this pass
 
 
 def _record_chunk(
@@ -319,6 +353,8 @@ def _record_chunk(
         with state.transaction():
             for action, result in outcomes:
                 rec = records.get(action.key)
+                if isinstance(result, Throttled):
+                    continue  # not written; apply says so once for all of them
                 if isinstance(result, PreconditionFailed) and action.op == "create":
                     # The sink already holds an item with this key (it refuses duplicates by marker): adopt it.
                     if listed is None:
@@ -344,6 +380,10 @@ def _report(
     for failed, error in errors:
         stats.errors += 1
         on_error(failed, error)
+
+
+def _throttled(outcomes: Sequence[_Outcome]) -> Throttled | None:
+    return next((r for _a, r in outcomes if isinstance(r, Throttled)), None)
 
 
 def _record(
@@ -387,13 +427,16 @@ def _deleted(
 
 def _keep(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:
     stats.kept += 1
-    if not a.user_owned or a.reminder is None or a.href is None or a.etag is None:
+    if not a.user_owned or a.href is None or a.etag is None:
         return
     if rec is not None and rec.user_owned and (rec.href, rec.etag) == (a.href, a.etag):
         return
     logger.info("Reminder %s was changed by the user; leaving it alone", a.key)
-    item = RemoteItem(a.key, a.href, a.etag, a.start)
-    state.put_reminder(_record(a, sink, item, a.reminder, user_owned=True))
+    if a.reminder is not None:
+        item = RemoteItem(a.key, a.href, a.etag, a.start)
+        state.put_reminder(_record(a, sink, item, a.reminder, user_owned=True))
+    elif rec is not None:  # no longer wanted (done or held back): remember it as theirs, where they left it
+        state.put_reminder(replace(rec, href=a.href, etag=a.etag, start=a.start or rec.start, user_owned=True))
 
 
 def _adopt(a: Action, sink: ReminderSink, state: State, rec: ReminderRecord | None, stats: PassStats) -> None:

@@ -10,11 +10,17 @@ Decisions (copied to the README):
 - Reminder start: an appointment ("call you Wednesday at 2pm") at the stated time; a deadline ("by Friday
   noon") ``deadline_lead_hours`` before it, moved into working time but never past the deadline when an
   earlier working minute exists; a date-only due at the start of that working day. Then no earlier than
-  ``not_before``. A reminder whose time has passed is OVERDUE: it goes to the next working slot after ``now``
-  rounded up to the full hour, so a reminder that is overdue moves at most once an hour (and not at all outside
-  working hours) rather than on every pass; its subject starts with "OVERDUE: ".
+  ``not_before``. This is the *planned* time.
+- Overdue (the same for every sink; :func:`carried`): a reminder stays at its time for the rest of that working
+  day, even once the time has passed. When the working day it is on is over and its follow-up is still open,
+  it is carried to the next working morning (the next working slot, rounded up to the full hour, if
+  followup-sync was not running at day start), at most once a day, and its subject starts with "OVERDUE: ".
+  A follow-up first found when its planned time has already passed is reminded at the next working slot, marked
+  OVERDUE. After ``overdue_days`` working days past the planned time (:func:`overdue_expired`) the follow-up
+  expires, as one ``lookback_days`` overdue always did. A reminder the rep moved is theirs: it keeps the rep's
+  time and is never carried, and its expiry counts from the rep's time.
 - The text never contains ``now``; only the OVERDUE flag depends on it, so a reminder's content hash changes
-  only when its follow-up does (or it becomes overdue).
+  only when its follow-up does, or once a day while it is carried.
 """
 
 from __future__ import annotations
@@ -135,19 +141,23 @@ def _planned_start(f: FollowUp, *, schedule: Schedule, tz: ZoneInfo) -> datetime
 
 
 def reminder_for(
-    f: FollowUp, *, schedule: Schedule, tz: ZoneInfo, now: datetime, max_touches: int = 0
+    f: FollowUp,
+    *,
+    schedule: Schedule,
+    tz: ZoneInfo,
+    now: datetime,
+    max_touches: int = 0,
+    shown: datetime | None = None,
 ) -> Reminder:
     """The calendar item for an open follow-up (see the module docstring for where it lands).
 
-    With ``max_touches`` (``rules.max_touches``) the last chase of a contact says "last try".
+    ``shown`` is the start of the reminder as we last wrote it (None before the first write): it keeps an
+    overdue reminder on its day until that day is over. With ``max_touches`` (``rules.max_touches``) the last
+    chase of a contact says "last try".
     """
-    start = _planned_start(f, schedule=schedule, tz=tz)
-    overdue = start < now
-    if overdue:
-        hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        if hour < now:
-            hour += timedelta(hours=1)
-        start = next_slot(hour, schedule=schedule, tz=tz, minutes=schedule.reminder_minutes)
+    planned = _planned_start(f, schedule=schedule, tz=tz)
+    start = carried(planned, shown=shown, now=now, schedule=schedule, tz=tz)
+    overdue = start != planned
     subject = reminder_subject(f, max_touches=max_touches)
     if overdue:
         subject = "OVERDUE: " + subject
@@ -162,6 +172,51 @@ def reminder_for(
         overdue=overdue,
         link=clean(f.link) if f.link else None,
     )
+
+
+def carried(
+    planned: datetime, *, shown: datetime | None, now: datetime, schedule: Schedule, tz: ZoneInfo
+) -> datetime:
+    """Where a reminder planned for ``planned`` and last written at ``shown`` belongs at ``now``.
+
+    Not yet due: its planned time. Due, but the working day it is shown on is not over: where it is. Else: the
+    next working slot after ``now`` rounded up to the full hour, which after working hours is the next working
+    morning. So an overdue reminder moves at most once a day, right after the day it was shown on.
+    """
+    if planned >= now:
+        return planned
+    if shown is not None and shown >= planned and now < day_over(shown, schedule=schedule, tz=tz):
+        return shown
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    if hour < now:
+        hour += timedelta(hours=1)
+    return next_slot(hour, schedule=schedule, tz=tz, minutes=schedule.reminder_minutes)
+
+
+def day_over(moment: datetime, *, schedule: Schedule, tz: ZoneInfo) -> datetime:
+    """When the day ``moment`` is shown on is over: the end of its working hours, or (outside them, e.g. a
+    call the rep promised for 7pm) the midnight after it."""
+    day = moment.astimezone(tz).date()
+    if is_business_day(day, schedule):
+        _, end = working_window(day, schedule=schedule, tz=tz)
+        if end > moment:
+            return end
+    return local_at(day + timedelta(days=1), time(0, 0), tz)
+
+
+def overdue_expired(
+    f: FollowUp, *, schedule: Schedule, tz: ZoneInfo, now: datetime, since: datetime | None = None
+) -> bool:
+    """True once an open follow-up's reminder has been overdue for ``schedule.overdue_days`` working days.
+
+    Counted from the planned time, or from ``since``: the rep's own time for a reminder they moved. It expires
+    when the last of those working days is over (``overdue_days = 0``: at the end of the day it was due).
+    """
+    start = since or _planned_start(f, schedule=schedule, tz=tz)
+    if start >= now:
+        return False
+    last = add_business_days(start.astimezone(tz).date(), schedule.overdue_days, schedule)
+    return now >= day_over(local_at(last, schedule.day_start, tz), schedule=schedule, tz=tz)
 
 
 def _who(contacts: tuple[str, ...]) -> str:

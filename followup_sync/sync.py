@@ -6,7 +6,10 @@ only metadata of what it read in the state, and writes reminders one action at a
 any point is completed by the next one without duplicates (see ``plan``).
 
 ``--dry-run`` runs the very same pass against an in-memory copy of the state and a sink wrapper that records
-instead of writing: the plan it prints is the plan a real pass would carry out, and nothing is written.
+instead of writing: the plan it prints is the plan a real pass would carry out, and nothing is written. Backends
+that keep cursors of their own (Graph's delta links and caches) hear of it through their optional
+``start_pass(now=, dry_run=)`` hook and keep them read-only, so a dry run can never consume or replace what the
+next real pass reads from.
 """
 
 from __future__ import annotations
@@ -80,6 +83,10 @@ def run_once(
         mail = mail or _opened(stack, backends.open_mail(config))
         meetings = meetings or _opened(stack, backends.open_meetings(config))
         real_sink = sink or _opened(stack, backends.open_reminders(config))
+        for backend in (mail, meetings, real_sink):
+            start_pass = getattr(backend, "start_pass", None)  # optional hook, see backends.base.PassAware
+            if start_pass is not None:
+                start_pass(now=now, dry_run=dry_run)
         target: ReminderSink = DryRunSink(real_sink) if dry_run else real_sink
         result = _pass(
             config, state, mail, meetings, target, now=now, dry_run=dry_run, force=force, should_stop=should_stop
@@ -199,6 +206,8 @@ def _pass(
         still_open, closed = rules.resolve(
             open_now, history, meeting_list, identity=config.identity, rules=r, now=now, schedule=config.schedule
         )
+        closed.update(_overdue_expired(still_open, state.reminders(), config=config, now=now))
+        still_open = [f for f in still_open if f.key not in closed]
         with state.transaction():
             for key, reason in sorted(closed.items()):
                 state.set_status(key, "closed", reason)
@@ -248,16 +257,27 @@ def _pass(
 
 
 def _desired(f: FollowUp, record: ReminderRecord | None, *, config: Config, now: datetime) -> Reminder:
-    """The reminder we want for an open follow-up.
-
-    An overdue reminder is placed at the next working slot; once it exists, it is scheduled as of the moment
-    it was placed (``record.start``), not as of every later pass, so it is not pushed forward each time the
-    daemon runs. A due date that really moves (a new promise, an out-of-office return date) still moves it.
-    """
-    anchor = now if record is None else min(now, record.start)
+    """The reminder we want for an open follow-up: ``schedule.reminder_for``, told where we last put it so that
+    an overdue one moves at most once a day (``schedule.carried``)."""
+    shown = record.start if record is not None and not record.user_owned else None
     return schedule.reminder_for(
-        f, schedule=config.schedule, tz=config.identity.zone, now=anchor, max_touches=config.rules.max_touches
-    )
+        f, schedule=config.schedule, tz=config.identity.zone, now=now, max_touches=config.rules.max_touches,
+        shown=shown,
+    )  # fmt: skip
+
+
+def _overdue_expired(
+    followups: list[FollowUp], records: dict[str, ReminderRecord], *, config: Config, now: datetime
+) -> dict[str, str]:
+    """Follow-ups whose reminder was carried for ``[schedule] overdue_days`` working days: they expire. A
+    reminder the rep moved counts from the rep's time."""
+    out = {}
+    for f in followups:
+        rec = records.get(f.key)
+        since = rec.start if rec is not None and rec.user_owned else None
+        if schedule.overdue_expired(f, schedule=config.schedule, tz=config.identity.zone, now=now, since=since):
+            out[f.key] = "expired"
+    return out
 
 
 def _meetings(source: MeetingSource, *, now: datetime, config: Config) -> list[Meeting]:

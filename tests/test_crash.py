@@ -265,7 +265,9 @@ def test_unrecorded_reminder_of_a_follow_up_closed_meanwhile_is_removed(one_prom
     _converged(world, config, set(), minutes=2)
 
 
-def test_unrecorded_reminder_the_user_moved_is_left_alone_when_its_follow_up_closes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("edit", ["moved", "typed"])
+def test_unrecorded_reminder_changed_by_the_user_when_its_follow_up_closes(tmp_path: Path, edit: str) -> None:
+    """Moved only: it goes with its follow-up. Typed into: what the rep wrote stays (an orphan, warned once)."""
     world = crashlab.make_world(tmp_path / "w", sink="ics", count=1, closed=1)
     world.deliver(world.promises)
     config = _config(world)
@@ -273,13 +275,20 @@ def test_unrecorded_reminder_the_user_moved_is_left_alone_when_its_follow_up_clo
         _pass(config, minutes=0, sink=DiesAt(_sink(config), op="create", when="after"))
     [key] = _items(world)
     [event] = _items(world)[key]
-    start = event.decoded("DTSTART").strftime("%Y%m%dT%H%M%S")
-    moved = (event.decoded("DTSTART") + timedelta(hours=1)).strftime("%Y%m%dT%H%M%S")
-    world.ics.write_bytes(world.ics.read_bytes().replace(start.encode(), moved.encode()))
+    if edit == "moved":
+        start = event.decoded("DTSTART").strftime("%Y%m%dT%H%M%S")
+        moved = (event.decoded("DTSTART") + timedelta(hours=1)).strftime("%Y%m%dT%H%M%S")
+        world.ics.write_bytes(world.ics.read_bytes().replace(start.encode(), moved.encode()))
+    else:
+        world.ics.write_bytes(world.ics.read_bytes().replace(b"SUMMARY:", b"SUMMARY:Called\\, left a message - "))
     world.deliver(world.closed, closing=True)
     result = _pass(config, minutes=1)
-    assert [(a.op, a.key) for a in result.actions] == [("orphan", key)]
-    assert list(_items(world)) == [key]
+    if edit == "moved":
+        assert [(a.op, a.key) for a in result.actions] == [("delete", key)]
+        assert list(_items(world)) == []
+    else:
+        assert [(a.op, a.key) for a in result.actions] == [("orphan", key)]
+        assert list(_items(world)) == [key]
 
 
 def test_update_that_landed_unrecorded_does_not_freeze_the_reminder(tmp_path: Path) -> None:

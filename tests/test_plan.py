@@ -34,8 +34,15 @@ def rec(
     return ReminderRecord(key, "memory", f"{key}.ics", etag, want.content_hash(), want.start, user_owned)
 
 
-def item(key: str = "k1", *, etag: str = '"1"', hours: int = 0, href: str | None = None) -> RemoteItem:
-    return RemoteItem(key, href or f"{key}.ics", etag, T0 + timedelta(hours=hours))
+def item(
+    key: str = "k1", *, etag: str = '"1"', hours: int = 0, href: str | None = None, typed: bool | None = False
+) -> RemoteItem:
+    """``typed``: the rep typed into the item (its text hash differs from the one we wrote); None: unknown."""
+    written = "t-ours" if typed is not None else None
+    return RemoteItem(
+        key, href or f"{key}.ics", etag, T0 + timedelta(hours=hours), text_hash="t-theirs" if typed else "t-ours",
+        written_text_hash=written,
+    )  # fmt: skip
 
 
 def one(
@@ -98,15 +105,28 @@ def test_row_desired_recorded_but_missing_remote_is_dismissed() -> None:
     assert (a.op, a.public_op, a.reason) == ("dismiss", None, "deleted by the user")
 
 
-@pytest.mark.parametrize("user_owned", [False, True])
-def test_row_closed_with_unchanged_remote_is_deleted(user_owned: bool) -> None:
-    a = one({}, {"k1": rec(user_owned=user_owned)}, {"k1": item()}, closed=("k1",))
+@pytest.mark.parametrize("typed", [False, True, None])
+def test_row_closed_with_unchanged_remote_is_deleted(typed: bool | None) -> None:
+    # untouched since we wrote it (the etag proves it): it goes whatever the text hashes say
+    a = one({}, {"k1": rec()}, {"k1": item(typed=typed)}, closed=("k1",))
     assert (a.op, a.href, a.etag, a.public_op) == ("delete", "k1.ics", '"1"', "delete")
 
 
-def test_row_closed_with_user_changed_remote_is_left_and_forgotten() -> None:
-    a = one({}, {"k1": rec()}, {"k1": item(etag='"2"')}, closed=("k1",))
-    assert (a.op, a.reason, a.public_op) == ("forget", "changed by the user", None)
+def test_row_closed_and_only_moved_by_the_user_is_deleted_at_its_new_etag() -> None:
+    a = one({}, {"k1": rec()}, {"k1": item(etag='"2"', hours=5)}, closed=("k1",))
+    assert (a.op, a.etag, a.public_op) == ("delete", '"2"', "delete")
+    # also when an earlier pass already saw the move and recorded the reminder as theirs
+    a = one({}, {"k1": rec(etag='"2"', user_owned=True)}, {"k1": item(etag='"2"', hours=5)}, closed=("k1",))
+    assert (a.op, a.etag) == ("delete", '"2"')
+
+
+@pytest.mark.parametrize("typed", [True, None])
+@pytest.mark.parametrize("seen_before", [False, True])
+def test_row_closed_with_text_typed_by_the_user_stays(typed: bool | None, seen_before: bool) -> None:
+    # the rep typed a note into it (or the sink cannot tell): never deleted, remembered as theirs
+    record = rec(etag='"2"', user_owned=True) if seen_before else rec()
+    a = one({}, {"k1": record}, {"k1": item(etag='"2"', typed=typed)}, closed=("k1",))
+    assert (a.op, a.user_owned, a.etag, a.reason) == ("keep", True, '"2"', "edited by the user")
 
 
 @pytest.mark.parametrize("closed", [(), ("k1",)])
@@ -434,6 +454,21 @@ def test_row_item_with_our_newer_hash_is_our_unrecorded_update_not_a_user_edit()
     # and if we want yet another version by now, it is written over the item's current etag
     [again] = plan.build({"k1": rem(hours=48)}, {"k1": rec()}, {"k1": listed}, closed=())
     assert (again.op, again.etag) == ("update", '"9"')
+
+
+def test_row_our_unrecorded_update_then_typed_into_by_the_user_is_theirs() -> None:
+    written = rem(hours=24)
+    listed = RemoteItem(
+        "k1", "k1.ics", '"9"', written.start, content_hash=written.content_hash(), text_hash="b",
+        written_text_hash="a",
+    )  # fmt: skip
+    [action] = plan.build({"k1": written}, {"k1": rec()}, {"k1": listed}, closed=())
+    assert (action.op, action.user_owned) == ("keep", True)
+
+
+def test_row_adopted_item_with_typed_text_is_adopted_as_the_users() -> None:
+    a = one({"k1": rem()}, {}, {"k1": item(etag='"7"', typed=True)})
+    assert (a.op, a.user_owned) == ("adopt", True)
 
 
 def test_row_item_edited_by_the_user_keeps_our_old_hash_and_becomes_theirs() -> None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import filelock
 import pytest
 
 from followup_sync import config as configmod
+from followup_sync.backends.ics import IcsReminderSink
 from followup_sync.backends.memory import MemorySink, MemorySource
 from followup_sync.errors import AlreadyRunning, SinkEmptied
 from followup_sync.model import Message, Reminder, RemoteItem
+from followup_sync.state import State
 from followup_sync.sync import run_once
 
 ME = "dana@northwind.example"
@@ -192,15 +196,82 @@ def test_second_pass_is_refused_while_one_is_running(world) -> None:
         run(world, T0, lock_wait=0.1)
 
 
-def test_an_overdue_reminder_stays_where_it_was_placed(world) -> None:
-    # two days after the promises were due: every reminder is overdue and lands at the next working slot
-    late = T0 + timedelta(days=5)
-    first = run(world, late)
+NY = ZoneInfo("America/New_York")
+
+
+def _status(config: configmod.Config, key: str) -> tuple[str, str | None]:
+    with State.open(config.state_path) as state:
+        rec = next(r for r in state.followups() if r.followup.key == key)
+    return rec.status, rec.closed_reason
+
+
+def _ny(day: int, hour: int) -> datetime:
+    return datetime(2026, 3, day, hour, tzinfo=NY).astimezone(UTC)
+
+
+def _move(sink: MemorySink | IcsReminderSink, key: str, to: datetime) -> None:
+    """What the rep does in their calendar app: drag the reminder to ``to`` (text untouched)."""
+    if isinstance(sink, MemorySink):
+        href = next(h for h, (r, _) in sink.items.items() if r.key == key)
+        sink.user_edit(href, start=to, end=to + timedelta(minutes=15))
+        return
+    text = sink.path.read_text(encoding="utf-8")
+    head, *events = text.split("BEGIN:VEVENT")
+    stamp = to.astimezone(NY).strftime("%Y%m%dT%H%M%S")
+    for i, ev in enumerate(events):
+        if f"UID:{key}@followup-sync" in ev:
+            ev = re.sub(r"(DTSTART;TZID=America/New_York:)\d{8}T\d{6}", rf"\g<1>{stamp}", ev)
+            end = (to + timedelta(minutes=15)).astimezone(NY).strftime("%Y%m%dT%H%M%S")
+            events[i] = re.sub(r"(DTEND;TZID=America/New_York:)\d{8}T\d{6}", rf"\g<1>{end}", ev)
+    sink.path.write_text("BEGIN:VEVENT".join([head, *events]), encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["memory", "ics"])
+def test_an_overdue_reminder_is_carried_to_the_next_working_morning_once_a_day_then_expires(
+    tmp_path: Path, kind: str
+) -> None:
+    """Planned Wed 18 (Priya, "tomorrow"), Thu 19 14:00 (Mark), Fri 20 (Tom); first seen on Sunday 22."""
+    config, _, _ = world = (
+        make_config(tmp_path),
+        MemorySource([sent(i, to, t, T0 - timedelta(hours=i), subj) for i, (to, t, subj) in enumerate(PROMISES)]),
+        MemorySink() if kind == "memory" else IcsReminderSink(tmp_path / "followups.ics"),
+    )
+    sink = world[2]
+
+    def starts() -> dict[str, datetime | None]:
+        return {i.key: i.start for i in sink.list()}
+
+    first = run(world, _ny(22, 15))  # Sunday: all three overdue, reminded at the next working morning
     assert ops(first) == ["create"] * 3
-    assert all(a.reminder is not None and a.reminder.overdue for a in first.actions)
-    # hours later, within and across working days, nothing is pushed forward again
-    for hours in (1, 3, 20, 27):
-        assert ops(run(world, late + timedelta(hours=hours))) == ["keep"] * 3
+    assert all(
+        a.reminder and a.reminder.overdue and a.reminder.subject.startswith("OVERDUE") for a in first.actions
+    )
+    assert set(starts().values()) == {_ny(23, 9)}
+    by_contact = {first.followups[a.key].contacts[0]: a.key for a in first.actions}
+    mark, priya = by_contact["mark@acme.example"], by_contact["priya@globex.example"]
+    tom = by_contact["tom@initech.example"]
+    # Monday: it stays on Monday all day, also once its time has passed (no hourly moves)
+    for hour in (16, 20, 11 + 24, 17 + 24):
+        assert ops(run(world, _ny(22, 0) + timedelta(hours=hour))) == ["keep"] * 3
+    # Monday evening, the working day over: carried once to Tuesday morning
+    assert ops(run(world, _ny(23, 18))) == ["update"] * 3
+    assert set(starts().values()) == {_ny(24, 9)}
+    assert ops(run(world, _ny(23, 19))) == ["keep"] * 3
+    # the rep moves Mark's to Wednesday 11:00: their time, never carried
+    _move(sink, mark, _ny(25, 11))
+    tuesday_night = run(world, _ny(24, 18))
+    assert sorted((a.op, a.key) for a in tuesday_night.actions) == sorted(
+        [("keep", mark), ("update", priya), ("update", tom)]
+    )
+    assert starts() == {mark: _ny(25, 11), priya: _ny(25, 9), tom: _ny(25, 9)}
+    # Wednesday evening: Priya's has been overdue for overdue_days (5) working days since Wednesday 18: it
+    # expires and goes; Tom's is carried again; Mark's stays at the rep's time (their expiry counts from it)
+    wednesday_night = run(world, _ny(25, 18))
+    assert {(a.op, a.key) for a in wednesday_night.actions} == {("keep", mark), ("delete", priya), ("update", tom)}
+    assert _status(config, priya) == ("closed", "expired")
+    assert starts() == {mark: _ny(25, 11), tom: _ny(26, 9)}
+    assert ops(run(world, _ny(26, 18))) == ["keep", "update"]  # Thursday: Tom's once more
+    assert ops(run(world, _ny(26, 19))) == ["keep", "keep"]
 
 
 def test_a_stop_request_ends_the_pass_between_writes_and_the_next_pass_finishes(world) -> None:

@@ -135,6 +135,18 @@ def batching(sink: ReminderSink) -> BatchingSink | None:
     return None
 
 
+class PassAware(Protocol):
+    """Optional for any backend: the sync pass calls ``start_pass`` before it reads or writes anything.
+
+    ``now`` is the pass's clock (tests and ``sync --now`` move it); with ``dry_run`` the backend must keep
+    whatever state of its own it has (cursors, caches, delta links) read-only for the whole pass: a dry run
+    reads nothing and writes nothing that a real pass depends on. Backends without such state need not
+    implement it.
+    """
+
+    def start_pass(self, *, now: datetime, dry_run: bool) -> None: ...
+
+
 def marker_uid(key: str) -> str:
     return f"{key}{MARKER_UID_SUFFIX}"
 

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import icalendar
 
 from followup_sync.backends.base import key_from_uid
-from followup_sync.backends.ics import HASH_PROPERTY, meetings_in_calendar, reminder_to_vevent
+from followup_sync.backends.ics import listed_hashes, meetings_in_calendar, reminder_to_vevent
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import (
     BackendError,
@@ -212,11 +212,11 @@ class CaldavReminderSink:
 
     def list(self) -> Iterator[RemoteItem]:
         for href, etag, data in self.collection.query():
-            uid, start, stored = _parse_item(data)
+            uid, start, hashes = _parse_item(data)
             key = key_from_uid(uid or "")
             if key is None:
                 continue  # someone else's event: never ours to list or touch
-            yield RemoteItem(key=key, href=href, etag=etag, start=start, content_hash=stored)
+            yield RemoteItem(key=key, href=href, etag=etag, start=start, **hashes)
 
     def create(self, reminder: Reminder) -> RemoteItem:
         href = urljoin(self.collection.url, f"{reminder.key}.ics")
@@ -273,19 +273,18 @@ class CaldavReminderSink:
         return str(value)
 
 
-def _parse_item(data: bytes) -> tuple[str | None, datetime | None, str | None]:
-    """UID, start and our stored content hash of a calendar resource."""
+def _parse_item(data: bytes) -> tuple[str | None, datetime | None, dict[str, str | None]]:
+    """UID, start and the hashes (``ics.listed_hashes``) of a calendar resource."""
     try:
         cal = icalendar.Calendar.from_ical(data)
     except Exception:  # a broken foreign item is simply not ours
-        return None, None, None
+        return None, None, {}
     for event in cal.walk("VEVENT"):
         start = event.get("DTSTART")
         value = start.dt if start is not None else None
-        stored = event.get(HASH_PROPERTY)
         return (
             str(event.get("UID", "")),
             value.astimezone(UTC) if isinstance(value, datetime) else None,
-            str(stored) if stored is not None else None,
+            listed_hashes(event),
         )
-    return None, None, None
+    return None, None, {}

@@ -25,12 +25,13 @@ from followup_sync.backends.files import read_options
 from followup_sync.backends.icstext import Block, Document, content_lines, new_document, parse_document
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import BackendError, ConfigError, PreconditionFailed, TransientError
-from followup_sync.model import Meeting, Reminder, RemoteItem
+from followup_sync.model import Meeting, Reminder, RemoteItem, text_hash
 
 log = logging.getLogger(__name__)
 
 HASH_PROPERTY = "X-FOLLOWUP-SYNC-HASH"
 _Results = list[WriteResult]
+TEXT_PROPERTY = "X-FOLLOWUP-SYNC-TEXT"  # model.text_hash of the SUMMARY and DESCRIPTION we wrote
 _CANCELLED_PREFIXES = ("canceled:", "cancelled:")
 
 
@@ -229,12 +230,24 @@ def reminder_to_vevent(
     event.add("TRANSP", "TRANSPARENT")
     event.add("CLASS", "PRIVATE")
     event.add(HASH_PROPERTY, reminder.content_hash())
+    event.add(TEXT_PROPERTY, text_hash(reminder.subject, reminder.body))
     alarm = icalendar.Alarm()
     alarm.add("ACTION", "DISPLAY")
     alarm.add("DESCRIPTION", reminder.subject)
     alarm.add("TRIGGER", timedelta(minutes=-alarm_minutes))
     event.add_component(alarm)
     return event
+
+
+def listed_hashes(event: icalendar.cal.Component) -> dict[str, str | None]:
+    """The hashes a listed VEVENT of ours carries (``RemoteItem`` fields): what we stored when we wrote it, and
+    the text hash of its SUMMARY and DESCRIPTION as they are now (changed only if the user edited the text)."""
+    stored, written = event.get(HASH_PROPERTY), event.get(TEXT_PROPERTY)
+    return {
+        "content_hash": str(stored) if stored is not None else None,
+        "text_hash": text_hash(str(event.get("SUMMARY", "")), str(event.get("DESCRIPTION", ""))),
+        "written_text_hash": str(written) if written is not None else None,
+    }
 
 
 # --- the sink ------------------------------------------------------------------------------------------
@@ -259,7 +272,7 @@ class IcsReminderSink:
         self.calendar_name = calendar_name
         self._doc: tuple[icsfile.Stamp, Document] | None = None
         self._listed: tuple[icsfile.Stamp, list[RemoteItem]] | None = None
-        self._parsed: dict[str, tuple[datetime | None, str | None]] = {}  # etag -> (start, stored hash)
+        self._parsed: dict[str, tuple[datetime | None, dict[str, str | None]]] = {}  # etag -> (start, hashes)
         self._swept = False
 
     @classmethod
@@ -289,8 +302,8 @@ class IcsReminderSink:
             key = key_from_uid(block.uid or "") if block.name == "VEVENT" else None
             if key is not None and block.uid is not None:
                 etag = block.etag()
-                start, stored = self._start_and_hash(block, etag)
-                items.append(RemoteItem(key=key, href=block.uid, etag=etag, start=start, content_hash=stored))
+                start, hashes = self._start_and_hashes(block, etag)
+                items.append(RemoteItem(key=key, href=block.uid, etag=etag, start=start, **hashes))
         if stamp is not None:
             self._listed = (stamp, items)
         return iter(items)
@@ -353,7 +366,7 @@ class IcsReminderSink:
         lines = content_lines(event.to_ical())
         return Block(name="VEVENT", lines=lines, uid=marker_uid(reminder.key))
 
-    def _start_and_hash(self, block: Block, etag: str) -> tuple[datetime | None, str | None]:
+    def _start_and_hashes(self, block: Block, etag: str) -> tuple[datetime | None, dict[str, str | None]]:
         cached = self._parsed.get(etag)
         if cached is not None:
             return cached
@@ -361,13 +374,12 @@ class IcsReminderSink:
             event = icalendar.Event.from_ical("\r\n".join(block.lines))
             value = event.get("DTSTART").dt
         except Exception:  # the user (or their app) left it unreadable: we still list it, without a start
-            return None, None
-        stored = event.get(HASH_PROPERTY)
+            return None, {}
         if not isinstance(value, datetime):
             value = datetime.combine(value, datetime.min.time())
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        found = value.astimezone(UTC), (str(stored) if stored is not None else None)
+        found = value.astimezone(UTC), listed_hashes(event)
         self._parsed[etag] = found
         return found
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import ConfigError, PreconditionFailed
-from followup_sync.model import Meeting, Message, Reminder, RemoteItem
+from followup_sync.model import Meeting, Message, Reminder, RemoteItem, text_hash
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +57,18 @@ class MemorySource:
 
 
 class MemorySink:
-    """A reminder sink in a dict, with etags that change on every write, like a real calendar."""
+    """A reminder sink in a dict, with etags that change on every write, like a real calendar.
+
+    Like the other sinks it keeps, with each item, the content and text hashes of what it wrote (a calendar
+    app's hidden property), and lists the text hash of what the item says now: a ``user_edit`` of the
+    subject or body shows, a move does not.
+    """
 
     name = "memory"
 
     def __init__(self) -> None:
         self.items: dict[str, tuple[Reminder, str]] = {}
+        self.written: dict[str, tuple[str, str]] = {}  # href -> (content hash, text hash) of our last write
         self._etags = itertools.count(1)
         self.writes = 0
 
@@ -71,7 +77,12 @@ class MemorySink:
 
     def list(self) -> Iterator[RemoteItem]:
         for href, (rem, etag) in list(self.items.items()):
-            yield RemoteItem(key=rem.key, href=href, etag=etag, start=rem.start)
+            content, text = self.written.get(href, (None, None))
+            yield RemoteItem(key=rem.key, href=href, etag=etag, start=rem.start, content_hash=content,
+                             text_hash=text_hash(rem.subject, rem.body), written_text_hash=text)  # fmt: skip
+
+    def _wrote(self, href: str, reminder: Reminder) -> None:
+        self.written[href] = (reminder.content_hash(), text_hash(reminder.subject, reminder.body))
 
     def create(self, reminder: Reminder) -> RemoteItem:
         log.info("Creating reminder %s in %s", reminder.key, self.name)
@@ -80,6 +91,7 @@ class MemorySink:
             raise PreconditionFailed("reminder already exists", backend=self.name, href=href)
         etag = self._etag()
         self.items[href] = (reminder, etag)
+        self._wrote(href, reminder)
         self.writes += 1
         return RemoteItem(key=reminder.key, href=href, etag=etag, start=reminder.start)
 
@@ -88,6 +100,7 @@ class MemorySink:
         self._check(href, etag)
         new = self._etag()
         self.items[href] = (reminder, new)
+        self._wrote(href, reminder)
         self.writes += 1
         return RemoteItem(key=reminder.key, href=href, etag=new, start=reminder.start)
 
@@ -95,6 +108,7 @@ class MemorySink:
         log.info("Deleting reminder %s from %s", href.removesuffix(".ics"), self.name)
         self._check(href, etag)
         del self.items[href]
+        self.written.pop(href, None)
         self.writes += 1
 
     def _check(self, href: str, etag: str) -> None:

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from followup_sync import config as config_mod
+from followup_sync.backends.graphsink import KEY_PROP, parse_key_value
 from followup_sync.config import Config
 from followup_sync.credentials import KeyringTokenBackend, close_account, make_account, scopes_for
 from tests.fakegraph.server import FakeGraph, Server
@@ -81,6 +82,24 @@ def expire_tokens(account: Any, fake: FakeGraph) -> None:
     for entry in backend._cache.get("AccessToken", {}).values():
         entry["expires_on"] = entry["extended_expires_on"] = str(int(time.time()) - 60)
     backend.save_token(force=True)  # the keyring copy is just as old
+
+
+def reminder_key(event: dict[str, Any]) -> str | None:
+    """The KEY of one of our events as the fake stores it (the property value also carries our hashes)."""
+    for p in event["singleValueExtendedProperties"]:
+        if p["id"] == KEY_PROP:
+            return parse_key_value(str(p["value"]))[0]
+    return None
+
+
+def events_by_key(fake: FakeGraph) -> dict[str, dict[str, Any]]:
+    """Our events by KEY; asserts there is one per key."""
+    out: dict[str, dict[str, Any]] = {}
+    for ev in fake.ours(KEY_PROP):
+        key = reminder_key(ev)
+        assert key is not None and key not in out, f"duplicate reminder for {key}"
+        out[key] = ev
+    return out
 
 
 @pytest.fixture

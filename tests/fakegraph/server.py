@@ -2,11 +2,16 @@
 
 Shaped after Microsoft's documented JSON: ``value`` arrays with absolute ``@odata.nextLink``, ``@odata.deltaLink``
 at the end of a delta round, ``@odata.etag`` on events, ``error: {code, message}`` bodies, 412 on a stale
-``If-Match``, and ``transactionId`` de-duplication on event POST (Graph returns the event created first).
+``If-Match``, and ``transactionId`` de-duplication on event POST (Graph returns the event created first). The
+routes, and every documented behaviour they enforce (schema checks, the 5,000-message cap of a filtered delta,
+JSON batching, the Outlook concurrency limit), are in :mod:`tests.fakegraph.graphapi`, whose docstring lists
+them with the Microsoft documentation page each follows.
 
 Only what followup-sync uses is implemented; anything else answers 400 so a test notices. Faults (429/503 with
 ``Retry-After``, slow answers past the client's timeout, dropped connections, truncated JSON) are drawn per
-request from a seeded RNG, so a failing run can be replayed.
+request from a seeded RNG, so a failing run can be replayed; inside a ``$batch`` each item draws on its own.
+:meth:`FakeGraph.invalidate_access_tokens` makes the server refuse (401) tokens the client still holds as
+valid, as Entra does after a password change or a revoked session.
 """
 
 from __future__ import annotations
@@ -26,43 +31,20 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from O365.utils.windows_tz import IANA_TO_WIN
-
-_EXT_FILTER = re.compile(
-    r"singleValueExtendedProperties/any\(\s*(\w+)\s*:\s*\1/id eq '([^']+)' and \1/value eq '([^']*)'\s*\)",
-    re.IGNORECASE,
+from tests.fakegraph.graphapi import (
+    CONCURRENCY,
+    DELTA_FILTER_CAP,
+    GraphApi,
+    Request,
+    error,
+    graph_time,
+    parse_graph_time,
 )
-MAX_TOP = 1000  # Graph caps $top on messages at 1000
-MAX_DELTA_PAGE = 1000
+
+__all__ = ["FakeGraph", "Faults", "Server", "graph_time", "parse_graph_time"]
 TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 USER_OID = "00000000-0000-0000-66f3-3332eca7ea81"
-
-
-def _win_to_iana() -> dict[str, ZoneInfo]:
-    """Windows zone name -> a ZoneInfo that exists (O365's own inversion picks dead aliases, notes §7)."""
-    out: dict[str, ZoneInfo] = {}
-    for iana, win in IANA_TO_WIN.items():
-        if win in out:
-            continue
-        try:
-            out[win] = ZoneInfo(iana)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-    out["UTC"] = ZoneInfo("UTC")
-    return out
-
-
-WIN_TO_IANA = _win_to_iana()
-
-
-def graph_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_graph_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -148,6 +130,12 @@ class FakeGraph:
         self.log: list[tuple[str, str, int]] = []
         self.require_auth = True
         self.max_page = 1000  # Graph may answer with fewer items than asked for; tests shrink this to page
+        self.delta_filter_cap = DELTA_FILTER_CAP
+        self.revoked: set[str] = set()  # access tokens refused although not expired
+        self.writes: list[tuple[str, str, dict[str, Any]]] = []  # (method, event id, body) of every event write
+        self.in_flight = 0
+        self.latency = 0.0  # seconds each request holds its concurrency slot (to make overlap observable)
+        self.api = GraphApi(self)
         for wk, name_ in (
             ("inbox", "Inbox"),
             ("sentitems", "Sent Items"),
@@ -359,6 +347,32 @@ class FakeGraph:
             for k in self.access_tokens:
                 self.access_tokens[k] = 0.0
 
+    def invalidate_access_tokens(self) -> None:
+        """Refuse every access token issued so far although none has expired (a password change, a revoked
+        session): the client still holds its token as valid; a refresh gives one that works."""
+        with self.lock:
+            self.revoked.update(self.access_tokens)
+
+    def acquire(self, slots: int) -> bool:
+        """Outlook runs at most CONCURRENCY requests of an app at once; False when these do not fit."""
+        with self.lock:
+            if self.in_flight + slots > CONCURRENCY:
+                return False
+            self.in_flight += slots
+            self.counts["peak_in_flight"] = max(self.counts["peak_in_flight"], self.in_flight)
+            return True
+
+    def acquire_up_to(self, slots: int) -> int:
+        with self.lock:
+            granted = max(0, min(slots, CONCURRENCY - self.in_flight))
+            self.in_flight += granted
+            self.counts["peak_in_flight"] = max(self.counts["peak_in_flight"], self.in_flight)
+            return granted
+
+    def release(self, slots: int) -> None:
+        with self.lock:
+            self.in_flight -= slots
+
     def revoke_refresh_tokens(self) -> None:
         with self.lock:
             self.refresh_tokens.clear()
@@ -369,7 +383,7 @@ class FakeGraph:
         if not header or not header.startswith("Bearer "):
             return False
         expiry = self.access_tokens.get(header[7:])
-        return expiry is not None and expiry > time.time()
+        return expiry is not None and expiry > time.time() and header[7:] not in self.revoked
 
     @property
     def secrets_issued(self) -> list[str]:
@@ -380,7 +394,7 @@ class FakeGraph:
         with self.lock:
             if method:
                 return self.counts[method]
-            return sum(v for k, v in self.counts.items() if not k.startswith("faults:") and k != "LOGIN")
+            return sum(self.counts[m] for m in ("GET", "POST", "PATCH", "DELETE"))
 
     def reset_counts(self) -> None:
         with self.lock:
@@ -460,9 +474,10 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self._send(status, body)
             return
+        is_batch = self.route == "/v1.0/$batch" and method == "POST"
         with fake.lock:
             fake.counts[method] += 1
-            fault = fake.faults.draw(method)
+            fault = fake.faults.draw("BATCH" if is_batch else method)
             if fault:
                 fake.counts[f"faults:{fault}"] += 1
                 fake.counts[f"faults:{method}"] += 1
@@ -471,10 +486,7 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         if fault in ("throttle", "unavailable"):
-            status = 429 if fault == "throttle" else 503
-            code = "TooManyRequests" if status == 429 else "ServiceUnavailable"
-            headers = {"Retry-After": fake.faults.retry_after} if fake.faults.retry_after is not None else {}
-            self._send(status, _error(code, "Injected fault"), headers)
+            self._send(*_fault_answer(fake, fault))
             return
         if not fake.token_valid(self.headers.get("Authorization")):
             self._send(401, _error("InvalidAuthenticationToken", "Access token has expired or is not yet valid."))
@@ -484,17 +496,83 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._send(400, _error("BadRequest", "Unable to read JSON request payload."))
             return
-        self._payload_value = payload
-        with fake.lock:
-            status, body, headers = self._graph(method, payload)
-            fake.log.append((method, self.path, status))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if is_batch:
+            status, body, out_headers = self._batch(payload, headers)
+        else:
+            if not fake.acquire(1):
+                self._send(*_concurrency_answer(fake))
+                return
+            try:
+                request = Request(method, self.path, headers, payload)
+                with fake.lock:
+                    answer = fake.api.handle(request)
+                    fake.log.append((method, self.path, answer.status))
+                if fake.latency:
+                    time.sleep(fake.latency)
+            finally:
+                fake.release(1)
+            status, body, out_headers = answer.status, answer.body, answer.headers
         if fault == "slow":
             time.sleep(fake.faults.delay)
         if fault == "malformed" and status == 200:
             text = json.dumps(body)
             self._send_raw(200, text[: len(text) // 2].encode(), "application/json")
             return
-        self._send(status, body, headers)
+        self._send(status, body, out_headers)
+
+    def _batch(self, payload: Any, headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        """``POST /v1.0/$batch``: run the items (in ``dependsOn`` order), each throttled on its own."""
+        fake = self.fake
+        items, bad = fake.api.batch_items(payload)
+        if bad is not None:
+            return bad.status, bad.body, bad.headers
+        sequential = all(r.get("dependsOn") for r in items[1:]) and len(items) > 1
+        wanted = 1 if sequential else min(CONCURRENCY, len(items))
+        granted = fake.acquire_up_to(wanted)
+        with fake.lock:
+            fake.counts["batches"] += 1
+            fake.counts["batch:items"] += len(items)
+        try:
+            done: dict[str, dict[str, Any]] = {}
+            for lane, item in enumerate(_ordered(items)):
+                done[str(item["id"]).lower()] = self._batch_item(item, headers, done, lane < granted or sequential)
+            if fake.latency:
+                time.sleep(fake.latency)
+        finally:
+            fake.release(granted)
+        with fake.lock:
+            fake.log.append(("POST", "/v1.0/$batch", 200))
+        return 200, {"responses": fake.api.shuffle(list(done.values()))}, {}
+
+    def _batch_item(
+        self, item: dict[str, Any], outer: dict[str, str], done: dict[str, dict[str, Any]], has_slot: bool
+    ) -> dict[str, Any]:
+        fake = self.fake
+        rid, method = str(item["id"]), str(item["method"]).upper()
+
+        def answer(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+            head = {"Content-Type": "application/json", **(headers or {})}
+            return {"id": rid, "status": status, "headers": head, "body": body}
+
+        if any(done[str(d).lower()]["status"] >= 400 for d in item.get("dependsOn") or []):
+            return answer(424, _error("FailedDependency", "A request this one depends on failed."))
+        if not has_slot:
+            return answer(*_concurrency_answer(fake))
+        with fake.lock:
+            fake.counts[f"batch:{method}"] += 1
+            fault = fake.faults.draw(method)
+            if fault in ("throttle", "unavailable"):
+                fake.counts[f"faults:{fault}"] += 1
+                fake.counts[f"faults:{method}"] += 1
+                return answer(*_fault_answer(fake, fault))
+            url = str(item["url"])
+            path = "/v1.0" + (url if url.startswith("/") else "/" + url)
+            headers = {**{k: v for k, v in outer.items() if k in ("authorization", "prefer")},
+                       **{k.lower(): str(v) for k, v in (item.get("headers") or {}).items()}}  # fmt: skip
+            result = fake.api.handle(Request(method, path, headers, item.get("body")))
+            fake.log.append((method, path, result.status))
+        return answer(result.status, result.body, result.headers)
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = b"" if body is None else json.dumps(body).encode()
@@ -512,308 +590,6 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
             self.close_connection = True
-
-    # ---- Graph routes ---------------------------------------------------------------------------------------
-    def _graph(self, method: str, payload: Any) -> tuple[int, Any, dict[str, str]]:
-        path = self.route
-        if not path.startswith("/v1.0/me"):
-            return 404, _error("ResourceNotFound", f"Resource not found for the segment '{path}'."), {}
-        parts = [p for p in path[len("/v1.0/me") :].split("/") if p]
-        key = parts[0].lower() if parts else ""
-        if method == "GET" and not parts:
-            return 200, self._me(), {}
-        if "$skiptoken" in self.query and method == "GET":
-            return self._page(self.query["$skiptoken"])
-        if key == "mailfolders":
-            return self._mail(method, parts[1:])
-        if key in ("calendar", "calendars", "events", "calendarview"):
-            return self._calendar(method, parts)
-        return 400, _error("BadRequest", f"fake Graph does not implement {method} {path}"), {}
-
-    def _me(self) -> dict[str, Any]:
-        f = self.fake
-        return {
-            "@odata.context": f"{f.base_url}/v1.0/$metadata#users/$entity",
-            "id": USER_OID,
-            "displayName": f.user_name,
-            "mail": f.user,
-            "userPrincipalName": f.user,
-        }
-
-    def _paged(self, items: list[dict[str, Any]], top: int, *, context: str, tail: dict[str, Any] | None = None):
-        """First page of ``items``; later pages through ``$skiptoken`` (absolute @odata.nextLink, as Graph)."""
-        token = secrets.token_urlsafe(12)
-        self.fake.pages[token] = {"items": items, "top": top, "offset": 0, "context": context, "tail": tail}
-        return self._page(token)
-
-    def _page(self, token: str) -> tuple[int, Any, dict[str, str]]:
-        state = self.fake.pages.get(token)
-        if state is None:
-            return 400, _error("InvalidSkipToken", "The skip token is not valid."), {}
-        items, top, offset = state["items"], state["top"], state["offset"]
-        body: dict[str, Any] = {"@odata.context": state["context"], "value": items[offset : offset + top]}
-        if offset + top < len(items):
-            nxt = secrets.token_urlsafe(12)
-            self.fake.pages[nxt] = {**state, "offset": offset + top}
-            route = self.route
-            body["@odata.nextLink"] = f"{self.fake.base_url}{route}?$skiptoken={nxt}"
-        elif state["tail"]:
-            body.update(state["tail"]())
-        return 200, body, {}
-
-    def _top(self, default: int, cap: int) -> int:
-        prefer = self.headers.get("Prefer", "")
-        m = re.search(r"odata\.maxpagesize=(\d+)", prefer)
-        raw = self.query.get("$top") or (m.group(1) if m else None)
-        return min(int(raw), cap, self.fake.max_page) if raw else min(default, self.fake.max_page)
-
-    # -- mail
-    def _mail(self, method: str, parts: list[str]) -> tuple[int, Any, dict[str, str]]:
-        fake = self.fake
-        if method != "GET":
-            return 405, _error("ErrorInvalidRequest", "The OData request is not supported."), {}
-        ctx = f"{fake.base_url}/v1.0/$metadata#users('{fake.user}')/mailFolders"
-        if not parts:
-            top = [self._folder_json(f) for f in fake.folders.values() if f.parent is None]
-            return self._paged(top, self._top(10, 1000), context=ctx)
-        try:
-            fid = fake.folder_id(parts[0])
-        except KeyError:
-            return 404, _error("ErrorInvalidIdMalformed", "Id is malformed."), {}
-        rest = [p.lower() for p in parts[1:]]
-        if not rest:
-            return 200, self._folder_json(fake.folders[fid]), {}
-        if rest == ["childfolders"]:
-            kids = [self._folder_json(f) for f in fake.folders.values() if f.parent == fid]
-            return self._paged(kids, self._top(10, 1000), context=ctx)
-        if rest == ["messages"]:
-            msgs = self._folder_messages(fid, self._floor(self.query.get("$filter")))
-            msgs.sort(key=lambda m: m["receivedDateTime"], reverse=True)
-            out = [self._message_json(m) for m in msgs]
-            return self._paged(out, self._top(10, MAX_TOP), context=ctx + f"('{fid}')/messages")
-        if rest in (["messages", "delta"], ["messages", "delta()"]):
-            return self._delta(fid)
-        return 400, _error("BadRequest", "unsupported mail path"), {}
-
-    def _folder_json(self, f: Folder) -> dict[str, Any]:
-        kids = sum(1 for x in self.fake.folders.values() if x.parent == f.id)
-        total = sum(1 for m in self.fake.messages.values() if m["_folder"] == f.id)
-        return {
-            "id": f.id,
-            "displayName": f.name,
-            "parentFolderId": f.parent or "AAMkRoot",
-            "childFolderCount": kids,
-            "unreadItemCount": 0,
-            "totalItemCount": total,
-            "isHidden": False,
-        }
-
-    @staticmethod
-    def _floor(flt: str | None) -> datetime | None:
-        if not flt:
-            return None
-        m = re.fullmatch(r"\s*receivedDateTime\s+(ge|gt)\s+(\S+)\s*", flt)
-        if not m:
-            raise ValueError(f"unsupported $filter {flt!r}")
-        return parse_graph_time(m.group(2).strip("'"))
-
-    def _folder_messages(self, fid: str, floor: datetime | None) -> list[dict[str, Any]]:
-        return [
-            m
-            for m in self.fake.messages.values()
-            if m["_folder"] == fid and (floor is None or parse_graph_time(m["receivedDateTime"]) >= floor)
-        ]
-
-    def _message_json(self, m: dict[str, Any], select: str | None = None) -> dict[str, Any]:
-        select = select if select is not None else self.query.get("$select")
-        out = {k: v for k, v in m.items() if not k.startswith("_")}
-        if 'outlook.body-content-type="text"' not in self.headers.get("Prefer", ""):
-            out["body"] = {"contentType": "html", "content": m["_html"]}
-        out["@odata.etag"] = f'W/"CQAAABYAAAD{m["_seq"]}"'
-        if select:
-            wanted = {s.strip() for s in select.split(",")} | {"id"}
-            out = {k: v for k, v in out.items() if k in wanted or k.startswith("@odata")}
-        return out
-
-    def _delta(self, fid: str) -> tuple[int, Any, dict[str, str]]:
-        fake = self.fake
-        ctx = f"{fake.base_url}/v1.0/$metadata#Collection(message)"
-        if "$deltatoken" in self.query:
-            state = fake.deltas.get(self.query["$deltatoken"])
-            if state is None or state["folder"] != fid:
-                return 410, _error("SyncStateNotFound", "The sync state generation is not found."), {}
-        else:
-            try:
-                floor = self._floor(self.query.get("$filter"))
-            except ValueError as exc:
-                return 400, _error("BadRequest", str(exc)), {}
-            state = {"folder": fid, "seq": 0, "floor": floor, "select": self.query.get("$select")}
-        since, floor, select = state["seq"], state["floor"], state["select"]
-        changed = [m for m in self._folder_messages(fid, floor) if m["_seq"] > since]
-        changed.sort(key=lambda m: m["_seq"])
-        items = [self._message_json(m, select or "") for m in changed]
-        items += [
-            {"@odata.type": "#microsoft.graph.message", "id": mid, "@removed": {"reason": "deleted"}}
-            for mid, (f, seq) in fake.removed.items()
-            if f == fid and seq > since and since > 0
-        ]
-        now_seq = fake.change
-
-        def tail() -> dict[str, Any]:
-            token = secrets.token_urlsafe(16)
-            fake.deltas[token] = {"folder": fid, "seq": now_seq, "floor": floor, "select": select}
-            return {
-                "@odata.deltaLink": f"{fake.base_url}/v1.0/me/mailFolders/{fid}/messages/delta?$deltatoken={token}"
-            }
-
-        return self._paged(items, self._top(10, MAX_DELTA_PAGE), context=ctx, tail=tail)
-
-    # -- calendar
-    def _calendar(self, method: str, parts: list[str]) -> tuple[int, Any, dict[str, str]]:
-        fake = self.fake
-        low = [p.lower() for p in parts]
-        cal: str | None = None
-        rest = low
-        if low[0] == "calendar":
-            cal, rest = "cal-default", low[1:]
-        elif low[0] == "calendars":
-            if len(parts) == 1:
-                cals = [{"id": cid, "name": name, "canEdit": True} for cid, name in fake.calendars.items()]
-                return self._paged(cals, self._top(10, 1000), context="calendars")
-            cal, rest = parts[1], low[2:]
-            if cal not in fake.calendars:
-                return 404, _error("ErrorItemNotFound", "The specified object was not found in the store."), {}
-        if rest == ["calendarview"]:
-            return self._calendar_view(cal)
-        if rest == ["events"]:
-            if method == "GET":
-                return self._list_events(cal)
-            if method == "POST":
-                return self._create_event(cal or "cal-default", payload=self._payload)
-        if len(rest) == 2 and rest[0] == "events" and cal is None:
-            return self._one_event(method, parts[1])
-        return 400, _error("BadRequest", "unsupported calendar path"), {}
-
-    @property
-    def _payload(self) -> Any:
-        return self._payload_value
-
-    def _event_json(self, ev: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in ev.items() if not k.startswith("_") and k != "singleValueExtendedProperties"}
-        out["start"] = {"dateTime": ev["_start"].strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
-        out["end"] = {"dateTime": ev["_end"].strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
-        expand = self.query.get("$expand", "")
-        if expand.lower().startswith("singlevalueextendedproperties"):
-            ids = {i.lower() for i in re.findall(r"id eq '([^']+)'", expand)}
-            props = ev["singleValueExtendedProperties"]
-            out["singleValueExtendedProperties"] = [p for p in props if not ids or p["id"].lower() in ids]
-        select = self.query.get("$select")
-        if select:
-            wanted = {s.strip() for s in select.split(",")} | {"id", "singleValueExtendedProperties"}
-            out = {k: v for k, v in out.items() if k in wanted or k.startswith("@odata")}
-        return out
-
-    def _calendar_view(self, cal: str | None) -> tuple[int, Any, dict[str, str]]:
-        try:
-            start = parse_graph_time(self.query["startDateTime"])
-            end = parse_graph_time(self.query["endDateTime"])
-        except KeyError:
-            msg = (
-                "This request requires a time window specified by the query string parameters "
-                "StartDateTime and EndDateTime."
-            )
-            return 400, _error("ErrorInvalidParameter", msg), {}
-        evs = [
-            e
-            for e in self.fake.events.values()
-            if e["_calendar"] == (cal or "cal-default") and e["_start"] < end and e["_end"] > start
-        ]
-        evs.sort(key=lambda e: e["_start"])
-        return self._paged([self._event_json(e) for e in evs], self._top(10, 1000), context="calendarView")
-
-    def _list_events(self, cal: str | None) -> tuple[int, Any, dict[str, str]]:
-        flt = self.query.get("$filter", "")
-        evs = [e for e in self.fake.events.values() if cal is None or e["_calendar"] == cal]
-        if flt:
-            m = _EXT_FILTER.fullmatch(flt.strip())
-            if not m:
-                return 400, _error("BadRequest", f"fake Graph cannot evaluate $filter {flt!r}"), {}
-            pid, value = m.group(2), m.group(3)
-            # Name in the property id is case-sensitive, the value comparison is not (Graph docs)
-            evs = [
-                e
-                for e in evs
-                if any(
-                    p["id"] == pid and str(p["value"]).lower() == value.lower()
-                    for p in e["singleValueExtendedProperties"]
-                )
-            ]
-        evs.sort(key=lambda e: e["id"])
-        return self._paged([self._event_json(e) for e in evs], self._top(10, 1000), context="events")
-
-    def _apply_event_payload(self, ev: dict[str, Any], payload: dict[str, Any]) -> str | None:
-        for k, v in payload.items():
-            if k in ("start", "end"):
-                try:
-                    zone = WIN_TO_IANA.get(v["timeZone"]) or ZoneInfo(v["timeZone"])
-                except (KeyError, ZoneInfoNotFoundError, ValueError):
-                    return f"unknown time zone {v.get('timeZone')!r}"
-                local = datetime.fromisoformat(v["dateTime"][:19]).replace(tzinfo=zone)
-                ev["_" + k] = local.astimezone(UTC)
-            elif k == "singleValueExtendedProperties":
-                props = {p["id"]: p for p in ev["singleValueExtendedProperties"]}
-                for p in v:
-                    props[p["id"]] = {"id": p["id"], "value": str(p["value"])}
-                ev["singleValueExtendedProperties"] = list(props.values())
-            elif k == "transactionId":
-                if ev.get("transactionId") not in (None, v):
-                    return "transactionId cannot be changed"
-                ev[k] = v
-            elif k in ("body",):
-                ev[k] = {"contentType": str(v.get("contentType", "text")).lower(), "content": v.get("content", "")}
-            else:
-                ev[k] = v
-        return None
-
-    def _create_event(self, cal: str, payload: Any) -> tuple[int, Any, dict[str, str]]:
-        fake = self.fake
-        if not isinstance(payload, dict) or "start" not in payload or "end" not in payload:
-            return 400, _error("ErrorInvalidRequest", "start and end are required"), {}
-        txn = payload.get("transactionId")
-        if txn and txn in fake.transactions and fake.transactions[txn] in fake.events:
-            return 201, self._event_json(fake.events[fake.transactions[txn]]), {}
-        eid = fake._id("AAMkEvent")
-        ev = fake._new_event(eid, cal)
-        problem = self._apply_event_payload(ev, payload)
-        if problem:
-            return 400, _error("ErrorInvalidRequest", problem), {}
-        fake.bump_etag(ev)
-        fake.events[eid] = ev
-        if txn:
-            fake.transactions[txn] = eid
-        return 201, self._event_json(ev), {}
-
-    def _one_event(self, method: str, eid: str) -> tuple[int, Any, dict[str, str]]:
-        fake = self.fake
-        ev = fake.events.get(eid)
-        if ev is None:
-            return 404, _error("ErrorItemNotFound", "The specified object was not found in the store."), {}
-        if_match = self.headers.get("If-Match")
-        if method in ("PATCH", "DELETE") and if_match and if_match not in (ev["@odata.etag"], "*"):
-            msg = "The change key passed in the request does not match the current change key for the item."
-            return 412, _error("ErrorIrresolvableConflict", msg), {}
-        if method == "GET":
-            return 200, self._event_json(ev), {}
-        if method == "DELETE":
-            del fake.events[eid]
-            return 204, None, {}
-        if method == "PATCH":
-            problem = self._apply_event_payload(ev, self._payload or {})
-            if problem:
-                return 400, _error("ErrorInvalidRequest", problem), {}
-            fake.bump_etag(ev)
-            return 200, self._event_json(ev), {}
-        return 405, _error("ErrorInvalidRequest", "method not allowed"), {}
 
     # ---- login (Entra) routes -------------------------------------------------------------------------------
     def _login(self, method: str, raw: bytes) -> tuple[int, Any]:
@@ -905,11 +681,38 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    return {
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {"date": now.strftime("%Y-%m-%dT%H:%M:%S"), "request-id": secrets.token_hex(8)},
-        }
-    }
+    return error(code, message)
+
+
+def _fault_answer(fake: FakeGraph, fault: str) -> tuple[int, Any, dict[str, str]]:
+    status = 429 if fault == "throttle" else 503
+    code = "TooManyRequests" if status == 429 else "ServiceUnavailable"
+    headers = {"Retry-After": fake.faults.retry_after} if fake.faults.retry_after is not None else {}
+    return status, _error(code, "Injected fault"), headers
+
+
+def _concurrency_answer(fake: FakeGraph) -> tuple[int, Any, dict[str, str]]:
+    with fake.lock:
+        fake.counts["faults:concurrency"] += 1
+    body = _error("ApplicationThrottled", "Application is over its MailboxConcurrency limit.")
+    return 429, body, {"Retry-After": "1"}
+
+
+def _ordered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Batch items in an order that runs every dependency first (Graph may run independent ones in any order)."""
+    by_id = {str(r["id"]).lower(): r for r in items}
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def visit(r: dict[str, Any]) -> None:
+        rid = str(r["id"]).lower()
+        if rid in seen:
+            return
+        seen.add(rid)
+        for dep in r.get("dependsOn") or []:
+            visit(by_id[str(dep).lower()])
+        out.append(r)
+
+    for r in items:
+        visit(r)
+    return out

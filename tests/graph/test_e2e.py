@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 
 from followup_sync.backends.graph import (
-    KEY_PROP,
-    MARKER_PROP,
     GraphMailSource,
     GraphMeetingSource,
     GraphReminderSink,
@@ -24,6 +22,7 @@ from followup_sync.backends.memory import MemorySink, MemorySource
 from followup_sync.config import Config
 from followup_sync.sync import PassResult, run_once
 from tests.fakegraph import mailbox
+from tests.fakegraph.fixtures import events_by_key
 from tests.fakegraph.server import FakeGraph
 
 NOW = datetime(2026, 11, 24, 14, 7, tzinfo=UTC)  # a Tuesday, 15:07 in Berlin; overdue reminders go to 16:00
@@ -37,25 +36,24 @@ class World:
     box: mailbox.Mailbox
 
     def run(self, now: datetime, **kw: Any) -> PassResult:
-        state_file = self.config.state_path.parent / "graph-delta.json"
-        return run_once(
-            self.config,
-            now=now,
-            mail=GraphMailSource(
-                self.account, state_file=state_file, lookback=timedelta(days=self.config.rules.lookback_days)
+        """One pass with the Graph backends built as ``from_config`` builds them (same cache files)."""
+        return run_once(self.config, now=now, **self.backends(), **kw)
+
+    def backends(self) -> dict[str, Any]:
+        folder, r = self.config.state_path.parent, self.config.rules
+        return {
+            "mail": GraphMailSource(
+                self.account, state_file=folder / "graph-delta.json", lookback=timedelta(days=r.lookback_days)
             ),
-            meetings=GraphMeetingSource(self.account),
-            sink=GraphReminderSink(self.account),
-            **kw,
-        )
+            "meetings": GraphMeetingSource(self.account, cache_file=folder / "graph-calendar.json"),
+            "sink": GraphReminderSink(
+                self.account, cache_file=folder / "graph-calendar.json",
+                view_days=(r.lookback_days, r.meeting_lookahead_days),
+            ),
+        }  # fmt: skip
 
     def events(self) -> dict[str, datetime]:
-        out: dict[str, datetime] = {}
-        for ev in self.fake.ours(MARKER_PROP):
-            key = next(p["value"] for p in ev["singleValueExtendedProperties"] if p["id"] == KEY_PROP)
-            assert key not in out, f"duplicate reminder for {key}"
-            out[key] = ev["_start"]
-        return out
+        return {key: ev["_start"] for key, ev in events_by_key(self.fake).items()}
 
     def reference(self, tmp_path: Path, *nows: datetime) -> dict[str, datetime]:
         """The same passes over the same messages with memory backends (no Graph, no faults)."""
@@ -111,10 +109,7 @@ def test_first_and_idle_pass_reply_delete_move(
         "please go ahead and send the order form.\n\nBest,\nJane",
     )
     # the user deletes one reminder and moves another in Outlook
-    by_key = {
-        next(p["value"] for p in e["singleValueExtendedProperties"] if p["id"] == KEY_PROP): e["id"]
-        for e in fake.ours(MARKER_PROP)
-    }
+    by_key = {key: e["id"] for key, e in events_by_key(fake).items()}
     others = sorted(k for k in events if k != target.key)
     deleted_key, moved_key = others[0], others[1]
     fake.user_deletes_event(by_key[deleted_key])

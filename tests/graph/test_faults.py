@@ -17,7 +17,7 @@ from followup_sync.config import Config
 from followup_sync.errors import Error, PreconditionFailed, TransientError
 from tests.contract import make_reminder
 from tests.fakegraph import mailbox
-from tests.fakegraph.fixtures import connect, seed_token
+from tests.fakegraph.fixtures import connect, reminder_key, seed_token
 from tests.fakegraph.server import FakeGraph, Faults, Server
 from tests.graph.test_e2e import NOW, World
 
@@ -103,6 +103,7 @@ def test_passes_converge_under_faults(
     seed: int, fake: FakeGraph, config: Config, account: Any, tmp_path: Path
 ) -> None:
     world = World(config, fake, account, mailbox.build(fake, messages=400, now=NOW, seed=seed))
+    fake.max_page = 60  # several pages per folder and listing, so reads are faulted mid-way too
     account.con.timeout = (1.0, 0.15)
     nows = [NOW, NOW + timedelta(minutes=5), NOW + timedelta(minutes=65), NOW + timedelta(hours=3)]
     fake.faults = Faults(
@@ -162,9 +163,7 @@ def test_sink_writes_converge_under_faults(seed: int, account: Any, fake: FakeGr
 
 
 def _key_of(event: dict[str, Any]) -> str:
-    return next(
-        str(p["value"]) for p in event["singleValueExtendedProperties"] if p["id"].endswith("FollowUpSyncKey")
-    )
+    return str(reminder_key(event))
 
 
 def _reconcile(sink: GraphReminderSink, desired: dict[str, Any], written: dict[str, tuple[str, str]]) -> bool:

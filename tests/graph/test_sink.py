@@ -12,6 +12,7 @@ import pytest
 from followup_sync.backends.graph import KEY_PROP, MARKER_PROP, GraphReminderSink
 from followup_sync.errors import PreconditionFailed
 from tests.contract import SinkContract, make_reminder
+from tests.fakegraph.fixtures import reminder_key
 from tests.fakegraph.server import FakeGraph
 
 
@@ -48,10 +49,7 @@ class TestGraphSinkContract(SinkContract):
 
 
 def _key(event: dict[str, Any]) -> str | None:
-    for p in event["singleValueExtendedProperties"]:
-        if p["id"] == KEY_PROP:
-            return str(p["value"])
-    return None
+    return reminder_key(event)
 
 
 def test_event_shape(account: Any, fake: FakeGraph, caplog: pytest.LogCaptureFixture) -> None:
@@ -70,7 +68,7 @@ def test_event_shape(account: Any, fake: FakeGraph, caplog: pytest.LogCaptureFix
     assert event["body"]["content"].endswith("Open the message: https://outlook.office365.com/owa/?ItemID=X")
     # 08:00 UTC sent as 09:00 W. Europe Standard Time (the rep's zone), stored back as the same instant
     assert event["_start"] == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-    assert {p["id"]: p["value"] for p in event["singleValueExtendedProperties"]}[KEY_PROP] == "k1"
+    assert reminder_key(event) == "k1"
     assert "Creating reminder k1 in the Outlook calendar" in caplog.text
 
 
