@@ -197,6 +197,7 @@ _RANGES: dict[tuple[str, str], tuple[float, float, str]] = {
     ("rules", "meeting_lookahead_days"): (0, 365, "days"),
     ("schedule", "reminder_minutes"): (1, 480, "minutes"),
     ("schedule", "deadline_lead_hours"): (0, 168, "hours"),
+    ("schedule", "overdue_days"): (0, 365, "working days"),
     ("graph", "timeout_seconds"): (0, 600, "seconds"),
     ("graph", "max_retry_wait_seconds"): (0, 3600, "seconds"),
     ("daemon", "interval_minutes"): (0, 1440, "minutes"),
@@ -247,12 +248,6 @@ def parse(data: Mapping[str, Any], *, path: Path | None = None) -> Config:
     schedule = _build(Schedule, "schedule", _table(data, "schedule", problems), problems)
     graph = _build(Graph, "graph", _table(data, "graph", problems), problems)
     daemon = _build(Daemon, "daemon", _table(data, "daemon", problems), problems)
-    if not problems.items and schedule.overdue_days > rules.lookback_days:
-        problems.add(
-            "schedule.overdue_days",
-            f"{schedule.overdue_days} is more than rules.lookback_days ({rules.lookback_days}): a follow-up that "
-            "old is already expired",
-        )
     if problems.items:
         where = f" in {path}" if path else ""
         raise ConfigError(f"invalid configuration{where}", problems=problems.items)

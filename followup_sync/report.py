@@ -37,6 +37,11 @@ def shown(result: PassResult) -> list[tuple[str, Action, FollowUp, Reminder]]:
 
 def _reminder(action: Action, followup: FollowUp, result: PassResult) -> Reminder:
     if action.reminder is not None:
+        if action.user_owned and action.start is not None and action.start != action.reminder.start:
+            # the rep moved it: it stays at their time, which is what the plan must show
+            rem = action.reminder
+            moved = replace(rem, start=action.start, end=action.start + (rem.end - rem.start))
+            return replace(moved, overdue=action.start < result.now)
         return action.reminder
     # keep/delete carry no new reminder: show the one that exists, at the time the user left it
     rendered = reminder_for(followup, schedule=result.schedule, tz=ZoneInfo(result.timezone), now=result.now)

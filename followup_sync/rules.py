@@ -69,8 +69,9 @@ Across follow-ups
   7 = one week) after the previous touch's reminder, and two open awaiting_reply follow-ups for one contact
   are spaced ``cadence_days`` apart, never stacked. Mail stored before the ``asked`` flag existed (migration
   ``m002``) reads as no touch: a lead chased just before the upgrade may get up to ``max_touches`` more tries.
-- A follow-up more than ``lookback_days`` overdue is closed as "expired"; one of a kind no longer listed in
-  ``rules.kinds`` as "kind turned off".
+- A follow-up more than ``lookback_days`` overdue is closed as "expired" (the sync pass expires it earlier,
+  after ``[schedule] overdue_days`` working days of carried reminders: ``schedule.overdue_expired``); one of a
+  kind no longer listed in ``rules.kinds`` as "kind turned off".
 """
 
 from __future__ import annotations

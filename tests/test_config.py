@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date, time
 from pathlib import Path
@@ -99,7 +100,7 @@ def with_value(section: str, key: str, value: object) -> dict[str, object]:
 
 
 def test_every_number_in_the_config_has_a_range() -> None:
-    assert len(NUMBER_KEYS) == 19
+    assert len(NUMBER_KEYS) == 20
     assert set(NUMBER_KEYS) == set(configmod._RANGES)
 
 
@@ -208,3 +209,24 @@ def test_a_huge_number_is_one_sentence_from_the_cli_not_an_overflow(tmp_path: Pa
     assert "rules.cadence_days: must be a whole number from 1 to 365 (days)" in result.output
     assert "schedule.reminder_minutes: must be a whole number from 1 to 480 (minutes)" in result.output
     assert "unexpected" not in result.output and "Overflow" not in result.output
+
+
+@pytest.mark.parametrize("zone", ["Factory", "localtime", "Mars/Olympus", "../etc/passwd"])
+def test_zones_that_name_no_place_are_refused(zone: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(f"identity.timezone: '{zone}' is not an IANA time zone")):
+        configmod.parse({**MINIMAL, "identity": {"addresses": ["dana@northwind.example"], "timezone": zone}})
+
+
+@pytest.mark.parametrize("zone", ["America/Nuuk", "America/Ciudad_Juarez", "America/Coyhaique", "Pacific/Kanton"])
+def test_newer_iana_zones_are_valid(zone: str) -> None:
+    cfg = configmod.parse({**MINIMAL, "identity": {"addresses": ["dana@northwind.example"], "timezone": zone}})
+    assert cfg.identity.zone.key == zone
+
+
+def test_overdue_days_is_validated() -> None:
+    assert configmod.parse(MINIMAL).schedule.overdue_days == 5
+    assert configmod.parse({**MINIMAL, "schedule": {"overdue_days": 0}}).schedule.overdue_days == 0
+    with pytest.raises(ConfigError, match=r"schedule\.overdue_days: must be a whole number"):
+        configmod.parse({**MINIMAL, "schedule": {"overdue_days": "a week"}})
+    with pytest.raises(ConfigError, match=r"schedule\.overdue_days: must be a whole number from 0 to 365"):
+        configmod.parse({**MINIMAL, "schedule": {"overdue_days": 400}})

@@ -14,6 +14,7 @@ from followup_sync.schedule import (
     format_local,
     last_slot_before,
     next_slot,
+    overdue_expired,
     reminder_for,
 )
 from tests.factories import JANE, ZONE, at, followup
@@ -161,6 +162,56 @@ class TestReminderFor:
         f = followup(due="2026-11-20 14:00")
         r = reminder_for(f, schedule=S, tz=NY, now=at("2026-11-23 22:10"))
         assert local(r.start) == "2026-11-24 09:00 EST"
+
+    def test_overdue_stays_on_its_day_then_is_carried_to_the_next_working_morning_once(self) -> None:
+        f = followup(due="2026-11-20 14:00")  # Friday 14:00; first seen Monday 10:20
+        shown = reminder_for(f, schedule=S, tz=NY, now=at("2026-11-23 10:20")).start  # Monday 11:00
+        for later in ("2026-11-23 11:30", "2026-11-23 17:29"):  # its time passed, its day is not over
+            r = reminder_for(f, schedule=S, tz=NY, now=at(later), shown=shown)
+            assert r.start == shown and r.overdue
+        for evening in ("2026-11-23 17:30", "2026-11-23 23:00", "2026-11-24 08:59"):
+            assert local(reminder_for(f, schedule=S, tz=NY, now=at(evening), shown=shown).start) == (
+                "2026-11-24 09:00 EST"
+            )
+        # not running overnight: carried to the next full working hour instead
+        late = reminder_for(f, schedule=S, tz=NY, now=at("2026-11-24 10:20"), shown=shown)
+        assert local(late.start) == "2026-11-24 11:00 EST"
+
+    def test_a_reminder_not_yet_carried_is_left_alone_on_its_day(self) -> None:
+        f = followup(due="2026-11-23 14:00")
+        planned = reminder_for(f, schedule=S, tz=NY, now=NOW)
+        later = reminder_for(f, schedule=S, tz=NY, now=at("2026-11-23 15:00"), shown=planned.start)
+        assert later == planned and not later.overdue  # same content: nothing is written at 14:01
+        evening = reminder_for(f, schedule=S, tz=NY, now=at("2026-11-23 18:00"), shown=planned.start)
+        assert local(evening.start) == "2026-11-24 09:00 EST" and evening.subject.startswith("OVERDUE: ")
+        # a promise for a call after hours is carried at midnight, to the next morning
+        g = followup(due="2026-11-23 19:00")
+        at_seven = reminder_for(g, schedule=S, tz=NY, now=NOW).start
+        assert reminder_for(g, schedule=S, tz=NY, now=at("2026-11-23 23:30"), shown=at_seven).start == at_seven
+        assert local(reminder_for(g, schedule=S, tz=NY, now=at("2026-11-24 00:05"), shown=at_seven).start) == (
+            "2026-11-24 09:00 EST"
+        )
+
+    @pytest.mark.parametrize(
+        ("days", "alive", "gone"),
+        [
+            (
+                5,
+                "2026-11-27 17:29",
+                "2026-11-27 17:30",
+            ),  # Friday 20 + 5 working days (Thanksgiving is not a holiday here)
+            (0, "2026-11-20 17:29", "2026-11-20 17:30"),
+            (1, "2026-11-23 17:29", "2026-11-23 17:30"),
+        ],
+    )
+    def test_overdue_expires_after_overdue_days_working_days(self, days: int, alive: str, gone: str) -> None:
+        f = followup(due="2026-11-20 14:00")
+        sched = replace(S, overdue_days=days)
+        assert not overdue_expired(f, schedule=sched, tz=NY, now=at(alive))
+        assert overdue_expired(f, schedule=sched, tz=NY, now=at(gone))
+        # a reminder the rep moved counts from the rep's time
+        assert not overdue_expired(f, schedule=sched, tz=NY, now=at(gone), since=at("2026-11-26 10:00"))
+        assert not overdue_expired(f, schedule=sched, tz=NY, now=at("2026-11-19 10:00"))  # not yet due
 
     def test_text_does_not_depend_on_now(self) -> None:
         f = followup(due="2026-12-02 14:00")

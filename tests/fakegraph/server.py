@@ -290,6 +290,16 @@ class FakeGraph:
             ev["_start"], ev["_end"] = start.astimezone(UTC), start.astimezone(UTC) + length
             self.bump_etag(ev)
 
+    def user_edits_event(self, eid: str, *, subject: str | None = None, note: str | None = None) -> None:
+        """What a user does in Outlook: retitle the appointment or type a note into its body."""
+        with self.lock:
+            ev = self.events[eid]
+            if subject is not None:
+                ev["subject"] = subject
+            if note is not None:
+                ev["body"] = {"contentType": "text", "content": f"{note}\r\n{ev['body']['content']}"}
+            self.bump_etag(ev)
+
     def user_deletes_event(self, eid: str) -> None:
         with self.lock:
             del self.events[eid]

@@ -109,11 +109,46 @@ def test_revoked_refresh_token_says_run_login(account: Any, fake: FakeGraph, tmp
 
 
 def test_no_token_at_all_says_run_login(
-    config: Config, server: Server, memory_keyring: MemoryKeyring, tmp_path: Path
+    config: Config, server: Server, fake: FakeGraph, memory_keyring: MemoryKeyring, tmp_path: Path
 ) -> None:
     src = GraphMailSource(connect(config, server), state_file=tmp_path / "d.json")
-    with pytest.raises(CredentialsError, match="followup-sync login"):
+    with pytest.raises(CredentialsError, match="followup-sync login") as info:
         list(src.messages(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)))
+    # issue 9, item 7: never signed in is not an expired login, and asking costs no request
+    assert "not signed in" in str(info.value) and "expired" not in str(info.value)
+    assert fake.request_count() == 0
+
+
+def test_refused_token_the_client_holds_as_valid_is_refreshed_once(
+    account: Any, fake: FakeGraph, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 9, item 7: a 401 on a token that has not expired (revoked session, password change) gets one
+    refresh and one retry; the pass goes on without asking the rep to sign in."""
+    src = GraphMailSource(account, state_file=tmp_path / "d.json")
+    fake.add_message("inbox", sender="jane@acme.com", to=[fake.user], subject="hi", body="x",
+                     sent=datetime(2026, 11, 20, tzinfo=UTC))  # fmt: skip
+    list(src.messages(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)))
+    old = account.con.token_backend.get_access_token()["secret"]
+    fake.invalidate_access_tokens()
+    fake.reset_counts()
+    tmp_path.joinpath("d.json").unlink()
+    with caplog.at_level(logging.INFO, logger="followup_sync"):
+        assert len(list(src.messages(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)))) == 1
+    new = account.con.token_backend.get_access_token()["secret"]
+    assert new != old and fake.token_valid(f"Bearer {new}")
+    assert fake.counts["LOGIN"] >= 1  # one token request at Entra
+    assert "refreshing it once" in caplog.text
+    stored = KeyringTokenBackend(key=account.con.token_backend.key)
+    assert stored.load_token() and stored.get_access_token()["secret"] == new
+
+
+def test_refused_token_and_refused_refresh_says_run_login(account: Any, fake: FakeGraph, tmp_path: Path) -> None:
+    fake.invalidate_access_tokens()
+    fake.revoke_refresh_tokens()
+    src = GraphMailSource(account, state_file=tmp_path / "d.json")
+    with pytest.raises(CredentialsError, match="run `followup-sync login`") as info:
+        list(src.messages(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)))
+    assert "CANARY" not in "".join(traceback.format_exception(info.value))
 
 
 @pytest.mark.parametrize("backend", [keyring.backends.fail.Keyring, keyring.backends.null.Keyring])

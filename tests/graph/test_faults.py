@@ -6,6 +6,7 @@ Retries honour ``Retry-After`` for every method (O365 alone retries neither POST
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from followup_sync.config import Config
 from followup_sync.errors import Error, PreconditionFailed, TransientError
 from tests.contract import make_reminder
 from tests.fakegraph import mailbox
-from tests.fakegraph.fixtures import connect, reminder_key, seed_token
+from tests.fakegraph.fixtures import connect, graph_config, reminder_key, seed_token
 from tests.fakegraph.server import FakeGraph, Faults, Server
 from tests.graph.test_e2e import NOW, World
 
@@ -201,3 +202,31 @@ def _reconcile(sink: GraphReminderSink, desired: dict[str, Any], written: dict[s
 
 def _subject(sink: GraphReminderSink, href: str) -> str:
     return str(sink._get(f"{sink.url}me/events/{href}", {"$select": "subject"})["subject"])
+
+
+def test_throttled_writes_stop_the_pass_once_and_the_next_pass_goes_on(
+    fake: FakeGraph, server: Server, memory_keyring: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 9, item 3: ``max_retry_wait_seconds`` bounds the waiting of the whole pass. Every write after the
+    fifth is throttled (Retry-After 5 s): the pass waits 20 s in all, stops writing with one line, keeps the
+    five it wrote, and the next pass writes the rest without a duplicate."""
+    config = graph_config(tmp_path, fake, max_retry_wait_seconds=20)
+    slept: list[float] = []
+    account = connect(config, server, sleep=slept.append)
+    seed_token(account, fake)
+    world = World(config, fake, account, mailbox.build(fake, messages=300, now=NOW))
+    fake.faults = Faults(throttle=1.0, retry_after="5", methods=frozenset({"POST", "PATCH", "DELETE"}),
+                         queue=[None] * 5)  # type: ignore[list-item]  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="followup_sync"):
+        first = world.run(NOW)
+    assert sum(slept) <= 20
+    assert first.stats.created == 5 and len(world.events()) == 5
+    assert [p for p in first.problems if "stopped writing" in p] == first.problems
+    assert len(first.problems) == 1 and "action(s) left for the next pass" in first.problems[0]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("Stopped writing reminders"), warnings
+    fake.faults = Faults()
+    second = world.run(NOW + timedelta(minutes=5))
+    assert second.stats.errors == 0 and not second.problems
+    assert world.events() == world.reference(tmp_path, NOW, NOW + timedelta(minutes=5))
+    assert second.stats.created == len(world.events()) - 5 > 5

@@ -222,3 +222,38 @@ def test_unknown_folder_name_is_a_config_error(account: Any, tmp_path: Path) -> 
     src = GraphMailSource(account, state_file=tmp_path / "d.json", folders=["Kunden"])
     with pytest.raises(ConfigError, match="no mail folder named 'kunden'"):
         list(src.messages(T - DAY, T + DAY))
+
+
+def test_more_mail_in_the_window_than_the_delta_cap_is_all_read(
+    fake: FakeGraph, source: GraphMailSource, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 9, item 2: a delta round with $filter returns at most 5,000 messages (Graph docs); the fake keeps
+    the 5,000 stored first, so the newest are the ones a capped read loses. None may be lost, and it is said."""
+    start = T - timedelta(days=5)
+    for i in range(5_100):
+        at = start + timedelta(minutes=i)
+        fake.add_message("inbox", sender=f"c{i}@acme.example", to=[fake.user], subject=f"Q{i}", body="Hi", sent=at)
+    with caplog.at_level(logging.INFO, logger="followup_sync"):
+        got = {m.id for m in source.messages(T - 10 * DAY, T + DAY)}
+    assert len(got) == 5_100
+    assert source.capped == 1
+    assert "documented maximum of 5000 messages" in caplog.text
+    # the capped round's deltaLink still serves the next pass: only what changed since is read
+    new = _send(fake, 1, folder="inbox", at=T + DAY / 2, sender="jane@acme.com")
+    fake.reset_counts()
+    assert [m.id for m in source.messages(T - 9 * DAY, T + DAY)] == [f"{new[0].lower()}@fake"]
+    assert fake.counts["GET"] == 3
+
+
+def test_dry_run_reads_the_links_but_never_saves_or_advances_them(
+    fake: FakeGraph, source: GraphMailSource
+) -> None:
+    _send(fake, 3)
+    list(source.messages(T - 10 * DAY, T + DAY))
+    saved = source.state_file.read_bytes()
+    _send(fake, 2, at=T + DAY / 2)
+    source.start_pass(now=T + DAY, dry_run=True)
+    assert len(list(source.messages(T - 2 * DAY, T + DAY))) == 2
+    assert source.state_file.read_bytes() == saved
+    source.start_pass(now=T + DAY, dry_run=False)  # the real pass after it still gets them
+    assert len(list(source.messages(T - 2 * DAY, T + DAY))) == 2

@@ -4,16 +4,18 @@ Outlook specifics (what the event looks like, transactionId de-duplication, cond
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from followup_sync.backends.graph import KEY_PROP, MARKER_PROP, GraphReminderSink
 from followup_sync.errors import PreconditionFailed
-from tests.contract import SinkContract, make_reminder
-from tests.fakegraph.fixtures import reminder_key
-from tests.fakegraph.server import FakeGraph
+from tests.contract import T0, SinkContract, make_reminder
+from tests.fakegraph.fixtures import connect, graph_config, reminder_key, seed_token
+from tests.fakegraph.server import FakeGraph, Server
 
 
 class TestGraphSinkContract(SinkContract):
@@ -125,3 +127,70 @@ def test_named_calendar(account: Any, fake: FakeGraph) -> None:
     assert fake.events[item.href]["_calendar"] == "cal-2"
     assert [i.key for i in sink.list()] == ["k1"]
     assert [i.key for i in GraphReminderSink(account).list()] == []
+
+
+REMINDER_PROPS = {
+    "subject", "body", "start", "end", "categories", "isReminderOn", "reminderMinutesBeforeStart", "showAs",
+    "singleValueExtendedProperties",
+}  # fmt: skip
+
+
+def test_writes_send_only_the_reminders_properties_typed_per_the_schema(account: Any, fake: FakeGraph) -> None:
+    """Issue 9, item 8: no ``isOnlineMeeting: "false"`` (a string where the schema has Edm.Boolean), no
+    onlineMeetingProvider, attendees, location, importance or sensitivity: the fake refuses what Graph's
+    schema does not have, and we send exactly what a reminder needs."""
+    sink = GraphReminderSink(account)
+    item = sink.create(make_reminder("k1"))
+    sink.update(item.href, item.etag, make_reminder("k1", subject="changed"))
+    (post, patch) = fake.writes
+    assert set(post[2]) == REMINDER_PROPS | {"responseRequested", "transactionId"}
+    assert set(patch[2]) == REMINDER_PROPS
+    assert post[2]["isReminderOn"] is True and post[2]["responseRequested"] is False
+    assert [p["id"] for p in post[2]["singleValueExtendedProperties"]] == [MARKER_PROP, KEY_PROP]
+    assert [p["id"] for p in patch[2]["singleValueExtendedProperties"]] == [KEY_PROP]
+
+
+@pytest.mark.parametrize(
+    ("zone", "wire"),
+    [
+        ("America/Nuuk", "Greenland Standard Time"),
+        ("America/Ciudad_Juarez", "Mountain Standard Time"),
+        ("America/Coyhaique", "Magallanes Standard Time"),
+        ("Pacific/Kanton", "UTC+13"),
+        ("Antarctica/Troll", "UTC"),  # no Windows zone at all: the wire carries UTC
+        ("Europe/Berlin", "W. Europe Standard Time"),
+    ],
+)
+def test_every_iana_zone_goes_out_as_a_zone_outlook_knows(
+    zone: str, wire: str, fake: FakeGraph, server: Server, memory_keyring: Any, tmp_path: Path
+) -> None:
+    """Issue 9, item 6: zones O365's table lacks no longer stop the pass with ZoneInfoNotFoundError."""
+    config = graph_config(tmp_path, fake)
+    config = replace(config, identity=replace(config.identity, timezone=zone))
+    account = connect(config, server)  # building the account used to raise for these zones
+    seed_token(account, fake)
+    sink = GraphReminderSink(account)
+    item = sink.create(make_reminder("k1", timezone=zone))
+    sent = fake.writes[0][2]
+    assert sent["start"]["timeZone"] == sent["end"]["timeZone"] == wire
+    assert fake.events[item.href]["_start"] == datetime(2026, 12, 1, 8, tzinfo=UTC)
+
+
+def test_named_calendar_is_looked_up_once(account: Any, fake: FakeGraph, tmp_path: Path) -> None:
+    fake.calendars["cal-2"] = "Follow-ups"
+    cache = tmp_path / "graph-calendar.json"
+    for minute in range(3):  # three passes, each with new backends as run_once opens them
+        sink = GraphReminderSink(account, calendar="Follow-ups", cache_file=cache)
+        sink.start_pass(now=T0 + timedelta(minutes=minute))
+        list(sink.list())
+        sink.create(make_reminder(f"k{minute}"))
+        sink.close()
+    lookups = [p for _, p, _ in fake.log if p.startswith("/v1.0/me/calendars?")]
+    assert len(lookups) == 1
+    assert {fake.events[h]["_calendar"] for h in (e["id"] for e in fake.ours(KEY_PROP))} == {"cal-2"}
+    # the calendar was deleted and made again under the same name: a 404 looks it up once more
+    fake.calendars = {"cal-default": "Calendar", "cal-3": "Follow-ups"}
+    sink = GraphReminderSink(account, calendar="Follow-ups", cache_file=cache)
+    sink.start_pass(now=T0 + timedelta(days=2))
+    assert list(sink.list()) == []
+    assert len([p for _, p, _ in fake.log if p.startswith("/v1.0/me/calendars?")]) == 2
