@@ -222,7 +222,7 @@ def test_throttled_writes_stop_the_pass_once_and_the_next_pass_goes_on(
     assert sum(slept) <= 20
     assert first.stats.created == 5 and len(world.events()) == 5
     assert [p for p in first.problems if "stopped writing" in p] == first.problems
-    assert len(first.problems) == 1 and "action(s) left for the next pass" in first.problems[0]
+    assert len(first.problems) == 1 and "write(s) left for the next pass" in first.problems[0]
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and warnings[0].startswith("Stopped writing reminders"), warnings
     fake.faults = Faults()
