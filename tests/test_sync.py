@@ -217,12 +217,12 @@ def _move(sink: MemorySink | IcsReminderSink, key: str, to: datetime) -> None:
         return
     text = sink.path.read_text(encoding="utf-8")
     head, *events = text.split("BEGIN:VEVENT")
-    stamp = to.astimezone(NY).strftime("%Y%m%dT%H%M%S")
+    start, end = (t.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") for t in (to, to + timedelta(minutes=15)))
     for i, ev in enumerate(events):
         if f"UID:{key}@followup-sync" in ev:
-            ev = re.sub(r"(DTSTART;TZID=America/New_York:)\d{8}T\d{6}", rf"\g<1>{stamp}", ev)
-            end = (to + timedelta(minutes=15)).astimezone(NY).strftime("%Y%m%dT%H%M%S")
-            events[i] = re.sub(r"(DTEND;TZID=America/New_York:)\d{8}T\d{6}", rf"\g<1>{end}", ev)
+            moved = re.sub(r"(?m)^DTSTART:\d{8}T\d{6}Z", f"DTSTART:{start}", ev)
+            events[i] = re.sub(r"(?m)^DTEND:\d{8}T\d{6}Z", f"DTEND:{end}", moved)
+            assert moved != ev, "no DTSTART to move"
     sink.path.write_text("BEGIN:VEVENT".join([head, *events]), encoding="utf-8")
 
 
