@@ -83,7 +83,11 @@ class Message:
 
 @dataclass(frozen=True)
 class Meeting:
-    """One occurrence of a calendar event. ``uid`` is unique per occurrence (iCalUId plus recurrence id)."""
+    """One occurrence of a calendar event. ``uid`` is unique per occurrence (iCalUId plus recurrence id).
+
+    ``series`` names the recurring series an occurrence belongs to (the iCalendar UID, Graph's
+    seriesMasterId); None for a single meeting.
+    """
 
     uid: str
     subject: str
@@ -93,6 +97,7 @@ class Meeting:
     attendees: tuple[str, ...]
     cancelled: bool = False
     link: str | None = None
+    series: str | None = None
 
     def __post_init__(self) -> None:
         require_utc(self.start, "Meeting.start")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import logging
 import socket
 import urllib.error
 import urllib.request
@@ -19,6 +20,7 @@ from followup_sync import config as configmod
 from followup_sync.backends.caldav import CaldavMeetingSource, CaldavReminderSink, store_password
 from followup_sync.errors import ConfigError, CredentialsError, TransientError
 from tests import crashlab
+from tests import hostile_calendars as hostile
 from tests.contract import SinkContract, make_reminder
 
 pytestmark = pytest.mark.slow
@@ -142,6 +144,30 @@ def test_meetings_are_read_and_recurring_ones_expanded(
     assert [m.start.day for m in found] == [2, 9, 16]
     assert found[0].attendees == ("mark.chen@acme.example",)
     assert len({m.uid for m in found}) == 3
+
+
+def test_hostile_items_are_skipped_once_and_the_rest_is_read(
+    calendar_url: str, tmp_path: Path, memory_keyring: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The .ics guards apply to CalDAV items too (issue 10, item 2); Radicale stores what it is given."""
+    items = {
+        "good": "",
+        "i0": "RRULE:FREQ=DAILY;INTERVAL=0\r\n",
+        "m": "RRULE:FREQ=MINUTELY;COUNT=50\r\n",
+    }
+    for uid, extra in items.items():
+        body = (hostile.HEAD + hostile.event(uid, extra) + hostile.TAIL).encode()
+        assert _request(f"{calendar_url}{uid}.ics", "PUT", body, {"Content-Type": "text/calendar"}) == 201
+    store_password(calendar_url, USER, PASSWORD)
+    config = make_config(tmp_path, calendar_url, role="meetings")
+    source = CaldavMeetingSource.from_config(config.meetings, config)
+    window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+    with caplog.at_level(logging.WARNING):
+        for _ in range(2):  # two passes: the skipped items are logged once
+            assert [m.uid for m in source.meetings(*window)] == ["good"]
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 2 and {line.split()[2] for line in lines} == {"i0", "m"}
+    assert all(hostile.SECRET not in line for line in lines)
 
 
 def test_wrong_password_is_a_login_problem(calendar_url: str, tmp_path: Path, memory_keyring: Any) -> None:

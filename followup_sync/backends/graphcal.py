@@ -40,7 +40,9 @@ MARKER_PROP = f"String {_GUID} Name FollowUpSyncMarker"
 KEY_PROP = f"String {_GUID} Name FollowUpSyncKey"
 MARKER_VALUE = "followup-sync"
 CALENDAR_CACHE = "graph-calendar.json"
-EVENT_FIELDS = "id,iCalUId,subject,start,end,organizer,attendees,isCancelled,webLink,type,originalStart"
+EVENT_FIELDS = (
+    "id,iCalUId,subject,start,end,organizer,attendees,isCancelled,webLink,type,originalStart,seriesMasterId"
+)
 # Graph documents $expand of extended properties with one `id eq` filter; the KEY is on every reminder of ours
 EXPAND_KEY = f"singleValueExtendedProperties($filter=id eq '{KEY_PROP}')"
 
@@ -143,6 +145,7 @@ def parse_meeting(item: Mapping[str, Any]) -> Meeting | None:
             attendees=attendees,
             cancelled=bool(item.get("isCancelled")),
             link=item.get("webLink") or None,
+            series=str(item["seriesMasterId"]) if item.get("seriesMasterId") else None,
         )
     except (ValueError, TypeError, KeyError) as exc:
         log.warning("Skipping Graph event %s: %s", item.get("id", "?"), exc)

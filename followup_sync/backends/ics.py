@@ -17,11 +17,11 @@ from typing import Self
 from zoneinfo import ZoneInfo
 
 import icalendar
-import recurring_ical_events
 
 from followup_sync.backends import icsfile
 from followup_sync.backends.base import Write, WriteResult, key_from_uid, marker_uid
 from followup_sync.backends.files import read_options
+from followup_sync.backends.icsmeetings import MAX_BYTES, MeetingCalendar, Unreadable
 from followup_sync.backends.icstext import Block, Document, content_lines, new_document, parse_document
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import BackendError, ConfigError, PreconditionFailed, TransientError
@@ -32,14 +32,13 @@ log = logging.getLogger(__name__)
 HASH_PROPERTY = "X-FOLLOWUP-SYNC-HASH"
 _Results = list[WriteResult]
 TEXT_PROPERTY = "X-FOLLOWUP-SYNC-TEXT"  # model.text_hash of the SUMMARY and DESCRIPTION we wrote
-_CANCELLED_PREFIXES = ("canceled:", "cancelled:")
 
 
 # --- meetings ------------------------------------------------------------------------------------------
 
 
 class IcsMeetingSource:
-    """Meetings from an .ics file or a folder of them; recurring events expanded, all-day events ignored."""
+    """Meetings from an .ics file or a folder of them, read by :mod:`icsmeetings` (bounded, per component)."""
 
     name = "ics"
 
@@ -47,7 +46,7 @@ class IcsMeetingSource:
         self.paths = paths  # files, or folders searched for *.ics at every pass (new exports are picked up)
         self.zone = zone  # floating times ("no TZID") are the rep's local time
         self.me = me
-        self._cache: dict[Path, tuple[tuple[int, int, int], icalendar.Calendar]] = {}
+        self._cache: dict[Path, tuple[tuple[int, int, int], MeetingCalendar]] = {}
 
     @classmethod
     def from_config(cls, section: BackendSection, config: Config) -> Self:
@@ -70,132 +69,33 @@ class IcsMeetingSource:
 
     def meetings(self, start: datetime, end: datetime) -> Iterator[Meeting]:
         for path in self.files():
-            yield from self._meetings_in(path, start, end)
+            link = path.absolute().as_uri()
+            yield from self._calendar(path).meetings(start, end, link=link, me=self.me)
 
-    def _meetings_in(self, path: Path, start: datetime, end: datetime) -> Iterator[Meeting]:
-        cal = self._calendar(path)
-        yield from meetings_in_calendar(
-            cal, start, end, zone=self.zone, link=path.absolute().as_uri(), where=str(path), me=self.me
-        )
-
-    def _calendar(self, path: Path) -> icalendar.Calendar:
+    def _calendar(self, path: Path) -> MeetingCalendar:
+        """The file parsed once per version (mtime, size, inode): its skipped components are logged once."""
         try:
             st = path.stat()
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
             cached = self._cache.get(path)
             if cached is not None and cached[0] == stamp:
                 return cached[1]
+            if st.st_size > MAX_BYTES:
+                raise BackendError(
+                    f"{path} is larger than {MAX_BYTES // (1024 * 1024)} MB: not read", backend=self.name
+                )
             data = path.read_bytes()
         except OSError as exc:
             raise BackendError(f"cannot read {path}: {exc.strerror}", backend=self.name) from exc
         try:
-            cal = icalendar.Calendar.from_ical(data)
-        except Exception as exc:
-            raise BackendError(
-                f"{path} is not a valid iCalendar file: {_first_line(exc)}", backend=self.name
-            ) from exc
-        if not isinstance(cal, icalendar.Calendar):
-            raise BackendError(f"{path} does not start with BEGIN:VCALENDAR", backend=self.name)
+            cal = MeetingCalendar(data, where=str(path), zone=self.zone)
+        except Unreadable as exc:
+            raise BackendError(f"{path} is not a valid iCalendar file: {exc}", backend=self.name) from exc
         self._cache[path] = (stamp, cal)
         return cal
 
     def close(self) -> None:
         self._cache.clear()
-
-
-def meetings_in_calendar(
-    cal: icalendar.Calendar,
-    start: datetime,
-    end: datetime,
-    *,
-    zone: ZoneInfo,
-    link: str,
-    where: str,
-    me: frozenset[str] = frozenset(),
-) -> Iterator[Meeting]:
-    """The meetings in one parsed calendar between ``start`` and ``end``; shared by the .ics and CalDAV sources.
-
-    Floating times (no TZID) are the rep's local ``zone``; ``where`` names the file or URL in skip warnings.
-    A meeting the rep (an address in ``me``) declined counts as cancelled: it did not happen for them.
-    """
-    timezones = list(cal.walk("VTIMEZONE"))
-    series: dict[str, list[icalendar.Component]] = {}
-    for event in cal.walk("VEVENT"):
-        series.setdefault(str(event.get("UID", "")), []).append(event)
-    method = str(cal.get("METHOD", "")).upper()
-    for uid, events in series.items():
-        # One broken VEVENT would make recurring_ical_events fail for the whole file, so each series
-        # (a UID with its moved occurrences) is expanded on its own.
-        single = icalendar.Calendar()
-        for component in [*timezones, *events]:
-            single.add_component(component)
-        recurring = any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID")) or len(events) > 1
-        try:
-            occurrences = list(recurring_ical_events.of(single).between(start, end))
-            meetings = [_meeting(o, uid, recurring, method, link, zone, me) for o in occurrences]
-        except Exception as exc:  # broken DTSTART, RRULE, TZID: the library raises many types
-            log.warning("Skipping event %s in %s: %s", uid or "without UID", where, _first_line(exc))
-            continue
-        yield from (m for m in meetings if m is not None)
-
-
-def _meeting(
-    occ: icalendar.Event, uid: str, recurring: bool, method: str, link: str, zone: ZoneInfo, me: frozenset[str]
-) -> Meeting | None:
-    start = occ.get("DTSTART").dt
-    if not isinstance(start, datetime):
-        return None  # all-day: a holiday, a trip, an out-of-office block, not a meeting
-    end_prop = occ.get("DTEND")
-    end = end_prop.dt if end_prop is not None else start
-    if not isinstance(end, datetime):
-        end = start
-    subject = str(occ.get("SUMMARY", ""))
-    if recurring:
-        rid = occ.get("RECURRENCE-ID")
-        original = rid.dt if rid is not None and isinstance(rid.dt, datetime) else start
-        uid = f"{uid}/{_utc(original, zone):%Y%m%dT%H%M%SZ}"
-    status = str(occ.get("STATUS", "")).upper()
-    cancelled = (
-        status == "CANCELLED" or method == "CANCEL" or subject.strip().lower().startswith(_CANCELLED_PREFIXES)
-    )
-    attendees = occ.get("ATTENDEE", [])
-    if not isinstance(attendees, list):
-        attendees = [attendees]
-    declined = any(
-        _address(a) in me and str(getattr(a, "params", {}).get("PARTSTAT", "")).upper() == "DECLINED"
-        for a in attendees
-    )
-    return Meeting(
-        uid=uid,
-        subject=subject,
-        start=_utc(start, zone),
-        end=max(_utc(end, zone), _utc(start, zone)),
-        organizer=_address(occ.get("ORGANIZER")),
-        attendees=tuple(dict.fromkeys(a for a in map(_address, attendees) if a)),
-        cancelled=cancelled or declined,
-        link=link,
-    )
-
-
-def _utc(value: datetime, zone: ZoneInfo) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
-
-
-def _address(value: object) -> str:
-    if value is None:
-        return ""
-    text = str(value).strip()
-    if text.lower().startswith("mailto:"):
-        text = text[7:]
-    text = text.strip().lower()
-    return text if "@" in text else ""
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
 
 
 # --- rendering -----------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Reads .ics files with ical.js (the parser of Thunderbird's and Nextcloud's calendars) and prints, as JSON,
-// every event occurrence between --from and --to: {file: [{uid, recurrenceId, start, end}]}, times as UTC ISO.
+// every event occurrence between --from and --to: {file: [{uid, recurrenceId, start, end, allDay}]}, times as
+// UTC ISO.
 // Time zones come from the file's own VTIMEZONEs, registered as those apps do; floating times are read in
 // the TZ environment variable's zone. Used by tests/test_interop.py to check what icalendar reads.
 import ICAL from "ical.js";
@@ -32,14 +33,14 @@ function occurrences(root) {
     if (master === null) {
       for (const ex of exceptions) {
         const ev = new ICAL.Event(ex);
-        out.push({ uid, recurrenceId: iso(ev.recurrenceId), start: iso(ev.startDate), end: iso(ev.endDate) });
+        out.push({ uid, recurrenceId: iso(ev.recurrenceId), start: iso(ev.startDate), end: iso(ev.endDate), allDay: ev.startDate.isDate });
       }
       continue;
     }
     const event = new ICAL.Event(master);
     for (const ex of exceptions) event.relateException(ex);
     if (!event.isRecurring()) {
-      out.push({ uid, recurrenceId: null, start: iso(event.startDate), end: iso(event.endDate) });
+      out.push({ uid, recurrenceId: null, start: iso(event.startDate), end: iso(event.endDate), allDay: event.startDate.isDate });
       continue;
     }
     const it = event.iterator();
@@ -50,7 +51,10 @@ function occurrences(root) {
         continue;
       }
       if (details.endDate.toJSDate() < from) continue;
-      out.push({ uid, recurrenceId: iso(details.recurrenceId), start: iso(details.startDate), end: iso(details.endDate) });
+      out.push({
+        uid, recurrenceId: iso(details.recurrenceId), start: iso(details.startDate), end: iso(details.endDate),
+        allDay: details.startDate.isDate,
+      });
     }
   }
   return out;
