@@ -37,6 +37,14 @@ start of that working day)
 - ``meeting_recap``: a meeting that was not cancelled, had external attendees (at most ``bulk_recipients``),
   and ended within the lookback window; due ``recap_hours`` after its end, moved into working time.
   Resolved by any mail from the rep to an external attendee sent after the meeting began.
+  A recurring series (``Meeting.series``) gets at most one: for its latest occurrence that ended in the
+  window and wants one; when a later occurrence ends, the older recap closes ("a later meeting of the
+  series") and the new one replaces it, so a weekly customer call never piles up reminders. A *ritual*
+  gets none, and its open recaps close ("recurring internal meeting"): a series that meets more often than
+  weekly (the median gap between starts, over the occurrences read, under ``RITUAL_GAP``, 7 days) where the
+  rep's side (colleagues, the rep counted even when not listed) outnumbers the contacts, such as a daily
+  stand-up with one guest. A frequent series that is mostly customers (a daily call during a roll-out) is
+  not a ritual: it keeps its one, moving, recap.
 - ``after_sale``: ``signals.order`` in a message from a contact, or in the rep's own confirmation to one;
   due ``after_delivery_days`` business days after a stated delivery/go-live date, else ``after_sale_days``
   after the message; ``deadline`` is set when the due comes from a stated date, and such a follow-up wins its
@@ -77,6 +85,7 @@ Across follow-ups
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -222,10 +231,8 @@ def find_followups(
         thread = threads.get(msg.id) or (known.by_id[msg.id].thread_key if msg.id in known.by_id else msg.id)
         for f in _from_message(msg, thread, ctx, known):
             found.setdefault(f.key, f)
-    for mtg in meetings:
-        recap = _recap(mtg, ctx)
-        if recap is not None:
-            found.setdefault(recap.key, recap)
+    for recap in _recaps(meetings, ctx):
+        found.setdefault(recap.key, recap)
     wanted = set(rules.kinds)
     return sorted((f for f in found.values() if f.kind in wanted), key=lambda f: (f.created_at, f.key))
 
@@ -433,6 +440,56 @@ def _unsolicited(msg: Message, thread: str, known: _History) -> bool:
     return not any(m.from_me and m.sent_at < msg.sent_at for m in known.by_thread.get(thread, ()))
 
 
+RITUAL_GAP = timedelta(days=7)
+
+
+def _recaps(meetings: Sequence[Meeting], ctx: _Ctx) -> list[FollowUp]:
+    """One recap per single meeting; for a series, one for its latest ended occurrence, none for a ritual."""
+    out: list[FollowUp] = []
+    for occurrences in _by_series(meetings).values():
+        if _is_ritual(occurrences, ctx):
+            continue
+        recap = _latest_recap(occurrences, ctx)
+        if recap is not None:
+            out.append(recap)
+    return out
+
+
+def _latest_recap(occurrences: Sequence[Meeting], ctx: _Ctx) -> FollowUp | None:
+    """The recap for the latest occurrence (by start) that ended in the window and wants one."""
+    for mtg in reversed(occurrences):
+        recap = _recap(mtg, ctx)
+        if recap is not None:
+            return recap
+    return None
+
+
+def _by_series(meetings: Iterable[Meeting]) -> dict[str, list[Meeting]]:
+    """Meetings grouped by series (a single meeting is its own group), each group sorted by start."""
+    groups: dict[str, list[Meeting]] = defaultdict(list)
+    for m in meetings:
+        groups[m.series or f"single:{m.uid}"].append(m)
+    for group in groups.values():
+        group.sort(key=lambda m: (m.start, m.uid))
+    return groups
+
+
+def _is_ritual(occurrences: Sequence[Meeting], ctx: _Ctx) -> bool:
+    """A series that meets more often than weekly (its median gap between starts is under ``RITUAL_GAP``)
+    with more of the rep's side than contacts in it: a stand-up with a guest, not a customer meeting."""
+    held = [m for m in occurrences if not m.cancelled]
+    if len(held) < 2 or held[0].series is None:
+        return False
+    gaps = sorted(b.start - a.start for a, b in itertools.pairwise(held))
+    if gaps[len(gaps) // 2] >= RITUAL_GAP:
+        return False
+    latest = held[-1]
+    people = set((latest.organizer, *latest.attendees)) - {""}
+    contacts = sum(1 for a in people if ctx.is_contact(a))
+    ours = sum(1 for a in people if ctx.is_colleague(a)) + (0 if people & ctx.me else 1)  # the rep attends
+    return contacts < ours
+
+
 def _recap(mtg: Meeting, ctx: _Ctx) -> FollowUp | None:
     if mtg.cancelled or not (ctx.now - timedelta(days=ctx.rules.lookback_days) <= mtg.end <= ctx.now):
         return None
@@ -448,7 +505,7 @@ def _recap(mtg: Meeting, ctx: _Ctx) -> FollowUp | None:
         key=followup_key("meeting_recap", mtg.uid, ",".join(contacts)),
         kind="meeting_recap",
         origin_id=mtg.uid,
-        thread_key=meeting_thread_key(mtg.uid),
+        thread_key=meeting_thread_key(mtg.series or mtg.uid),
         contacts=contacts,
         due=due,
         evidence=_clip(f"Meeting '{mtg.subject}' ended {ended}"),
@@ -516,6 +573,13 @@ def _closed_reason(
         mtg = next((m for m in meetings if m.uid == f.origin_id), None)
         if mtg is not None and mtg.cancelled:
             return "meeting cancelled"
+        if mtg is not None and mtg.series is not None:
+            series = _by_series(m for m in meetings if m.series == mtg.series)[mtg.series]
+            if _is_ritual(series, ctx):
+                return "recurring internal meeting"
+            latest = _latest_recap(series, ctx)
+            if latest is not None and latest.created_at > f.created_at:
+                return "a later meeting of the series"
         began = mtg.start if mtg is not None else f.created_at
         if known.rep_wrote(f.contacts, after=began) is not None:
             return "rep followed up"

@@ -541,6 +541,81 @@ class TestMeetingRecap:
         assert closed == {f.key: "meeting cancelled"}
 
 
+def series(subject: str, first: str, days: Sequence[int], people: tuple[str, ...], uid: str) -> list[Meeting]:
+    """Occurrences of one recurring meeting ``days`` after ``first`` (an hour long), as a source reads them."""
+    start = at(first)
+    return [
+        replace(
+            meeting(subject, "2026-11-01 00:00", "2026-11-01 01:00", people),
+            uid=f"{uid}/{(start + timedelta(days=d)).astimezone(UTC):%Y%m%dT%H%M%SZ}",
+            start=start + timedelta(days=d),
+            end=start + timedelta(days=d, hours=1),
+            series=uid,
+        )
+        for d in days
+    ]
+
+
+WEEKDAYS = [d for d in range(-28, 28) if (date(2026, 11, 24) + timedelta(days=d)).weekday() < 5]
+
+
+class TestRecurringRecap:
+    """Issue 10, item 3: a daily stand-up with one outside guest gave 22 recap reminders."""
+
+    STANDUP = series("Stand-up", "2026-11-24 09:30", WEEKDAYS, (REP, COLLEAGUE, "dev@vendor.com", JANE), "su@cal")
+    WEEKLY = series("Acme weekly", "2026-11-02 11:00", range(0, 49, 7), (REP, JANE), "wk@cal")
+
+    def test_a_standup_with_one_guest_is_a_ritual(self) -> None:
+        assert run([], now="2026-11-24 12:00", meetings=self.STANDUP).found == []
+
+    def test_a_weekly_customer_call_gets_one_recap_for_its_latest_occurrence(self) -> None:
+        p = run([], now="2026-11-24 12:00", meetings=self.WEEKLY)
+        f = p.one("meeting_recap")
+        assert f.origin_id == "wk@cal/20261123T160000Z" and local(f.due) == "2026-11-24 12:00"
+
+    def test_a_later_occurrence_replaces_the_older_recap(self) -> None:
+        older = run([], now="2026-11-24 12:00", meetings=self.WEEKLY).one("meeting_recap")
+        now = at("2026-12-01 12:00")
+        found = find_followups([], {}, [], self.WEEKLY, identity=IDENTITY, rules=RULES, schedule=SCHEDULE, now=now)
+        newer = [f for f in found if f.kind == "meeting_recap"]
+        assert [f.origin_id for f in newer] == ["wk@cal/20261130T160000Z"]
+        still_open, closed = resolve(
+            [older, *newer], [], self.WEEKLY, identity=IDENTITY, rules=RULES, now=now, schedule=SCHEDULE
+        )
+        assert closed == {older.key: "a later meeting of the series"}
+        assert [f.key for f in still_open] == [newer[0].key]
+
+    def test_old_recaps_of_a_ritual_close(self) -> None:
+        """Recaps written before this rule (one per stand-up) are closed, so their reminders go away."""
+        old = [replace(m, series=None) for m in self.STANDUP]  # read as single meetings, as before
+        found = run([], now="2026-11-24 12:00", meetings=old).found
+        assert len(found) >= 15
+        _, closed = resolve(
+            found, [], self.STANDUP, identity=IDENTITY, rules=RULES, now=at("2026-11-24 12:00"), schedule=SCHEDULE
+        )
+        assert set(closed.values()) == {"recurring internal meeting"} and len(closed) == len(found)
+
+    def test_a_daily_call_that_is_mostly_customers_keeps_one_recap(self) -> None:
+        rollout = series("Roll-out", "2026-11-24 09:30", WEEKDAYS, (REP, JANE, "ops@acme.com"), "ro@cal")
+        assert [f.origin_id for f in run([], now="2026-11-24 12:00", meetings=rollout).found] == [
+            "ro@cal/20261124T143000Z"
+        ]
+
+    def test_a_cancelled_latest_occurrence_falls_back_to_the_one_before(self) -> None:
+        weekly = list(self.WEEKLY)
+        weekly[3] = replace(weekly[3], cancelled=True)  # 23 Nov
+        f = run([], now="2026-11-24 12:00", meetings=weekly).one("meeting_recap")
+        assert f.origin_id == "wk@cal/20261116T160000Z"
+
+    def test_a_monthly_series_with_one_guest_is_not_a_ritual(self) -> None:
+        monthly = series(
+            "Partner sync", "2026-10-05 10:00", (0, 28, 56), (REP, COLLEAGUE, "x@vendor.com", JANE), "m@c"
+        )
+        assert [f.origin_id for f in run([], now="2026-11-24 12:00", meetings=monthly).found] == [
+            "m@c/20261102T140000Z"
+        ]
+
+
 # --- across kinds -------------------------------------------------------------------------------------------
 
 
