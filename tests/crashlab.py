@@ -555,14 +555,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def radicale(folder: Path) -> Iterator[str]:
-    """A Radicale server on 127.0.0.1 with one user (htpasswd, plain), storage in ``folder``.
+def radicale(folder: Path, *, port: int | None = None) -> Iterator[str]:
+    """A Radicale server on 127.0.0.1 with one user (htpasswd, plain), storage in ``folder``; ``port`` lets a
+    fault trial start it again where a running daemon expects it.
 
     ``--auth-delay 0``: the caldav client's first request of a session goes without credentials, and Radicale
     would otherwise hold every such 401 for about a second (a brute-force brake), a third of a small pass."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "users").write_text(f"{USER}:{PASSWORD}\n")
-    port = _free_port()
+    port = port or _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
          "--storage-filesystem-folder", str(folder / "collections"), "--auth-type", "htpasswd",

@@ -189,8 +189,23 @@ def test_unreachable_server_is_transient(tmp_path: Path, memory_keyring: Any) ->
     store_password(url, USER, PASSWORD)
     config = make_config(tmp_path, url, timeout_seconds=2)
     sink = CaldavReminderSink.from_config(config.reminders, config)
-    with pytest.raises(TransientError):
+    with pytest.raises(TransientError) as info:
         list(sink.list())
+    # one sentence with the host and what failed, not the library's cut urllib3 repr
+    host = url.split("/")[2]
+    assert str(info.value) == f"caldav: the CalDAV server {host} refused the connection (is it running?)"
+
+
+def test_a_host_that_does_not_resolve_reads_as_one_sentence(tmp_path: Path, memory_keyring: Any) -> None:
+    url = "http://no-such-host.invalid/dana/cal/"
+    store_password(url, USER, PASSWORD)
+    config = make_config(tmp_path, url, timeout_seconds=2)
+    sink = CaldavReminderSink.from_config(config.reminders, config)
+    with pytest.raises(TransientError) as info:
+        list(sink.list())
+    assert str(info.value) == (
+        "caldav: the CalDAV server no-such-host.invalid could not be found (the host name does not resolve)"
+    )
 
 
 def test_unknown_option_is_a_config_error(tmp_path: Path) -> None:

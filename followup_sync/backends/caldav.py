@@ -75,12 +75,60 @@ def _map_errors(backend: str) -> Iterator[None]:
     except dav_error.DAVError as exc:
         raise BackendError(_first_line(exc), backend=backend) from exc
     except (OSError, TimeoutError) as exc:
-        raise TransientError(_first_line(exc), backend=backend) from exc
+        raise TransientError(_outage(exc), backend=backend) from exc
     except Exception as exc:
         # niquests' connection and timeout errors share no base class with OSError
         if type(exc).__module__.startswith(("niquests", "urllib3", "requests")):
-            raise TransientError(_first_line(exc), backend=backend) from exc
+            raise TransientError(_outage(exc), backend=backend) from exc
         raise
+
+
+# What failed, by the innermost cause that says it (the library's own message is a cut urllib3 repr).
+_OUTAGES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("ConnectionRefusedError",), "refused the connection (is it running?)"),
+    (("gaierror", "NameResolutionError"), "could not be found (the host name does not resolve)"),
+    (("SSLError", "CertificateError", "SSLCertVerificationError"), "failed the TLS handshake (certificate?)"),
+    (("TimeoutError", "timeout", "ReadTimeout", "ConnectTimeout", "Timeout"), "did not answer in time"),
+    (
+        (
+            "ConnectionResetError",
+            "ConnectionAbortedError",
+            "RemoteDisconnected",
+            "ProtocolError",
+            "BrokenPipeError",
+        ),
+        "closed the connection",
+    ),
+)
+
+
+def _outage(exc: BaseException) -> str:
+    """One sentence for a network failure: which server and what failed, e.g. "the CalDAV server
+    dav.example.com:443 refused the connection (is it running?)"."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    where = next((h for h in map(_host_of, chain) if h), "")
+    names = [type(e).__name__ for e in reversed(chain)]  # innermost first
+    what = next(
+        (text for name in names for kinds, text in _OUTAGES if name in kinds),
+        f"could not be reached ({type(chain[-1]).__name__})",
+    )
+    return f"the CalDAV server {where} {what}" if where else f"the CalDAV server {what}"
+
+
+def _host_of(exc: BaseException) -> str:
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None) or getattr(exc, "url", None)
+    pool = getattr(exc, "pool", None)
+    if pool is not None and getattr(pool, "host", None):
+        return f"{pool.host}:{pool.port}" if getattr(pool, "port", None) else str(pool.host)
+    if isinstance(url, str) and "://" in url:
+        parts = urlsplit(url)
+        return parts.netloc.rsplit("@", 1)[-1]  # never the user name of a URL with credentials
+    return ""
 
 
 def _first_line(exc: BaseException) -> str:
