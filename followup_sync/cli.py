@@ -445,4 +445,6 @@ def service_status() -> None:
     """Whether the background service is installed, and what the OS says about it."""
     from followup_sync import service as svc
 
-    _echo(svc.status(svc.current_plan(None)))
+    text, code = svc.status(svc.current_plan(None))
+    _echo(text)
+    sys.exit(code)

@@ -42,6 +42,10 @@ class ServicePlan:
     status: tuple[Command, ...]
     # Commands whose failure is expected and harmless (stopping something that is not running).
     tolerant: frozenset[Command] = field(default_factory=frozenset)
+    # After the file is removed, commands that only refresh the manager's view: a failure is reported, not fatal.
+    refresh: frozenset[Command] = field(default_factory=frozenset)
+    # What to say when the service manager cannot be reached at all (a headless session without a user bus).
+    no_manager: str = ""
 
 
 def daemon_command(*, python: Path, config_path: Path | None) -> list[str]:
@@ -189,6 +193,12 @@ def service_plan(
             uninstall=((*sc, "disable", "--now", unit_name), (*sc, "daemon-reload")),
             status=((*sc, "status", "--no-pager", unit_name),),
             tolerant=frozenset({(*sc, "disable", "--now", unit_name)}),
+            refresh=frozenset({(*sc, "daemon-reload")}),
+            no_manager=(
+                "there is no systemd user session here (no user D-Bus): sign in to a desktop or SSH session, "
+                "or run `loginctl enable-linger $USER` once, then install again; or start `followup-sync run` "
+                "yourself"
+            ),
         )
     if platform == "darwin":
         path = home / "Library" / "LaunchAgents" / f"{LAUNCHD_LABEL}.plist"
@@ -267,32 +277,76 @@ def _execute(plan: ServicePlan, commands: Sequence[Command], runner: Runner) -> 
 
 
 def install(plan: ServicePlan, *, runner: Runner = _run) -> str:
+    """Write the service file and register it; if registering fails, nothing is left behind."""
     plan.path.parent.mkdir(parents=True, exist_ok=True)
     tmp = plan.path.with_name(plan.path.name + ".tmp")
     tmp.write_bytes(plan.content)
     tmp.replace(plan.path)
-    _execute(plan, plan.install, runner)
+    try:
+        _execute(plan, plan.install, runner)
+    except UserError as exc:
+        plan.path.unlink(missing_ok=True)
+        _best_effort(plan.uninstall, runner)  # undo a step that did succeed (an enabled unit, a loaded agent)
+        advice = [plan.no_manager] if plan.no_manager and _no_manager(exc.message) else []
+        raise UserError(
+            f"{exc.message}; nothing was installed ({plan.path} removed again)", problems=advice
+        ) from None
     return f"Installed and started followup-sync for your session ({plan.path})."
 
 
 def uninstall(plan: ServicePlan, *, runner: Runner = _run) -> str:
+    """Stop and unregister the service and remove its file; a refresh that fails afterwards is only reported."""
     if not plan.path.exists():
         return f"followup-sync is not installed as a service ({plan.path} does not exist)."
     _execute(plan, plan.uninstall[:1], runner)
     plan.path.unlink()
-    _execute(plan, plan.uninstall[1:], runner)
-    return f"Stopped followup-sync and removed {plan.path}."
+    done = f"Stopped followup-sync and removed {plan.path}."
+    for cmd in plan.uninstall[1:]:
+        try:
+            _execute(plan, (cmd,), runner)
+        except UserError as exc:
+            if cmd not in plan.refresh:
+                raise
+            done += f" (`{shlex.join(cmd)}` could not run: {exc.message.rsplit(': ', 1)[-1]}; the service manager "
+            done += "forgets the file at its next start)"
+    return done
 
 
-def status(plan: ServicePlan, *, runner: Runner = _run) -> str:
+def status(plan: ServicePlan, *, runner: Runner = _run) -> tuple[str, int]:
+    """What the OS says about the service, and the exit code: 0 only when it is installed and the service
+    manager answered for it (systemd: active), 1 otherwise."""
     if not plan.path.exists():
-        return f"not installed ({plan.path} does not exist); install with `followup-sync service install`"
-    lines = [f"installed: {plan.path}"]
+        return f"not installed ({plan.path} does not exist); install with `followup-sync service install`", 1
+    lines, failed = [], None
     for cmd in plan.status:
         try:
             proc = runner(cmd)
         except (OSError, subprocess.TimeoutExpired) as exc:
             lines.append(f"`{shlex.join(cmd)}` could not run: {exc}")
+            failed = failed or (cmd, -1)
             continue
         lines.append((proc.stdout or proc.stderr or "").strip())
-    return "\n".join(lines)
+        if proc.returncode != 0:
+            failed = failed or (cmd, proc.returncode)
+    if failed is None:
+        return "\n".join([f"installed: {plan.path}", *lines]), 0
+    cmd, code = failed
+    head = f"not running: the service file {plan.path} is there, but `{shlex.join(cmd)}` " + (
+        f"failed (exit {code})" if code >= 0 else "could not run"
+    )
+    text = "\n".join([head, *lines])
+    if plan.no_manager and _no_manager(text):
+        text += f"\n{plan.no_manager}"
+    return text, 1
+
+
+def _no_manager(text: str) -> bool:
+    return "Failed to connect to bus" in text or "No medium found" in text or "$DBUS_SESSION_BUS_ADDRESS" in text
+
+
+def _best_effort(commands: Sequence[Command], runner: Runner) -> None:
+    for cmd in commands:
+        try:
+            runner(cmd)
+        except (OSError, subprocess.TimeoutExpired):
+            continue

@@ -120,11 +120,13 @@ def test_install_writes_then_runs_and_uninstall_reverses(tmp_path: Path) -> None
     runner = FakeRunner()
     assert "Installed" in service.install(p, runner=runner)
     assert p.path.read_bytes() == p.content and runner.calls == list(p.install)
-    assert "installed:" in service.status(p, runner=runner)
+    text, code = service.status(p, runner=runner)
+    assert text.startswith("installed:") and code == 0
     runner.calls.clear()
     service.uninstall(p, runner=runner)
     assert not p.path.exists() and runner.calls == list(p.uninstall)
-    assert "not installed" in service.status(p, runner=runner)
+    text, code = service.status(p, runner=runner)
+    assert "not installed" in text and code == 1
     assert "not installed" in service.uninstall(p, runner=runner)
 
 
@@ -134,6 +136,79 @@ def test_a_failing_command_names_itself_and_the_file(tmp_path: Path) -> None:
         service.install(p, runner=FakeRunner(fail=["enable"]))
     text = str(info.value)
     assert "systemctl --user enable --now followup-sync.service" in text and "boom" in text and str(p.path) in text
+    assert "nothing was installed" in text and not p.path.exists()
+
+
+class NoBus(FakeRunner):
+    """``systemctl --user`` where no user bus exists (a root shell, a container, SSH without lingering)."""
+
+    def __call__(self, argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        self.calls.append(tuple(argv))
+        return subprocess.CompletedProcess(list(argv), 1, "", "Failed to connect to bus: No medium found\n")
+
+
+def test_without_a_user_bus_install_leaves_nothing_and_says_what_to_do(tmp_path: Path) -> None:
+    p = plan("linux", tmp_path)
+    with pytest.raises(UserError) as info:
+        service.install(p, runner=NoBus())
+    text = str(info.value)
+    assert "Failed to connect to bus" in text and "nothing was installed" in text
+    assert "loginctl enable-linger" in text
+    assert not p.path.exists() and not list(p.path.parent.iterdir())
+
+
+def test_status_is_not_installed_and_ok_when_the_manager_cannot_be_asked(tmp_path: Path) -> None:
+    p = plan("linux", tmp_path)
+    p.path.parent.mkdir(parents=True)
+    p.path.write_bytes(p.content)  # left by an older version, or copied by hand
+    text, code = service.status(p, runner=NoBus())
+    assert code == 1
+    assert text.startswith("not running: the service file") and "installed:" not in text
+    assert "loginctl enable-linger" in text
+
+
+def test_uninstall_without_a_user_bus_removes_the_file_and_succeeds(tmp_path: Path) -> None:
+    p = plan("linux", tmp_path)
+    p.path.parent.mkdir(parents=True)
+    p.path.write_bytes(p.content)
+    message = service.uninstall(p, runner=NoBus())
+    assert not p.path.exists()
+    assert message.startswith(f"Stopped followup-sync and removed {p.path}.")
+    assert "daemon-reload` could not run" in message
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("systemctl") is None, reason="no systemctl"
+)
+def test_the_commands_against_this_machines_systemctl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real CLI and the real systemctl: where the user bus works this installs nothing (another unit
+    name is used by the round-trip test below), where it does not, nothing is left and the exit codes say so."""
+    from click.testing import CliRunner
+
+    from followup_sync.cli import cli
+
+    if _systemd_user_works() is None:
+        pytest.skip("a user bus works here: the round-trip test covers the real manager")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[identity]\naddresses = ["rep@vendor.com"]\ntimezone = "UTC"\n[mail]\nbackend = "none"\n'
+        '[meetings]\nbackend = "none"\n[reminders]\nbackend = "ics"\npath = "r.ics"\n',
+        encoding="utf-8",
+    )
+    unit = tmp_path / "xdg" / "systemd" / "user" / service.UNIT_NAME
+    installed = CliRunner().invoke(cli, ["service", "install", "--config", str(cfg)])
+    assert installed.exit_code == 1 and "nothing was installed" in installed.output, installed.output
+    assert not unit.exists()
+    status = CliRunner().invoke(cli, ["service", "status"])
+    assert status.exit_code == 1 and "not installed" in status.output
+    unit.parent.mkdir(parents=True, exist_ok=True)
+    unit.write_text("[Unit]\n")
+    status = CliRunner().invoke(cli, ["service", "status"])
+    assert status.exit_code == 1 and "installed:" not in status.output, status.output
+    removed = CliRunner().invoke(cli, ["service", "uninstall"])
+    assert removed.exit_code == 0, removed.output
+    assert not unit.exists()
 
 
 def test_stopping_what_is_not_running_is_not_an_error(tmp_path: Path) -> None:
@@ -180,7 +255,8 @@ def test_real_systemd_user_service_round_trip(tmp_path: Path) -> None:
         while not daemon.is_running(state):
             assert time.monotonic() < deadline, service.status(p)
             time.sleep(0.2)
-        assert "active (running)" in service.status(p)
+        text, code = service.status(p)
+        assert "active (running)" in text and code == 0
     finally:
         service.uninstall(p)
     deadline = time.monotonic() + 20
