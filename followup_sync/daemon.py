@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followup_sync import config as config_mod
 from followup_sync.config import Config
@@ -40,6 +40,9 @@ from followup_sync.faults import Problem, ProblemLog, backoff_seconds, classify
 from followup_sync.logs import pass_line
 from followup_sync.model import PassStats
 from followup_sync.sanitise import clean
+
+if TYPE_CHECKING:
+    from followup_sync.sync import PassResult
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,13 @@ WATCH_SECONDS = 30.0
 CLOCK_JUMP_SECONDS = 5.0
 STUCK_SECONDS = 600.0
 
-RunPass = Callable[[Config, bool, Callable[[], bool]], PassStats]
+#: A pass: (config, dry_run, should_stop) -> its stats, or the whole ``sync.PassResult`` (whose plan a dry-run
+#: daemon keeps for ``followup-sync status``).
+RunPass = Callable[[Config, bool, Callable[[], bool]], "PassStats | PassResult"]
+#: The prefix ``plan.apply`` gives the note of a pass a stop request ended between writes.
+STOPPED = "stopped before finishing"
+#: Rows of a dry-run plan kept in the status file (the full plan is `followup-sync sync --dry-run`).
+PLAN_ROWS = 500
 
 
 def lock_path(state_path: Path) -> Path:
@@ -61,11 +70,11 @@ def status_path(state_path: Path) -> Path:
     return state_path.with_name(state_path.name + STATUS_SUFFIX)
 
 
-def sync_pass(config: Config, dry_run: bool, should_stop: Callable[[], bool]) -> PassStats:
+def sync_pass(config: Config, dry_run: bool, should_stop: Callable[[], bool]) -> PassResult:
     """The production pass: one ``sync.run_once`` (imported late so the daemon module stays light)."""
     from followup_sync import sync
 
-    return sync.run_once(config, dry_run=dry_run, should_stop=should_stop).stats
+    return sync.run_once(config, dry_run=dry_run, should_stop=should_stop)
 
 
 def read_status(state_path: Path) -> dict[str, Any] | None:
@@ -182,6 +191,7 @@ class Daemon:
         self.failures = 0
         self.passes = 0
         self._last: _PassRecord | None = None
+        self._plan: dict[str, Any] | None = None  # what the last dry-run pass would have written
         self._started = datetime.now(UTC)
         self._stop = threading.Event()
         # Held for the whole pass job. APScheduler's shutdown() holds its job-store lock while it waits for
@@ -309,7 +319,7 @@ class Daemon:
         extra = [self._config_problem] if self._config_problem else []
         t0 = self._pass_started = time.monotonic()
         try:
-            stats = self._run_pass(self.config, self.dry_run, self._stop.is_set)
+            outcome = self._run_pass(self.config, self.dry_run, self._stop.is_set)
         except AlreadyRunning as exc:
             log.info("Pass skipped: %s", exc)
             self._publish()
@@ -317,6 +327,9 @@ class Daemon:
         except Exception as exc:  # the daemon must outlive anything a pass raises; classify() names it
             self._failed(exc, time.monotonic() - t0, extra)
         else:
+            stats = outcome if isinstance(outcome, PassStats) else outcome.stats
+            if self.dry_run and not isinstance(outcome, PassStats):
+                self._plan = plan_summary(outcome)
             self._succeeded(stats, time.monotonic() - t0, extra)
         finally:
             self._pass_started = None
@@ -327,7 +340,15 @@ class Daemon:
         line = pass_line(stats, seconds, dry_run=self.dry_run)
         log.debug("%s", line)  # sync.run_once already logged the pass's INFO line
         self._last = _PassRecord(datetime.now(UTC).isoformat(), True, round(seconds, 3), line)
-        partial = [Problem(key=f"pass:{p}", message=p) for p in stats.problems]
+        notes = list(stats.problems)
+        if self._stop.is_set():
+            # Told to stop, the pass left its remaining writes to the next one: that is no problem to report
+            # (and no FAILED pass): say it once at INFO. Only writes count; "keep" steps are never left over.
+            left = [p for p in notes if p.startswith(STOPPED)]
+            notes = [p for p in notes if not p.startswith(STOPPED)]
+            for note in left:
+                log.info("Pass ended early for the shutdown: %s", note.removeprefix(f"{STOPPED}: "))
+        partial = [Problem(key=f"pass:{p}", message=p) for p in notes]
         self._problems.report([*extra, *partial])
         if self.failures:
             self.failures = 0
@@ -399,12 +420,35 @@ class Daemon:
             "failures_in_a_row": self.failures,
             "next_run": next_run,
             "last_pass": asdict(self._last) if self._last else None,
+            "plan": self._plan if self.dry_run else None,
             "problems": [p.to_json() for p in self._problems.active()],
         }
         try:
             _write_private(status_path(self.config.state_path), json.dumps(data, indent=1))
         except OSError as exc:
             log.debug("Cannot write the status file: %s", exc)
+
+
+def plan_summary(result: PassResult, *, rows: int = PLAN_ROWS) -> dict[str, Any]:
+    """What a dry-run pass would write, for the status file: counts per operation and the rows that change
+    something (create, update, delete), soonest first, at most ``rows`` of them. Subjects are cleaned."""
+    from followup_sync import report
+
+    shown = report.shown(result)
+    counts = {op: sum(1 for r in shown if r[0] == op) for op in ("create", "update", "delete", "keep")}
+    changes = [
+        {
+            "op": op,
+            "kind": f.kind,
+            "contacts": [clean(c) for c in f.contacts],
+            "reminder_start": rem.start.astimezone(UTC).isoformat(),
+            "subject": clean(rem.subject),
+        }
+        for op, _action, f, rem in shown
+        if op != "keep"
+    ]
+    return {"at": result.now.astimezone(UTC).isoformat(), "counts": counts, "rows": changes[:rows],
+            "more": max(0, len(changes) - rows)}  # fmt: skip
 
 
 class _SkipNotice(logging.Filter):

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from followup_sync.config import Config
-from followup_sync.daemon import is_running, read_status
+from followup_sync.daemon import STOPPED, is_running, read_status
 from followup_sync.errors import Error
 
 
@@ -24,6 +24,8 @@ def status_report(config: Config, *, now: datetime | None = None) -> str:
     running = is_running(config.state_path)
     lines = [f"Config: {config.path or '(built in)'}", _daemon_line(info, running=running, tz=tz)]
     lines += _state_lines(config, tz=tz)
+    if info.get("dry_run") and isinstance(info.get("plan"), dict):
+        lines += _plan_lines(info["plan"], tz=tz)
     if running and info.get("next_run"):
         when = _parse(info["next_run"])
         lines.append(f"Next pass: {_local(when, tz)} ({_relative(when, now)})")
@@ -81,6 +83,10 @@ def _state_lines(config: Config, *, tz: ZoneInfo) -> list[str]:
             s = last.stats
             counts = ", ".join(f"{s.get(k, 0)} {k}" for k in ("created", "updated", "deleted"))
             lines.append(f"Last pass: {when}{dry}, ok: {s.get('messages_read', 0)} messages read, {counts}")
+        elif last.problems and all(p.startswith(STOPPED) for p in last.problems):
+            # a shutdown between writes: the next pass does the rest, nothing failed
+            left = "; ".join(p.removeprefix(f"{STOPPED}: ") for p in last.problems)
+            lines.append(f"Last pass: {when}{dry}, ended early by a shutdown: {left}")
         else:
             why = "; ".join(last.problems[:3]) or "see the log"
             lines.append(f"Last pass: {when}{dry}, FAILED: {why}")
@@ -89,6 +95,30 @@ def _state_lines(config: Config, *, tz: ZoneInfo) -> list[str]:
     kinds = Counter(rec.followup.kind for rec in open_records)
     detail = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
     lines.append(f"Open follow-ups: {len(open_records)}" + (f" ({detail})" if detail else ""))
+    return lines
+
+
+#: Rows of the dry-run plan ``status`` shows; the status file keeps more, ``sync --dry-run`` shows all.
+PLAN_SHOWN = 20
+
+
+def _plan_lines(plan: dict[str, Any], *, tz: ZoneInfo) -> list[str]:
+    """What the dry-run daemon's last pass would have written, for the rep to review before letting it write."""
+    counts = plan.get("counts") or {}
+    at = f" at {_local(_parse(plan['at']), tz)}" if plan.get("at") else ""
+    lines = [
+        f"Plan of the last dry-run pass{at} (nothing written): {counts.get('create', 0)} to create, "
+        f"{counts.get('update', 0)} to update, {counts.get('delete', 0)} to delete, "
+        f"{counts.get('keep', 0)} unchanged"
+    ]
+    rows = plan.get("rows") or []
+    for row in rows[:PLAN_SHOWN]:
+        when = _local(_parse(row["reminder_start"]), tz) if row.get("reminder_start") else "?"
+        who = ", ".join(row.get("contacts") or []) or "-"
+        lines.append(f"  {row.get('op', '?'):<6} {when}  {row.get('kind', '?')}: {who} - {row.get('subject', '')}")
+    more = len(rows) - PLAN_SHOWN + int(plan.get("more") or 0)
+    if more > 0:
+        lines.append(f"  ... and {more} more; `followup-sync sync --dry-run` shows the whole plan")
     return lines
 
 

@@ -683,6 +683,57 @@ def test_dry_run_daemon_plans_and_logs_but_writes_nothing(
     assert "2 created" in first and first.endswith("(dry run)")
     assert not box.ics.exists() and not box.state.exists()
     assert not [m for m in messages(caplog, "Creating reminder") if str(box.ics) in m]  # the sink never wrote
+    # the plan is kept where `followup-sync status` shows it, for the rep to review what it would write
+    from followup_sync.status import status_report
+
+    report = status_report(config_mod.load(box.config))
+    assert "Daemon: running in dry-run mode" in report
+    assert (
+        "Plan of the last dry-run pass at " in report and "(nothing written): 2 to create, 0 to update" in report
+    )
+    rows = [line for line in report.splitlines() if line.startswith("  create ")]
+    assert len(rows) == 2 and all("promise: c" in r and "Follow up: call c" in r for r in rows), report
+    assert not box.state.exists()
+
+
+def test_a_shutdown_with_writes_left_is_no_problem_and_no_failed_pass(
+    cfg_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    stats = PassStats(problems=["stopped before finishing: 3 write(s) left for the next pass"])
+    d = daemon.Daemon(config_mod.load(cfg_path), dry_run=False, run_pass=FakePass(stats=stats))
+    d._scheduler = _Scheduler()
+    d._stop.set()
+    d._one_pass()
+    assert messages(caplog, "Problem:") == []
+    assert messages(caplog, "Pass ended early for the shutdown: 3 write(s) left for the next pass")
+    assert d._problems.active() == []
+
+
+def test_status_of_a_pass_stopped_between_writes_and_of_one_stopped_among_keeps(tmp_path: Path) -> None:
+    """SIGTERM while only "keep" steps remain: no note at all; while writes remain: "ended early", not FAILED."""
+    from followup_sync.backends.memory import MemorySink, MemorySource
+    from followup_sync.status import status_report
+    from followup_sync.sync import run_once
+    from tests.factories import REP, at, message
+
+    config = config_mod.load(write_config(tmp_path / "config.toml"))
+    mails = [
+        message(sender=REP, to=f"c{i}@acme{i}.com", subject=f"Pricing {i}", sent="2026-03-16 10:00",
+                body="Hi,\n\nI'll call you tomorrow at 10am.\n\nRita")
+        for i in range(4)
+    ]  # fmt: skip
+    source, sink = MemorySource(mails), MemorySink()
+    now = at("2026-03-16 12:00")
+    first = run_once(config, now=now, mail=source, meetings=source, sink=sink, should_stop=lambda: True)
+    assert first.problems == ["stopped before finishing: 4 write(s) left for the next pass"]
+    report = status_report(config, now=now)
+    assert "ended early by a shutdown: 4 write(s) left for the next pass" in report and "FAILED" not in report
+    run_once(config, now=now, mail=source, meetings=source, sink=sink)
+    kept = run_once(config, now=now, mail=source, meetings=source, sink=sink, should_stop=lambda: True)
+    assert {a.op for a in kept.actions} == {"keep"} and kept.problems == []
+    report = status_report(config, now=now)
+    assert "ok: 4 messages read" in report and "FAILED" not in report and "ended early" not in report
 
 
 def test_corrupt_state_is_reported_once_and_a_fresh_one_adopts_the_calendar(
