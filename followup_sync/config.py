@@ -141,6 +141,12 @@ class Daemon:
     max_backoff_minutes: float = 60.0
 
 
+#: Days of mail before the lookback a pass still reads from the state to thread and resolve (``sync``): the
+#: state must keep at least ``lookback_days`` plus this much, so ``[state] retention_days`` may not be shorter.
+HISTORY_MARGIN_DAYS = 60
+DEFAULT_RETENTION_DAYS = 180
+
+
 @dataclass(frozen=True)
 class Config:
     identity: Identity
@@ -153,6 +159,8 @@ class Config:
     graph: Graph = Graph()
     daemon: Daemon = Daemon()
     path: Path | None = None
+    #: How long closed and dismissed follow-ups and old mail's metadata stay in the state (``state.prune``).
+    state_retention_days: int = DEFAULT_RETENTION_DAYS
 
     @property
     def base_dir(self) -> Path:
@@ -166,7 +174,7 @@ class Config:
 
 _SECTIONS: dict[str, set[str]] = {
     "identity": {"addresses", "timezone", "name"},
-    "state": {"path"},
+    "state": {"path", "retention_days"},
     "rules": set(Rules.__dataclass_fields__),
     "schedule": set(Schedule.__dataclass_fields__),
     "graph": set(Graph.__dataclass_fields__),
@@ -248,14 +256,18 @@ def parse(data: Mapping[str, Any], *, path: Path | None = None) -> Config:
     schedule = _build(Schedule, "schedule", _table(data, "schedule", problems), problems)
     graph = _build(Graph, "graph", _table(data, "graph", problems), problems)
     daemon = _build(Daemon, "daemon", _table(data, "daemon", problems), problems)
-    if problems.items:
-        where = f" in {path}" if path else ""
-        raise ConfigError(f"invalid configuration{where}", problems=problems.items)
     base = path.parent if path else Path.cwd()
     state_raw = state_tbl.get("path")
     state_path = Path(str(state_raw)).expanduser() if state_raw else data_dir() / "state.db"
     if not state_path.is_absolute():
         state_path = base / state_path
+    state_problem = state_path_problem(state_path)
+    if state_problem:
+        problems.add("state.path", state_problem)
+    retention = _retention(state_tbl.get("retention_days"), rules, problems)
+    if problems.items:
+        where = f" in {path}" if path else ""
+        raise ConfigError(f"invalid configuration{where}", problems=problems.items)
     return Config(
         identity=identity,
         mail=sections["mail"],
@@ -267,7 +279,41 @@ def parse(data: Mapping[str, Any], *, path: Path | None = None) -> Config:
         graph=graph,
         daemon=daemon,
         path=path,
+        state_retention_days=retention,
     )
+
+
+def _retention(raw: Any, rules: Rules, problems: _Problems) -> int:
+    """``[state] retention_days``: never shorter than what a pass reads back, or a follow-up the rep closed or
+    dismissed could be found again in mail the pass re-reads, and its reminder would come back."""
+    floor = rules.lookback_days + HISTORY_MARGIN_DAYS
+    if raw is None:  # not set: the default, or longer for a long lookback
+        return max(DEFAULT_RETENTION_DAYS, floor)
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 36_500:
+        problems.add("state.retention_days", f"must be a whole number from 1 to 36500 (days), not {_shown(raw)}")
+        return DEFAULT_RETENTION_DAYS
+    if raw < floor:
+        problems.add(
+            "state.retention_days",
+            f"{raw} days is shorter than rules.lookback_days + {HISTORY_MARGIN_DAYS} = {floor} days: a pass "
+            "reads mail that old again, and a follow-up closed or dismissed in it would come back",
+        )
+    return raw
+
+
+def state_path_problem(path: Path) -> str | None:
+    """Why ``path`` cannot hold the state database, or None. The state is a private SQLite file that
+    followup-sync creates itself: a symbolic link (whose target would be chmod'ed and written, or created
+    when it dangles) and a device, FIFO or folder are refused; name the real file instead."""
+    if path.is_symlink():
+        return (
+            f"{path} is a symbolic link (to {path.readlink()}); followup-sync keeps its state in a private "
+            "file it creates itself: set path to the file itself or remove the link"
+        )
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file (a device, pipe or socket)"
+        return f"{path} is {kind}; set path to a file such as state.db in a folder of yours"
+    return None
 
 
 def _table(data: Mapping[str, Any], name: str, problems: _Problems) -> dict[str, Any]:

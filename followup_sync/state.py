@@ -21,12 +21,13 @@ import shlex
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, cast, get_args
 
+from followup_sync.config import state_path_problem
 from followup_sync.errors import TransientError, UserError
 from followup_sync.migrations import migrate
 from followup_sync.model import FollowUp, MessageMeta, PassStats
@@ -34,6 +35,9 @@ from followup_sync.model import FollowUp, MessageMeta, PassStats
 Status = Literal["open", "closed", "dismissed"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 EVIDENCE_MAX = 300
+_GOOD = "ok = 1 AND dry_run = 0 AND finished IS NOT NULL"  # a run the next window may start from
+_LATEST = "ORDER BY started DESC, id DESC LIMIT 1"
+_IN_CHUNK = 500  # keys per "IN (...)" query: well under SQLite's limit on bound parameters
 BACKEND_NAME = "state"
 
 
@@ -193,11 +197,15 @@ class State:
     def open(cls, path: Path, *, busy_timeout: float = 10.0) -> State:
         """Open (creating if needed) the database at ``path``, private to the user, and migrate it."""
         name = str(path)
+        if path.is_symlink():
+            # Checked again here (config refuses it at load): a link made since must not get its target
+            # chmod'ed, overwritten or, dangling, created.
+            raise StateError(f"cannot use the state database: {state_path_problem(path)}", path=name)
         try:
             with _private_umask():
                 path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 if not path.exists():
-                    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+                    fd = os.open(path, os.O_CREAT | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
                     os.close(fd)
             if not path.is_file():
                 raise StateError(f"the state database {name} is not a file; set [state] path to a file", path=name)
@@ -365,13 +373,30 @@ class State:
 
     # --- follow-ups ---------------------------------------------------------------------------------------
 
-    def followups(self, *, status: Status | None = None) -> list[FollowUpRecord]:
-        """Known follow-ups sorted by key, optionally only those with ``status``."""
-        if status is None:
-            rows = self._rows("SELECT * FROM followups ORDER BY key")
-        else:
+    def followups(
+        self, *, status: Status | None = None, keys: Collection[str] | None = None
+    ) -> list[FollowUpRecord]:
+        """Known follow-ups sorted by key, optionally only those with ``status`` and only those in ``keys``.
+
+        A pass asks for the open ones and for the few keys it acts on, never for all: the closed and
+        dismissed ones are most of the table.
+        """
+        where, params = [], []
+        if status is not None:
             _check_status(status)
-            rows = self._rows("SELECT * FROM followups WHERE status = ? ORDER BY key", (status,))
+            where.append("status = ?")
+            params.append(status)
+        if keys is None:
+            clause = f"WHERE {' AND '.join(where)}" if where else ""
+            rows = self._rows(f"SELECT * FROM followups {clause} ORDER BY key", tuple(params))  # noqa: S608
+        else:
+            rows = []
+            wanted = sorted(set(keys))
+            for i in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[i : i + _IN_CHUNK]
+                clause = " AND ".join([*where, f"key IN ({', '.join('?' * len(chunk))})"])
+                rows.extend(self._rows(f"SELECT * FROM followups WHERE {clause}", (*params, *chunk)))  # noqa: S608
+            rows.sort(key=lambda r: str(r["key"]))
         return [FollowUpRecord(_followup(r), r["status"], r["closed_reason"]) for r in rows]
 
     def save_followups(self, followups: Iterable[FollowUp], *, now: datetime | None = None) -> None:
@@ -447,6 +472,43 @@ class State:
         stamp = _ts(now or datetime.now(UTC))
         return bool(self._write("INSERT OR IGNORE INTO orphans VALUES (?, ?, ?, ?)", (sink, href, key, stamp)))
 
+    # --- pruning ------------------------------------------------------------------------------------------
+
+    def prune(self, *, before: datetime) -> dict[str, int]:
+        """Forget, in one transaction, what no pass can need any more: rows about things older than ``before``
+        (now minus ``[state] retention_days``, which config keeps at least ``lookback_days`` + 60 days).
+
+        What goes, and why it may:
+
+        - closed and dismissed follow-ups whose origin (the mail's date, the meeting's end) is older than
+          ``before`` and that have no reminder row. A pass reads mail and meetings only from ``lookback_days``
+          back, so such an origin is never read again and the key never found again. That is also why they
+          must stay until then: a dismissed key is what stops a re-read mail from bringing back a reminder the
+          rep deleted, and a closed one what stops it from reopening. A row with a reminder still has work
+          (a delete that failed is retried), so it stays whatever its age.
+        - message metadata sent before ``before``: a pass reads back only ``lookback_days`` + 60 days of it
+          (to thread new mail and resolve open follow-ups), and a re-read mail that old cannot occur.
+        - runs that started before ``before``, except the latest and the latest good one (the next pass's
+          window starts from it; ``status`` shows both).
+
+        Open follow-ups, their reminders and the orphan warnings (a few rows each) are kept.
+        """
+        cut = _ts(before)
+        with self.transaction(), _mapped(self._path):
+            followups = self._db.execute(
+                """DELETE FROM followups WHERE status IN ('closed', 'dismissed') AND created_at < ?
+                   AND key NOT IN (SELECT key FROM reminders)""",
+                (cut,),
+            ).rowcount
+            messages = self._db.execute("DELETE FROM messages WHERE sent_at < ?", (cut,)).rowcount
+            runs = self._db.execute(
+                f"""DELETE FROM runs WHERE started < ? AND id NOT IN (
+                       SELECT id FROM (SELECT id FROM runs {_LATEST}) UNION
+                       SELECT id FROM (SELECT id FROM runs WHERE {_GOOD} {_LATEST}))""",  # noqa: S608
+                (cut,),
+            ).rowcount
+        return {"followups": followups, "messages": messages, "runs": runs}
+
     # --- runs ---------------------------------------------------------------------------------------------
 
     def begin_run(self, *, started: datetime, window_start: datetime, window_end: datetime, dry_run: bool) -> int:
@@ -468,8 +530,8 @@ class State:
 
     def last_run(self, *, ok_only: bool = False) -> RunRecord | None:
         """The latest run; with ``ok_only`` the latest finished, successful, real (not dry) one."""
-        where = "WHERE ok = 1 AND dry_run = 0 AND finished IS NOT NULL" if ok_only else ""
-        rows = self._rows(f"SELECT * FROM runs {where} ORDER BY started DESC, id DESC LIMIT 1")  # noqa: S608
+        where = f"WHERE {_GOOD}" if ok_only else ""
+        rows = self._rows(f"SELECT * FROM runs {where} {_LATEST}")  # noqa: S608
         if not rows:
             return None
         r = rows[0]

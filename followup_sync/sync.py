@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 
 from followup_sync import backends, plan, rules, schedule, threads
 from followup_sync.backends.base import MailSource, MeetingSource, ReminderSink
-from followup_sync.config import Config, Schedule
+from followup_sync.config import HISTORY_MARGIN_DAYS, Config, Schedule
 from followup_sync.errors import AlreadyRunning, Error, PreconditionFailed, SinkEmptied
 from followup_sync.model import FollowUp, Meeting, Message, PassStats, Reminder, RemoteItem
 from followup_sync.state import ReminderRecord, State
@@ -181,7 +181,7 @@ def _pass(
         stats.meetings_read = len(meeting_list)
 
         # normalise + thread: only messages not seen before; the state remembers the rest as metadata
-        horizon = now - timedelta(days=r.lookback_days + 60)
+        horizon = now - timedelta(days=r.lookback_days + HISTORY_MARGIN_DAYS)
         known = state.messages(since=horizon)
         known_ids = {m.id for m in known}
         new = _unique([m for m in read if m.id not in known_ids])
@@ -226,12 +226,11 @@ def _pass(
         closed_keys = set(records) - set(desired)
         unrecorded = set(remote) - set(records) - set(desired)
         # Listed but never recorded: a pass died between writing it and recording it, and the follow-up
-        # closed since. The planner removes it if it is still as we would have written it. (Rare, so the
-        # closed follow-ups, a list that only grows, are read only when the sink lists such an item.)
-        for rec in state.followups(status="closed") if unrecorded else ():
-            if rec.followup.key in unrecorded:
-                desired[rec.followup.key] = _desired(rec.followup, None, config=config, now=now)
-                closed_keys.add(rec.followup.key)
+        # closed since. The planner removes it if it is still as we would have written it. (Rare, so only
+        # those keys are read, and only when the sink lists such an item.)
+        for rec in state.followups(status="closed", keys=unrecorded) if unrecorded else ():
+            desired[rec.followup.key] = _desired(rec.followup, None, config=config, now=now)
+            closed_keys.add(rec.followup.key)
         actions = plan.build(desired, records, remote, closed=closed_keys)
         result.actions = actions
 
@@ -245,8 +244,12 @@ def _pass(
         for name in ("created", "updated", "deleted", "kept", "errors"):
             setattr(stats, name, getattr(applied, name))
         stats.problems.extend(applied.problems)
-        result.followups = {rec.followup.key: rec.followup for rec in state.followups()}
+        result.followups = {
+            rec.followup.key: rec.followup for rec in state.followups(keys={a.key for a in actions})
+        }
         ok = stats.errors == 0 and not applied.problems
+        if not dry_run:
+            state.prune(before=now - timedelta(days=config.state_retention_days))
         return result
     except Error as exc:
         result.problems.append(str(exc))
