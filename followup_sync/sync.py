@@ -41,7 +41,11 @@ LOCK_WAIT_SECONDS = 10.0
 
 @dataclass
 class PassResult:
-    """What one pass did (or, under dry-run, would do)."""
+    """What one pass did (or, under dry-run, would do).
+
+    ``followups`` holds the follow-ups found in this pass, the open ones and those of the actions (not the
+    closed and dismissed ones of earlier passes, which the state keeps but a pass does not read).
+    """
 
     now: datetime
     actions: list[plan.Action]
@@ -244,9 +248,10 @@ def _pass(
         for name in ("created", "updated", "deleted", "kept", "errors"):
             setattr(stats, name, getattr(applied, name))
         stats.problems.extend(applied.problems)
-        result.followups = {
-            rec.followup.key: rec.followup for rec in state.followups(keys={a.key for a in actions})
-        }
+        # What this pass found or holds open, and the follow-ups of its actions: never every closed one.
+        result.followups = {f.key: f for f in [*found, *still_open]}
+        missing = {a.key for a in actions} - set(result.followups)
+        result.followups.update((r.followup.key, r.followup) for r in state.followups(keys=missing))
         ok = stats.errors == 0 and not applied.problems
         if not dry_run:
             state.prune(before=now - timedelta(days=config.state_retention_days))

@@ -231,7 +231,9 @@ def test_without_the_floor_a_pruned_dismissal_would_come_back(tmp_path: Path) ->
     assert ("create", gone) in one_pass(w, T0 + timedelta(days=2, minutes=5))
 
 
-def test_a_pass_reads_the_follow_ups_it_acts_on_not_every_closed_one(tmp_path: Path) -> None:
+def test_a_pass_reads_the_follow_ups_it_acts_on_not_every_closed_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     w = world(tmp_path)
     config, _source, _sink = w
     with State.open(config.state_path) as state:
@@ -239,6 +241,16 @@ def test_a_pass_reads_the_follow_ups_it_acts_on_not_every_closed_one(tmp_path: P
         state.save_followups([followup(f"closed-{n}", old) for n in range(50)])
         for n in range(50):
             state.set_status(f"closed-{n}", "closed", "replied")
+    seen: list[str] = []
+    original = State.followups
+
+    def watched(self: State, **kw: Any) -> list[Any]:
+        records = original(self, **kw)
+        seen.extend(r.followup.key for r in records)
+        return records
+
+    monkeypatch.setattr(State, "followups", watched)
     result = run_once(config, now=T0 + timedelta(minutes=1), mail=w[1], meetings=w[1], sink=w[2])
     assert set(result.followups) == {a.key for a in result.actions}
     assert len(result.followups) == 3
+    assert not any(key.startswith("closed-") for key in seen)
