@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -80,6 +80,49 @@ def test_a_truncated_file_keeps_what_is_complete(caplog: pytest.LogCaptureFixtur
     with caplog.at_level(logging.WARNING):
         assert read(hostile.truncated()) == ["good"]
     assert warnings_of(caplog) == ["Skipping event cut in cal.ics: the file ends before END:VEVENT"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    zone=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC"]),
+    freq=st.sampled_from(["DAILY", "WEEKLY"]),
+    interval=st.integers(1, 3),
+    days=st.sets(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), max_size=3),
+    years_back=st.integers(0, 6),
+    day=st.integers(0, 364),
+    hour=st.sampled_from([0, 2, 9, 23]),
+    window_day=st.integers(0, 364),
+)
+def test_fast_forward_keeps_every_occurrence(
+    zone: str, freq: str, interval: int, days: set[str], years_back: int, day: int, hour: int, window_day: int
+) -> None:
+    """A long DAILY/WEEKLY series moved forward to the window gives exactly what recurring-ical-events
+    gives from the original DTSTART (across DST changes: the windows move through 2026)."""
+    import icalendar
+    import recurring_ical_events
+
+    first = datetime(2026 - years_back, 1, 1, hour, 30) + timedelta(days=day)
+    rule = f"FREQ={freq};INTERVAL={interval}" + (f";BYDAY={','.join(sorted(days))}" if days else "")
+    text = (
+        f"{hostile.HEAD}BEGIN:VEVENT\r\nUID:ff\r\nDTSTART;TZID={zone}:{first:%Y%m%dT%H%M%S}\r\n"
+        f"DURATION:PT45M\r\nRRULE:{rule}\r\nEND:VEVENT\r\n{hostile.TAIL}"
+    )
+    start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=window_day)
+    end = start + timedelta(days=40)
+    reference = sorted(
+        o["DTSTART"].dt.astimezone(UTC)
+        for o in recurring_ical_events.of(icalendar.Calendar.from_ical(text)).between(start, end)
+    )
+    cal = MeetingCalendar(text.encode(), where="x", zone=BERLIN)
+    assert sorted(m.start for m in cal.meetings(start, end, link="x", me=frozenset())) == reference
+
+
+def test_a_daily_meeting_since_year_one_is_read_in_its_window() -> None:
+    data = hostile.event(
+        "old", "RRULE:FREQ=DAILY\r\n", start="DTSTART:00010101T100000Z\r\nDTEND:00010101T110000Z\r\n"
+    )
+    uids = read((hostile.HEAD + data + hostile.TAIL).encode())
+    assert len(uids) == 31 and uids[0] == "old/20261020T100000Z"
 
 
 def test_the_files_budget_stops_reading_with_one_line(caplog: pytest.LogCaptureFixture) -> None:
