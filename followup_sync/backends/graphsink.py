@@ -28,7 +28,7 @@ from __future__ import annotations
 import builtins
 import logging
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
@@ -38,6 +38,8 @@ import requests
 from O365.utils.windows_tz import IANA_TO_WIN
 from tzlocal.windows_tz import tz_win
 
+from followup_sync.backends import graphbatch
+from followup_sync.backends.base import Write, WriteResult
 from followup_sync.backends.graphcal import (
     EXPAND_KEY,
     KEY_PROP,
@@ -184,11 +186,15 @@ class GraphReminderSink(CalendarAccess):
         reminder_minutes: int = 15,
         cache_file: Path | None = None,
         view_days: tuple[int, int] = (30, 30),
+        batch: bool = True,
     ) -> None:
-        """``cache_file`` None: no listing cache, every ``list`` is a full one (tests of the sink alone)."""
+        """``cache_file`` None: no listing cache, every ``list`` is a full one (tests of the sink alone).
+        ``batch`` False: one request per write (``plan.apply`` then never calls :meth:`write_batch`)."""
         super().__init__(account, calendar=calendar, cache_file=cache_file)
         self.reminder_minutes = reminder_minutes
         self.view_days = view_days
+        # plan.apply's BatchingSink hook: up to 20 writes per JSON batch (Graph's limit), see graphbatch
+        self.batch_size = graphbatch.BATCH_MAX if batch else 0
         # key -> href as of the last list() plus our own writes since: the sync pass lists before it creates,
         # so create() need not ask Graph again whether the key exists (it would double the first pass)
         self._known: dict[str, str] | None = None
@@ -358,6 +364,66 @@ class GraphReminderSink(CalendarAccess):
                 # our first attempt went through; its answer was lost
         self._forget(href)
 
+    def write_batch(self, writes: Sequence[Write]) -> builtins.list[WriteResult]:
+        """Up to 20 writes in one ``$batch`` request (see :mod:`graphbatch`); one result per write, in order.
+
+        Raises only when the batch request as a whole failed; then any subset of its writes may have landed,
+        which the next pass reconciles like a lost answer (transactionId, our content hash, absence)."""
+        if len(writes) > graphbatch.BATCH_MAX:
+            raise ValueError(f"at most {graphbatch.BATCH_MAX} writes per batch, not {len(writes)}")
+        results: dict[int, WriteResult] = {}
+        items = []
+        with map_errors(self.name):
+            base = self.base()
+            for n, w in enumerate(writes):
+                existing = self._find(w.key) if w.op == "create" else None
+                if existing is not None:
+                    results[n] = PreconditionFailed("reminder already exists", backend=self.name, href=existing)
+                else:
+                    items.append(self._batch_item(n, w, base))
+            if items:
+                self._writing()
+                graphbatch.send(self.con, self.url, items, backend=self.name, on_uncertain=self._recheck)
+        for item in items:
+            error = graphbatch.result(item, backend=self.name)
+            if error is not None:
+                results[item.index] = error
+                if item.write.op == "create" and item.status == 404 and self.calendar is not None:
+                    self.cache.data.get("calendars", {}).pop(self.calendar.lower(), None)  # look it up again
+            elif item.write.op == "delete":
+                self._forget(item.write.href or "")
+                results[item.index] = None
+            else:
+                results[item.index] = self._wrote(item.answer, _reminder(item.write))
+        return [results[n] for n in range(len(writes))]
+
+    def _batch_item(self, n: int, w: Write, base: str) -> graphbatch.Item:
+        """The batch request for one write; logs the same line as the single-write methods."""
+        prefix = "/" + base[len(self.url) :]  # e.g. /me/calendar/
+        if w.op == "create":
+            log.info("Creating reminder %s in %s", w.key, self.where)
+            body = event_payload(_reminder(w), minutes=self.reminder_minutes, create=True)
+            return graphbatch.Item(n, w, "POST", f"{prefix}events", body, {"Prefer": UTC_PREFER})
+        conditions = {"If-Match": w.etag or "", "Prefer": UTC_PREFER}
+        if w.op == "update":
+            log.info("Updating reminder %s in %s", w.key, self.where)
+            body = event_payload(_reminder(w), minutes=self.reminder_minutes, create=False)
+            return graphbatch.Item(n, w, "PATCH", f"/me/events/{w.href}", body, conditions)
+        log.info("Deleting reminder %s from %s", w.key, self.where)
+        return graphbatch.Item(n, w, "DELETE", f"/me/events/{w.href}", None, conditions)
+
+    def _recheck(self, item: graphbatch.Item) -> None:
+        """After a batch request that had to be sent twice: a 404 on a delete is our first attempt having
+        landed; a 412 on an update is too if the event holds our content hash."""
+        if item.write.op == "delete" and item.status == 404:
+            item.status = 204
+        elif item.write.op == "update" and item.status == 412 and item.write.href:
+            current = self._get(f"{self.url}me/events/{item.write.href}",
+                                {"$select": LISTED_FIELDS, "$expand": EXPAND_KEY}, UTC_PREFER)  # fmt: skip
+            listed = remote_item(current)
+            if listed is not None and listed.content_hash == _reminder(item.write).content_hash():
+                item.status, item.answer = 200, current
+
     def _wrote(self, data: Mapping[str, Any], reminder: Reminder) -> RemoteItem:
         """The RemoteItem for an event we just wrote with ``reminder``, remembered in the listing cache."""
         text = text_hash(reminder.subject, event_text(reminder))
@@ -379,6 +445,12 @@ class GraphReminderSink(CalendarAccess):
             self.cache.data["dirty"] = False
             self.cache.save("reminders", "dirty")
         super().close()
+
+
+def _reminder(w: Write) -> Reminder:
+    if w.reminder is None:
+        raise ValueError(f"{w.op} of {w.key} without a reminder")
+    return w.reminder
 
 
 def _key_of(ev: Mapping[str, Any]) -> str | None:

@@ -30,8 +30,8 @@ checked, and the Microsoft Graph documentation page (by title) each check follow
   at most 4 concurrent requests per app; a request beyond that is 429 ``ApplicationThrottled`` ("Application is
   over its MailboxConcurrency limit.") with ``Retry-After``. A batch without ``dependsOn`` occupies up to 4
   slots while it runs (the service runs up to 4 of its items in parallel), a sequential one a single slot;
-  items that find no free slot fail with 429 individually ("Requests in a batch are evaluated individually
-  against the applicable throttling limits").
+  when no slot is free, every item fails with 429 on its own ("Requests in a batch are evaluated individually
+  against the applicable throttling limits"). Each item also draws its own injected fault.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ them with the Microsoft documentation page each follows.
 
 Only what followup-sync uses is implemented; anything else answers 400 so a test notices. Faults (429/503 with
 ``Retry-After``, slow answers past the client's timeout, dropped connections, truncated JSON) are drawn per
-request from a seeded RNG, so a failing run can be replayed; inside a ``$batch`` each item draws on its own.
+request from a seeded RNG, so a failing run can be replayed; inside a ``$batch`` each item draws on its own
+(throttled or unavailable: 429/503 not applied; "drop": 503 not applied; "malformed": applied, answered 500).
 :meth:`FakeGraph.invalidate_access_tokens` makes the server refuse (401) tokens the client still holds as
 valid, as Entra does after a password change or a revoked session.
 """
@@ -487,7 +488,7 @@ class Handler(BaseHTTPRequestHandler):
         is_batch = self.route == "/v1.0/$batch" and method == "POST"
         with fake.lock:
             fake.counts[method] += 1
-            fault = fake.faults.draw("BATCH" if is_batch else method)
+            fault = fake.faults.draw(method)  # a $batch is a POST: it can be dropped, slow or throttled whole
             if fault:
                 fake.counts[f"faults:{fault}"] += 1
                 fake.counts[f"faults:{method}"] += 1
@@ -545,8 +546,8 @@ class Handler(BaseHTTPRequestHandler):
             fake.counts["batch:items"] += len(items)
         try:
             done: dict[str, dict[str, Any]] = {}
-            for lane, item in enumerate(_ordered(items)):
-                done[str(item["id"]).lower()] = self._batch_item(item, headers, done, lane < granted or sequential)
+            for item in _ordered(items):
+                done[str(item["id"]).lower()] = self._batch_item(item, headers, done, granted > 0)
             if fake.latency:
                 time.sleep(fake.latency)
         finally:
@@ -572,16 +573,19 @@ class Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.counts[f"batch:{method}"] += 1
             fault = fake.faults.draw(method)
-            if fault in ("throttle", "unavailable"):
+            if fault:
                 fake.counts[f"faults:{fault}"] += 1
                 fake.counts[f"faults:{method}"] += 1
-                return answer(*_fault_answer(fake, fault))
+            if fault in ("throttle", "unavailable", "drop"):  # "drop": the item failed before it was applied
+                return answer(*_fault_answer(fake, "unavailable" if fault == "drop" else fault))
             url = str(item["url"])
             path = "/v1.0" + (url if url.startswith("/") else "/" + url)
             headers = {**{k: v for k, v in outer.items() if k in ("authorization", "prefer")},
                        **{k.lower(): str(v) for k, v in (item.get("headers") or {}).items()}}  # fmt: skip
             result = fake.api.handle(Request(method, path, headers, item.get("body")))
             fake.log.append((method, path, result.status))
+        if fault == "malformed" and result.status < 300:  # applied, but the item's answer says it failed
+            return answer(500, _error("InternalServerError", "Injected fault after the change was applied"))
         return answer(result.status, result.body, result.headers)
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:

@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 
+from followup_sync.backends.base import Write
 from followup_sync.backends.graph import KEY_PROP, MARKER_PROP, GraphReminderSink
-from followup_sync.errors import PreconditionFailed
+from followup_sync.errors import PreconditionFailed, Throttled
+from followup_sync.model import RemoteItem
 from tests.contract import T0, SinkContract, make_reminder
 from tests.fakegraph.fixtures import connect, graph_config, reminder_key, seed_token
-from tests.fakegraph.server import FakeGraph, Server
+from tests.fakegraph.server import FakeGraph, Faults, Server
 
 
 class TestGraphSinkContract(SinkContract):
@@ -194,3 +196,59 @@ def test_named_calendar_is_looked_up_once(account: Any, fake: FakeGraph, tmp_pat
     sink.start_pass(now=T0 + timedelta(days=2))
     assert list(sink.list()) == []
     assert len([p for _, p, _ in fake.log if p.startswith("/v1.0/me/calendars?")]) == 2
+
+
+def test_write_batch_maps_each_answer_back_to_its_write(account: Any, fake: FakeGraph) -> None:
+    """JSON batching: one request for a mix of writes; answers come back shuffled and are mapped by id; one
+    write losing to a user edit fails alone; a create whose key exists is refused without being sent."""
+    sink = GraphReminderSink(account)
+    a = sink.create(make_reminder("a"))
+    b = sink.create(make_reminder("b"))
+    c = sink.create(make_reminder("c"))
+    fake.user_moves_event(b.href, T0 + timedelta(days=1))
+    list(sink.list())
+    fake.reset_counts()
+    results = sink.write_batch(
+        [
+            Write("create", "n1", reminder=make_reminder("n1")),
+            Write("update", "a", reminder=make_reminder("a", subject="changed"), href=a.href, etag=a.etag),
+            Write("update", "b", reminder=make_reminder("b", subject="mine?"), href=b.href, etag=b.etag),
+            Write("delete", "c", href=c.href, etag=c.etag),
+            Write("create", "a", reminder=make_reminder("a")),
+            Write("create", "n2", reminder=make_reminder("n2", subject="second new")),
+        ]
+    )
+    assert fake.request_count() == 1 and fake.counts["batch:items"] == 5
+    created1, updated, lost, deleted, refused, created2 = results
+    assert (
+        isinstance(created1, RemoteItem) and fake.events[created1.href]["subject"] == make_reminder("n1").subject
+    )
+    assert isinstance(updated, RemoteItem) and fake.events[a.href]["subject"] == "changed"
+    assert updated.etag == fake.events[a.href]["@odata.etag"] != a.etag
+    assert isinstance(lost, PreconditionFailed) and fake.events[b.href]["subject"] != "mine?"
+    assert deleted is None and c.href not in fake.events
+    assert isinstance(refused, PreconditionFailed) and refused.href == a.href
+    assert isinstance(created2, RemoteItem) and fake.events[created2.href]["subject"] == "second new"
+    assert sorted(i.key for i in sink.list()) == ["a", "b", "n1", "n2"]
+
+
+def test_throttled_batch_items_are_sent_again_within_the_budget(
+    fake: FakeGraph, server: Server, memory_keyring: Any, tmp_path: Path
+) -> None:
+    slept: list[float] = []
+    account = connect(graph_config(tmp_path, fake, max_retry_wait_seconds=10), server, sleep=slept.append)
+    seed_token(account, fake)
+    sink = GraphReminderSink(account)
+    list(sink.list())
+    # the batch request passes; two of its four items are throttled once (Retry-After 3 s), then all pass
+    fake.faults = Faults(methods=frozenset({"POST"}), retry_after="3", queue=[None, None, "throttle", None,
+                                                                              "throttle"])  # type: ignore[list-item]  # fmt: skip
+    results = sink.write_batch([Write("create", f"k{i}", reminder=make_reminder(f"k{i}")) for i in range(4)])
+    assert all(isinstance(r, RemoteItem) for r in results) and slept == [3.0]
+    assert fake.counts["batches"] == 2 and len(fake.ours(KEY_PROP)) == 4
+    # when the budget is spent, what is still throttled comes back as Throttled, the rest as written
+    fake.faults = Faults(methods=frozenset({"POST"}), retry_after="8", throttle=1.0, queue=[None, None])  # type: ignore[list-item]
+    results = sink.write_batch([Write("create", f"t{i}", reminder=make_reminder(f"t{i}")) for i in range(3)])
+    assert isinstance(results[0], RemoteItem)
+    assert all(isinstance(r, Throttled) for r in results[1:])
+    assert sum(slept) <= 10
