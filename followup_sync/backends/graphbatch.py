@@ -38,7 +38,7 @@ class Item:
     """One write as a batch request, and what came back for it."""
 
     index: int
-    write: Write
+    write: Write | None  # None for a read
     method: str
     url: str  # relative to the service root, e.g. /me/events/{id}
     body: dict[str, Any] | None = None
@@ -74,7 +74,11 @@ def send(
         attempt += 1
         try:
             data = con.post(f"{service_url}$batch", data={"requests": [i.request() for i in todo]}).json()
-        except (requests.RequestException, ValueError) as exc:
+        except ValueError:
+            if all(i.write is None for i in todo) and _wait(con, None, attempt):
+                continue  # a truncated answer to reads only: asking again is harmless
+            raise
+        except requests.RequestException as exc:
             if attempt == 1:
                 raise
             # a resend of throttled items failed as a whole: the items that landed before stay landed
@@ -96,19 +100,25 @@ def send(
         if not throttled:
             return
         delay = max((i.retry_after for i in throttled if i.retry_after is not None), default=None)
-        if delay is None:
-            delay = con.backoff * 2 ** (attempt - 1)
-        if attempt >= con.attempts or con.waited + delay > con.max_retry_wait:
+        log.debug("%d of %d batched requests throttled", len(throttled), len(todo))
+        if not _wait(con, delay, attempt):
             for i in throttled:
                 i.answer = Throttled(
                     f"Microsoft Graph kept throttling (waited {con.waited:.0f} s for throttling this pass, last "
                     f"answer HTTP {i.status})", backend=backend,
                 )  # fmt: skip
             return
-        log.debug("%d of %d batched writes throttled; again in %.1f s", len(throttled), len(todo), delay)
-        con.sleep(delay)
-        con.waited += delay
         todo = throttled
+
+
+def _wait(con: Any, delay: float | None, attempt: int) -> bool:
+    """Sleep before sending again (``Retry-After``, else exponential backoff) if the pass's budget allows."""
+    delay = delay if delay is not None else con.backoff * 2 ** (attempt - 1)
+    if attempt >= con.attempts or con.waited + delay > con.max_retry_wait:
+        return False
+    con.sleep(delay)
+    con.waited += delay
+    return True
 
 
 def _failed(exc: Exception, backend: str) -> BackendError:
@@ -118,14 +128,15 @@ def _failed(exc: Exception, backend: str) -> BackendError:
 
 
 def result(item: Item, *, backend: str) -> WriteResult | None:
-    """The error of a write that did not land (None when it did: the caller builds the item)."""
-    status, href = item.status, item.write.href
+    """The error of a request that failed (None when it succeeded: the caller builds the item)."""
+    op = item.write.op if item.write is not None else "read"
+    status, href = item.status, item.write.href if item.write is not None else None
     if isinstance(item.answer, BackendError):
         return item.answer
     if 200 <= status < 300:
         return None
     code = _code(item.answer)
-    if status == 412 or (status in (404, 410) and item.write.op != "create"):
+    if status == 412 or (status in (404, 410) and op in ("update", "delete")):
         return PreconditionFailed(f"HTTP {status} {code}", backend=backend, href=href)
     if status in (408, 500, 502, 503, 504, *_THROTTLED):
         return TransientError(f"HTTP {status} {code}", backend=backend)

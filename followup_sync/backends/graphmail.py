@@ -28,6 +28,7 @@ from typing import Any, Self
 
 import requests
 
+from followup_sync.backends import graphbatch
 from followup_sync.backends.graphcore import (
     PAGE,
     GraphBackend,
@@ -39,7 +40,7 @@ from followup_sync.backends.graphcore import (
 )
 from followup_sync.config import BackendSection, Config
 from followup_sync.credentials import make_account, map_errors
-from followup_sync.errors import ConfigError
+from followup_sync.errors import BackendError, ConfigError
 from followup_sync.model import KEPT_HEADERS as MODEL_KEPT_HEADERS
 from followup_sync.model import Message, synthetic_message_id
 
@@ -191,7 +192,9 @@ class GraphMailSource(GraphBackend):
                     "Graph returned its documented maximum of %d messages for one delta round of folder %s; "
                     "reading the folder's window again without that limit", DELTA_FILTER_CAP, path,
                 )  # fmt: skip
-                yield from self._read(self._listing(fid, start, end), path, start, end, _Round())
+                # what the capped round already gave is not yielded twice
+                fill = _Round(seen=round_.seen)
+                yield from self._read(self._listing(fid, start, end), path, start, end, fill)
         if round_.delta_link and not round_.future:
             state.pending[fid] = {"link": round_.delta_link, "start": state.pending_start or ""}
 
@@ -205,6 +208,10 @@ class GraphMailSource(GraphBackend):
             if "@removed" in item:
                 continue
             round_.count += 1
+            gid = str(item.get("id", ""))
+            if gid in round_.seen:
+                continue
+            round_.seen.add(gid)
             msg = parse_message(item, folder=path)
             if msg is None:
                 self.skipped += 1
@@ -250,13 +257,18 @@ class GraphMailSource(GraphBackend):
         return chosen
 
     def _list_folders(self) -> dict[str, str]:
+        # the ids of the folders never read (Deleted Items, Junk, ...), asked in one JSON batch
+        lookups = [graphbatch.Item(n, None, "GET", f"/me/mailFolders/{wk}?$select=id") for n, wk in
+                   enumerate(SKIP_FOLDERS)]  # fmt: skip
+        graphbatch.send(self.con, self.url, lookups, backend=self.name)
         skip = set()
-        for wk in SKIP_FOLDERS:
-            try:
-                skip.add(self._get(f"{self.url}me/mailFolders/{wk}", {"$select": "id"})["id"])
-            except requests.HTTPError as exc:  # not every mailbox has every well-known folder
-                if status_of(exc) != 404:
-                    raise
+        for item in lookups:
+            if item.status == 404:
+                continue  # not every mailbox has every well-known folder
+            error = graphbatch.result(item, backend=self.name)
+            if isinstance(error, BackendError):
+                raise error
+            skip.add(str(item.answer["id"]))
         out: dict[str, str] = {}
         todo: list[tuple[str, str]] = [(f"{self.url}me/mailFolders", "")]
         while todo:
@@ -279,6 +291,7 @@ class _Round:
     count: int = 0
     delta_link: str | None = None
     future: bool = False
+    seen: set[str] = field(default_factory=set)  # Graph ids read in the round (ids only: no mail is kept)
 
 
 def _ids(value: str) -> tuple[str, ...]:

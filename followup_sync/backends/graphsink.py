@@ -384,17 +384,17 @@ class GraphReminderSink(CalendarAccess):
             if items:
                 self._writing()
                 graphbatch.send(self.con, self.url, items, backend=self.name, on_uncertain=self._recheck)
-        for item in items:
+        for item, w in ((i, writes[i.index]) for i in items):
             error = graphbatch.result(item, backend=self.name)
             if error is not None:
                 results[item.index] = error
-                if item.write.op == "create" and item.status == 404 and self.calendar is not None:
+                if w.op == "create" and item.status == 404 and self.calendar is not None:
                     self.cache.data.get("calendars", {}).pop(self.calendar.lower(), None)  # look it up again
-            elif item.write.op == "delete":
-                self._forget(item.write.href or "")
+            elif w.op == "delete":
+                self._forget(w.href or "")
                 results[item.index] = None
             else:
-                results[item.index] = self._wrote(item.answer, _reminder(item.write))
+                results[item.index] = self._wrote(item.answer, _reminder(w))
         return [results[n] for n in range(len(writes))]
 
     def _batch_item(self, n: int, w: Write, base: str) -> graphbatch.Item:
@@ -415,13 +415,16 @@ class GraphReminderSink(CalendarAccess):
     def _recheck(self, item: graphbatch.Item) -> None:
         """After a batch request that had to be sent twice: a 404 on a delete is our first attempt having
         landed; a 412 on an update is too if the event holds our content hash."""
-        if item.write.op == "delete" and item.status == 404:
+        w = item.write
+        if w is None:
+            return
+        if w.op == "delete" and item.status == 404:
             item.status = 204
-        elif item.write.op == "update" and item.status == 412 and item.write.href:
-            current = self._get(f"{self.url}me/events/{item.write.href}",
+        elif w.op == "update" and item.status == 412 and w.href:
+            current = self._get(f"{self.url}me/events/{w.href}",
                                 {"$select": LISTED_FIELDS, "$expand": EXPAND_KEY}, UTC_PREFER)  # fmt: skip
             listed = remote_item(current)
-            if listed is not None and listed.content_hash == _reminder(item.write).content_hash():
+            if listed is not None and listed.content_hash == _reminder(w).content_hash():
                 item.status, item.answer = 200, current
 
     def _wrote(self, data: Mapping[str, Any], reminder: Reminder) -> RemoteItem:

@@ -134,6 +134,8 @@ class FakeGraph:
         self.delta_filter_cap = DELTA_FILTER_CAP
         self.revoked: set[str] = set()  # access tokens refused although not expired
         self.writes: list[tuple[str, str, dict[str, Any]]] = []  # (method, event id, body) of every event write
+        # one entry per HTTP request: (method, path without query, methods of a $batch's items)
+        self.http: list[tuple[str, str, tuple[str, ...]]] = []
         self.in_flight = 0
         self.latency = 0.0  # seconds each request holds its concurrency slot (to make overlap observable)
         self.api = GraphApi(self)
@@ -411,6 +413,8 @@ class FakeGraph:
         with self.lock:
             self.counts.clear()
             self.log.clear()
+            self.writes.clear()
+            self.http.clear()
 
 
 class Server:
@@ -519,6 +523,7 @@ class Handler(BaseHTTPRequestHandler):
                 with fake.lock:
                     answer = fake.api.handle(request)
                     fake.log.append((method, self.path, answer.status))
+                    fake.http.append((method, self.route, ()))
                 if fake.latency:
                     time.sleep(fake.latency)
             finally:
@@ -554,6 +559,7 @@ class Handler(BaseHTTPRequestHandler):
             fake.release(granted)
         with fake.lock:
             fake.log.append(("POST", "/v1.0/$batch", 200))
+            fake.http.append(("POST", "/v1.0/$batch", tuple(str(r["method"]).upper() for r in items)))
         return 200, {"responses": fake.api.shuffle(list(done.values()))}, {}
 
     def _batch_item(

@@ -221,10 +221,10 @@ def test_throttled_writes_stop_the_pass_once_and_the_next_pass_goes_on(
     account = connect(config, server, sleep=slept.append)
     seed_token(account, fake)
     world = World(config, fake, account, mailbox.build(fake, messages=300, now=NOW), batch=batch)
-    # the first five writes land (in batch mode the batch request itself draws first), every later one and
-    # every later batch request is throttled
+    # the folder discovery's batch and the first five writes pass (in batch mode the batch request itself
+    # draws first), every later write and every later batch request is throttled
     fake.faults = Faults(throttle=1.0, retry_after="5", methods=frozenset({"POST", "PATCH", "DELETE"}),
-                         queue=[None] * (6 if batch else 5))  # type: ignore[list-item]  # fmt: skip
+                         queue=[None] * (1 + (6 if batch else 5)))  # type: ignore[list-item]  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="followup_sync"):
         first = world.run(NOW)
     assert sum(slept) <= 20

@@ -76,7 +76,9 @@ def test_pages_and_fields(fake: FakeGraph, source: GraphMailSource) -> None:
     assert reply.link and reply.link.startswith("https://outlook.office365.com/")
     sent = got[f"{ids[0].lower()}@fake"]
     assert sent.sent_at == T and sent.folder == "Sent Items" and sent.subject == "Quote 0"
-    assert fake.counts["GET"] >= 3 + 6  # ten messages in sent items need three pages of four
+    sent_id = fake.folder_id("sentitems")
+    sent_pages = [p for _, p, _ in fake.log if f"/mailFolders/{sent_id}/messages/delta" in p]
+    assert len(sent_pages) == 3  # ten messages in sent items need three pages of four
 
 
 def test_window_is_honoured(fake: FakeGraph, source: GraphMailSource) -> None:
