@@ -161,11 +161,16 @@ def _emit(result: Any, fmt: str) -> None:
 @click.option("--force", is_flag=True, help="Continue even if the calendar suddenly lists none of our reminders.")
 def sync(config_path: Path | None, dry_run: bool, fmt: str, now_text: str | None, force: bool) -> None:
     """Run one pass: read mail and meetings, then create, update or remove reminders."""
+    from followup_sync.logs import WarnedOnce
     from followup_sync.sync import run_once
 
     config = configmod.load(config_path)
     now = _parse_now(now_text, config.identity.zone)
-    result = run_once(config, now=now, dry_run=dry_run, force=force)
+    warned = WarnedOnce.default()  # skipped messages are named once, not again on every run
+    try:
+        result = run_once(config, now=now, dry_run=dry_run, force=force, warned=warned)
+    finally:
+        warned.save()
     _emit(result, fmt)
     if result.problems:
         sys.exit(1)

@@ -19,6 +19,7 @@ How it behaves over days:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -37,7 +38,7 @@ from followup_sync import config as config_mod
 from followup_sync.config import Config
 from followup_sync.errors import AlreadyRunning, ConfigError, SourceMissing
 from followup_sync.faults import Problem, ProblemLog, backoff_seconds, classify
-from followup_sync.logs import pass_line
+from followup_sync.logs import WarnedOnce, pass_line
 from followup_sync.model import PassStats
 from followup_sync.sanitise import clean
 
@@ -70,11 +71,20 @@ def status_path(state_path: Path) -> Path:
     return state_path.with_name(state_path.name + STATUS_SUFFIX)
 
 
-def sync_pass(config: Config, dry_run: bool, should_stop: Callable[[], bool]) -> PassResult:
-    """The production pass: one ``sync.run_once`` (imported late so the daemon module stays light)."""
+def sync_pass(
+    config: Config, dry_run: bool, should_stop: Callable[[], bool], *, warned: WarnedOnce | None = None
+) -> PassResult:
+    """The production pass: one ``sync.run_once`` (imported late so the daemon module stays light).
+
+    ``warned`` is shared with CLI runs through its file, so a restart does not name every skipped message again.
+    """
     from followup_sync import sync
 
-    return sync.run_once(config, dry_run=dry_run, should_stop=should_stop)
+    try:
+        return sync.run_once(config, dry_run=dry_run, should_stop=should_stop, warned=warned)
+    finally:
+        if warned is not None:
+            warned.save()
 
 
 def read_status(state_path: Path) -> dict[str, Any] | None:
@@ -132,7 +142,8 @@ def run(
         )
         return 1
     try:
-        daemon = Daemon(config, dry_run=dry_run, run_pass=run_pass or sync_pass)
+        default = functools.partial(sync_pass, warned=WarnedOnce.default())
+        daemon = Daemon(config, dry_run=dry_run, run_pass=run_pass or default)
         return daemon.serve(stop or threading.Event())
     finally:
         lock.release()

@@ -10,6 +10,7 @@ space, so a crafted subject can neither drive the terminal showing the log nor f
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import logging.handlers
@@ -17,7 +18,8 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableSet
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -146,6 +148,94 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
 def log_path() -> Path:
     return config_mod.log_dir() / LOG_NAME
+
+
+WARNED_NAME = "followup-sync.warned"
+WARNED_DAYS = 90
+WARNED_MAX = 100_000
+
+
+class WarnedOnce(MutableSet[str]):
+    """The skipped messages already warned about, remembered across runs next to the log file.
+
+    A second ``followup-sync sync`` or a restarted daemon would otherwise warn again about every malformed
+    message in the window (2,245 lines on a corrupted mailbox). CLI runs and the daemon share the file; each
+    line is a hash of the label (no Message-ID or path in clear) and the day it was last met. An entry not
+    met for ``WARNED_DAYS`` is forgotten, so a message skipped again after that is named again. Iterating
+    yields the hashes, not the labels.
+    """
+
+    def __init__(self, path: Path, *, today: date | None = None) -> None:
+        self.path = path
+        self._today = today or date.today()
+        self._days: dict[str, str] = self._read()
+        self._dirty = False
+
+    @classmethod
+    def default(cls) -> WarnedOnce:
+        return cls(config_mod.log_dir() / WARNED_NAME)
+
+    @staticmethod
+    def _key(label: str) -> str:
+        return hashlib.sha256(label.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+    def _read(self) -> dict[str, str]:
+        try:
+            text = self.path.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            return {}
+        days = {}
+        for line in text.splitlines():
+            digest, _, day = line.partition(" ")
+            if len(digest) == 32 and len(day) == 10:
+                days[digest] = day
+        return days
+
+    def __contains__(self, label: object) -> bool:
+        if not isinstance(label, str):
+            return False
+        key, today = self._key(label), self._today.isoformat()
+        if key not in self._days:
+            return False
+        if self._days[key] != today:  # still met: keep it remembered
+            self._days[key], self._dirty = today, True
+        return True
+
+    def add(self, label: str) -> None:
+        self._days[self._key(label)] = self._today.isoformat()
+        self._dirty = True
+
+    def discard(self, label: str) -> None:
+        if self._days.pop(self._key(label), None) is not None:
+            self._dirty = True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._days))
+
+    def __len__(self) -> int:
+        return len(self._days)
+
+    def save(self) -> None:
+        """Merge with what another run saved meanwhile, forget the stale, write atomically (0600)."""
+        if not self._dirty:
+            return
+        cutoff = (self._today - timedelta(days=WARNED_DAYS)).isoformat()
+        merged = {k: d for k, d in {**self._read(), **self._days}.items() if d >= cutoff}
+        if len(merged) > WARNED_MAX:
+            merged = dict(sorted(merged.items(), key=lambda kv: kv[1])[-WARNED_MAX:])
+        text = "".join(f"{k} {d}\n" for k, d in sorted(merged.items()))
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(text)
+            tmp.replace(self.path)
+        except OSError as exc:  # a read-only log folder costs repeated warnings, nothing more
+            tmp.unlink(missing_ok=True)
+            logging.getLogger(__name__).debug("Cannot save %s: %s", self.path, exc)
+            return
+        self._days, self._dirty = merged, False
 
 
 def setup(

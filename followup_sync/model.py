@@ -255,4 +255,5 @@ class PassStats:
     kept: int = 0
     errors: int = 0
     skipped_messages: int = 0
+    skipped_new: int = 0  # of those, skipped for the first time (the others were warned about before)
     problems: list[str] = field(default_factory=list)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -70,11 +70,13 @@ def run_once(
     state_path: Path | None = None,
     lock_wait: float = LOCK_WAIT_SECONDS,
     should_stop: Callable[[], bool] | None = None,
+    warned: MutableSet[str] | None = None,
 ) -> PassResult:
     """Run one pass; raises only :mod:`followup_sync.errors` exceptions (and OSError for a full disk).
 
     ``should_stop`` (the daemon's stop flag) is checked between reminder writes, so SIGTERM ends a long pass
-    after the write in progress instead of after all of them.
+    after the write in progress instead of after all of them. ``warned`` (the CLI's and daemon's
+    ``logs.WarnedOnce``) holds the skipped messages warned about in earlier runs: those are logged at DEBUG.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     path = state_path or config.state_path
@@ -92,8 +94,22 @@ def run_once(
             if start_pass is not None:
                 start_pass(now=now, dry_run=dry_run)
         target: ReminderSink = DryRunSink(real_sink) if dry_run else real_sink
+        skips = getattr(mail, "skips", None)  # file and IMAP sources: a mime.SkipLog
+        if warned is not None and skips is not None:
+            skips.known = warned
+        new_before = int(getattr(skips, "new", 0))
         result = _pass(
             config, state, mail, meetings, target, now=now, dry_run=dry_run, force=force, should_stop=should_stop
+        )
+    stats = result.stats
+    stats.skipped_new = int(getattr(skips, "new", 0)) - new_before
+    if stats.skipped_messages:
+        # one summary per pass; each skipped message has its own line once, the first time it is met
+        log.log(
+            logging.WARNING if stats.skipped_new else logging.INFO,
+            "%d messages skipped (%d new): see the log, where each is named once",
+            stats.skipped_messages,
+            stats.skipped_new,
         )
     log.info(
         "Pass finished: %d messages read (%d skipped), %d meetings read, %d follow-ups found, %d open, "

@@ -282,3 +282,40 @@ def test_a_malformed_message_is_skipped_with_one_line_and_the_pass_goes_on(tmp_p
     assert [a["op"] for a in json.loads(result.stdout)["actions"]] == ["create"]
     assert "broken.eml" in result.stderr and "Traceback" not in result.stderr
     assert "1 messages read (1 skipped)" in result.stderr
+
+
+def _broken(n: int) -> bytes:
+    return f"From: x@y.example\nSubject: broken {n}\nMessage-ID: <broken{n}@y.example>\n\nno date\n".encode()
+
+
+def test_skipped_messages_are_named_once_across_runs_and_summarised_per_pass(tmp_path: Path, home: Path) -> None:
+    """Issue 10 item 12: a second run (a restarted daemon, the rep trying again) does not repeat every warning."""
+    path = write_config(tmp_path)
+    (tmp_path / "mail" / "a1.eml").write_text(EML)
+    for n in range(3):
+        (tmp_path / "mail" / f"broken{n}.eml").write_bytes(_broken(n))
+    args = ["sync", "--config", str(path), "--format", "json", "--now", "2026-03-17T09:00"]
+
+    first = CliRunner().invoke(cli, [*args, "--dry-run"])
+    assert first.exit_code == 0, first.output
+    assert first.stderr.count("WARNING Skipping message broken") == 3
+    assert "WARNING 3 messages skipped (3 new): see the log" in first.stderr
+
+    second = CliRunner().invoke(cli, args)  # a dry run before does not keep the real one from being quiet
+    assert second.exit_code == 0
+    assert second.stderr == ""
+
+    (tmp_path / "mail" / "broken9.eml").write_bytes(_broken(9))
+    third = CliRunner().invoke(cli, args)
+    assert third.stderr.count("Skipping message") == 1 and "broken9@y.example" in third.stderr
+    assert "WARNING 4 messages skipped (1 new)" in third.stderr
+
+    verbose = CliRunner().invoke(cli, ["-v", *args])
+    assert "Skipping message" not in verbose.stderr  # named before: DEBUG now
+    assert "INFO 4 messages skipped (0 new)" in verbose.stderr
+    assert "4 messages read (4 skipped)" not in verbose.stderr  # the read count excludes the skipped ones
+    assert "1 messages read (4 skipped)" in verbose.stderr
+
+    memory = (home / "logs" / "followup-sync.warned").read_text()
+    assert "broken" not in memory and len(memory.splitlines()) == 4  # hashes, not ids or paths
+    assert ((home / "logs" / "followup-sync.warned").stat().st_mode & 0o777) == 0o600

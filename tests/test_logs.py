@@ -159,3 +159,27 @@ def test_setup_with_dedupe_applies_to_the_file(home: Path) -> None:
     for h in logging.getLogger().handlers:
         h.flush()
     assert path.read_text(encoding="utf-8").count("Skipping message m1: no date") == 1
+
+
+def test_warned_once_is_remembered_merged_and_forgotten_after_90_days(tmp_path: Path) -> None:
+    from datetime import date
+
+    path = tmp_path / "logs" / "followup-sync.warned"
+    a = logs.WarnedOnce(path, today=date(2026, 3, 1))
+    b = logs.WarnedOnce(path, today=date(2026, 3, 1))  # another run, started before the first saved
+    a.add("/mail/cur/1:2,S")
+    b.add("<x@y>")
+    a.save()
+    b.save()  # merges what a saved meanwhile
+    again = logs.WarnedOnce(path, today=date(2026, 3, 2))
+    assert "/mail/cur/1:2,S" in again and "<x@y>" in again and "<other@y>" not in again
+    again.save()  # both were met again on 2 March: remembered from then on
+    later = logs.WarnedOnce(path, today=date(2026, 5, 31))
+    later.add("<new@y>")
+    later.save()
+    assert len(logs.WarnedOnce(path, today=date(2026, 5, 31))) == 3
+    gone = logs.WarnedOnce(path, today=date(2026, 9, 1))
+    gone.add("<late@y>")
+    gone.save()  # more than 90 days after 2 March and 31 May: only the new one stays
+    assert len(logs.WarnedOnce(path, today=date(2026, 9, 1))) == 1
+    assert "x@y" not in path.read_text()

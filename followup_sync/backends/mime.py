@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections.abc import MutableSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes
@@ -79,18 +80,24 @@ class Rejected:
 
 
 class SkipLog:
-    """Counts the messages a source skipped in this pass and logs each one: a WARNING the first time this
-    process meets it, DEBUG on later passes (the daemon re-reads overlapping windows every few minutes)."""
+    """Counts the messages a source skipped in this pass and logs each one: a WARNING the first time it is
+    met, DEBUG after. ``known`` holds the labels already warned about: this process's own by default, or a
+    set kept across runs (``logs.WarnedOnce``) that the pass hands in, so a second run or a restarted daemon
+    does not repeat every warning; ``new`` counts the first-time ones (for the pass's summary line)."""
 
-    def __init__(self, logger: logging.Logger) -> None:
+    def __init__(self, logger: logging.Logger, *, known: MutableSet[str] | None = None) -> None:
         self.logger = logger
         self.count = 0
-        self._seen: set[str] = set()
+        self.new = 0
+        self.known: MutableSet[str] = known if known is not None else set()
 
     def skip(self, label: str, message: str, *args: object) -> None:
         self.count += 1
-        self.logger.log(logging.DEBUG if label in self._seen else logging.WARNING, message, *args)
-        self._seen.add(label)
+        first = label not in self.known
+        if first:
+            self.new += 1
+            self.known.add(label)
+        self.logger.log(logging.WARNING if first else logging.DEBUG, message, *args)
 
 
 def header_block(raw: bytes) -> bytes:
