@@ -104,7 +104,22 @@ def m002_messages_asked(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN asked INTEGER NOT NULL DEFAULT 0")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_messages_asked]
+def m003_source_memory(db: sqlite3.Connection) -> None:
+    """``source_memory``: what each mail source has already read (Maildir names, mbox offsets, IMAP UIDs), so a
+    pass reads only new or changed mail. ``source`` names the source and where it reads (``Incremental.key``);
+    ``key`` and ``value`` are the source's own (names, fingerprints and counters, never mail text). Written in
+    the transaction that records the messages read, so the two never disagree."""
+    db.execute(
+        """CREATE TABLE source_memory (
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value BLOB NOT NULL,
+            PRIMARY KEY (source, key)
+        ) WITHOUT ROWID"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_messages_asked, m003_source_memory]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

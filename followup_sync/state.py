@@ -371,6 +371,38 @@ class State:
             for r in rows
         ]
 
+    # --- what sources have read ---------------------------------------------------------------------------
+
+    def source_memory(self, source: str) -> SourceMemory:
+        """One source's ``backends.base.Memory``; :meth:`SourceMemory.commit` it inside the transaction that
+        records what the pass read."""
+        return SourceMemory(self, source)
+
+    def _memory_rows(self, source: str, prefix: str) -> list[tuple[str, bytes]]:
+        # A range on the primary key, not LIKE (whose wildcards a key may hold): keys starting with `prefix`.
+        if not prefix:
+            rows = self._rows("SELECT key, value FROM source_memory WHERE source = ? ORDER BY key", (source,))
+        else:
+            rows = self._rows(
+                "SELECT key, value FROM source_memory WHERE source = ? AND key >= ? AND key < ? ORDER BY key",
+                (source, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
+            )
+        return [(r[0], bytes(r[1])) for r in rows]
+
+    def _write_memory(self, source: str, puts: dict[str, bytes], drops: set[str]) -> None:
+        with self.transaction(), _mapped(self._path):
+            self._db.executemany(
+                "DELETE FROM source_memory WHERE source = ? AND key = ?", [(source, k) for k in sorted(drops)]
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO source_memory (source, key, value) VALUES (?, ?, ?)",
+                [(source, k, v) for k, v in sorted(puts.items())],
+            )
+
+    def forget_sources(self, *, keep: str | None) -> None:
+        """Drop every source's memory but ``keep``'s: the rep switched folders, accounts or backends."""
+        self._write("DELETE FROM source_memory WHERE source IS NOT ?", (keep,))
+
     # --- follow-ups ---------------------------------------------------------------------------------------
 
     def followups(
@@ -546,6 +578,53 @@ class State:
             problems=json.loads(r["problems"]),
             dry_run=bool(r["dry_run"]),
         )
+
+
+class SourceMemory:
+    """One source's memory (the ``Memory`` protocol of ``backends.base``): reads see this pass's writes, which
+    are held in memory until :meth:`commit`."""
+
+    def __init__(self, state: State, source: str) -> None:
+        self.state = state
+        self.source = source
+        self._puts: dict[str, bytes] = {}
+        self._drops: set[str] = set()
+
+    def get(self, key: str) -> bytes | None:
+        if key in self._puts:
+            return self._puts[key]
+        if key in self._drops:
+            return None
+        rows = self.state._rows("SELECT value FROM source_memory WHERE source = ? AND key = ?", (self.source, key))
+        return bytes(rows[0][0]) if rows else None
+
+    def items(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        stored = dict(self.state._memory_rows(self.source, prefix))
+        for key in self._drops:
+            stored.pop(key, None)
+        stored.update((k, v) for k, v in self._puts.items() if k.startswith(prefix))
+        return iter(sorted(stored.items()))
+
+    def put(self, key: str, value: bytes) -> None:
+        self._puts[key] = bytes(value)
+        self._drops.discard(key)
+
+    def delete(self, key: str) -> None:
+        self._puts.pop(key, None)
+        self._drops.add(key)
+
+    @property
+    def pending(self) -> int:
+        return len(self._puts) + len(self._drops)
+
+    def commit(self) -> None:
+        """Write this pass's changes (inside the caller's transaction, if any) and start afresh."""
+        if self._puts or self._drops:
+            self.state._write_memory(self.source, self._puts, self._drops)
+        self._puts, self._drops = {}, set()
+
+    def discard(self) -> None:
+        self._puts, self._drops = {}, set()
 
 
 def _check_status(status: str) -> None:

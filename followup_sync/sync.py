@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from followup_sync import backends, plan, rules, schedule, threads
-from followup_sync.backends.base import MailSource, MeetingSource, ReminderSink
+from followup_sync.backends.base import Incremental, MailSource, MeetingSource, ReminderSink
 from followup_sync.config import HISTORY_MARGIN_DAYS, Config, Schedule
 from followup_sync.errors import AlreadyRunning, Error, PreconditionFailed, SinkEmptied
 from followup_sync.model import FollowUp, Meeting, Message, PassStats, Reminder, RemoteItem
@@ -192,7 +192,11 @@ def _pass(
     )
     ok = False
     try:
-        # collect: mail in the window, meetings around now (cheap, and re-read every pass)
+        # collect: mail in the window, meetings around now (cheap, and re-read every pass). An incremental
+        # source reads only what it has not read before; what it read is remembered with the messages below.
+        memory = state.source_memory(mail.key) if isinstance(mail, Incremental) else None
+        if memory is not None and isinstance(mail, Incremental):
+            mail.remember(memory)
         read = [m for m in mail.messages(window_start, now) if m.sent_at <= now]
         stats.messages_read = len(read)
         # file and IMAP sources count what they skipped (malformed, undated); each skip was logged once
@@ -220,6 +224,9 @@ def _pass(
         with state.transaction():
             state.add_messages(new_metas)
             state.save_followups(found)
+            if memory is not None:
+                memory.commit()
+            state.forget_sources(keep=memory.source if memory is not None else None)
 
         # resolve
         open_now = [rec.followup for rec in state.followups(status="open")]

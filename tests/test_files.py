@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from followup_sync import config as config_mod
-from followup_sync.backends import open_mail
-from followup_sync.backends.files import EmlSource, MaildirSource, MboxSource, split_mbox
+from followup_sync.backends import mime, open_mail
+from followup_sync.backends.files import EmlSource, MaildirSource, MboxSource, scan_mbox
 from followup_sync.errors import ConfigError, SourceMissing
 from tests.contract import MailSourceContract, raw_message
 
@@ -20,14 +20,18 @@ ALL_TIME = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 def write_maildir(root: Path, folders: dict[str, Sequence[bytes]]) -> None:
-    """``folders`` maps "" (the root, INBOX) or a Maildir++ folder name (".Sent") to messages."""
+    """``folders`` maps "" (the root, INBOX) or a Maildir++ folder name (".Sent") to messages.
+
+    File names start with the delivery time, as Maildir names do: the message's Date (1 March 2026 if it has
+    none, or none that can be read) plus a minute."""
     for folder, raws in folders.items():
         base = root / folder if folder else root
         for sub in ("cur", "new", "tmp"):
             (base / sub).mkdir(parents=True, exist_ok=True)
         for i, raw in enumerate(raws):
             sub = "cur" if i % 2 else "new"
-            name = f"17000000{i:02d}.M{i}P1.host" + (":2,S" if sub == "cur" else "")
+            sent = mime.quick_date(raw) or datetime(2026, 3, 1, tzinfo=UTC)
+            name = f"{int(sent.timestamp()) + 60}.M{i}P1.host" + (":2,S" if sub == "cur" else "")
             (base / sub / name).write_bytes(raw)
 
 
@@ -111,23 +115,37 @@ def test_mbox_splitting_and_from_quoting(tmp_path: Path) -> None:
     assert found[2].link == path.absolute().as_uri() + "#2"
 
 
-def test_split_mbox_edge_cases() -> None:
-    assert list(split_mbox([])) == []
-    assert list(split_mbox([b"garbage before the first From line\n"])) == []
-    lines = [
-        b"From a Tue Dec  1 10:00:00 2026\n",
-        b"Subject: x\n",
-        b"\n",
-        b"body\n",
-        b"\n",
-        b"From b\n",
-        b"Subject: y\n",
-    ]
+def _split(data: bytes, **kwargs: int) -> list[bytes | None]:
+    import io
+
+    return [e.raw for e in scan_mbox(io.BytesIO(data), **kwargs)]
+
+
+def test_scan_mbox_edge_cases() -> None:
+    assert _split(b"") == []
+    assert _split(b"garbage before the first From line\n") == []
+    head = b"From a Tue Dec  1 10:00:00 2026\nSubject: x\n\nbody\n"
     # "From " only separates after a blank line, else it is part of the body.
-    assert list(split_mbox([*lines[:4], b"From inside the body\n"])) == [
-        b"Subject: x\n\nbody\nFrom inside the body\n"
-    ]
-    assert list(split_mbox(lines)) == [b"Subject: x\n\nbody\n", b"Subject: y\n"]
+    assert _split(head + b"From inside the body\n") == [b"Subject: x\n\nbody\nFrom inside the body\n"]
+    assert _split(head + b"\nFrom b\nSubject: y\n") == [b"Subject: x\n\nbody\n", b"Subject: y\n"]
+    assert _split(b"junk\n\n" + head + b"\n") == [b"Subject: x\n\nbody\n"]
+    crlf = head.replace(b"\n", b"\r\n")
+    assert _split(crlf + b"\r\n" + crlf + b"\r\n") == [crlf.split(b"\r\n", 1)[1]] * 2
+
+
+def test_scan_mbox_across_chunks_and_over_the_limit() -> None:
+    """Chunk edges anywhere (here 7 bytes) change nothing; a message over the limit is passed over as None."""
+    messages = [b"Subject: %d\n\n" % i + b"a line of text\n" * (i * 40) for i in range(12)]
+    data = b"".join(b"From x Tue Dec  1 10:00:00 2026\n" + m + b"\n" for m in messages)
+    assert _split(data, chunk=7) == messages
+    assert _split(data, chunk=4096) == messages
+    limited = _split(data, chunk=16, limit=2000)
+    assert len(limited) == 12
+    for message, got in zip(messages, limited, strict=True):
+        if len(message) <= 2000:
+            assert got == message
+        elif len(message) > 2000 + 1024 + 16:
+            assert got is None
 
 
 def test_mbox_path_forms(tmp_path: Path) -> None:
@@ -330,7 +348,7 @@ def test_an_mbox_line_without_end_is_read_in_bounded_memory(tmp_path: Path) -> N
         handle.truncate(len(first) + 600 * 1024 * 1024)  # sparse zeros: no disk used, no line end
     ids, skipped, log = _read_in_child("mbox", path)
     assert (ids, skipped) == (["before@x.com"], 1)
-    assert "huge.mbox#1: over the size limit" in log
+    assert "huge.mbox#1: over the 50 MB size limit" in log
 
 
 def test_odd_but_readable_files_are_read_not_skipped(tmp_path: Path) -> None:

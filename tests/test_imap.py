@@ -453,3 +453,105 @@ def test_default_folders_skip_trash_junk_drafts_and_all_mail() -> None:
         ((), b"/", "INBOX"),
     ]
     assert _default_folders(listed) == ["INBOX", "INBOX.Customers", "Sent Items"]
+
+
+# --- incremental passes (issue 11) ------------------------------------------------------------------------
+
+
+class _CountingIMAP4(imaplib.IMAP4):
+    """Records the name of every command sent to the server."""
+
+    sent: list[str]
+
+    def _command(self, name: str, *args: Any) -> Any:
+        self.sent.append(name)
+        return super()._command(name, *args)
+
+
+def _counting_factory(sent: list[str]) -> Any:
+    class Client(imapclient.IMAPClient):  # type: ignore[misc]
+        def _create_IMAP4(self) -> imaplib.IMAP4:
+            imap = _CountingIMAP4.__new__(_CountingIMAP4)
+            imap.sent = sent
+            imaplib.IMAP4.__init__(imap, self.host, self.port, timeout=10)
+            return imap
+
+    return lambda s: Client(s.host, port=s.port, ssl=False, timeout=10)
+
+
+def _admin(server: Server) -> Any:
+    client = imapclient.IMAPClient("127.0.0.1", port=server.port, ssl=False, timeout=10)
+    client.login(USER, PASSWORD)
+    return client
+
+
+def _append(server: Server, folder: str, raws: Sequence[bytes], *, create: bool = False) -> None:
+    client = _admin(server)
+    try:
+        if create:
+            client.create_folder(folder)
+        for raw in raws:
+            client.append(folder, raw, msg_time=mime.quick_date(raw))
+    finally:
+        client.logout()
+
+
+def test_passes_read_only_new_messages(
+    dovecot: Server, keyring_with_password: MemoryKeyring, tmp_path: Path
+) -> None:
+    from followup_sync.state import State
+
+    folder = f"incr-{tmp_path.name}"
+    day = "Mon, 09 Mar 2026 10:00:00 +0000"
+    _append(dovecot, folder, [raw_message(msg_id=f"<i{n}@x.example>", date=day) for n in range(3)], create=True)
+    sent: list[str] = []
+    source = ImapSource(replace(dovecot.settings, folders=(folder,)), client_factory=_counting_factory(sent))
+    state = State.memory()
+
+    def run(window: tuple[datetime, datetime] = MARCH) -> list[str]:
+        memory = state.source_memory(source.key)
+        source.remember(memory)
+        sent.clear()
+        ids = sorted(m.id for m in source.messages(*window))
+        with state.transaction():
+            memory.commit()
+        return ids
+
+    try:
+        assert run() == ["i0@x.example", "i1@x.example", "i2@x.example"]
+        assert source.fetched == 3
+        # idle: a handful of commands, no folder opened, nothing fetched
+        assert run() == []
+        assert sorted(set(sent)) == ["CAPABILITY", "LIST", "LOGIN", "LOGOUT", "STATUS"]
+        assert len(sent) <= 6 and source.fetched == 0
+
+        _append(dovecot, folder, [raw_message(msg_id="<i3@x.example>", date=day)])
+        future = raw_message(msg_id="<i4@x.example>", date="Thu, 02 Apr 2026 10:00:00 +0000")
+        _append(dovecot, folder, [future])
+        assert run() == ["i3@x.example"]
+        assert source.fetched == 1  # the new one; i4 is dated after the window: only its Date was fetched
+        april = (datetime(2026, 3, 5, tzinfo=UTC), datetime(2026, 4, 5, tzinfo=UTC))
+        assert run(april) == ["i4@x.example"]
+        assert run(april) == [] and source.fetched == 0
+
+        # the folder is rebuilt (new UIDVALIDITY): read afresh
+        client = _admin(dovecot)
+        try:
+            client.delete_folder(folder)
+        finally:
+            client.logout()
+        _append(dovecot, folder, [raw_message(msg_id="<i5@x.example>", date=day)], create=True)
+        assert run() == ["i5@x.example"]
+    finally:
+        client = _admin(dovecot)
+        try:
+            client.delete_folder(folder)
+        finally:
+            client.logout()
+
+
+def test_imap_is_incremental() -> None:
+    from followup_sync.backends.base import Incremental
+
+    source = ImapSource(ImapSettings(host="h", username="u"))
+    assert isinstance(source, Incremental) and source.key == "imap:u@h:993"

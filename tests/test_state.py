@@ -65,6 +65,7 @@ EXPECTED_COLUMNS = {
     "reminders": ["key", "sink", "href", "etag", "content_hash", "start", "user_owned"],
     "runs": ["id", "started", "finished", "window_start", "window_end", "dry_run", "ok", "stats", "problems"],
     "orphans": ["sink", "href", "key", "first_seen"],
+    "source_memory": ["source", "key", "value"],
     "_migrations": ["name", "applied"],
 }
 

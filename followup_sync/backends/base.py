@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from followup_sync.errors import BackendError
 from followup_sync.model import Meeting, Message, Reminder, RemoteItem
@@ -50,6 +50,39 @@ class MailSource(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class Memory(Protocol):
+    """A source's memory of what it has read, kept in the state database under the source's own ``key``.
+
+    Writes are held until the pass records the mail it read, in the same transaction: a pass that dies before
+    that reads the same items again (harmless: keys de-duplicate), and one that got that far never reads them
+    again. Values are the source's own small records (names, fingerprints, offsets, UIDs), never mail text.
+    """
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def items(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        """Every ``(key, value)`` whose key starts with ``prefix``, writes of this pass included."""
+        ...
+
+    def put(self, key: str, value: bytes) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+@runtime_checkable
+class Incremental(Protocol):
+    """A mail source that reads only what is new or changed since the last recorded pass.
+
+    ``key`` names the source and where it reads (``maildir:/home/rep/Mail``): a different folder or account
+    starts afresh. The pass hands the source its :class:`Memory` before calling ``messages``; a source given
+    none reads everything in the window, as every source does.
+    """
+
+    key: str
+
+    def remember(self, memory: Memory) -> None: ...
 
 
 class MeetingSource(Protocol):

@@ -12,17 +12,24 @@ between. A link is followed only to a regular file. Reads stop at ``mime.MAX_MES
 
 from __future__ import annotations
 
+import calendar
 import functools
+import hashlib
+import json
 import logging
 import os
+import re
 import stat
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
 from followup_sync.backends import mime
+from followup_sync.backends.base import Memory
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import BackendError, ConfigError, SourceMissing
 from followup_sync.model import Message
@@ -111,14 +118,20 @@ def read_regular(path: Path, *, limit: int) -> tuple[bytes, os.stat_result]:
         os.close(fd)
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class RawItem:
-    """One message's bytes and where they came from (``label`` names it in log lines)."""
+    """One message's bytes and where they came from (``label`` names it in log lines). ``settle`` is called
+    once the item needs no reading again (read, skipped for good, or older than the window)."""
 
     raw: bytes
     folder: str
     link: str
     label: str
+    settle: Callable[[], None] = field(default=_nothing, compare=False)
 
 
 def read_options(section: BackendSection, *, allowed: frozenset[str] = frozenset({"path"})) -> Any:
@@ -146,55 +159,220 @@ def _existing(section: BackendSection, config: Config, value: object) -> Path:
 
 
 class _FileSource:
-    """What the three file sources share: window filtering, parsing and skip logging."""
+    """What the three file sources share: window filtering, parsing, skip logging and the memory of what was read.
+
+    ``_items`` yields raw messages; each one is *settled* (remembered, never read again) when its fate no longer
+    depends on the window: read, rejected for good, or dated before the window (which only moves forward). A
+    message dated at or after the window's end, or a file that could not be read for now, is read again.
+    """
 
     name = "files"
 
     def __init__(self) -> None:
         self.skips = mime.SkipLog(log)
         self._skip = self.skips.skip
+        self.memory: Memory | None = None
+        # what the last pass did, for tests and benchmarks: messages read (files, or mbox messages), parsed in
+        # full, and folders listed
+        self.items_read = self.parsed = self.folders_listed = 0
 
     @property
     def skipped(self) -> int:
         """Messages skipped in the last pass (for ``PassStats.skipped_messages``)."""
         return self.skips.count
 
-    def _items(self) -> Iterator[RawItem]:
+    def remember(self, memory: Memory) -> None:
+        """Read only what is new or changed since the passes recorded in ``memory`` (``base.Incremental``)."""
+        self.memory = memory
+
+    def _items(self, start: datetime) -> Iterator[RawItem]:
         raise NotImplementedError
 
     def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
         self.skips.count = 0
+        self.items_read = self.parsed = self.folders_listed = 0
         seen: set[str] = set()  # a message copied into a second folder is yielded once, from the first
-        for item in self._items():
-            sent = mime.quick_date(item.raw)
-            if sent is not None and not start <= sent < end:
+        for item in self._items(start):
+            self.items_read += 1
+            result = self._judge(item, start, end)
+            if result is None:
                 continue
-            result = mime.parse_message(item.raw, folder=item.folder, link=item.link)
-            if isinstance(result, mime.Rejected):
-                ident = result.id or "without id"
-                self._skip(item.label, "Skipping message %s (%s): %s", ident, item.label, result.reason)
-                continue
-            if start <= result.sent_at < end and result.id not in seen:
+            if result.id not in seen:
                 seen.add(result.id)
                 yield result
 
-    def _read(self, path: Path) -> bytes | None:
-        """A file's bytes, or None (counted and logged) if it is not a regular file, too big or unreadable."""
+    def _judge(self, item: RawItem, start: datetime, end: datetime) -> Message | None:
+        """The item's message if it is in the window; settles the item unless it may be wanted later."""
+        sent = mime.quick_date(item.raw)
+        if sent is not None and sent >= end:
+            return None
+        if sent is not None and sent < start:
+            item.settle()
+            return None
+        self.parsed += 1
+        result = mime.parse_message(item.raw, folder=item.folder, link=item.link)
+        if isinstance(result, mime.Rejected):
+            ident = result.id or "without id"
+            self._skip(item.label, "Skipping message %s (%s): %s", ident, item.label, result.reason)
+            item.settle()
+            return None
+        if result.sent_at >= end:
+            return None
+        item.settle()
+        return result if result.sent_at >= start else None
+
+    def _read(self, path: Path) -> tuple[bytes | None, bool]:
+        """A file's bytes, or None (counted and logged) if it is not a regular file, too big or unreadable;
+        with None, whether that is final (not a regular file, too big) or worth trying at the next pass."""
         try:
-            return read_regular(path, limit=mime.MAX_MESSAGE_BYTES)[0]
+            return read_regular(path, limit=mime.MAX_MESSAGE_BYTES)[0], True
         except (NotRegular, TooBig) as exc:
             self._skip(str(path), "Skipping message file %s: %s", path, exc)
-            return None
+            return None, True
         except FileNotFoundError:
             # A mail client renamed it (a flag changed, cur/ -> new/) or deleted it between listing and reading.
             log.debug("Message file %s vanished while reading", path)
-            return None
+            return None, False
         except OSError as exc:
             self._skip(str(path), "Skipping message file %s: %s", path, exc.strerror or exc)
-            return None
+            return None, False
 
     def close(self) -> None:
         pass
+
+
+# --- what file sources remember ------------------------------------------------------------------------
+
+#: Bumped when what is remembered, or how mail is read, changes: every source then reads its mail afresh once
+#: (a message rejected by an older reader gets another chance).
+MEMORY_VERSION = b"files-1"
+#: A Maildir file whose unique name says it was delivered more than this before the window starts is not
+#: opened: its Date header would have to be more than a week after its delivery to fall in the window.
+DELIVERY_MARGIN = timedelta(days=7)
+#: A folder changed this recently may change again within one tick of a coarse clock (FAT: 2 s, HFS+ and ext3:
+#: 1 s) without its mtime changing: it is listed again at the next pass instead of being trusted.
+RACY_NS = 3_000_000_000
+#: Each folder's memory is split in this many rows, so a pass that adds a few files rewrites a few small rows.
+BUCKETS = 16
+_INFO = re.compile(r"[:;!][12],[^/]*$")  # Maildir's ":2,FLAGS" info (";" and "!" where ":" is not allowed)
+_DELIVERED = re.compile(r"(\d{9,11})[._]")
+
+
+def maildir_unique(name: str) -> str:
+    """A Maildir file name without its info (flags), which a mail client changes by renaming the file."""
+    return _INFO.sub("", name)
+
+
+def delivered_at(unique: str) -> float | None:
+    """The delivery time a Maildir unique name starts with (``time.MusecPpid.host``), if it has a plausible one."""
+    match = _DELIVERED.match(unique)
+    if match is None:
+        return None
+    seconds = int(match.group(1))
+    return float(seconds) if 100_000_000 < seconds < time.time() + 366 * 86400 else None
+
+
+if os.name == "nt":
+
+    def fingerprint(entry: os.DirEntry[str]) -> str:
+        """What changes when the file is replaced: size and mtime (free from a Windows directory listing)."""
+        info = entry.stat(follow_symlinks=False)
+        return f"{info.st_size}.{info.st_mtime_ns}"
+
+else:
+
+    def fingerprint(entry: os.DirEntry[str]) -> str:
+        """What changes when the file is replaced: its inode (free from a POSIX directory listing)."""
+        return str(entry.inode())
+
+
+class FolderMemory:
+    """What a file source has read, folder by folder, in its ``Memory``.
+
+    A folder's record (``d:<folder>``) holds its mtime when it was last listed, or ``-`` when it must be listed
+    again (something in it is to be read at a later pass, or the mtime was too fresh to trust). The files read
+    are lines ``<name>/<fingerprint>`` (a Maildir name without its flags; the inode, or size and mtime on
+    Windows), zlib-compressed in :data:`BUCKETS` rows per folder (``b:<folder>:<n>``). A renamed file (new
+    flags, new/ to cur/, another folder) keeps its line and is not read again; a replaced one gets a new line.
+    """
+
+    def __init__(self, memory: Memory | None) -> None:
+        self.memory = memory
+        self.stored: dict[str, dict[int, frozenset[str]]] = {}
+        self.current: dict[str, set[str]] = {}
+        self.listed: dict[str, int] = {}
+        self.open: set[str] = set()
+        if memory is not None and memory.get("v") != MEMORY_VERSION:
+            for key, _value in list(memory.items("")):
+                memory.delete(key)
+            memory.put("v", MEMORY_VERSION)
+
+    def unchanged(self, folder: str, mtime_ns: int) -> bool:
+        """The folder was listed at this mtime and nothing in it waits to be read: no need to list it."""
+        return self.memory is not None and self.memory.get(f"d:{folder}") == str(mtime_ns).encode()
+
+    def known(self, folders: Iterable[str]) -> set[str]:
+        """Every line remembered for these folders (a file moved between two of them is found in either)."""
+        lines: set[str] = set()
+        for folder in folders:
+            buckets: dict[int, frozenset[str]] = {}
+            if self.memory is not None:
+                prefix = f"b:{folder}:"
+                for key, value in self.memory.items(prefix):
+                    part = frozenset(zlib.decompress(value).decode("utf-8", "surrogateescape").split("\0"))
+                    buckets[int(key[len(prefix) :])] = part
+                    lines |= part
+            self.stored[folder] = buckets
+        return lines
+
+    def listing(self, folder: str, mtime_ns: int) -> None:
+        self.listed[folder] = mtime_ns
+        self.current.setdefault(folder, set())
+
+    def settle(self, folder: str, line: str) -> None:
+        self.current[folder].add(line)
+
+    def open_in(self, folder: str) -> bool:
+        return folder in self.open
+
+    def later(self, folder: str) -> None:
+        """Something in ``folder`` is to be read at a later pass: list it again then."""
+        self.open.add(folder)
+
+    def save(self, folders: Iterable[str], *, aged: Callable[[str], bool] | None = None) -> None:
+        """Write what this pass listed; ``folders`` are all folders that exist (others are forgotten). Lines
+        ``aged`` says are too old to be wanted again are dropped, so the memory stays the size of the window."""
+        memory = self.memory
+        if memory is None:
+            return
+        now = time.time_ns()
+        for folder, mtime_ns in self.listed.items():
+            buckets: dict[int, set[str]] = {}
+            for line in self.current[folder]:
+                if aged is None or not aged(line):
+                    buckets.setdefault(_bucket(line), set()).add(line)
+            old = self.stored.get(folder, {})
+            for n in range(BUCKETS):
+                lines = buckets.get(n, set())
+                if lines == old.get(n, frozenset()):
+                    continue
+                if lines:
+                    data = "\0".join(sorted(lines)).encode("utf-8", "surrogateescape")
+                    memory.put(f"b:{folder}:{n}", zlib.compress(data, 1))
+                else:
+                    memory.delete(f"b:{folder}:{n}")
+            racy = now - mtime_ns < RACY_NS  # also a folder dated in the future
+            memory.put(f"d:{folder}", b"-" if folder in self.open or racy else str(mtime_ns).encode())
+        present = set(folders)
+        for key, _value in list(memory.items("d:")):
+            if key[2:] not in present:
+                memory.delete(key)
+                for bucket, _data in list(memory.items(f"b:{key[2:]}:")):
+                    memory.delete(bucket)
+
+
+def _bucket(line: str) -> int:
+    return zlib.crc32(line.rpartition("/")[0].encode("utf-8", "surrogateescape")) % BUCKETS
 
 
 class MaildirSource(_FileSource):
@@ -223,28 +401,67 @@ class MaildirSource(_FileSource):
                 found.append((sub.name[1:].replace(".", "/"), sub))
         return found
 
-    def _items(self) -> Iterator[RawItem]:
+    @property
+    def key(self) -> str:
+        return f"maildir:{self.path}"
+
+    def _items(self, start: datetime) -> Iterator[RawItem]:
         try:
             folders = self.folders()
         except OSError as exc:
             raise BackendError(f"cannot list Maildir {self.path}: {exc.strerror}", backend=self.name) from exc
+        index = FolderMemory(self.memory)
+        oldest = (start - DELIVERY_MARGIN).timestamp()
+        present: list[str] = []
+        todo: list[tuple[str, str, Path, int]] = []
         for folder, folder_path in folders:
             for sub in ("cur", "new"):
+                path = folder_path / sub
+                rel = path.relative_to(self.path).as_posix()
                 try:
-                    names = sorted(entry.name for entry in os.scandir(folder_path / sub))
+                    mtime_ns = path.stat().st_mtime_ns
                 except FileNotFoundError:
                     continue
                 except OSError as exc:
-                    raise BackendError(
-                        f"cannot list {folder_path / sub}: {exc.strerror}", backend=self.name
-                    ) from exc
-                for fname in names:
-                    if fname.startswith("."):
-                        continue
-                    file = folder_path / sub / fname
-                    raw = self._read(file)
-                    if raw is not None:
-                        yield RawItem(raw, folder, file.absolute().as_uri(), str(file))
+                    raise BackendError(f"cannot list {path}: {exc.strerror}", backend=self.name) from exc
+                present.append(rel)
+                if not index.unchanged(rel, mtime_ns):
+                    todo.append((folder, rel, path, mtime_ns))
+        known = index.known(rel for _folder, rel, _path, _mtime in todo)
+        for folder, rel, path, mtime_ns in todo:
+            try:
+                entries = sorted((e.name, fingerprint(e)) for e in os.scandir(path) if not e.name.startswith("."))
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise BackendError(f"cannot list {path}: {exc.strerror}", backend=self.name) from exc
+            index.listing(rel, mtime_ns)
+            self.folders_listed += 1
+            for fname, mark in entries:
+                unique = maildir_unique(fname)
+                line = f"{unique}/{mark}"
+                if line in known:
+                    index.settle(rel, line)
+                    continue
+                delivered = delivered_at(unique)
+                if delivered is not None and delivered < oldest:
+                    continue  # older than the window by its name: never opened, nothing to remember
+                file = path / fname
+                raw, final = self._read(file)
+                if raw is None:
+                    if final:
+                        index.settle(rel, line)
+                    else:
+                        index.later(rel)
+                    continue
+                settle = functools.partial(index.settle, rel, line)
+                item = RawItem(raw, folder, file.absolute().as_uri(), str(file), settle)
+                yield item
+                if line not in index.current[rel]:
+                    index.later(rel)
+        index.save(
+            present, aged=lambda line: (d := delivered_at(line.rpartition("/")[0])) is not None and d < oldest
+        )
 
 
 def _subfolders(path: Path) -> list[Path]:
@@ -284,58 +501,268 @@ class MboxSource(_FileSource):
                 paths.append(path)
         return cls(paths)
 
-    def _items(self) -> Iterator[RawItem]:
+    @property
+    def key(self) -> str:
+        return "mbox:" + "|".join(str(p) for p in self.paths)
+
+    def _items(self, start: datetime) -> Iterator[RawItem]:
+        index = FolderMemory(self.memory)
+        oldest = (start - DELIVERY_MARGIN).timestamp()
         for path in self.paths:
-            uri = path.absolute().as_uri()
-            folder = path.name[:-5] if path.name.lower().endswith(".mbox") else path.name
             try:
                 handle = os.fdopen(open_regular(path), "rb")
             except NotRegular as exc:
                 self._skip(str(path), "Skipping mbox %s: %s", path, exc)
                 continue
+            except FileNotFoundError:
+                continue
             except OSError as exc:
                 raise BackendError(f"cannot open mbox {path}: {exc.strerror}", backend=self.name) from exc
             with handle:
-                lines = iter(functools.partial(handle.readline, MBOX_LINE_BYTES), b"")
-                for index, raw in enumerate(split_mbox(lines)):
-                    if raw is None:
-                        label = f"{path}#{index}"
-                        self._skip(label, "Skipping message %s: over the size limit", label)
-                        continue
-                    yield RawItem(raw, folder, f"{uri}#{index}", f"{path}#{index}")
+                yield from self._mbox(handle, path, index, oldest)
+        index.save(
+            [str(p) for p in self.paths],
+            aged=lambda line: (d := line.rpartition("/")[2]) != "-" and float(d) < oldest,
+        )
+
+    def _mbox(self, handle: Any, path: Path, index: FolderMemory, oldest: float) -> Iterator[RawItem]:
+        """One file: nothing if it is unchanged, its new tail if it only grew, else all of it again (messages
+        already read are recognised by their fingerprint and not parsed again)."""
+        info = os.fstat(handle.fileno())
+        name = str(path)
+        record = MboxRecord.load(self.memory.get(f"m:{name}") if self.memory is not None else None)
+        if (
+            record is not None
+            and record.same_file(info)
+            and (record.size, record.mtime_ns) == (info.st_size, info.st_mtime_ns)
+            and not record.open
+        ):
+            return  # unchanged since the last pass; its folder memory stays as it is
+        resume = record is not None and record.same_file(info) and record.grown(handle, info)
+        known = index.known([name])
+        index.listing(name, info.st_mtime_ns)
+        offset, number = (record.offset, record.index) if resume and record is not None else (0, 0)
+        if resume:
+            for line in known:  # a tail read: what was read before stays remembered
+                index.settle(name, line)
+        folder = path.name[:-5] if path.name.lower().endswith(".mbox") else path.name
+        uri = path.absolute().as_uri()
+        settled_to = (offset, number)
+        # Written seconds ago: the last message may be half appended (mbox writers lock the file, we do not), so
+        # it waits for the next pass. Without a memory there is no next time to wait for.
+        fresh = self.memory is not None and time.time_ns() - info.st_mtime_ns < RACY_NS
+        entries = scan_mbox(handle, offset)
+        pending = next(entries, None)
+        while pending is not None:
+            entry, pending = pending, next(entries, None)
+            if pending is None and fresh:
+                index.later(name)
+                break
+            label = f"{path}#{number}"
+            delivered = entry.delivered()
+            number += 1
+            if delivered is not None and delivered < oldest:
+                if not index.open_in(name):
+                    settled_to = (entry.end, number)
+                continue
+            line = f"{entry.fingerprint}/{int(delivered) if delivered is not None else '-'}"
+            if line in known:
+                index.settle(name, line)
+            elif entry.raw is None:
+                self._skip(
+                    label, "Skipping message %s: over the %d MB size limit", label, mime.MAX_MESSAGE_BYTES >> 20
+                )
+                index.settle(name, line)
+            else:
+                yield RawItem(
+                    entry.message(),
+                    folder,
+                    f"{uri}#{number - 1}",
+                    label,
+                    functools.partial(index.settle, name, line),
+                )
+                if line not in index.current[name]:
+                    index.later(name)
+            if not index.open_in(name):
+                settled_to = (entry.end, number)
+        if self.memory is not None:
+            record = MboxRecord.of(
+                handle, info, offset=settled_to[0], index=settled_to[1], open=index.open_in(name)
+            )
+            self.memory.put(f"m:{name}", record.dump())
 
 
-def split_mbox(lines: Iterable[bytes]) -> Iterator[bytes | None]:
-    """Split an mbox stream into messages; None stands for a message over ``mime.MAX_MESSAGE_BYTES``."""
-    current: list[bytes] = []
-    size = 0
-    started = False
-    previous_blank = True
-    for line in lines:
-        if line.startswith(b"From ") and previous_blank:
-            if started:
-                yield _join(current, size)
-            current, size, started = [], 0, True
-            previous_blank = False
+@dataclass(frozen=True)
+class MboxRecord:
+    """Where the last pass stopped reading an mbox file, and how to tell that the file only grew since.
+
+    ``offset`` is the end of the last message that needs no reading again (``index`` messages before it);
+    ``head`` and ``tail`` are hashes of the first 4 KB and of the 4 KB before ``offset``: when both still match
+    and the file did not shrink, it only grew (mail was appended) and is read from ``offset``. Anything else
+    (a mail client rewrote it after deleting a message, compacted or replaced it) reads it all again.
+    """
+
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    offset: int
+    index: int
+    head: str
+    tail: str
+    open: bool = False
+
+    WINDOW = 4096
+
+    @classmethod
+    def load(cls, value: bytes | None) -> MboxRecord | None:
+        if value is None:
+            return None
+        try:
+            return cls(**json.loads(value))
+        except (ValueError, TypeError):
+            return None
+
+    def dump(self) -> bytes:
+        return json.dumps(asdict(self)).encode()
+
+    @classmethod
+    def of(cls, handle: Any, info: os.stat_result, *, offset: int, index: int, open: bool) -> MboxRecord:
+        return cls(
+            dev=info.st_dev,
+            ino=info.st_ino,
+            size=info.st_size,
+            mtime_ns=info.st_mtime_ns,
+            offset=offset,
+            index=index,
+            head=_digest(handle, 0, cls.WINDOW),
+            tail=_digest(handle, max(0, offset - cls.WINDOW), min(offset, cls.WINDOW)),
+            open=open,
+        )
+
+    def same_file(self, info: os.stat_result) -> bool:
+        return (self.dev, self.ino) == (info.st_dev, info.st_ino)
+
+    def grown(self, handle: Any, info: os.stat_result) -> bool:
+        if info.st_size < self.size or info.st_size < self.offset:
+            return False
+        head = _digest(handle, 0, self.WINDOW)
+        tail = _digest(handle, max(0, self.offset - self.WINDOW), min(self.offset, self.WINDOW))
+        return (head, tail) == (self.head, self.tail)
+
+
+def _digest(handle: Any, offset: int, length: int) -> str:
+    handle.seek(offset)
+    return hashlib.blake2b(handle.read(length), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class MboxEntry:
+    """One message of an mbox file: its ``From `` line, where it lies, and its bytes as stored (``>From`` quoting
+    kept; None when it is over ``mime.MAX_MESSAGE_BYTES``)."""
+
+    start: int
+    end: int
+    envelope: bytes
+    raw: bytes | None
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """Tells this message from any other in the file (a hash of its bytes), wherever a rewrite moves it."""
+        if self.raw is None:
+            return f"big-{self.end - self.start}"
+        return hashlib.blake2b(self.raw, digest_size=12).hexdigest()
+
+    def message(self) -> bytes:
+        """The message with mboxrd ``>From `` quoting undone."""
+        return _QUOTED_FROM.sub(rb"\1", self.raw or b"")
+
+    def delivered(self) -> float | None:
+        """When the ``From `` line says the message was delivered (asctime, the delivering host's local time)."""
+        match = _ENVELOPE_DATE.search(self.envelope)
+        if match is None or match.group(1) not in _MONTHS:
+            return None
+        day, hour, minute, second, year = (int(g) for g in match.groups()[1:])
+        if not (1 <= day <= 31 and hour < 24 and minute < 60 and second < 62):
+            return None
+        return float(calendar.timegm((year, _MONTHS[match.group(1)], day, hour, minute, second)))
+
+
+_SEPARATOR = re.compile(rb"\n\r?\nFrom ")
+_ENVELOPE_SLACK = 1024  # a From line and a partial separator: what the bytes after a From line hold besides mail
+_QUOTED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+_ENVELOPE_DATE = re.compile(rb"[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) (\d{4})")
+_MONTHS = {m: i for i, m in enumerate(b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
+def scan_mbox(
+    handle: Any, offset: int = 0, *, chunk: int = 4 << 20, limit: int | None = None
+) -> Iterator[MboxEntry]:
+    """The messages of an mbox file from ``offset`` (0, or the end of a message an earlier scan returned).
+
+    A message starts at a ``From `` line at the start of the file or after a blank line (mboxo/mboxrd); text
+    before the first one is ignored. The file is read in chunks and searched in C, so a large mailbox costs
+    about what reading it costs; a message over ``limit`` is passed over without being held in memory.
+    """
+    limit = mime.MAX_MESSAGE_BYTES if limit is None else limit
+    handle.seek(offset)
+    buf = handle.read(chunk)
+    base = offset
+    eof = len(buf) < chunk
+    for blank in (b"\n", b"\r\n"):  # resuming at a message's end: the blank line before the next From line
+        if offset and buf.startswith(blank + b"From "):
+            buf, base = buf[len(blank) :], base + len(blank)
+    if not buf.startswith(b"From "):
+        # the first From line: at the very start, or the first one after a blank line
+        while not buf.startswith(b"From "):
+            found = _SEPARATOR.search(buf)
+            if found is not None:
+                base += found.end() - 5
+                buf = buf[found.end() - 5 :]
+                break
+            if eof:
+                return
+            keep = buf[-8:]
+            base += len(buf) - len(keep)
+            more = handle.read(chunk)
+            eof = len(more) < chunk
+            buf = keep + more
+    begin = 0  # where the current message's From line starts in buf
+    search = 5
+    big: tuple[int, bytes] | None = None  # (file offset, envelope) of a message over the limit being passed over
+    while True:
+        found = _SEPARATOR.search(buf, search)
+        if found is None and not eof:
+            # no end in what is loaded: load more, dropping what is done with
+            if big is None and len(buf) - begin > limit + _ENVELOPE_SLACK:
+                eol = buf.find(b"\n", begin, begin + 1000)
+                big = (base + begin, buf[begin : eol if eol >= 0 else begin + 200].rstrip(b"\r\n"))
+            drop = max(len(buf) - 8, 0) if big is not None else begin
+            base += drop
+            buf = buf[drop:]
+            begin = 0
+            search = max(len(buf) - 8, 0 if big is not None else 5)
+            more = handle.read(chunk)
+            eof = len(more) < chunk
+            buf += more
             continue
-        previous_blank = line in (b"\n", b"\r\n")
-        if not started:
-            continue
-        if size <= mime.MAX_MESSAGE_BYTES:
-            if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
-                line = line[1:]
-            current.append(line)
-        size += len(line)
-    if started:
-        yield _join(current, size)
-
-
-def _join(lines: list[bytes], size: int) -> bytes | None:
-    if size > mime.MAX_MESSAGE_BYTES:
-        return None
-    if lines and lines[-1] in (b"\n", b"\r\n"):  # the blank line mbox puts before the next "From "
-        lines = lines[:-1]
-    return b"".join(lines)
+        stop = found.start() + 1 if found is not None else len(buf)
+        if found is None:  # the blank line mbox puts after the last message is not part of it
+            if buf.endswith(b"\n\r\n"):
+                stop -= 2
+            elif buf.endswith(b"\n\n"):
+                stop -= 1
+        if big is not None:
+            yield MboxEntry(big[0], base + stop, big[1], None)
+            big = None
+        else:
+            eol = buf.find(b"\n", begin, stop)
+            eol = stop if eol < 0 else eol + 1
+            yield MboxEntry(base + begin, base + stop, buf[begin:eol].rstrip(b"\r\n"), buf[eol:stop])
+        if found is None:
+            return
+        begin = found.end() - 5
+        search = begin + 5
 
 
 class EmlSource(_FileSource):
@@ -354,17 +781,50 @@ class EmlSource(_FileSource):
             raise ConfigError(f"[{section.role}] path: {path} is not a folder of .eml files")
         return cls(path)
 
-    def _items(self) -> Iterator[RawItem]:
-        for dirpath, dirnames, filenames in os.walk(self.path, onerror=self._walk_error):
+    @property
+    def key(self) -> str:
+        return f"eml:{self.path}"
+
+    def _items(self, start: datetime) -> Iterator[RawItem]:
+        """Every folder is listed at each pass (.eml folders are small); only files not read before are read."""
+        index = FolderMemory(self.memory)
+        folders: list[tuple[str, Path, list[tuple[str, str]], int]] = []
+        for dirpath, dirnames, _filenames in os.walk(self.path, onerror=self._walk_error):
             dirnames.sort()
-            rel = Path(dirpath).relative_to(self.path).as_posix()
-            for fname in sorted(filenames):
-                if not fname.lower().endswith(".eml"):
+            here = Path(dirpath)
+            try:
+                mtime_ns = here.stat().st_mtime_ns
+                files = sorted(
+                    (e.name, fingerprint(e))
+                    for e in os.scandir(here)
+                    if e.name.lower().endswith(".eml") and not e.is_dir()
+                )
+            except OSError as exc:
+                self._walk_error(exc)
+                continue
+            folders.append((here.relative_to(self.path).as_posix(), here, files, mtime_ns))
+        known = index.known(rel for rel, _here, _files, _mtime in folders)
+        self.folders_listed = len(folders)
+        for rel, here, files, mtime_ns in folders:
+            index.listing(rel, mtime_ns)
+            for fname, mark in files:
+                line = f"{fname}/{mark}"
+                if line in known:
+                    index.settle(rel, line)
                     continue
-                file = Path(dirpath) / fname
-                raw = self._read(file)
-                if raw is not None:
-                    yield RawItem(raw, "" if rel == "." else rel, file.absolute().as_uri(), str(file))
+                file = here / fname
+                raw, final = self._read(file)
+                if raw is None:
+                    if final:
+                        index.settle(rel, line)
+                    else:
+                        index.later(rel)
+                    continue
+                settle = functools.partial(index.settle, rel, line)
+                yield RawItem(raw, "" if rel == "." else rel, file.absolute().as_uri(), str(file), settle)
+                if line not in index.current[rel]:
+                    index.later(rel)
+        index.save([rel for rel, _here, _files, _mtime in folders])
 
     def _walk_error(self, exc: OSError) -> None:
         if exc.filename and Path(exc.filename) == self.path:

@@ -5,8 +5,17 @@ list (``"\\Sent"`` there means the server's SPECIAL-USE Sent folder, whatever it
 folders (copies, Gmail labels) is yielded once.
 
 Folders are opened read-only (EXAMINE) and bodies fetched with ``BODY.PEEK[]``, so reading never marks the
-rep's mail as seen. A pass searches ``SINCE`` the window's first day, fetches only the Date header of each
-hit, and downloads whole messages only for those inside the window. Parsing is ``mime.parse_message``.
+rep's mail as seen. A first pass searches ``SINCE`` the window's first day, fetches only the Date header of
+each hit, and downloads whole messages only for those inside the window. Parsing is ``mime.parse_message``.
+
+Later passes read only what is new (``base.Incremental``). A message never changes under its UID while the
+folder's UIDVALIDITY stands (RFC 3501 §2.3.1.1), and new messages get UIDs from UIDNEXT up; so each folder's
+UIDVALIDITY and the UIDNEXT up to which it was read are remembered. A pass asks each folder's ``STATUS``: same
+UIDVALIDITY and UIDNEXT, nothing new, and the folder is not even opened; a higher UIDNEXT, only UIDs from the
+remembered one up are looked at; another UIDVALIDITY (the server rebuilt the folder), it is read afresh. An idle
+pass is LOGIN, LIST, one STATUS per folder and LOGOUT. Where the server has CONDSTORE, HIGHESTMODSEQ is asked
+and remembered too; it moves with flag changes and expunges, which change no message we read, so it never
+causes a read. A message dated after the window is kept by UID and looked at again at later passes.
 
 The password lives in the OS keyring (service ``followup-sync``, user ``imap:<username>@<host>``), never in
 the config file; :func:`store_password` puts it there for ``followup-sync imap-password``.
@@ -18,17 +27,19 @@ protocol error is ``BackendError``.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import ssl
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Self
 from urllib.parse import quote
 
 from followup_sync.backends import mime
+from followup_sync.backends.base import Memory
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import BackendError, ConfigError, CredentialsError, Error, TransientError
 from followup_sync.model import Message
@@ -145,6 +156,8 @@ class ImapSource:
         self.settings = settings
         self.client_factory = client_factory
         self.skips = mime.SkipLog(log)
+        self.memory: Memory | None = None
+        self.fetched = 0  # whole messages downloaded in the last pass (benchmarks, tests)
 
     @property
     def skipped(self) -> int:
@@ -155,13 +168,27 @@ class ImapSource:
     def from_config(cls, section: BackendSection, config: Config) -> Self:
         return cls(parse_settings(section))
 
+    @property
+    def key(self) -> str:
+        return f"imap:{self.settings.username}@{self.settings.host}:{self.settings.port}"
+
+    def remember(self, memory: Memory) -> None:
+        """Read only what is new since the passes recorded in ``memory`` (``base.Incremental``)."""
+        self.memory = memory
+
     def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
         self.skips.count = 0
+        self.fetched = 0
         password = load_password(self.settings.host, self.settings.username, entry=self.settings.password_entry)
         seen: set[str] = set()
+        if self.memory is not None and self.memory.get("v") != MEMORY_VERSION:
+            for key, _value in list(self.memory.items("")):
+                self.memory.delete(key)
+            self.memory.put("v", MEMORY_VERSION)
         with self._session(password) as client:
+            condstore = bool(self._guard(client.has_capability, "CONDSTORE"))
             for folder in self._folders(client):
-                for message in self._folder_messages(client, folder, start, end):
+                for message in self._folder_messages(client, folder, start, end, condstore=condstore):
                     if message.id not in seen:
                         seen.add(message.id)
                         yield message
@@ -215,15 +242,38 @@ class ImapSource:
                 result.append(wanted)
         return result
 
-    def _folder_messages(self, client: Any, folder: str, start: datetime, end: datetime) -> Iterator[Message]:
+    def _folder_messages(
+        self, client: Any, folder: str, start: datetime, end: datetime, *, condstore: bool
+    ) -> Iterator[Message]:
+        record = FolderRecord.load(self.memory.get(f"f:{folder}")) if self.memory is not None else None
+        if record is not None:
+            asked = [b"UIDVALIDITY", b"UIDNEXT", *([b"HIGHESTMODSEQ"] if condstore else [])]
+            status = self._guard(client.folder_status, folder, asked)
+            current = (int(status.get(b"UIDVALIDITY", 0)), int(status.get(b"UIDNEXT", 0)))
+            if current == (record.validity, record.next) and not record.later:
+                if condstore and self.memory is not None:
+                    record = replace(record, modseq=int(status.get(b"HIGHESTMODSEQ", 0)))
+                    self.memory.put(f"f:{folder}", record.dump())
+                return  # nothing new: the folder is not opened
         info = self._guard(client.select_folder, folder, readonly=True)
-        validity = info.get(b"UIDVALIDITY", 0)
-        # SINCE compares the server's arrival date (a day, in its own zone): one day of margin, then the Date
-        # header decides.
-        uids = self._guard(client.search, ["SINCE", (start - timedelta(days=1)).date()])
-        wanted = self._in_window(client, uids, start, end, where=(folder, validity))
+        validity = int(info.get(b"UIDVALIDITY", 0))
+        uidnext = int(info.get(b"UIDNEXT", 0))
+        modseq = int(info.get(b"HIGHESTMODSEQ", 0)) or None
+        if record is not None and record.validity == validity:
+            found = self._guard(client.search, ["UID", f"{record.next}:*"]) if uidnext > record.next else []
+            # "n:*" always matches the last message, even below n (RFC 3501 §6.4.8)
+            uids = sorted({*record.later, *(uid for uid in found if uid >= record.next)})
+        else:
+            if record is not None:
+                log.info("IMAP folder %s was rebuilt by the server (new UIDVALIDITY); reading it afresh", folder)
+            # SINCE compares the server's arrival date (a day, in its own zone): one day of margin, then the Date
+            # header decides.
+            uids = sorted(self._guard(client.search, ["SINCE", (start - timedelta(days=1)).date()]))
+        later: list[int] = []
+        wanted = self._in_window(client, uids, start, end, where=(folder, validity), later=later)
         for batch in _sized_batches(wanted):
             fetched = self._guard(client.fetch, batch, ["BODY.PEEK[]"])
+            self.fetched += len(batch)
             for uid in batch:
                 raw = _body_of(fetched.get(uid, {}))
                 if raw is None:
@@ -236,21 +286,40 @@ class ImapSource:
                     self.skips.skip(
                         f"{validity}/{where}", "Skipping message %s (%s): %s", ident, where, result.reason
                     )
-                elif start <= result.sent_at < end:
+                elif result.sent_at >= end:
+                    later.append(uid)
+                elif result.sent_at >= start:
                     yield result
+        if self.memory is not None:
+            seen_to = max([uidnext, *(uid + 1 for uid in uids)])
+            record = FolderRecord(validity=validity, next=seen_to, later=sorted(later), modseq=modseq)
+            self.memory.put(f"f:{folder}", record.dump())
 
     def _in_window(
-        self, client: Any, uids: Sequence[int], start: datetime, end: datetime, *, where: tuple[str, int]
+        self,
+        client: Any,
+        uids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        *,
+        where: tuple[str, int],
+        later: list[int],
     ) -> list[tuple[int, int]]:
-        """(UID, size) of messages whose Date is in the window (or unreadable: the full parse reports those)."""
+        """(UID, size) of messages whose Date is in the window (or unreadable: the full parse reports those);
+        UIDs dated after the window go to ``later``."""
         folder, validity = where
         wanted: list[tuple[int, int]] = []
         for batch in _batches(sorted(uids), 500):
             heads = self._guard(client.fetch, batch, ["BODY.PEEK[HEADER.FIELDS (DATE)]", "RFC822.SIZE"])
             for uid in batch:
-                data = heads.get(uid, {})
+                if uid not in heads:
+                    continue  # expunged since the search
+                data = heads[uid]
                 sent = mime.quick_date(_body_of(data) or b"")
-                if sent is not None and not start <= sent < end:
+                if sent is not None and sent >= end:
+                    later.append(uid)
+                    continue
+                if sent is not None and sent < start:
                     continue
                 size = int(data.get(b"RFC822.SIZE", 0))
                 if size > mime.MAX_MESSAGE_BYTES:
@@ -264,6 +333,35 @@ class ImapSource:
         """An RFC 5092 IMAP URL, which some mail clients open directly."""
         user = quote(self.settings.username, safe="")
         return f"imap://{user}@{self.settings.host}/{quote(folder)};UIDVALIDITY={validity}/;UID={uid}"
+
+
+MEMORY_VERSION = b"imap-1"
+
+
+@dataclass(frozen=True)
+class FolderRecord:
+    """What a pass remembers of one folder: read up to UID ``next`` under ``validity``; ``later`` are UIDs dated
+    after the window then, looked at again; ``modseq`` the folder's HIGHESTMODSEQ (CONDSTORE) for reference."""
+
+    validity: int
+    next: int
+    later: list[int]
+    modseq: int | None = None
+
+    @classmethod
+    def load(cls, value: bytes | None) -> FolderRecord | None:
+        if value is None:
+            return None
+        try:
+            data = json.loads(value)
+            return cls(
+                int(data["validity"]), int(data["next"]), [int(u) for u in data["later"]], data.get("modseq")
+            )
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def dump(self) -> bytes:
+        return json.dumps(asdict(self)).encode()
 
 
 def _default_folders(listed: Sequence[tuple[Sequence[bytes], Any, str]]) -> list[str]:
