@@ -8,15 +8,17 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import icalendar
 import pytest
 
 from followup_sync import config as config_mod
-from followup_sync.backends import icsfile, open_reminders
+from followup_sync.backends import ics, icsfile, open_reminders
 from followup_sync.backends.base import Write, marker_uid
 from followup_sync.backends.ics import IcsReminderSink
+from followup_sync.backends.icstext import Document, parse_document
 from followup_sync.errors import BackendError, ConfigError, PreconditionFailed
 from tests.contract import make_reminder
 
@@ -119,33 +121,95 @@ def test_a_create_before_an_update_in_one_batch_does_not_misplace_it(tmp_path: P
 # --- listing ---------------------------------------------------------------------------------------------
 
 
-def test_listing_an_unchanged_file_reads_nothing_and_a_changed_one_is_read_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every parse of a reminders file's text from now on (its size)."""
+    done: list[int] = []
+    real = ics.parse_document
+
+    def counting(data: bytes) -> Document:
+        done.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(ics, "parse_document", counting)
+    return done
+
+
+def test_listing_an_unchanged_file_parses_nothing_and_a_changed_one_is_parsed_again(
+    tmp_path: Path, parses: list[int]
 ) -> None:
     path = tmp_path / "reminders.ics"
-    writer = IcsReminderSink(path)
-    writer.write_batch([Write("create", k, reminder=make_reminder(k)) for k in ("k1", "k2")])
-    reads: list[Path] = []
-    real = icsfile.read
-    monkeypatch.setattr(icsfile, "read", lambda target: reads.append(target) or real(target))
+    path.write_text(FOREIGN, newline="")
+    first = list(IcsReminderSink(path).list())
+    assert len(parses) == 1
+    # a new sink, as the daemon opens one every pass: the process still holds the parsed file
+    assert list(IcsReminderSink(path).list()) == first
+    assert len(parses) == 1
+    # another program rewrites it in place right away: same size, same inode, maybe the same mtime tick
+    path.write_text(FOREIGN.replace("20261203T090000Z", "20261203T100000Z"), newline="")
+    assert list(IcsReminderSink(path).list()) == []  # not ours either way, but parsed again
+    assert len(parses) == 2
+
+
+def test_an_in_place_edit_within_one_clock_tick_is_not_missed(tmp_path: Path) -> None:
+    path = tmp_path / "reminders.ics"
     sink = IcsReminderSink(path)
-    first = list(sink.list())
-    assert (len(reads), len(first)) == (1, 2)
-    assert list(sink.list()) == first
-    assert len(reads) == 1  # the second listing is one stat
-    writer.create(make_reminder("k3"))  # another writer (another process, the calendar app)
-    assert sorted(i.key for i in sink.list()) == ["k1", "k2", "k3"]
-    assert len(reads) == 2
+    sink.create(make_reminder("k1"))
+    [before] = sink.list()
+    text = path.read_bytes()
+    path.write_bytes(text.replace(b"DTSTART:20261201T080000Z", b"DTSTART:20261201T090000Z"))  # same size
+    [after] = IcsReminderSink(path).list()
+    assert after.etag != before.etag and after.start == before.start + timedelta(hours=1)
 
 
-def test_a_sink_lists_what_it_just_wrote_without_reading_the_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_sink_lists_what_it_just_wrote_without_parsing_the_file(tmp_path: Path, parses: list[int]) -> None:
     sink = IcsReminderSink(tmp_path / "reminders.ics")
     sink.create(make_reminder("k1"))
-    monkeypatch.setattr(icsfile, "read", lambda target: pytest.fail("read again after our own write"))
     sink.create(make_reminder("k2"))
     assert sorted(i.key for i in sink.list()) == ["k1", "k2"]
+    assert parses == []  # the file did not exist; after that, what we wrote is what we know
+
+
+EDITED = [
+    # as we write it
+    None,
+    # a calendar app moved it and put it in the rep's zone, folding long lines, escaping commas
+    (
+        "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\n"
+        "DTSTART;TZID=Europe/Berlin:20261202T140000\r\nDTEND;TZID=Europe/Berlin:20261202T141500\r\n"
+        "SUMMARY;LANGUAGE=de:Rückruf\\, Jane Doe \\; Acme — a long title that an app folds at seventy-f\r\n"
+        " ive octets like this\r\nDESCRIPTION:line one\\nline two\r\n"
+        "X-FOLLOWUP-SYNC-HASH:abc\r\nX-FOLLOWUP-SYNC-TEXT:def\r\n"
+        "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:not this one\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\n"
+        "END:VEVENT\r\n"
+    ),
+    # made an all-day event, our properties dropped
+    "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART;VALUE=DATE:20261203\r\nSUMMARY:Call\r\nEND:VEVENT\r\n",
+    # floating time, lower-case names
+    "BEGIN:VEVENT\r\nuid:{uid}\r\ndtstart:20261203T090000\r\nsummary:Call\r\nEND:VEVENT\r\n",
+    # no start at all, and a broken one
+    "BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:Call\r\nEND:VEVENT\r\n",
+    "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:tomorrow\r\nSUMMARY:Call\r\nEND:VEVENT\r\n",
+]
+
+
+@pytest.mark.parametrize("edited", EDITED)
+def test_the_quick_listing_reads_what_icalendar_reads(tmp_path: Path, edited: str | None) -> None:
+    path = tmp_path / "reminders.ics"
+    IcsReminderSink(path).create(make_reminder("k1", subject="Rückruf, Jane; Doe", body="a\nb, c\\d"))
+    if edited is not None:
+        doc = parse_document(path.read_bytes())
+        [block] = [b for b in doc.blocks if b.name == "VEVENT"]
+        block.lines = [line for line in edited.format(uid=marker_uid("k1")).split("\r\n") if line]
+        path.write_bytes(doc.render())
+    [block] = [b for b in parse_document(path.read_bytes()).blocks if b.name == "VEVENT"]
+    assert ics._listed(block) == ics._listed_fully(block)
+    [item] = IcsReminderSink(path).list()
+    assert (item.start, item.content_hash, item.text_hash) == (
+        ics._listed_fully(block)[0],
+        ics._listed_fully(block)[1].get("content_hash"),
+        ics._listed_fully(block)[1].get("text_hash"),
+    )
 
 
 # --- the file policy -------------------------------------------------------------------------------------
@@ -283,7 +347,9 @@ def test_temp_files_are_private_and_a_stale_one_of_ours_is_removed_at_the_next_p
 _WRITER = """
 import sys
 from pathlib import Path
+from followup_sync.backends import ics
 from followup_sync.backends.ics import IcsReminderSink
+from followup_sync.backends.icstext import Document, parse_document
 from tests.contract import make_reminder
 
 path, prefix, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
