@@ -311,14 +311,14 @@ def test_is_acknowledgement(text: str, expected: bool) -> None:
 
 def test_signals_stay_fast_on_huge_text() -> None:
     huge = ("Please let me know if you can send the PO #4711 for the quote attached. " * 14_000)[:1_000_000]
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: a loaded machine slows the wall clock, not the work
     questions(huge[:300_000])
     offer(huge, subject="x", attachments=())
     order(huge, subject="x", sent_at=SENT, tz=TZ)
     is_acknowledgement(huge)
     auto_reply(message(subject="Automatic reply"), huge, tz=TZ)
     is_noreply("a" * 1_000_000 + "@example.com")
-    assert time.perf_counter() - started < 2.0
+    assert time.thread_time() - started < 2.0
 
 
 # --- found by reading what a full pass produced on a real mailbox (evaluation/PIPELINE.md) ---------------------

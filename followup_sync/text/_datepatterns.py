@@ -64,27 +64,27 @@ _NUMW = (
 )
 _HOURW = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _AP = r"(?:[ap]\.\s?m\.?|[ap]m\b|[AP]M\b|(?<=\d)[ap]\b(?!\.\w))"  # 2pm, 2 p.m., 2 PM, 4:00p
-_YEAR = r"(?:,?\s*(?P<{0}>(?:19|20)\d\d|'\d\d))?(?!\d)"
+_YEAR = r"(?:,?\s*+(?P<{0}>(?:19|20)\d\d|'\d\d))?(?!\d)"
 _YEAR_DM, _YEAR_MD, _YEAR_M = _YEAR.format("dmy"), _YEAR.format("mdy"), _YEAR.format("my")
 _UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)"
 
 # Things that look like numbers of a time but are not: replaced by '#' (same length) before atoms are found.
 _MASK = r"""
     (?:^|(?<=\s))(?:sent|date|received):.*$                                   # quoted mail headers
-    | \S+@\S+ | (?:https?://|www\.)\S+                                        # addresses, links
+    | (?<!\S)\S+@\S+ | (?:https?://|www\.)\S+                                 # addresses, links
     | (?:\+\d{1,3}[\s.-]?|\b1[\s.-])?(?:\(\d{3}\)\s?|\b\d{3}[\s.-]?)\d{3}[\s.-]\d{4}\b  # (555) 123-4567
     | \+\d[\d\s().-]{7,}\d                                                     # +44 20 7946 0958
     | \b\d{3}-\d{4}\b                                                          # 555-1234
-    | \b(?:ext|extension|x)\.?\s*\d{2,6}\b                                     # ext. 12
+    | \b(?:ext|extension|x)\.?\s*+\d{2,6}\b                                    # ext. 12
     | [$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|mm|bn|million|billion|thousand)\b)?
-    | \b\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|pct\b|bps\b|cents?\b|dollars\b|usd\b|eur\b|gbp\b)
+    | \b\d[\d,]{0,40}+(?:\.\d+)?\s?(?:%|percent\b|pct\b|bps\b|cents?\b|dollars\b|usd\b|eur\b|gbp\b)
     | \bv(?:ersion|er)?\.?\s?\d+(?:\.\d+)+[a-z]?\b | \bversion\s\d+\b              # v2.3, version 4
     | \b(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)\d+\.\d+\.\d+(?:\.\d+)*\b          # 10.4.1 (not 19.03.2026)
     # 3.5, but not 10.30am or the 02.04 of 02.04.2026
     | (?<![\d.])(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)\d+\.\d+(?!\s?(?:[ap]\.?m\b|[ap]\.m\.))\b
-    | \b\d{1,3}(?:,\d{3})+\b                                                   # 1,200
+    | \b\d{1,3}(?:,\d{3}){1,12}\b                                                   # 1,200
     | \b(?:room|rm|suite|ste|floor|fl|bldg|building|po|p\.o\.|order|invoice|inv|ticket|case|ref|acct|account
-         |item|part|model|no|number|unit|gate|flight|pin|id)\.?\s*(?:\#|no\.?|number)?\s*[a-z]?\d[\d-]*\b
+         |item|part|model|no|number|unit|gate|flight|pin|id)\.?\s*+(?:(?:\#|no\.?|number)\s*+)?[a-z]?\d[\d-]*\b
     | \#\s?\d+\b                                                               # #123
     | (?-i:\b(?!(?:ET|PT|CT|MT|AM|PM|Q)\b)[A-Z]{2,5}-?\s?\d{2,6}[A-Z]?\b)        # EB 3267, SAP-4711
     | \b24/7\b | \b\d+/\d+(?=\s+(?:of|an?\s+hour|hour|mile|inch|cup|share|point|pt)\b)  # 24/7, 3/4 of
@@ -108,10 +108,10 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     (
         "ignore",
         rf"""(?:every|each|most|all|other)\s+(?:other\s+)?{_WD}
-        | {_WD}\s*(?:-|–|to|through|thru)\s*{_WD}(?:,?\s*\d{{1,2}}(?::\d\d)?\s*{_AP}?\s*(?:-|–|to)\s*\d{{1,2}}
-          (?::\d\d)?\s*{_AP}?)?
+        | {_WD}\s*+(?:-|–|to|through|thru)\s*+{_WD}(?:,?\s*+\d{{1,2}}(?::\d\d)?\s*+{_AP}?\s*+(?:-|–|to)\s*+
+          \d{{1,2}}(?::\d\d)?\s*+{_AP}?)?
         | (?:office|business|working|opening|store|support)\s+hours\s*(?:are\s*)?:?(?:[\d:.\s–-]|[ap]\.?m\b\.?)*
-        | \d{{1,2}}\s*(?:-|to)\s*\d{{1,2}}\s*,?\s*(?:mon|monday)\s*(?:-|–|to|through|thru)\s*fri(?:day)?""",
+        | \d{{1,2}}\s*+(?:-|to)\s*+\d{{1,2}}\s*+,?\s*+(?:mon|monday)\s*+(?:-|–|to|through|thru)\s*+fri(?:day)?""",
     ),
     # Past references: consumed so that "last Tuesday" never yields "Tuesday".
     (
@@ -137,7 +137,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     ("numdate", r"(?<![\d/.#$-])(?P<na>\d{1,2})/(?P<nb>\d{1,2})(?:/(?P<ny>\d{4}|\d\d))?(?![\d/])"),
     ("dotdate", r"(?<![\d.])(?P<da>\d{1,2})\.(?P<db>\d{1,2})\.(?P<dy>(?:19|20)\d\d)\b"),
-    ("monthday", rf"(?P<mdm>{_MON})\s*(?P<mdd>[0-3]?\d)(?:st|nd|rd|th)?(?!\d|:\d)(?!\s*{_AP}){_YEAR_MD}"),
+    ("monthday", rf"(?P<mdm>{_MON})\s*+(?P<mdd>[0-3]?\d)(?:st|nd|rd|th)?(?!\d|:\d)(?!\s*+{_AP}){_YEAR_MD}"),
     (
         "daymonth",
         rf"""(?:the\s+)?(?P<dmd>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?:(?P<dmm>{_MON}){_YEAR_DM}
@@ -146,9 +146,9 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     (
         "quarter",
         r"""(?:(?P<qmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
-        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of)\s*)?
+        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of)\s*+)?
         (?:(?P<qn>q[1-4]|[1-4]q|(?:the\s+)?(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)
-        (?:\s*(?:of\s+)?(?:fy|cy)?\s*(?P<qy>(?:20)?\d\d)\b)?
+        (?:\s*+(?:of\s++)?(?:fy|cy)?\s*+(?P<qy>(?:20)?\d\d)\b)?
         |(?P<qrel>(?:the\s+)?next\s+quarter|this\s+quarter|the\s+quarter|(?<!\w)eoq|quarter[-\s]end))\b""",
     ),
     (
@@ -161,14 +161,14 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         rf"""(?:(?P<mmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
         |(?:the\s+)?(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+week\s+of|(?:the\s+)?first\s+half\s+of|(?:the\s+)?second\s+half\s+of
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of
-        |toward(?:s)?\s+the\s+end\s+of|(?:the\s+)?last\s+week\s+of|(?:the\s+)?(?:first|1st)\s+of)\s*)?(?:(?P<mrel>next\s+month|this\s+month
+        |toward(?:s)?\s+the\s+end\s+of|(?:the\s+)?last\s+week\s+of|(?:the\s+)?(?:first|1st)\s+of)\s*+)?(?:(?P<mrel>next\s+month|this\s+month
         |the\s+month(?!\s+of\s+{_MON})|(?<=of\s)month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
         |(?<!\w)eom\b|month[-\s]end\b""",
     ),
     (
         "week",
         r"""(?P<wof>(?:the\s+)?week\s+of)|(?:(?P<wmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
-        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later|later\s+in|end\s+of|the\s+end\s+of)\s*)?
+        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later|later\s+in|end\s+of|the\s+end\s+of)\s*+)?
         (?P<wrel>(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week|the\s+week|this\s+coming\s+week
         |the\s+coming\s+week|(?:the\s+)?following\s+week)\b
         |(?P<wend>(?:this|next|the|over\s+the)\s+weekend)\b|(?<!\w)eow\b|mid-?week(?P<wnext>\s+next\s+week)?\b""",
@@ -178,7 +178,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         rf"""(?P<dd>(?:in\s+|within\s+)?(?:a|one)\s+(?:day|week|month)\s+or\s+(?:two|so))\b
         |(?P<dprep>in|within|in\s+the\s+next|over\s+the\s+next|within\s+the\s+next|inside\s+of
         |in\s+another|in\s+about|in\s+around|within\s+about|the\s+next)\s+
-        (?P<dn>{_NUMW}(?:\s*(?:-|–|to|or)\s*{_NUMW})?)\s+(?P<dbiz>business\s+|working\s+)?(?P<du>{_UNIT})
+        (?P<dn>{_NUMW}(?:\s*+(?:-|–|to|or)\s*+{_NUMW})?)\s++(?P<dbiz>business\s+|working\s+)?(?P<du>{_UNIT})
         (?:'s?\s+time|\s+or\s+so)?\b
         |(?P<fn>{_NUMW})\s+(?P<fbiz>business\s+|working\s+)?(?P<fu>{_UNIT})\s+from\s+(?P<ffrom>now|today|tomorrow
         |{_WD})
@@ -210,18 +210,18 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "clock",
-        rf"""(?P<r1>\d{{1,2}})(?::(?P<r1m>\d\d))?\s*(?P<r1ap>{_AP})?\s*(?:-|–|to|until|till|and)\s*
-        (?P<r2>\d{{1,2}})(?::\d\d)?\s*(?P<r2ap>{_AP})
-        |(?P<h>\d{{1,2}})(?:[:.](?P<m>\d\d))?\s*(?P<ap>{_AP}|o'?clock\b)
+        rf"""(?P<r1>\d{{1,2}})(?::(?P<r1m>\d\d))?\s*+(?P<r1ap>{_AP})?\s*+(?:-|–|to|until|till|and)\s*+
+        (?P<r2>\d{{1,2}})(?::\d\d)?\s*+(?P<r2ap>{_AP})
+        |(?P<h>\d{{1,2}})(?:[:.](?P<m>\d\d))?\s*+(?P<ap>{_AP}|o'?clock\b)
         |(?<![\d:.])(?P<hh>[0-2]?\d):(?P<mm>[0-5]\d)(?![\d:])
-        |(?P<mil>[0-2]?\d[0-5]\d)(?=\s*(?:(?-i:[ECMP][SD]?T|GMT|UTC)|eastern|central|pacific|mountain|hours|hrs)\b)
-        |(?:(?:at|@|around|about|by|until|till|after|from|between|before)\s+)(?P<ha>\d{{1,2}})(?:\s*o'?clock)?
+        |(?P<mil>[0-2]?\d[0-5]\d)(?=\s*+(?:(?-i:[ECMP][SD]?T|GMT|UTC)|eastern|central|pacific|mountain|hours|hrs)\b)
+        |(?:(?:at|@|around|about|by|until|till|after|from|between|before)\s+)(?P<ha>\d{{1,2}})(?:\s*+o'?clock)?
         (?=\s*(?:[,.;!?)]|$|-(?!\s*\d)|\s(?:on|tomorrow|today|tonight|then|and|or|if|to|for|your|my|our|his|her|their|in|
         this|next|sharp|works|work|is|it|ok|okay|with|when|latest|at|(?-i:ET|PT|CT|MT|EST|PST|CST|GMT|UTC)|eastern
         |central|pacific|mountain|london|uk|new\s+york|houston|mon|tue|
         wed|thu|fri|sat|sun)\b))
         |(?:(?:at|around|about|by|until|after|before)\s+)?(?P<hw>{_HOURW})(?:\s+(?P<hwm>thirty|fifteen|forty-five))?
-        (?:\s*(?P<hwap>o'?clock|{_AP}))
+        (?:\s*+(?P<hwap>o'?clock|{_AP}))
         |(?:(?:at|around|about)\s+)(?P<hw2>{_HOURW})\b(?=\s*(?:[,.;!?]|$|\s(?:on|tomorrow|today|tonight|then|and
         |or|if|your|my|our|(?-i:ET|PT|CT|MT)|in\s+the)\b))
         |(?P<qp>half|quarter)\s+(?P<qdir>past|after|to)\s+(?P<qh>\d{{1,2}}|{_HOURW})\b
@@ -230,7 +230,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     (
         "part",
         r"""(?:(?P<ppre>this|in\s+the|early\s+in\s+the|late\s+in\s+the|later\s+in\s+the|early|late|mid-?
-        |first\s+thing\s+in\s+the|during\s+the|by)\s*)?(?P<pp>morning|afternoon|evening|night)\b
+        |first\s+thing\s+in\s+the|during\s+the|by)\s*+)?(?P<pp>morning|afternoon|evening|night)\b
         |(?P<first>first\s+thing)(?:\s+in\s+the\s+morning)?\b
         |(?P<lprep>at|over|after|before|around|by)\s+lunch\b|(?P<lt>lunch\s?time)\b
         |(?<![\w.])(?P<apx>(?-i:AM|PM)|[ap]\.m\.)(?!\w)""",

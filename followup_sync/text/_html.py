@@ -107,7 +107,6 @@ class _TextParser(HTMLParser):
         self.parts.append(data if self.pre_depth else _WS_RE.sub(" ", data))
 
 
-_LINE_EDGE_RE = re.compile(r"[ \t]*\n[ \t]*")
 _BLANKS_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -115,7 +114,15 @@ def html_to_text(html: str) -> str:
     """Plain text of an HTML mail body: block elements become line breaks, quotes and scripts disappear."""
     parser = _TextParser()
     parser.feed(html)
+    # What feed() could not finish is left in ``rawdata``: an unclosed tag, comment or declaration at the end.
+    # close() in Python before 3.11.13 / 3.12.11 / 3.13.5 retries every "<" of it against all the rest, which
+    # is quadratic (python/cpython#135462: 150 kB of "<a " take minutes). As HTML5 and the fixed parser do,
+    # the unclosed construct is dropped: the text after it was inside the tag or comment.
+    if parser.rawdata.startswith("<"):
+        parser.rawdata = ""
     parser.close()
     text = "".join(parser.parts).replace("\xa0", " ")
-    text = _LINE_EDGE_RE.sub("\n", text)
+    # Spaces around line breaks go; per line with str.strip, since a regex search over a long run of spaces
+    # that never reaches a newline (150,000 &nbsp;) retries every position of the run (issue 10).
+    text = "\n".join(line.strip(" \t") for line in text.split("\n"))
     return _BLANKS_RE.sub("\n\n", text).strip()

@@ -25,7 +25,9 @@ _NOT_AFTER_TIME = _words(
     "cet et ct pt mt"
 )
 _BULLET_RE = re.compile(r"[ \t]*(?:[-*•·▪◦‣>]|\d{1,2}[.)]|[a-z][.)]|\(\w{1,2}\))[ \t]+")
-_BOUNDARY_RE = re.compile(r"[.!?]+[\"')\]]*[ \t\n]+")
+# A boundary starts at the first mark of a run ("?!", "..."): trying every later mark of a long run again
+# would cost the square of its length (issue 10); a later start would end at the same place anyway.
+_BOUNDARY_RE = re.compile(r"(?<![.!?])[.!?]++[\"')\]]*+[ \t\n]+")
 _WORD_BEFORE_RE = re.compile(r"([\w.]+)$")
 _LINE_END_PUNCT = (".", "!", "?", ":", ";")
 _SHORT_LINE = 45

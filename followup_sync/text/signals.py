@@ -305,7 +305,7 @@ _REVIEW_RE = re.compile(
     r"|proofread|look\s+(?:over|at)|take\s+a\s+look|comment\s+on)\b",
     _I,
 )
-_QUESTION_END_RE = re.compile(r"\?[\s\"')\]]*(?::\)|:-\)|;\))?\s*$")
+_QUESTION_END_RE = re.compile(r"\?[\s\"')\]]*+(?::\)|:-\)|;\))?\s*$")
 
 
 def _is_question(sentence: str) -> bool:
@@ -333,11 +333,11 @@ def _is_question(sentence: str) -> bool:
 
 # A "?" standing alone before a lowercase word or a digit is a character the mail's encoding lost ("? cup
 # raisins" for "½ cup", "Copyright ? 2001" for "©"), not the end of a question.
-_LOST_CHAR_RE = re.compile(r"(?:(?<=\s)|^)\?(?=[ \t]+[a-z0-9(])", re.MULTILINE)
+_LOST_CHAR_RE = re.compile(r"(?:(?<=\s)|^)\?(?=[ \t]++[a-z0-9(])", re.MULTILINE)
 # Published text pasted into a mail (an article, a press release) ends its author's own words: its questions
 # are rhetorical and addressed to the public.
 _PUBLISHED_RE = re.compile(
-    r"^[^\n]*?(?:\bcopyright\s*(?:©|\(c\)|\?|\ufffd)?\s*(?:\d{4}|by\b)|©\s*\d{4}|\ball\s+rights\s+reserved\b)",
+    r"^[^\n]*?(?:\bcopyright\s*+(?:(?:©|\(c\)|\?|\ufffd)\s*+)?(?:\d{4}|by\b)|©\s*+\d{4}|\ball\s+rights\s+reserved\b)",
     re.MULTILINE | _I,
 )
 
@@ -380,8 +380,8 @@ def asks_personally(sentence: str) -> bool:
 
 # "Shelley - would you ...", "TK: please update ...", "Dan, please ...", "Hi Lorna,": who a sentence speaks to.
 _VOCATIVE_NAMES_RE = re.compile(
-    r"^\s*(?:(?:hi|hello|hey|dear)\s+)?((?-i:[A-Z][A-Za-z'-]{1,20}|[A-Z]{2,3})(?:\s*(?:,\s*(?:and|&|or)?|and|&|or|/)\s*"
-    r"(?-i:[A-Z][A-Za-z'-]{1,20}|[A-Z]{2,3})){0,3})\s*(?:[,:]|-+(?:\s|$)|\.\.\.)",
+    r"^\s*+(?:(?:hi|hello|hey|dear)\s++)?((?-i:[A-Z][A-Za-z'-]{1,20}|[A-Z]{2,3})(?:\s*+(?:,\s*+(?:and|&|or)?|and|&|or|/)\s*+"
+    r"(?-i:[A-Z][A-Za-z'-]{1,20}|[A-Z]{2,3})){0,3})\s*+(?:[,:]|-+(?:\s|$)|\.\.\.)",
     _I,
 )
 
@@ -496,7 +496,7 @@ _PO_SENT_RE = re.compile(
 )
 _ORDER_SUBJECT_RE = re.compile(r"\b(?:order\s+confirm\w*|auftragsbestätigung|bestellbestätigung)", _I)
 # A PO number in the subject counts only when the text sends something ("PO 4711" + "see attached").
-_PO_SUBJECT_RE = re.compile(r"\b(?:po|p\.o\.|purchase\s+order)\s*(?:#|no\.?|number)?\s*:?\s*\d{3,}", _I)
+_PO_SUBJECT_RE = re.compile(r"\b(?:po|p\.o\.|purchase\s+order)\s*+(?:(?:#|no\.?|number)\s*+)?:?\s*+\d{3,}", _I)
 _ORDER_DEAD_RE = re.compile(r"\b(?:expired?|cancell?ed|void(?:ed)?|rejected|declined|on\s+hold|lost)\b", _I)
 _ORDER_NEGATION_RE = re.compile(
     r"\b(?:not|n't|never|once|if|when|after|before|until|unless|please(?!\s+(?:find|see)\b)|could\s+you|can\s+you"
@@ -565,10 +565,10 @@ _ACK_PHRASE = (
     r"|merci\s+beaucoup|gracias|grazie|bedankt|tack)"
 )
 _ACK_SENTENCE_RE = re.compile(
-    r"^(?:(?:just\s+)?" + _ACK_PHRASE + r"(?:\s*(?:,|and|&|-)?\s*(?:just\s+)?" + _ACK_PHRASE + r"){0,3}"
-    r"(?:\s+(?:for\s+(?:the|your|this|that|all|my|our|a|an)\b[^.!?]{1,60}|(?:very|so)\s+much|again|a\s+lot|all"
+    r"^(?:(?:just\s++)?" + _ACK_PHRASE + r"(?:\s*+(?:(?:,|and|&|-)\s*+)?(?:just\s++)?" + _ACK_PHRASE + r"){0,3}"
+    r"(?:\s++(?:for\s+(?:the|your|this|that|all|my|our|a|an)\b[^.!?]{1,60}|(?:very|so)\s+much|again|a\s+lot|all"
     r"|(?:so\s+)?much|for\s+\w+ing\b[^.!?]{0,60}))?"
-    r"(?:\s*,?\s*(?-i:[A-Z][a-z]+))?"
+    r"(?:\s*+,?\s*+(?-i:[A-Z][a-z]+))?"
     r")[\s!.,:;)(👍🙏😊🙂-]*$",
     _I,
 )
