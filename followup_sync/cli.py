@@ -3,24 +3,22 @@
 Every command turns our exceptions into one sentence that names the fix (:func:`handle_error`); nothing else
 in the package writes sentences for the user. Exit codes: 0 success, 1 any failure (partial included),
 2 usage errors (click's own).
+
+Start-up time is part of the interface (issue 11: ``--help`` within 100 ms): at module level this imports
+only click and our two small modules; everything else (the config reader, logging, json, the pass and its
+libraries) is imported by the command that needs it. ``tests/test_cold_start.py`` keeps it that way.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import sys
-import traceback
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from followup_sync import __version__
-from followup_sync import config as configmod
 from followup_sync.errors import (
     AlreadyRunning,
     ConfigError,
@@ -31,7 +29,23 @@ from followup_sync.errors import (
 )
 from followup_sync.sanitise import clean
 
-log = logging.getLogger("followup_sync")
+if TYPE_CHECKING:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from followup_sync.config import Config
+
+
+def _load(path: Path | None) -> Config:
+    from followup_sync import config
+
+    return config.load(path)
+
+
+def _default_config_path() -> Path:
+    from followup_sync import config
+
+    return config.default_config_path()
 
 
 def _echo(text: str, *, err: bool = False) -> None:
@@ -78,6 +92,8 @@ class _Group(click.Group):
         except (Exception, KeyboardInterrupt) as exc:
             verbose = bool(ctx.obj and ctx.obj.get("verbose"))
             if verbose:
+                import traceback
+
                 traceback.print_exc()
             message, code = handle_error(exc, verbose=verbose)
             _echo(message, err=True)
@@ -90,6 +106,8 @@ def _setup_logging(verbose: int) -> None:
     Only the handler filters at the default level: the package logger's own level is raised only on
     request, so a caller that configured logging (the daemon's log file, a test) keeps what it set up.
     """
+    import logging
+
     from followup_sync import logs
 
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
@@ -131,6 +149,8 @@ config_option = click.option(
 
 def _parse_now(value: str | None, tz: ZoneInfo) -> datetime | None:
     """``--now``: an ISO-8601 moment; without an offset it is read in the rep's own time zone."""
+    from datetime import UTC, datetime
+
     if value is None:
         return None
     try:
@@ -145,6 +165,8 @@ def _parse_now(value: str | None, tz: ZoneInfo) -> datetime | None:
 
 
 def _emit(result: Any, fmt: str) -> None:
+    import json
+
     from followup_sync import report
 
     if fmt == "json":
@@ -164,7 +186,7 @@ def sync(config_path: Path | None, dry_run: bool, fmt: str, now_text: str | None
     from followup_sync.logs import WarnedOnce
     from followup_sync.sync import run_once
 
-    config = configmod.load(config_path)
+    config = _load(config_path)
     now = _parse_now(now_text, config.identity.zone)
     warned = WarnedOnce.default()  # skipped messages are named once, not again on every run
     try:
@@ -181,6 +203,9 @@ def sync(config_path: Path | None, dry_run: bool, fmt: str, now_text: str | None
 @click.option("--date-order", type=click.Choice(["MDY", "DMY"]), default="MDY", show_default=True)
 def detect(tz_name: str, date_order: str) -> None:
     """Read JSON lines {"id", "text", "sent_at"?} on stdin; print the promises found, one JSON line each."""
+    import json
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -197,6 +222,8 @@ def detect(tz_name: str, date_order: str) -> None:
 
 
 def _detect_lines(stream: TextIO, *, tz: ZoneInfo, date_order: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    import json
+
     from followup_sync.text.dates import DateOptions
     from followup_sync.text.promises import detect as detect_promises
 
@@ -231,6 +258,8 @@ def _detect_lines(stream: TextIO, *, tz: ZoneInfo, date_order: str) -> Iterator[
 
 
 def _sent_at(value: Any, tz: ZoneInfo) -> datetime:
+    from datetime import UTC, datetime
+
     if value is None:
         return datetime.now(UTC)
     if not isinstance(value, str):
@@ -272,7 +301,7 @@ def init(config_path: Path | None) -> None:
     """Write a starting config after a few questions; never overwrites an existing one."""
     from followup_sync import setup
 
-    path = config_path or configmod.default_config_path()
+    path = config_path or _default_config_path()
     if path.exists():
         raise ConfigError(f"{path} already exists; edit it, or move it aside to start again")
     text = setup.interview(ask=_ask)
@@ -298,7 +327,7 @@ def purge(config_path: Path | None, dry_run: bool, yes: bool) -> None:
     """Remove every reminder followup-sync wrote (only ours, never anyone else's events)."""
     from followup_sync.sync import purge as purge_all
 
-    config = configmod.load(config_path)
+    config = _load(config_path)
     items = purge_all(config, dry_run=True)
     for item in items:
         when = f"{item.start.astimezone(config.identity.zone):%Y-%m-%d %H:%M}" if item.start else "?"
@@ -321,7 +350,7 @@ def imap_password(config_path: Path | None) -> None:
     """Store the IMAP password for [mail] in the OS keyring (it is never written to a file)."""
     from followup_sync.backends.imap import store_password
 
-    config = configmod.load(config_path)
+    config = _load(config_path)
     if config.mail.backend != "imap":
         raise ConfigError('[mail] backend is not "imap"; there is no IMAP password to store')
     host, user = config.mail.options.get("host"), config.mail.options.get("username")
@@ -339,7 +368,7 @@ def caldav_password(config_path: Path | None) -> None:
     """Store the CalDAV password(s) for [meetings] and [reminders] in the OS keyring."""
     from followup_sync.backends.caldav import store_password
 
-    config = configmod.load(config_path)
+    config = _load(config_path)
     targets = {
         (str(s.options.get("url")), str(s.options.get("username")))
         for s in (config.meetings, config.reminders)
@@ -369,7 +398,7 @@ def login(config_path: Path | None, browser: bool) -> None:
     """Sign in to Microsoft 365; the token is kept in the OS keyring only."""
     from followup_sync import credentials
 
-    config = configmod.load(config_path)
+    config = _load(config_path)
     user = credentials.login(config, method="browser" if browser else "device", echo=_echo)
     _echo(f"Signed in as {user}.")
 
@@ -380,7 +409,7 @@ def logout(config_path: Path | None) -> None:
     """Forget the Microsoft 365 sign-in (removes the token from the OS keyring)."""
     from followup_sync import credentials
 
-    removed = credentials.logout(configmod.load(config_path))
+    removed = credentials.logout(_load(config_path))
     _echo("Signed out." if removed else "Not signed in.")
 
 
@@ -390,7 +419,7 @@ def whoami(config_path: Path | None) -> None:
     """Show the Microsoft 365 account followup-sync uses."""
     from followup_sync import credentials
 
-    user = credentials.whoami(configmod.load(config_path))
+    user = credentials.whoami(_load(config_path))
     if user is None:
         _echo("Not signed in; run `followup-sync login`.")
         sys.exit(1)
@@ -418,7 +447,7 @@ def status(config_path: Path | None) -> None:
     """Last and next pass, open follow-ups by kind, and anything that needs you."""
     from followup_sync.status import status_report
 
-    _echo(status_report(configmod.load(config_path)))
+    _echo(status_report(_load(config_path)))
 
 
 @cli.group()
@@ -432,8 +461,8 @@ def service_install(config_path: Path | None) -> None:
     """Install and start the background service for this config."""
     from followup_sync import service as svc
 
-    path = config_path or configmod.default_config_path()
-    configmod.load(path)  # refuse to install a service that would exit at once
+    path = config_path or _default_config_path()
+    _load(path)  # refuse to install a service that would exit at once
     _echo(svc.install(svc.current_plan(path)))
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import logging.handlers
 import os
 import re
 import sys
@@ -134,16 +133,26 @@ class RedactingFormatter(logging.Formatter):
         return clean(redact(super().format(record)), multiline=True)
 
 
-class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A rotating file handler whose files are created 0600, including the ones made at rollover."""
+def private_rotating_handler(
+    path: Path, *, max_bytes: int = MAX_BYTES, backups: int = BACKUP_COUNT
+) -> logging.Handler:
+    """A rotating file handler whose files are created 0600, including the ones made at rollover.
 
-    def _open(self) -> io.TextIOWrapper:
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
-        return io.TextIOWrapper(
-            io.FileIO(fd, "a"), encoding=self.encoding, errors=self.errors, line_buffering=False
-        )
+    Built on demand: ``logging.handlers`` (sockets, pickle, queues) is only the daemon's need, and every
+    command imports this module (issue 11's start-up time).
+    """
+    import logging.handlers
+
+    class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+        def _open(self) -> io.TextIOWrapper:
+            fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)
+            return io.TextIOWrapper(
+                io.FileIO(fd, "a"), encoding=self.encoding, errors=self.errors, line_buffering=False
+            )
+
+    return PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
 
 
 def log_path() -> Path:
@@ -275,7 +284,7 @@ def setup(
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         _add(
             root,
-            PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"),
+            private_rotating_handler(path),
             formatter,
             once,
         )

@@ -23,11 +23,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from followup_sync import backends, plan, rules, schedule, threads
+from followup_sync import backends, plan, schedule
 from followup_sync.backends.base import Incremental, MailSource, MeetingSource, ReminderSink
 from followup_sync.config import HISTORY_MARGIN_DAYS, Config, Schedule
 from followup_sync.errors import AlreadyRunning, Error, PreconditionFailed, SinkEmptied
-from followup_sync.model import FollowUp, Meeting, Message, PassStats, Reminder, RemoteItem
+from followup_sync.model import FollowUp, Meeting, Message, MessageMeta, PassStats, Reminder, RemoteItem
 from followup_sync.state import ReminderRecord, State
 
 log = logging.getLogger(__name__)
@@ -209,17 +209,28 @@ def _pass(
         known = state.messages(since=horizon)
         known_ids = {m.id for m in known}
         new = _unique([m for m in read if m.id not in known_ids])
-        thread_of = threads.assign_threads(new, known, me=me)
-        new_metas = [
-            threads.to_meta(m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients, tz=tz) for m in new
-        ]
+        # The text analysis (threads, rules and their pattern tables: most of a cold start) is imported by the
+        # first pass that has mail or meetings to analyse; a pass with nothing to read never loads it.
+        thread_of: dict[str, str] = {}
+        new_metas: list[MessageMeta] = []
+        if new:
+            from followup_sync import threads
+
+            thread_of = threads.assign_threads(new, known, me=me)
+            new_metas = [
+                threads.to_meta(m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients, tz=tz) for m in new
+            ]
         history = [*known, *new_metas]
 
-        # detect
-        found = rules.find_followups(
-            new, thread_of, history, meeting_list, identity=config.identity, rules=r,
-            schedule=config.schedule, now=now,
-        )  # fmt: skip
+        # detect: follow-ups come from new messages and from meetings, so without either there is none
+        found: list[FollowUp] = []
+        if new or meeting_list:
+            from followup_sync import rules
+
+            found = rules.find_followups(
+                new, thread_of, history, meeting_list, identity=config.identity, rules=r,
+                schedule=config.schedule, now=now,
+            )  # fmt: skip
         stats.followups_found = len(found)
         with state.transaction():
             state.add_messages(new_metas)
@@ -230,9 +241,15 @@ def _pass(
 
         # resolve
         open_now = [rec.followup for rec in state.followups(status="open")]
-        still_open, closed = rules.resolve(
-            open_now, history, meeting_list, identity=config.identity, rules=r, now=now, schedule=config.schedule
-        )
+        still_open: list[FollowUp] = []
+        closed: dict[str, str] = {}
+        if open_now:
+            from followup_sync import rules
+
+            still_open, closed = rules.resolve(
+                open_now, history, meeting_list, identity=config.identity, rules=r, now=now,
+                schedule=config.schedule,
+            )  # fmt: skip
         closed.update(_overdue_expired(still_open, state.reminders(), config=config, now=now))
         still_open = [f for f in still_open if f.key not in closed]
         with state.transaction():

@@ -81,7 +81,7 @@ def test_log_file_is_private_and_redacted_including_tracebacks(home: Path) -> No
 
 
 def test_rotation_keeps_files_private(tmp_path: Path) -> None:
-    handler = logs.PrivateRotatingFileHandler(tmp_path / "x.log", maxBytes=200, backupCount=2, encoding="utf-8")
+    handler = logs.private_rotating_handler(tmp_path / "x.log", max_bytes=200, backups=2)
     logger = logging.getLogger("followup_sync.rotation")
     logger.addHandler(handler)
     logger.propagate = False

@@ -9,27 +9,30 @@ so any edit the user makes to it (a moved DTSTART, a changed title) changes the 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from zoneinfo import ZoneInfo
-
-import icalendar
-from icalendar import parser as _ical_parser
-from icalendar import prop as _ical_prop
 
 from followup_sync.backends import icsfile
 from followup_sync.backends.base import Write, WriteResult, key_from_uid, marker_uid
 from followup_sync.backends.files import read_options
-from followup_sync.backends.icsmeetings import MAX_BYTES, MeetingCalendar, Unreadable
 from followup_sync.backends.icstext import Block, Document, content_lines, new_document, parse_document
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import BackendError, ConfigError, PreconditionFailed, TransientError
 from followup_sync.model import Meeting, Reminder, RemoteItem, text_hash
+
+if TYPE_CHECKING:
+    # icalendar and the meeting reader are imported where used: a pass that writes no reminder and reads no
+    # meetings (a cold `sync --dry-run` on an empty mailbox) does not pay their start-up time (issue 11)
+    import icalendar
+
+    from followup_sync.backends.icsmeetings import MeetingCalendar
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ class IcsMeetingSource:
 
     def _calendar(self, path: Path) -> MeetingCalendar:
         """The file parsed once per version (mtime, size, inode): its skipped components are logged once."""
+        from followup_sync.backends.icsmeetings import MAX_BYTES, MeetingCalendar, Unreadable
+
         try:
             st = path.stat()
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -120,6 +125,8 @@ def reminder_to_vevent(
     with icalendar, ical.js and vobject. The event is TRANSPARENT (a reminder does not make the rep look busy)
     and PRIVATE (it names customers). ``stamp`` is DTSTAMP, by default now.
     """
+    import icalendar
+
     event = icalendar.Event()
     event.add("UID", marker_uid(reminder.key))
     event.add("DTSTAMP", (stamp or datetime.now(UTC)).replace(microsecond=0))
@@ -317,10 +324,14 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-# icalendar's parser and value types, untyped in its stubs
-_Contentline: Any = _ical_parser.Contentline
-_vDDDTypes: Any = _ical_prop.vDDDTypes
-_vText: Any = _ical_prop.vText
+@functools.cache
+def _ical_types() -> tuple[Any, Any, Any]:
+    """icalendar's Contentline, vDDDTypes and vText (untyped in its stubs), imported when a file is first read."""
+    from icalendar import parser, prop
+
+    return parser.Contentline, prop.vDDDTypes, prop.vText
+
+
 _LISTED_PROPERTIES = frozenset({"DTSTART", "SUMMARY", "DESCRIPTION", HASH_PROPERTY, TEXT_PROPERTY})
 
 
@@ -348,6 +359,7 @@ def _listed(block: Block) -> _Listed:
         elif depth == 1 and name in _LISTED_PROPERTIES and name not in props:
             props[name] = line
             current = name
+    _contentline, _vDDDTypes, _vText = _ical_types()
     try:
         params: dict[str, str] = {}
         value: object = None
@@ -377,11 +389,13 @@ def _parts(line: str) -> tuple[dict[str, str], str]:
     name, sep, value = line.partition(":")
     if sep and name.upper() in (HASH_PROPERTY, TEXT_PROPERTY) and value.isalnum():
         return {}, value
-    _name, params, value = _Contentline(line).parts()
+    _name, params, value = _ical_types()[0](line).parts()
     return params, value
 
 
 def _listed_fully(block: Block) -> _Listed:
+    import icalendar
+
     try:
         event = icalendar.Event.from_ical("\r\n".join(block.lines))
         value = event.get("DTSTART").dt
