@@ -258,6 +258,7 @@ def test_every_error_of_ours_reads_as_one_sentence_without_the_unexpected_hint()
         errors.PreconditionFailed("etag", backend="caldav", href="x.ics"),
         errors.SinkEmptied(sink="graph", expected=4),
         errors.AlreadyRunning(lock_path="/tmp/s.lock", holder="pid 1"),
+        errors.SourceMissing("[mail] folder not found: /m", backend="maildir", path="/m"),
         OSError(errno.ENOSPC, "No space left on device"),
     ]
     for exc in samples:
@@ -318,3 +319,13 @@ def test_skipped_messages_are_named_once_across_runs_and_summarised_per_pass(tmp
     memory = (home / "logs" / "followup-sync.warned").read_text()
     assert "broken" not in memory and len(memory.splitlines()) == 4  # hashes, not ids or paths
     assert ((home / "logs" / "followup-sync.warned").stat().st_mode & 0o777) == 0o600
+
+
+def test_a_missing_mail_folder_is_one_sentence_not_a_config_error(tmp_path: Path) -> None:
+    path = write_config(tmp_path, mail={"backend": "maildir", "path": str(tmp_path / "gone")})
+    result = CliRunner().invoke(cli, ["sync", "--config", str(path)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: [mail] folder not found: {tmp_path / 'gone'}; check that it is there (a disconnected drive, "
+        "a moved folder?)\n"
+    )
