@@ -14,6 +14,7 @@ names the file and the fix), a busy one :class:`StateLocked`, anything else the 
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import os
@@ -21,8 +22,8 @@ import shlex
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Collection, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, cast, get_args
@@ -192,6 +193,7 @@ class State:
         self._db = db
         self._path = path
         self._depth = 0
+        self._shared = False  # may share what it read with later States of the same file (``open`` only)
 
     @classmethod
     def open(cls, path: Path, *, busy_timeout: float = 10.0) -> State:
@@ -215,7 +217,9 @@ class State:
         with _mapped(name):
             with _private_umask():
                 db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
-            return cls._setup(db, name, busy_timeout=busy_timeout)
+            state = cls._setup(db, name, busy_timeout=busy_timeout)
+            state._shared = True
+            return state
 
     @classmethod
     def snapshot(cls, path: Path) -> State:
@@ -324,6 +328,7 @@ class State:
 
     def add_messages(self, metas: Iterable[MessageMeta]) -> None:
         """Insert each message's metadata unless its id is already known."""
+        metas = list(metas)
         rows = [
             (
                 m.id,
@@ -347,29 +352,66 @@ class State:
         )
         with self.transaction(), _mapped(self._path):
             self._db.executemany(sql, rows)
+            self._remember_added(metas)
 
     def messages(self, *, since: datetime | None = None) -> list[MessageMeta]:
-        """Known messages, oldest first; ``since`` keeps those sent at or after it."""
+        """Known messages, oldest first; ``since`` keeps those sent at or after it.
+
+        With ``since``, a database opened with :meth:`open` keeps what it read for the whole process (a daemon
+        opens the state every pass): the next call reads only the rows added since, after checking by count
+        that none of the rows it holds went away (pruned, or another file in the same place).
+        """
         if since is None:
-            rows = self._rows("SELECT * FROM messages ORDER BY sent_at, id")
-        else:
-            rows = self._rows("SELECT * FROM messages WHERE sent_at >= ? ORDER BY sent_at, id", (_ts(since),))
-        return [
-            MessageMeta(
-                id=r["id"],
-                thread_key=r["thread_key"],
-                sender=r["sender"],
-                recipients=tuple(json.loads(r["recipients"])),
-                sent_at=_dt(r["sent_at"]),
-                from_me=bool(r["from_me"]),
-                subject_key=r["subject_key"],
-                conversation_id=r["conversation_id"],
-                automatic=bool(r["automatic"]),
-                bulk=bool(r["bulk"]),
-                asked=bool(r["asked"]),
-            )
-            for r in rows
-        ]
+            return [_meta(r) for r in self._rows("SELECT * FROM messages ORDER BY sent_at, id")]
+        cut = _ts(since)
+        cache = _KNOWN.get(self._path) if self._shared else None
+        if cache is not None and cache.since <= cut and self._still_holds(cache, since):
+            kept = cache.metas[bisect.bisect_left(cache.metas, since, key=lambda m: m.sent_at) :]
+            fresh = self._rows("SELECT rowid AS _rowid, * FROM messages WHERE rowid > ?", (cache.max_rowid,))
+            if fresh:
+                newest = max(fresh, key=lambda r: int(r["_rowid"]))
+                cache.max_rowid, cache.last_id = int(newest["_rowid"]), str(newest["id"])
+                kept += [_meta(r) for r in fresh if r["sent_at"] >= cut]
+                kept.sort(key=lambda m: (m.sent_at, m.id))
+            cache.since, cache.metas = cut, kept
+            return list(kept)
+        top_rows = self._rows("SELECT rowid AS _rowid, id FROM messages ORDER BY rowid DESC LIMIT 1")
+        top, last_id = (int(top_rows[0]["_rowid"]), str(top_rows[0]["id"])) if top_rows else (0, "")
+        sql = "SELECT * FROM messages WHERE sent_at >= ? AND rowid <= ? ORDER BY sent_at, id"
+        metas = [_meta(r) for r in self._rows(sql, (cut, top))]
+        if self._shared:
+            _KNOWN[self._path] = _Known(cut, top, last_id, metas)
+        return list(metas)
+
+    def _remember_added(self, metas: Sequence[MessageMeta]) -> None:
+        """Put the rows just inserted into the process's cache, so the next pass need not read them back.
+        Only when every new row is one of ``metas``; if the transaction rolls back, the count check of the
+        next :meth:`messages` finds the cache wrong and reads afresh."""
+        cache = _KNOWN.get(self._path) if self._shared else None
+        if cache is None:
+            return
+        added = self._rows("SELECT rowid AS _rowid, id FROM messages WHERE rowid > ?", (cache.max_rowid,))
+        by_id = {m.id: m for m in metas}
+        if not added or any(r["id"] not in by_id for r in added):
+            return
+        newest = max(added, key=lambda r: int(r["_rowid"]))
+        since = _dt(cache.since)
+        # as the table gives them back: it does not keep return_at
+        fresh = [replace(by_id[r["id"]], return_at=None) for r in added]
+        cache.metas = sorted(
+            [*cache.metas, *(m for m in fresh if m.sent_at >= since)], key=lambda m: (m.sent_at, m.id)
+        )
+        cache.max_rowid, cache.last_id = int(newest["_rowid"]), str(newest["id"])
+
+    def _still_holds(self, cache: _Known, since: datetime) -> bool:
+        """Whether the file still has every row ``cache`` holds from ``cut`` on and nothing else up to its
+        last row: the same count, and the same message at its last row (a pruned or another database is not)."""
+        (count,) = self._rows(
+            "SELECT count(*) FROM messages WHERE rowid <= ? AND sent_at >= ?", (cache.max_rowid, _ts(since))
+        )[0]
+        held = len(cache.metas) - bisect.bisect_left(cache.metas, since, key=lambda m: m.sent_at)
+        last = self._rows("SELECT id FROM messages WHERE rowid = ?", (cache.max_rowid,))
+        return int(count) == held and (str(last[0]["id"]) if last else "") == cache.last_id
 
     # --- what sources have read ---------------------------------------------------------------------------
 
@@ -625,6 +667,36 @@ class SourceMemory:
 
     def discard(self) -> None:
         self._puts, self._drops = {}, set()
+
+
+@dataclass
+class _Known:
+    """The message metadata one state file held at or after ``since`` (up to row ``max_rowid``), as read."""
+
+    since: str
+    max_rowid: int
+    last_id: str  # the message at ``max_rowid`` ("" for none)
+    metas: list[MessageMeta]  # sorted by (sent_at, id)
+
+
+#: By database path, for the whole process (see :meth:`State.messages`).
+_KNOWN: dict[str, _Known] = {}
+
+
+def _meta(r: sqlite3.Row) -> MessageMeta:
+    return MessageMeta(
+        id=r["id"],
+        thread_key=r["thread_key"],
+        sender=r["sender"],
+        recipients=tuple(json.loads(r["recipients"])),
+        sent_at=_dt(r["sent_at"]),
+        from_me=bool(r["from_me"]),
+        subject_key=r["subject_key"],
+        conversation_id=r["conversation_id"],
+        automatic=bool(r["automatic"]),
+        bulk=bool(r["bulk"]),
+        asked=bool(r["asked"]),
+    )
 
 
 def _check_status(status: str) -> None:

@@ -254,3 +254,72 @@ def test_a_pass_reads_the_follow_ups_it_acts_on_not_every_closed_one(
     assert set(result.followups) == {a.key for a in result.actions}
     assert len(result.followups) == 3
     assert not any(key.startswith("closed-") for key in seen)
+
+
+# --- the process-wide cache of message metadata ----------------------------------------------------------
+
+
+def fresh_read(path: Path, since: datetime) -> list[MessageMeta]:
+    snap = State.snapshot(path)  # a snapshot never uses the cache
+    try:
+        return snap.messages(since=since)
+    finally:
+        snap.close()
+
+
+def test_cached_message_metadata_always_equals_a_fresh_read(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    since = NOW - timedelta(days=90)
+
+    def check() -> None:
+        with State.open(path) as state:  # every pass opens the state anew, as the daemon does
+            assert state.messages(since=since) == fresh_read(path, since)
+
+    check()
+    with State.open(path) as state:
+        state.add_messages([meta(n, NOW - timedelta(days=n)) for n in range(0, 120, 3)])
+    check()
+    check()  # from the cache: only rows added since are read
+    with State.open(path) as state:
+        state.add_messages([meta(n, NOW - timedelta(days=n)) for n in range(1, 120, 3)])  # older and newer
+    check()
+    with State.open(path) as state:
+        state.prune(before=NOW - timedelta(days=60))
+        state.add_messages([meta(500, NOW)])
+    check()
+    since = NOW - timedelta(days=30)  # the window moved on
+    check()
+    # the rep moved the state aside; a new one at the same path with as many rows as the old one
+    with State.open(path) as state:
+        count = len(state.messages(since=since))
+    path.unlink()
+    with State.open(path) as state:
+        state.add_messages([meta(1000 + n, NOW - timedelta(hours=n)) for n in range(count)])
+    check()
+
+
+def test_a_dry_run_snapshot_does_not_feed_the_cache(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    since = NOW - timedelta(days=90)
+    with State.open(path) as state:
+        state.add_messages([meta(1, NOW)])
+        assert len(state.messages(since=since)) == 1
+    snap = State.snapshot(path)
+    snap.add_messages([meta(2, NOW)])  # what a dry run reads goes into its private copy only
+    assert len(snap.messages(since=since)) == 2
+    snap.close()
+    with State.open(path) as state:
+        assert [m.id for m in state.messages(since=since)] == ["m1"]
+
+
+def test_rows_added_in_a_transaction_that_rolled_back_are_not_kept_in_the_cache(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    since = NOW - timedelta(days=90)
+    with State.open(path) as state:
+        state.add_messages([meta(1, NOW)])
+        state.messages(since=since)
+        with pytest.raises(RuntimeError), state.transaction():
+            state.add_messages([meta(2, NOW)])
+            raise RuntimeError("the pass failed after recording its mail")
+    with State.open(path) as state:
+        assert [m.id for m in state.messages(since=since)] == ["m1"] == [m.id for m in fresh_read(path, since)]

@@ -244,11 +244,14 @@ class IcsReminderSink:
                 self._load(target, cache)
                 # a copy of the block list: a write that fails must not leave a half-changed cached document
                 doc = Document(head=cache.doc.head, blocks=list(cache.doc.blocks), tail=cache.doc.tail)
-                results = _Batch(self, doc).apply(writes)
+                batch = _Batch(self, doc)
+                results = batch.apply(writes)
                 if any(not isinstance(r, BackendError) for r in results):
                     data = doc.render()
                     icsfile.replace(target, data)
                     cache.digest, cache.doc, cache.items = _digest(data), doc, None
+                    # what we wrote is listed next without parsing it again (the same function reads it)
+                    cache.parsed.update((b.etag(), _listed(b)) for b in batch.written)
         except icsfile.FileBusy:
             raise TransientError(
                 f"{target} is being written by another program (lock .{target.name}.lock held)", backend=self.name
@@ -426,6 +429,7 @@ class _Batch:
         self.replaced: dict[int, Block] = {}  # id of a block of the file -> its new version
         self.gone: set[int] = set()  # ids of blocks of the file deleted
         self.added: dict[str, Block] = {}  # new blocks by UID, in order
+        self.written: list[Block] = []  # every block rendered (created or updated)
 
     def apply(self, writes: Sequence[Write]) -> _Results:
         results: _Results = []
@@ -448,6 +452,7 @@ class _Batch:
             log.info("Creating reminder %s in %s", reminder.key, path)
             block = self.sink._render(reminder)
             self.index[uid] = self.added[uid] = block
+            self.written.append(block)
             return RemoteItem(key=reminder.key, href=uid, etag=block.etag(), start=reminder.start)
         href, etag = w.href or "", w.etag or ""
         self._checked(href, etag)
@@ -459,6 +464,7 @@ class _Batch:
                 self.added[href] = block
             else:
                 self.replaced[self.original[href]] = block
+            self.written.append(block)
             self.index[href] = block
             return RemoteItem(key=reminder.key, href=href, etag=block.etag(), start=reminder.start)
         log.info("Deleting reminder %s from %s", key_from_uid(href), path)
