@@ -11,6 +11,12 @@ integrity_check``, every reminder recorded in the state, and a further pass that
     .venv/bin/python benchmarks/crash_lab.py                         # CalDAV, 40 kills, 200 promises
     .venv/bin/python benchmarks/crash_lab.py --kills 200 --count 400 --seed 3
     .venv/bin/python benchmarks/crash_lab.py --sink ics
+    .venv/bin/python benchmarks/crash_lab.py --sink ics --layout symlink   # the .ics is a link into a folder
+    .venv/bin/python benchmarks/crash_lab.py --sink ics --layout shared    # two configs write one .ics at once
+
+With ``--layout shared`` two worlds (two configs, states and mailboxes, ``--count`` promises each) share one
+reminders file; in every round both passes run at once and each is killed at its own random moment, until
+each took ``--kills`` kills; the checks run for each world against the one file.
 
 Exit status 0 when every check holds, 1 otherwise.
 """
@@ -37,10 +43,18 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200, help="promises in the mailbox (distinct contacts)")
     parser.add_argument("--closed", type=int, default=20, help="promises the rep's later mail closes")
     parser.add_argument("--seed", type=int, default=1)
+    layouts = ["plain", "symlink", "shared"]
+    parser.add_argument(
+        "--layout", choices=layouts, default="plain", help="for --sink ics: the file, a link, two configs"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
     args = parser.parse_args()
     if not 0 <= args.closed <= args.count // 3:
         parser.error("--closed must be between 0 and a third of --count")
+    if args.layout != "plain" and args.sink != "ics":
+        parser.error("--layout is for --sink ics")
+    if args.layout == "shared":
+        return shared(args)
 
     tmp = Path(tempfile.mkdtemp(prefix="crash_lab-"))
     started = time.monotonic()
@@ -51,8 +65,9 @@ def main() -> int:
                 return crashlab.make_calendar(base, name) if args.sink == "caldav" else ""
 
             measure = crashlab.make_world(
-                tmp / "measure", sink=args.sink, count=args.count, closed=args.closed, url=url("measure")
-            )
+                tmp / "measure", sink=args.sink, count=args.count, closed=args.closed, url=url("measure"),
+                layout=args.layout,
+            )  # fmt: skip
             timing = crashlab.measure(measure, kills=args.kills)
             print(
                 f"[{args.sink}] {args.count} promises in {args.kills} deliveries; one clean pass with one "
@@ -61,8 +76,9 @@ def main() -> int:
             )
 
             world = crashlab.make_world(
-                tmp / "crash", sink=args.sink, count=args.count, closed=args.closed, url=url("crash")
-            )
+                tmp / "crash", sink=args.sink, count=args.count, closed=args.closed, url=url("crash"),
+                layout=args.layout,
+            )  # fmt: skip
             loop_started = time.monotonic()
             stats = crashlab.kill_loop(world, kills=args.kills, timing=timing, rng=random.Random(args.seed))
             loop_seconds = time.monotonic() - loop_started
@@ -78,17 +94,18 @@ def main() -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
     total = time.monotonic() - started
+    label = args.sink if args.layout == "plain" else f"{args.sink}, {args.layout}"
     print(
-        f"[{args.sink}] kills={stats.kills}/{args.kills} (aimed into a write: {stats.in_writes}) "
+        f"[{label}] kills={stats.kills}/{args.kills} (aimed into a write: {stats.in_writes}) "
         f"passes_started={stats.attempts} "
         f"passes_finished_before_their_kill={stats.finished} failed_passes={len(stats.failures)} "
         f"kill_loop={loop_seconds:.1f}s ({loop_seconds / max(stats.attempts, 1):.2f} s per pass)"
     )
-    print(f"[{args.sink}] clean pass exit={final.code} in {final.seconds:.2f}s")
-    print(f"[{args.sink}] {report.line()}")
+    print(f"[{label}] clean pass exit={final.code} in {final.seconds:.2f}s")
+    print(f"[{label}] {report.line()}")
     ok = report.ok and final.code == 0 and not stats.failures and stats.kills == args.kills
     print(
-        f"[{args.sink}] {'PASS' if ok else 'FAIL'} total={total:.1f}s "
+        f"[{label}] {'PASS' if ok else 'FAIL'} total={total:.1f}s "
         f"({platform.python_implementation()} {platform.python_version()}, {platform.machine()})"
     )
     for failure in stats.failures[:5]:
@@ -97,6 +114,50 @@ def main() -> int:
         print(f"duplicated keys: {sorted(report.duplicates.items())[:10]}", file=sys.stderr)
     if report.missing:
         print(f"missing keys: {sorted(report.missing)[:10]}", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def shared(args: argparse.Namespace) -> int:
+    """Two configs on one reminders file, killed at once (``--layout shared``)."""
+    tmp = Path(tempfile.mkdtemp(prefix="crash_lab-"))
+    started = time.monotonic()
+    try:
+        measure = crashlab.make_world(tmp / "measure", sink="ics", count=args.count, closed=args.closed)
+        timing = crashlab.measure(measure, kills=args.kills)
+        print(
+            f"[ics, shared] 2 configs x {args.count} promises in {args.kills} deliveries each; one clean pass: "
+            f"{timing.seconds:.2f} s, {timing.writes} writes (seed {args.seed})"
+        )
+        first = crashlab.make_world(tmp / "a", sink="ics", count=args.count, closed=args.closed, tag="a")
+        second = crashlab.make_world(tmp / "b", sink="ics", count=args.count, closed=args.closed, seed=8, tag="b",
+                                     share=first)  # fmt: skip
+        worlds = [first, second]
+        stats = crashlab.kill_loop_shared(worlds, kills=args.kills, timing=timing, rng=random.Random(args.seed))
+        finals = [crashlab.clean_pass(w) for w in worlds]
+        expected = [crashlab.expected_keys(w) for w in worlds]
+        everyone = expected[0] | expected[1]
+        reports = [crashlab.check(w, e, everyone=everyone) for w, e in zip(worlds, expected, strict=True)]
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+    ok = not (expected[0] & expected[1])
+    for name, s, final, report in zip("ab", stats, finals, reports, strict=True):
+        print(
+            f"[ics, shared] config {name}: kills={s.kills}/{args.kills} (aimed into a write: {s.in_writes}) "
+            f"passes_started={s.attempts} failed_passes={len(s.failures)} clean pass exit={final.code}"
+        )
+        print(f"[ics, shared] config {name}: {report.line()}")
+        ok = ok and report.ok and final.code == 0 and not s.failures and s.kills == args.kills
+        for failure in s.failures[:5]:
+            print(failure, file=sys.stderr)
+    print(
+        f"[ics, shared] {'PASS' if ok else 'FAIL'} total={time.monotonic() - started:.1f}s "
+        f"({platform.python_implementation()} {platform.python_version()}, {platform.machine()})"
+    )
     return 0 if ok else 1
 
 

@@ -73,13 +73,14 @@ class Promise:
     subject: str
     text: str
     sent: datetime
+    tag: str = ""  # tells apart the mail of two worlds that share a reminders file
 
     @property
     def message_id(self) -> str:
-        return f"p{self.n:04d}.crash@northwind.example"
+        return f"{self.tag}p{self.n:04d}.crash@northwind.example"
 
 
-def promises(count: int, *, seed: int = 7) -> list[Promise]:
+def promises(count: int, *, seed: int = 7, tag: str = "") -> list[Promise]:
     """``count`` promises to distinct contacts in distinct threads, sent on Monday between 08:30 and 17:00."""
     rng = random.Random(seed)
     people = [(f, ln, c) for c in COMPANIES for f in FIRST for ln in LAST]
@@ -89,7 +90,8 @@ def promises(count: int, *, seed: int = 7) -> list[Promise]:
     for n, (first, last, company) in enumerate(people[:count]):
         subject = f"{SUBJECTS[n % len(SUBJECTS)]} ({company.replace('-', ' ').title()} #{n})"
         contact = f"{first}.{last}@{company}.example".lower()
-        out.append(Promise(n, contact, f"{first} {last}", subject, PROMISES[n % len(PROMISES)], MONDAY + n * step))
+        text = PROMISES[n % len(PROMISES)]
+        out.append(Promise(n, contact, f"{first} {last}", subject, text, MONDAY + n * step, tag))
     return out
 
 
@@ -104,7 +106,7 @@ def promise_eml(p: Promise) -> bytes:
 def closing_eml(p: Promise, *, at: datetime) -> bytes:
     """The rep writes to the contact again after the promise: the promise is done and its reminder goes."""
     body = f"Hi {p.name.split()[0]},\n\nThanks for the call today. Summary attached.\n\nDana\n"
-    return _eml(p.contact, p.name, f"Re: {p.subject}", at, f"<c{p.n:04d}.crash@northwind.example>", body,
+    return _eml(p.contact, p.name, f"Re: {p.subject}", at, f"<{p.tag}c{p.n:04d}.crash@northwind.example>", body,
                 reply_to=f"<{p.message_id}>")  # fmt: skip
 
 
@@ -137,6 +139,8 @@ class World:
     url: str = ""
     env: dict[str, str] = field(default_factory=dict)
     foreign: tuple[str, str, bytes] = ("", "", b"")  # the user's own CalDAV event as first listed
+    layout: str = "plain"  # .ics: "plain", "symlink" (into a synced folder) or "shared" (with another world)
+    ics_file: Path | None = None  # the reminders file when it is not <root>/reminders.ics (shared)
 
     @property
     def config(self) -> Path:
@@ -148,7 +152,12 @@ class World:
 
     @property
     def ics(self) -> Path:
-        return self.root / "reminders.ics"
+        return self.ics_file or self.root / "reminders.ics"
+
+    @property
+    def link_target(self) -> Path:
+        """Where a symlinked reminders file points: a file in a "synced" folder, readable by others (0644)."""
+        return self.root / "synced" / "followups.ics"
 
     @property
     def mail(self) -> Path:
@@ -168,25 +177,48 @@ class World:
 
 
 def make_world(
-    root: Path, *, sink: str, count: int, closed: int, url: str = "", seed: int = 7, keyring: bool = True
+    root: Path,
+    *,
+    sink: str,
+    count: int,
+    closed: int,
+    url: str = "",
+    seed: int = 7,
+    keyring: bool = True,
+    layout: str = "plain",
+    share: World | None = None,
+    tag: str = "",
 ) -> World:
     """The folder, the config and the environment of a subprocess pass; no mail delivered yet.
 
     For CalDAV the password goes into a plaintext keyring under the world's own HOME (``keyring=False``
     leaves that to the caller, for passes run in-process), and the user's own event is put in the calendar.
+    For .ics, ``layout="symlink"`` makes the reminders file a symbolic link into a "synced" folder, and
+    ``share`` writes into another world's reminders file (a second config on the same file; give it another
+    ``seed`` and ``tag``, so that its contacts and Message-IDs are its own).
     """
     root.mkdir(parents=True, exist_ok=True)
-    ps = promises(count, seed=seed)
-    world = World(root, sink, ps, closed=ps[: closed * 3 : 3][:closed], url=url)
+    ps = promises(count, seed=seed, tag=tag)
+    world = World(root, sink, ps, closed=ps[: closed * 3 : 3][:closed], url=url, layout=layout)
     world.mail.mkdir(exist_ok=True)
     if sink == "ics":
+        if share is not None:
+            world.ics_file, world.layout = share.ics, "shared"
+            share.layout = "shared"
+        else:
+            # the user's own event in the same file must survive byte for byte
+            written = world.ics
+            if layout == "symlink":
+                world.link_target.parent.mkdir()
+                written = world.link_target
+                world.ics.symlink_to(written)
+            written.write_bytes(
+                b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//user//app//EN\r\n"
+                + FOREIGN_ICS.encode()
+                + b"END:VCALENDAR\r\n"
+            )
+            written.chmod(0o644)
         reminders = f'backend = "ics"\npath = "{world.ics}"'
-        # the user's own event in the same file must survive byte for byte
-        world.ics.write_bytes(
-            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//user//app//EN\r\n"
-            + FOREIGN_ICS.encode()
-            + b"END:VCALENDAR\r\n"
-        )
     else:
         reminders = f'backend = "caldav"\nurl = "{url}"\nusername = "{USER}"\nallow_insecure_http = true'
     world.config.write_text(
@@ -401,11 +433,13 @@ class Report:
     integrity: str
     unrecorded: set[str]
     next_ops: Counter[str]
+    layout_ok: bool = True  # a symlinked file is still a link to its target, whose mode is kept
 
     @property
     def ok(self) -> bool:
         return (
-            not self.duplicates
+            self.layout_ok
+            and not self.duplicates
             and not self.missing
             and not self.unexpected
             and self.foreign_ok
@@ -420,6 +454,7 @@ class Report:
             f"reminders expected={self.expected} found={self.found} duplicates={sum(self.duplicates.values())} "
             f"missing={len(self.missing)} unexpected={len(self.unexpected)} foreign_untouched={self.foreign_ok} "
             f"integrity={self.integrity} unrecorded={len(self.unrecorded)} next_pass={dict(self.next_ops)}"
+            f" layout_ok={self.layout_ok}"
         )
 
 
@@ -466,7 +501,8 @@ def remote_uids(world: World) -> tuple[Counter[str], bool]:
     return ours, foreign == [world.foreign]
 
 
-def check(world: World, expected: set[str]) -> Report:
+def check(world: World, expected: set[str], *, everyone: set[str] | None = None) -> Report:
+    """The checks for one world; ``everyone`` is the keys of every world writing the same file (shared)."""
     counts, foreign_ok = remote_uids(world)
     with contextlib_closing(sqlite3.connect(f"file:{world.state}?mode=ro", uri=True)) as db:
         integrity = str(db.execute("PRAGMA integrity_check").fetchone()[0])
@@ -475,17 +511,81 @@ def check(world: World, expected: set[str]) -> Report:
     if follow.code != 0:
         raise AssertionError(f"the pass after the clean pass failed ({follow.code}): {follow.stderr[-2000:]}")
     next_ops = Counter(a["op"] for a in json.loads(follow.stdout)["actions"])
+    ours = set(counts) if everyone is None else set(counts) & expected
     return Report(
         expected=len(expected),
-        found=sum(counts.values()),
+        found=sum(counts[k] for k in ours),
         duplicates={k: n for k, n in counts.items() if n > 1},
         missing=expected - set(counts),
-        unexpected=set(counts) - expected,
+        unexpected=set(counts) - (expected if everyone is None else everyone),
         foreign_ok=foreign_ok,
         integrity=integrity,
-        unrecorded=(set(counts) ^ recorded),
+        unrecorded=(ours ^ recorded),
         next_ops=next_ops,
+        layout_ok=layout_ok(world),
     )
+
+
+def layout_ok(world: World) -> bool:
+    if world.layout != "symlink":
+        return world.ics.is_file() and not world.ics.is_symlink()
+    target = world.link_target
+    return world.ics.is_symlink() and world.ics.resolve() == target and (target.stat().st_mode & 0o777) == 0o644
+
+
+def _watched_into(world: World, kwargs: dict[str, float], outcomes: list[tuple[int | None, str | None]],
+                  i: int) -> None:  # fmt: skip
+    try:
+        code, _ = watched_pass(world, **kwargs)  # type: ignore[arg-type]
+        outcomes[i] = (code, None)
+    except PassFailed as exc:
+        outcomes[i] = (exc.code, str(exc))
+
+
+def kill_loop_shared(worlds: list[World], *, kills: int, timing: Timing, rng: random.Random) -> list[KillStats]:
+    """:func:`kill_loop` for worlds that share one reminders file: before every round each gets its delivery,
+    then all their passes run at once, each SIGKILLed at its own random moment (over the clean pass, or just
+    after one of its writes), until each world took ``kills`` kills."""
+    import threading
+
+    stats = [KillStats() for _ in worlds]
+    pending = [waves(w, kills) for w in worlds]
+    rounds = 0
+    while any(s.kills < kills for s in stats) and rounds < 2 * kills:
+        rounds += 1
+        plans = []
+        for w, s, p in zip(worlds, stats, pending, strict=True):
+            if p:
+                _deliver(w, p.pop(0))
+            aim = s.attempts % 2 == 1 and timing.writes > 0
+            s.attempts += 1
+            if aim:
+                plans.append((aim, {"after_writes": rng.randint(1, timing.writes),
+                                    "delay": rng.uniform(0, timing.per_write)}))  # fmt: skip
+            else:
+                plans.append((aim, {"deadline": rng.uniform(0, timing.seconds)}))
+        outcomes: list[tuple[int | None, str | None]] = [(None, None)] * len(worlds)
+        threads = [
+            threading.Thread(target=_watched_into, args=(worlds[i], kw, outcomes, i))
+            for i, (_a, kw) in enumerate(plans)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for s, (aim, _kw), (code, failure) in zip(stats, plans, outcomes, strict=True):
+            if failure is not None:
+                s.finished += 1
+                s.failures.append(f"pass {s.attempts}: {failure}")
+            elif code is None:
+                s.kills += 1
+                s.in_writes += aim
+            else:
+                s.finished += 1
+    for w, p in zip(worlds, pending, strict=True):
+        for wave in p:
+            _deliver(w, wave)
+    return stats
 
 
 @contextmanager

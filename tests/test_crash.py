@@ -46,20 +46,30 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.parametrize(
-    ("sink", "count", "kills", "seed"),
-    [("ics", 90, 30, 20261122), ("caldav", 75, 25, 20261123)],
+    ("sink", "layout", "count", "kills", "seed"),
+    [
+        ("ics", "plain", 90, 30, 20261122),
+        ("ics", "symlink", 60, 16, 20261203),  # the reminders file is a link into a synced folder
+        ("caldav", "plain", 75, 25, 20261123),
+    ],
 )
 def test_random_sigkills_then_one_clean_pass_leave_one_reminder_per_key(
-    sink: str, count: int, kills: int, seed: int, tmp_path: Path, radicale: str
+    sink: str, layout: str, count: int, kills: int, seed: int, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     def url(name: str) -> str:
-        return crashlab.make_calendar(radicale, f"{name}-{seed}") if sink == "caldav" else ""
+        return (
+            crashlab.make_calendar(request.getfixturevalue("radicale"), f"{name}-{seed}")
+            if sink == "caldav"
+            else ""
+        )
 
     # the pass length, from a clean pass with one delivery of mail to do, in a world of its own
-    measure = crashlab.make_world(tmp_path / "measure", sink=sink, count=count, closed=10, url=url("measure"))
+    measure = crashlab.make_world(tmp_path / "measure", sink=sink, count=count, closed=10, url=url("measure"),
+                                  layout=layout)  # fmt: skip
     timing = crashlab.measure(measure, kills=kills)
 
-    world = crashlab.make_world(tmp_path / "crash", sink=sink, count=count, closed=10, url=url("crash"))
+    world = crashlab.make_world(tmp_path / "crash", sink=sink, count=count, closed=10, url=url("crash"),
+                                layout=layout)  # fmt: skip
     stats = crashlab.kill_loop(world, kills=kills, timing=timing, rng=random.Random(seed))
     assert stats.failures == []
     assert stats.kills == kills, stats
@@ -77,7 +87,36 @@ def test_random_sigkills_then_one_clean_pass_leave_one_reminder_per_key(
     assert report.integrity == "ok"
     assert report.unrecorded == set()
     assert report.next_ops == Counter({"keep": len(expected)})
+    assert report.layout_ok
     assert report.ok
+
+
+def test_two_configs_sharing_one_reminders_file_lose_nothing_under_random_sigkills(tmp_path: Path) -> None:
+    """Issue 10 item 7: two configs (two states, two mailboxes) write one .ics at the same time, each pass
+    SIGKILLed at a random moment; no reminder of either is lost, duplicated or taken as deleted by the user."""
+    count, kills = 40, 12
+    measure = crashlab.make_world(tmp_path / "measure", sink="ics", count=count, closed=6)
+    timing = crashlab.measure(measure, kills=kills)
+    first = crashlab.make_world(tmp_path / "a", sink="ics", count=count, closed=6, tag="a")
+    second = crashlab.make_world(tmp_path / "b", sink="ics", count=count, closed=6, seed=8, tag="b", share=first)
+    worlds = [first, second]
+    stats = crashlab.kill_loop_shared(worlds, kills=kills, timing=timing, rng=random.Random(20261204))
+    for s in stats:
+        assert s.failures == []
+        assert s.kills == kills, s
+    for w in worlds:
+        final = crashlab.clean_pass(w)
+        assert final.code == 0, final.stderr
+    expected = [crashlab.expected_keys(w) for w in worlds]
+    assert all(len(e) == count - 6 for e in expected) and not expected[0] & expected[1]
+    for w, e in zip(worlds, expected, strict=True):
+        report = crashlab.check(w, e, everyone=expected[0] | expected[1])
+        assert report.duplicates == {}
+        assert report.missing == set()
+        assert report.unexpected == set()
+        assert report.foreign_ok and report.integrity == "ok" and report.unrecorded == set()
+        assert report.next_ops == Counter({"keep": len(e)})  # nothing dismissed as deleted by the user
+        assert report.ok
 
 
 # --- R2: death at every write boundary ------------------------------------------------------------------
