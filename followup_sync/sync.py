@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator, MutableSet
+from collections.abc import Callable, Iterator, Mapping, MutableSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -265,7 +265,8 @@ def _pass(
         # plan
         remote = _remote_by_key(sink)
         result.remote = remote
-        if not force and len(records) >= SINK_EMPTIED_THRESHOLD and not remote:
+        lost = _lost_to_another_writer(sink, records, desired, remote)
+        if not force and not lost and len(records) >= SINK_EMPTIED_THRESHOLD and not remote:
             raise SinkEmptied(sink=sink.name, expected=len(records))
         closed_keys = set(records) - set(desired)
         unrecorded = set(remote) - set(records) - set(desired)
@@ -275,7 +276,8 @@ def _pass(
         for rec in state.followups(status="closed", keys=unrecorded) if unrecorded else ():
             desired[rec.followup.key] = _desired(rec.followup, None, config=config, now=now)
             closed_keys.add(rec.followup.key)
-        actions = plan.build(desired, records, remote, closed=closed_keys)
+        planned = {k: rec for k, rec in records.items() if k not in lost}  # lost ones are written again
+        actions = plan.build(desired, planned, remote, closed=closed_keys)
         result.actions = actions
 
         # apply
@@ -342,6 +344,24 @@ def _unique(messages: list[Message]) -> list[Message]:
     return list(seen.values())
 
 
+def _lost_to_another_writer(
+    sink: ReminderSink, records: Mapping[str, ReminderRecord], desired: Mapping[str, Reminder],
+    remote: Mapping[str, RemoteItem],
+) -> set[str]:  # fmt: skip
+    """Recorded, wanted reminders missing from a sink that says another writer replaced our last write with an
+    older copy (``IcsReminderSink.overwritten``): lost, not deleted by the user, so they are written again."""
+    if not getattr(sink, "overwritten", False):
+        return set()
+    lost = {key for key in records if key in desired and key not in remote}
+    if lost:
+        log.warning(
+            "%s was written over from a copy older than followup-sync's last write (another computer or program "
+            "writing the same file); writing back the %d reminder(s) it dropped",
+            sink.name, len(lost),
+        )  # fmt: skip
+    return lost
+
+
 def _remote_by_key(sink: ReminderSink) -> dict[str, RemoteItem]:
     remote: dict[str, RemoteItem] = {}
     for item in sink.list():
@@ -365,6 +385,10 @@ class DryRunSink:
 
     def list(self) -> Iterator[RemoteItem]:
         return self.inner.list()
+
+    @property
+    def overwritten(self) -> bool:
+        return bool(getattr(self.inner, "overwritten", False))
 
     def create(self, reminder: Reminder) -> RemoteItem:
         if reminder.key in self._created:

@@ -19,8 +19,11 @@ from followup_sync.backends import ics, icsfile, open_reminders
 from followup_sync.backends.base import Write, marker_uid
 from followup_sync.backends.ics import IcsReminderSink
 from followup_sync.backends.icstext import Document, parse_document
+from followup_sync.backends.memory import MemorySource
 from followup_sync.errors import BackendError, ConfigError, PreconditionFailed
+from followup_sync.sync import run_once
 from tests.contract import make_reminder
+from tests.test_sync import ME
 
 FOREIGN = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Someone//App//EN\r\n"
@@ -351,6 +354,7 @@ from followup_sync.backends import ics
 from followup_sync.backends.ics import IcsReminderSink
 from followup_sync.backends.icstext import Document, parse_document
 from tests.contract import make_reminder
+from tests.test_sync import ME
 
 path, prefix, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 for n in range(count):
@@ -381,3 +385,70 @@ def test_a_writer_waits_for_the_lock_and_then_sees_the_other_writers_items(tmp_p
     first.create(make_reminder("a2"))
     second.create(make_reminder("b1"))  # reads the file again under the lock, so a2 survives
     assert keys_in(path) == ["a1", "a2", "b1"]
+
+
+# --- a writer without the lock (another computer through a sync service, an older followup-sync) ---------
+
+
+def _world(tmp_path: Path) -> tuple[config_mod.Config, MemorySource]:
+    from tests.test_sync import PROMISES, T0, sent
+
+    config = config_mod.parse(
+        {
+            "identity": {"addresses": [ME], "timezone": "America/New_York"},
+            "mail": {"backend": "none"},
+            "meetings": {"backend": "none"},
+            "reminders": {"backend": "ics", "path": str(tmp_path / "reminders.ics")},
+            "state": {"path": str(tmp_path / "state.db")},
+        }
+    )
+    source = MemorySource([sent(i, to, text, T0 - timedelta(hours=i), subj) for i, (to, text, subj) in
+                           enumerate(PROMISES[:2])])  # fmt: skip
+    return config, source
+
+
+def _pass(config: config_mod.Config, source: MemorySource, minutes: int) -> list[tuple[str, str]]:
+    from tests.test_sync import T0
+
+    result = run_once(config, now=T0 + timedelta(minutes=minutes), mail=source, meetings=source)
+    return sorted((a.op, a.key) for a in result.actions)
+
+
+def test_reminders_lost_to_a_writer_from_an_older_copy_are_written_again_not_dismissed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.test_sync import PROMISES, T0, sent
+
+    config, source = _world(tmp_path)
+    path = tmp_path / "reminders.ics"
+    assert [op for op, _k in _pass(config, source, 1)] == ["create", "create"]
+    stale = path.read_bytes()  # what another computer still has
+    to, text, subject = PROMISES[2]
+    source.message_list.append(sent(2, to, text, T0 - timedelta(minutes=30), subject))
+    [(op, third)] = [a for a in _pass(config, source, 2) if a[0] != "keep"]
+    assert op == "create"
+    # the other computer writes its own change into its old copy, and the sync service puts it here
+    doc = parse_document(stale)
+    doc.head, _ = icsfile.with_new_write(doc.head)
+    path.write_bytes(doc.render())
+    caplog.set_level("WARNING", logger="followup_sync")
+    assert ("create", third) in _pass(config, source, 3)
+    assert "written over from a copy older than followup-sync's last write" in caplog.text
+    assert third in keys_in(path)
+    assert [op for op, _k in _pass(config, source, 4)] == ["keep"] * 3
+
+
+@pytest.mark.parametrize("app_keeps_our_header", [True, False])
+def test_a_reminder_the_user_deletes_is_still_dismissed(tmp_path: Path, app_keeps_our_header: bool) -> None:
+    config, source = _world(tmp_path)
+    path = tmp_path / "reminders.ics"
+    _pass(config, source, 1)
+    doc = parse_document(path.read_bytes())
+    gone = next(b for b in doc.blocks if b.name == "VEVENT")
+    doc.blocks.remove(gone)  # deleted in the calendar app
+    if not app_keeps_our_header:
+        doc.head = [h for h in doc.head if not h.startswith(icsfile.WRITES_PROPERTY)]
+    path.write_bytes(doc.render())
+    key = (gone.uid or "").removesuffix("@followup-sync")
+    assert ("dismiss", key) in _pass(config, source, 2)
+    assert ("create", key) not in _pass(config, source, 3)

@@ -182,10 +182,21 @@ class IcsReminderSink:
     name = "ics"
     batch_size = 500  # a batch renders in well under a second, so a stop request is never kept waiting
 
-    def __init__(self, path: Path, *, alarm_minutes: int = 15, calendar_name: str = "Follow-ups") -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        alarm_minutes: int = 15,
+        calendar_name: str = "Follow-ups",
+        journal: icsfile.Journal | None = None,
+    ) -> None:
         self.path = path
         self.alarm_minutes = alarm_minutes
         self.calendar_name = calendar_name
+        self.journal = journal
+        #: After :meth:`list`: the file was written from a copy older than our last write (another computer,
+        #: a writer without the lock), so a reminder missing from it was lost, not deleted by the user.
+        self.overwritten = False
         self._swept = False
 
     @classmethod
@@ -201,7 +212,8 @@ class IcsReminderSink:
             icsfile.target_of(path)
         except icsfile.FileRefused as exc:
             raise ConfigError(f"[{section.role}] path: {exc}") from None
-        return cls(path, alarm_minutes=config.schedule.reminder_minutes, calendar_name=name)
+        journal = icsfile.Journal(config.state_path.with_name(config.state_path.name + ".ics-writes"))
+        return cls(path, alarm_minutes=config.schedule.reminder_minutes, calendar_name=name, journal=journal)
 
     def list(self) -> Iterator[RemoteItem]:
         target = self._target()
@@ -209,6 +221,7 @@ class IcsReminderSink:
             self._sweep(target)
         cache = _cache(target)
         self._load(target, cache)
+        self.overwritten = self.journal is not None and self.journal.overwritten(target, cache.doc.head)
         if cache.items is None:
             items = []
             parsed: dict[str, _Listed] = {}
@@ -247,8 +260,11 @@ class IcsReminderSink:
                 batch = _Batch(self, doc)
                 results = batch.apply(writes)
                 if any(not isinstance(r, BackendError) for r in results):
+                    doc.head, write_id = icsfile.with_new_write(doc.head)
                     data = doc.render()
                     icsfile.replace(target, data)
+                    if self.journal is not None:
+                        self.journal.record(target, write_id)
                     cache.digest, cache.doc, cache.items = _digest(data), doc, None
                     # what we wrote is listed next without parsing it again (the same function reads it)
                     cache.parsed.update((b.etag(), _listed(b)) for b in batch.written)

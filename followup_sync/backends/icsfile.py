@@ -14,14 +14,22 @@ The policy, for a file the rep may share with a calendar app, a synced folder or
   processes that write one file take turns, so neither loses the other's reminders.
 - A write goes to ``.<name>.followup-sync-<random>.tmp`` (``0600``) first. One left by a killed write is
   removed at the next pass (only files with that name, under the lock, so never a write in progress).
+- A writer that does not take the lock (another computer writing the same file through a sync service, an
+  older followup-sync) can still replace the file with a copy made before our last write. Each write adds a
+  random id to ``X-FOLLOWUP-SYNC-WRITES`` in the calendar's header (the last :data:`WRITES_KEPT`), and the
+  id of our last write is kept next to the state (:class:`Journal`): a file whose list lacks it was written
+  from an older copy, so a reminder missing from it was lost, not deleted by the user. A file without the
+  list (an app that rewrote it without our header line) tells nothing, and the user's deletions count.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
+import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -176,6 +184,66 @@ def remove_stale_temps(target: Path) -> int:
                 removed += 1
                 log.info("Removed %s, a temporary copy of %s left by an interrupted write", entry.path, target)
     return removed
+
+
+WRITES_PROPERTY = "X-FOLLOWUP-SYNC-WRITES"
+WRITES_KEPT = 32
+
+
+def writes_in(head: list[str]) -> list[str] | None:
+    """The write ids in a calendar's header lines, oldest first; None when it has no such line."""
+    for line in head:
+        name, sep, value = line.partition(":")
+        if sep and name.strip().upper() == WRITES_PROPERTY:
+            return [w for w in value.strip().split(",") if w]
+    return None
+
+
+def with_new_write(head: list[str]) -> tuple[list[str], str]:
+    """Header lines with one more write id (a new random one, returned too), the oldest dropped past
+    :data:`WRITES_KEPT`; the line goes before the header's end, after the calendar's own properties."""
+    write_id = secrets.token_hex(6)
+    ids = [*(writes_in(head) or []), write_id][-WRITES_KEPT:]
+    line = f"{WRITES_PROPERTY}:{','.join(ids)}"
+    kept = [h for h in head if h.partition(":")[0].strip().upper() != WRITES_PROPERTY]
+    return [*kept, line], write_id
+
+
+class Journal:
+    """The id of the last write this config made to each reminders file (a small JSON file, ``0600``, next
+    to the state database: one per config, so two configs on one file each know their own)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def last(self, target: Path) -> str | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        value = data.get(str(target)) if isinstance(data, dict) else None
+        return value if isinstance(value, str) else None
+
+    def record(self, target: Path, write_id: str) -> None:
+        """Best effort: a lost record leaves the previous id, which the file's list still holds."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        data[str(target)] = write_id
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle)
+            Path(name).replace(self.path)
+
+    def overwritten(self, target: Path, head: list[str]) -> bool:
+        """Whether the file was written from a copy older than our last write (see the module docstring)."""
+        last, ids = self.last(target), writes_in(head)
+        return last is not None and ids is not None and last not in ids
 
 
 def _fsync_dir(path: Path) -> None:
