@@ -222,13 +222,14 @@ def _pass(
             ]
         history = [*known, *new_metas]
 
-        # detect: follow-ups come from new messages and from meetings, so without either there is none
+        # detect: follow-ups come from new messages and from meetings, so without either there is none (and
+        # meetings alone do not read the history, so it is not indexed for them)
         found: list[FollowUp] = []
         if new or meeting_list:
             from followup_sync import rules
 
             found = rules.find_followups(
-                new, thread_of, history, meeting_list, identity=config.identity, rules=r,
+                new, thread_of, history if new else [], meeting_list, identity=config.identity, rules=r,
                 schedule=config.schedule, now=now,
             )  # fmt: skip
         stats.followups_found = len(found)
