@@ -15,7 +15,7 @@ import icalendar
 import pytest
 
 from followup_sync import config as config_mod
-from followup_sync.backends import ics, icsfile, open_reminders
+from followup_sync.backends import ics, icsfile, icslisting, open_reminders
 from followup_sync.backends.base import Write, marker_uid
 from followup_sync.backends.ics import IcsReminderSink
 from followup_sync.backends.icstext import Document, parse_document
@@ -206,12 +206,12 @@ def test_the_quick_listing_reads_what_icalendar_reads(tmp_path: Path, edited: st
         block.lines = [line for line in edited.format(uid=marker_uid("k1")).split("\r\n") if line]
         path.write_bytes(doc.render())
     [block] = [b for b in parse_document(path.read_bytes()).blocks if b.name == "VEVENT"]
-    assert ics._listed(block) == ics._listed_fully(block)
+    assert icslisting.listed(block) == icslisting.listed_fully(block)
     [item] = IcsReminderSink(path).list()
     assert (item.start, item.content_hash, item.text_hash) == (
-        ics._listed_fully(block)[0],
-        ics._listed_fully(block)[1].get("content_hash"),
-        ics._listed_fully(block)[1].get("text_hash"),
+        icslisting.listed_fully(block)[0],
+        icslisting.listed_fully(block)[1].get("content_hash"),
+        icslisting.listed_fully(block)[1].get("text_hash"),
     )
 
 
@@ -350,11 +350,8 @@ def test_temp_files_are_private_and_a_stale_one_of_ours_is_removed_at_the_next_p
 _WRITER = """
 import sys
 from pathlib import Path
-from followup_sync.backends import ics
 from followup_sync.backends.ics import IcsReminderSink
-from followup_sync.backends.icstext import Document, parse_document
 from tests.contract import make_reminder
-from tests.test_sync import ME
 
 path, prefix, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 for n in range(count):

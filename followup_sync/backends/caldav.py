@@ -19,7 +19,8 @@ from urllib.parse import urljoin, urlsplit
 import icalendar
 
 from followup_sync.backends.base import key_from_uid
-from followup_sync.backends.ics import listed_hashes, reminder_to_vevent
+from followup_sync.backends.ics import reminder_to_vevent
+from followup_sync.backends.icslisting import listed_hashes
 from followup_sync.backends.icsmeetings import Budget, MeetingCalendar, Unreadable
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import (
@@ -338,7 +339,7 @@ class CaldavReminderSink:
 
 
 def _parse_item(data: bytes) -> tuple[str | None, datetime | None, dict[str, str | None]]:
-    """UID, start and the hashes (``ics.listed_hashes``) of a calendar resource."""
+    """UID, start and the hashes (``icslisting.listed_hashes``) of a calendar resource."""
     try:
         cal = icalendar.Calendar.from_ical(data)
     except Exception:  # a broken foreign item is simply not ours

@@ -9,19 +9,19 @@ so any edit the user makes to it (a moved DTSTART, a changed title) changes the 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 from zoneinfo import ZoneInfo
 
 from followup_sync.backends import icsfile
 from followup_sync.backends.base import Write, WriteResult, key_from_uid, marker_uid
 from followup_sync.backends.files import read_options
+from followup_sync.backends.icslisting import HASH_PROPERTY, TEXT_PROPERTY, Listed, listed
 from followup_sync.backends.icstext import Block, Document, content_lines, new_document, parse_document
 from followup_sync.config import BackendSection, Config
 from followup_sync.errors import BackendError, ConfigError, PreconditionFailed, TransientError
@@ -36,9 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HASH_PROPERTY = "X-FOLLOWUP-SYNC-HASH"
 _Results = list[WriteResult]
-TEXT_PROPERTY = "X-FOLLOWUP-SYNC-TEXT"  # model.text_hash of the SUMMARY and DESCRIPTION we wrote
 
 
 # --- meetings ------------------------------------------------------------------------------------------
@@ -150,17 +148,6 @@ def reminder_to_vevent(
     return event
 
 
-def listed_hashes(event: icalendar.cal.Component) -> dict[str, str | None]:
-    """The hashes a listed VEVENT of ours carries (``RemoteItem`` fields): what we stored when we wrote it, and
-    the text hash of its SUMMARY and DESCRIPTION as they are now (changed only if the user edited the text)."""
-    stored, written = event.get(HASH_PROPERTY), event.get(TEXT_PROPERTY)
-    return {
-        "content_hash": str(stored) if stored is not None else None,
-        "text_hash": text_hash(str(event.get("SUMMARY", "")), str(event.get("DESCRIPTION", ""))),
-        "written_text_hash": str(written) if written is not None else None,
-    }
-
-
 # --- the sink ------------------------------------------------------------------------------------------
 
 
@@ -224,12 +211,12 @@ class IcsReminderSink:
         self.overwritten = self.journal is not None and self.journal.overwritten(target, cache.doc.head)
         if cache.items is None:
             items = []
-            parsed: dict[str, _Listed] = {}
+            parsed: dict[str, Listed] = {}
             for block in cache.doc.blocks:
                 key = key_from_uid(block.uid or "") if block.name == "VEVENT" else None
                 if key is not None and block.uid is not None:
                     etag = block.etag()
-                    found = parsed[etag] = cache.parsed.get(etag) or _listed(block)
+                    found = parsed[etag] = cache.parsed.get(etag) or listed(block)
                     items.append(RemoteItem(key=key, href=block.uid, etag=etag, start=found[0], **found[1]))
             cache.items, cache.parsed = items, parsed  # the events no longer in the file are forgotten
         return iter(cache.items)
@@ -267,7 +254,7 @@ class IcsReminderSink:
                         self.journal.record(target, write_id)
                     cache.digest, cache.doc, cache.items = _digest(data), doc, None
                     # what we wrote is listed next without parsing it again (the same function reads it)
-                    cache.parsed.update((b.etag(), _listed(b)) for b in batch.written)
+                    cache.parsed.update((b.etag(), listed(b)) for b in batch.written)
         except icsfile.FileBusy:
             raise TransientError(
                 f"{target} is being written by another program (lock .{target.name}.lock held)", backend=self.name
@@ -319,9 +306,6 @@ class IcsReminderSink:
         cache.digest, cache.doc, cache.items = digest, doc, None
 
 
-_Listed = tuple[datetime | None, dict[str, str | None]]
-
-
 @dataclass
 class _FileCache:
     """One reminders file as last read or written by this process."""
@@ -329,7 +313,7 @@ class _FileCache:
     digest: bytes | None = None
     doc: Document = field(default_factory=Document)
     items: list[RemoteItem] | None = None  # what list() gives for ``doc``
-    parsed: dict[str, _Listed] = field(default_factory=dict)  # etag -> (start, hashes)
+    parsed: dict[str, Listed] = field(default_factory=dict)  # etag -> (start, hashes)
 
 
 _CACHES: dict[Path, _FileCache] = {}
@@ -341,94 +325,6 @@ def _cache(target: Path) -> _FileCache:
 
 def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
-
-
-@functools.cache
-def _ical_types() -> tuple[Any, Any, Any]:
-    """icalendar's Contentline, vDDDTypes and vText (untyped in its stubs), imported when a file is first read."""
-    from icalendar import parser, prop
-
-    return parser.Contentline, prop.vDDDTypes, prop.vText
-
-
-_LISTED_PROPERTIES = frozenset({"DTSTART", "SUMMARY", "DESCRIPTION", HASH_PROPERTY, TEXT_PROPERTY})
-
-
-def _listed(block: Block) -> _Listed:
-    """The start and hashes of one of our VEVENTs as :func:`listed_hashes` reads them.
-
-    Only the five properties it needs are parsed (with icalendar's own value types): parsing the whole event
-    costs about six times as much, which at thousands of reminders is most of a pass. Anything unusual falls
-    back to the whole parse; an event even that cannot read is listed without a start.
-    """
-    props: dict[str, str] = {}
-    depth, current = 0, None
-    for line in block.lines:
-        if line[:1] in (" ", "\t"):
-            if current is not None:
-                props[current] += line[1:]
-            continue
-        head = line.split(":", 1)[0]
-        name = head.split(";", 1)[0].strip().upper()
-        current = None
-        if name == "BEGIN":
-            depth += 1
-        elif name == "END":
-            depth -= 1
-        elif depth == 1 and name in _LISTED_PROPERTIES and name not in props:
-            props[name] = line
-            current = name
-    _contentline, _vDDDTypes, _vText = _ical_types()
-    try:
-        params: dict[str, str] = {}
-        value: object = None
-        if "DTSTART" in props:
-            params, raw = _parts(props["DTSTART"])
-            value = _vDDDTypes.from_ical(raw, timezone=params.get("TZID"))
-        texts = {
-            name: str(_vText.from_ical(_parts(props[name])[1]))
-            for name in ("SUMMARY", "DESCRIPTION", HASH_PROPERTY, TEXT_PROPERTY)
-            if name in props
-        }
-    except Exception:  # a form we do not read ourselves: icalendar's whole parse decides
-        return _listed_fully(block)
-    if not isinstance(value, date) or params.get("VALUE", "").upper() not in ("", "DATE", "DATE-TIME"):
-        return _listed_fully(block)
-    hashes = {
-        "content_hash": texts.get(HASH_PROPERTY),
-        "text_hash": text_hash(texts.get("SUMMARY", ""), texts.get("DESCRIPTION", "")),
-        "written_text_hash": texts.get(TEXT_PROPERTY),
-    }
-    return _as_utc(value), hashes
-
-
-def _parts(line: str) -> tuple[dict[str, str], str]:
-    """A content line's parameters and value as icalendar's parser gives them (backslashes unescaped). Our
-    hex hashes, with no parameters and nothing to unescape, skip the parser: it is most of the cost."""
-    name, sep, value = line.partition(":")
-    if sep and name.upper() in (HASH_PROPERTY, TEXT_PROPERTY) and value.isalnum():
-        return {}, value
-    _name, params, value = _ical_types()[0](line).parts()
-    return params, value
-
-
-def _listed_fully(block: Block) -> _Listed:
-    import icalendar
-
-    try:
-        event = icalendar.Event.from_ical("\r\n".join(block.lines))
-        value = event.get("DTSTART").dt
-    except Exception:  # the user (or their app) left it unreadable: we still list it, without a start
-        return None, {}
-    return _as_utc(value), listed_hashes(event)
-
-
-def _as_utc(value: date) -> datetime:
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, datetime.min.time())
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 class _Batch:
