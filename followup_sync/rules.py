@@ -96,9 +96,10 @@ from zoneinfo import ZoneInfo
 from followup_sync import schedule as sched
 from followup_sync.config import Identity, Rules, Schedule
 from followup_sync.model import FollowUp, Kind, Meeting, Message, MessageMeta, followup_key
-from followup_sync.text import promises, signals, zoning
+from followup_sync.text import promises, signals
+from followup_sync.text.analysis import Analysis
 from followup_sync.text.dates import DateOptions
-from followup_sync.threads import chase_sentence, display_subject, is_reply_subject, request_evidence
+from followup_sync.threads import display_subject, is_reply_subject
 
 _DEFAULT_SCHEDULE = Schedule()
 PROMISE_DEFAULT_DAYS = 2
@@ -218,9 +219,15 @@ def find_followups(
     rules: Rules,
     schedule: Schedule,
     now: datetime,
+    analyses: Mapping[str, Analysis] | None = None,
 ) -> list[FollowUp]:
     """New follow-ups in these newly read messages and in the meetings; ``history`` is every known meta,
-    these messages' included. Every kind a message shows is returned; ``resolve`` picks one per thread."""
+    these messages' included. Every kind a message shows is returned; ``resolve`` picks one per thread.
+
+    ``analyses`` (message id -> :class:`Analysis`, made with the rep's zone and ``date_options(schedule)``)
+    lets the pass share each message's text reading with ``threads.to_meta``; a message without one is read
+    here.
+    """
     ctx = _Ctx.build(identity=identity, rules=rules, schedule=schedule, now=now)
     known = _History(history, now)
     horizon = now - timedelta(days=rules.lookback_days)
@@ -229,7 +236,8 @@ def find_followups(
         if not horizon <= msg.sent_at <= now:
             continue
         thread = threads.get(msg.id) or (known.by_id[msg.id].thread_key if msg.id in known.by_id else msg.id)
-        for f in _from_message(msg, thread, ctx, known):
+        reading = (analyses or {}).get(msg.id) or Analysis(msg, tz=ctx.tz, options=ctx.options)
+        for f in _from_message(msg, reading, thread, ctx, known):
             found.setdefault(f.key, f)
     for recap in _recaps(meetings, ctx):
         found.setdefault(recap.key, recap)
@@ -237,16 +245,15 @@ def find_followups(
     return sorted((f for f in found.values() if f.kind in wanted), key=lambda f: (f.created_at, f.key))
 
 
-def _from_message(msg: Message, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
+def _from_message(msg: Message, a: Analysis, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
     if signals.is_bulk(msg, max_recipients=ctx.rules.bulk_recipients) or signals.is_noreply(msg.sender):
         return []
-    text = zoning.author_text(msg.body, is_html=msg.body_is_html)
-    if signals.auto_reply(msg, text, tz=ctx.tz, options=ctx.options) is not None:
+    if a.auto_reply is not None:
         return []
     if msg.sender in ctx.me:
-        return _from_rep(msg, text, thread, ctx, known)
-    if ctx.is_contact(msg.sender) and not signals.is_newsletter(msg.body):
-        return _from_contact(msg, text, thread, ctx, known)
+        return _from_rep(msg, a, thread, ctx, known)
+    if ctx.is_contact(msg.sender) and not a.newsletter:
+        return _from_contact(msg, a, thread, ctx, known)
     return []
 
 
@@ -267,29 +274,26 @@ def _base(
     )
 
 
-def _from_rep(msg: Message, text: str, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
-    contacts = tuple(a for a in msg.to if ctx.is_contact(a)) or tuple(a for a in msg.cc if ctx.is_contact(a))
+def _from_rep(msg: Message, a: Analysis, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
+    contacts = tuple(x for x in msg.to if ctx.is_contact(x)) or tuple(x for x in msg.cc if ctx.is_contact(x))
     contacts = tuple(dict.fromkeys(contacts))
     if not contacts:
         return []
     out: list[FollowUp] = []
-    promise = _promise(msg, thread, contacts, ctx)
+    promise = _promise(msg, a, thread, contacts, ctx)
     if promise is not None:
         out.append(promise)
-    sale = _order(msg, text, thread, contacts, ctx)
+    sale = _order(msg, a, thread, contacts, ctx)
     if sale is not None:
         out.append(sale)
-    evidence = request_evidence(text, subject=msg.subject, attachments=msg.attachments)
-    awaiting = _awaiting(msg, text, thread, contacts, evidence, ctx, known)
+    awaiting = _awaiting(msg, a, thread, contacts, a.request, ctx, known)
     if awaiting is not None:
         out.append(awaiting)
     return out
 
 
-def _promise(msg: Message, thread: str, contacts: tuple[str, ...], ctx: _Ctx) -> FollowUp | None:
-    found = promises.detect(
-        msg.body, is_html=msg.body_is_html, sent_at=msg.sent_at, tz=ctx.tz, options=ctx.options
-    )
+def _promise(msg: Message, a: Analysis, thread: str, contacts: tuple[str, ...], ctx: _Ctx) -> FollowUp | None:
+    found = a.promises  # what promises.detect finds in the body
     if not found:
         return None
     default_due = ctx.business_day_after(msg.sent_at, PROMISE_DEFAULT_DAYS)
@@ -308,8 +312,8 @@ def _promise(msg: Message, thread: str, contacts: tuple[str, ...], ctx: _Ctx) ->
     return replace(f, due_has_time=has_time, deadline=deadline, channel=first.channel)
 
 
-def _order(msg: Message, text: str, thread: str, contacts: tuple[str, ...], ctx: _Ctx) -> FollowUp | None:
-    found = signals.order(text, subject=msg.subject, sent_at=msg.sent_at, tz=ctx.tz, options=ctx.options)
+def _order(msg: Message, a: Analysis, thread: str, contacts: tuple[str, ...], ctx: _Ctx) -> FollowUp | None:
+    found = a.order
     if found is None:
         return None
     if found.delivery is not None:
@@ -323,7 +327,7 @@ def _order(msg: Message, text: str, thread: str, contacts: tuple[str, ...], ctx:
 
 def _awaiting(
     msg: Message,
-    text: str,
+    a: Analysis,
     thread: str,
     contacts: tuple[str, ...],
     evidence: str | None,
@@ -350,7 +354,7 @@ def _awaiting(
     if evidence is None:
         if not any(m.thread_key == thread for m in earlier):
             return None
-        evidence = chase_sentence(text)
+        evidence = a.chase
         if evidence is None:
             return None
     touches = [m for m in earlier if m.asked]
@@ -367,15 +371,15 @@ def _awaiting(
     return replace(f, channel="email", attempt=attempt, not_before=not_before)
 
 
-def _from_contact(msg: Message, text: str, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
+def _from_contact(msg: Message, a: Analysis, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
     contacts = (msg.sender,)
     out: list[FollowUp] = []
-    sale = _order(msg, text, thread, contacts, ctx)
+    sale = _order(msg, a, thread, contacts, ctx)
     if sale is not None:
         out.append(sale)
-    if any(a in ctx.me for a in msg.to) and not signals.is_acknowledgement(text):
-        asked = _asked_of_rep(msg, text, ctx)
-        if asked and _unsolicited(msg, thread, known) and not _greets_rep(text, ctx):
+    if any(address in ctx.me for address in msg.to) and not a.acknowledgement:
+        asked = _asked_of_rep(msg, a, ctx)
+        if asked and _unsolicited(msg, thread, known) and not _greets_rep(a, ctx):
             # Cold mail (promotions, list offers) asks the reader to act for the sender's campaign; a stranger
             # with a real question asks it ("?") or says what they need ("please advise me").
             asked = [s for s in asked if signals.asks_personally(s)]
@@ -386,18 +390,18 @@ def _from_contact(msg: Message, text: str, thread: str, ctx: _Ctx, known: _Histo
     return out
 
 
-def _asked_of_rep(msg: Message, text: str, ctx: _Ctx) -> list[str]:
+def _asked_of_rep(msg: Message, a: Analysis, ctx: _Ctx) -> list[str]:
     """The questions in a contact's mail that are put to the rep.
 
     A command that names nobody is a step of a recipe or an action list, not a request. A sentence (or a whole
     mail, by its greeting) that addresses another recipient by first name, and not the rep, asks that
     recipient ("Lorna: please ...").
     """
-    asked = [s for s in signals.questions(text) if not signals.is_bare_imperative(s)]
+    asked = [s for s in a.questions if not signals.is_bare_imperative(s)]
     if not asked:
         return []
     mine = _rep_names(ctx)
-    others = _first_names(a for a in (*msg.to, *msg.cc) if a not in ctx.me) - mine
+    others = _first_names(x for x in (*msg.to, *msg.cc) if x not in ctx.me) - mine
     if not others:
         return asked
 
@@ -405,8 +409,7 @@ def _asked_of_rep(msg: Message, text: str, ctx: _Ctx) -> list[str]:
         names = signals.addressees(sentence)
         return bool(names & others) and not names & mine
 
-    greeting = next(iter(zoning.sentences(text)), "")
-    if for_others(greeting):
+    if for_others(a.greeting):
         return [s for s in asked if signals.addressees(s) & mine]
     return [s for s in asked if not for_others(s)]
 
@@ -415,9 +418,8 @@ def _rep_names(ctx: _Ctx) -> set[str]:
     return _first_names(ctx.me) | {n.lower() for n in ctx.identity.name.split()[:1]}
 
 
-def _greets_rep(text: str, ctx: _Ctx) -> bool:
-    greeting = next(iter(zoning.sentences(text)), "")
-    return bool(signals.addressees(greeting) & _rep_names(ctx))
+def _greets_rep(a: Analysis, ctx: _Ctx) -> bool:
+    return bool(signals.addressees(a.greeting) & _rep_names(ctx))
 
 
 def _first_names(addresses: Iterable[str]) -> set[str]:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, MutableSet
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from followup_sync import backends, plan, schedule
 from followup_sync.backends.base import Incremental, MailSource, MeetingSource, ReminderSink
@@ -29,6 +29,9 @@ from followup_sync.config import HISTORY_MARGIN_DAYS, Config, Schedule
 from followup_sync.errors import AlreadyRunning, Error, PreconditionFailed, SinkEmptied
 from followup_sync.model import FollowUp, Meeting, Message, MessageMeta, PassStats, Reminder, RemoteItem
 from followup_sync.state import ReminderRecord, State
+
+if TYPE_CHECKING:
+    from followup_sync.text.analysis import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +74,15 @@ def run_once(
     lock_wait: float = LOCK_WAIT_SECONDS,
     should_stop: Callable[[], bool] | None = None,
     warned: MutableSet[str] | None = None,
+    message_budget: float | None = None,
 ) -> PassResult:
     """Run one pass; raises only :mod:`followup_sync.errors` exceptions (and OSError for a full disk).
 
     ``should_stop`` (the daemon's stop flag) is checked between reminder writes, so SIGTERM ends a long pass
     after the write in progress instead of after all of them. ``warned`` (the CLI's and daemon's
     ``logs.WarnedOnce``) holds the skipped messages warned about in earlier runs: those are logged at DEBUG.
+    ``message_budget`` is the CPU seconds the text analysis of one message may use (``text.analysis.Budget``;
+    None: ``text.analysis.MESSAGE_BUDGET_SECONDS``).
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     path = state_path or config.state_path
@@ -99,8 +105,9 @@ def run_once(
             skips.known = warned
         new_before = int(getattr(skips, "new", 0))
         result = _pass(
-            config, state, mail, meetings, target, now=now, dry_run=dry_run, force=force, should_stop=should_stop
-        )
+            config, state, mail, meetings, target, now=now, dry_run=dry_run, force=force, should_stop=should_stop,
+            message_budget=message_budget,
+        )  # fmt: skip
     stats = result.stats
     stats.skipped_new = int(getattr(skips, "new", 0)) - new_before
     if stats.skipped_messages:
@@ -170,6 +177,7 @@ def _pass(
     dry_run: bool,
     force: bool,
     should_stop: Callable[[], bool] | None,
+    message_budget: float | None = None,
 ) -> PassResult:
     tz = config.identity.zone
     r = config.rules
@@ -213,12 +221,21 @@ def _pass(
         # first pass that has mail or meetings to analyse; a pass with nothing to read never loads it.
         thread_of: dict[str, str] = {}
         new_metas: list[MessageMeta] = []
+        analyses: dict[str, Analysis] = {}
         if new:
-            from followup_sync import threads
+            from followup_sync import rules, threads
+            from followup_sync.text.analysis import MESSAGE_BUDGET_SECONDS, Analysis, Budget
 
             thread_of = threads.assign_threads(new, known, me=me)
+            # each message's text is read once (and within a time budget), shared by to_meta and the rules
+            options = rules.date_options(config.schedule)
+            seconds = MESSAGE_BUDGET_SECONDS if message_budget is None else message_budget
+            analyses = {m.id: Analysis(m, tz=tz, options=options, budget=Budget(seconds)) for m in new}
             new_metas = [
-                threads.to_meta(m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients, tz=tz) for m in new
+                threads.to_meta(
+                    m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients, tz=tz, analysis=analyses[m.id]
+                )
+                for m in new
             ]
         history = [*known, *new_metas]
 
@@ -230,8 +247,9 @@ def _pass(
 
             found = rules.find_followups(
                 new, thread_of, history if new else [], meeting_list, identity=config.identity, rules=r,
-                schedule=config.schedule, now=now,
+                schedule=config.schedule, now=now, analyses=analyses,
             )  # fmt: skip
+        _log_cut_short(analyses.values())
         stats.followups_found = len(found)
         with state.transaction():
             state.add_messages(new_metas)
@@ -305,6 +323,16 @@ def _pass(
     finally:
         with contextlib.suppress(Error, OSError):
             state.finish_run(run_id, finished=now, ok=ok, stats=stats)
+
+
+def _log_cut_short(analyses: Iterable[Analysis]) -> None:
+    """One line per message whose text analysis ran out of time: its id, never its content."""
+    for a in analyses:
+        if a.skipped and a.budget is not None:
+            log.warning(
+                "Message %r: text analysis stopped after %.1fs of its %.1fs budget; not read: %s",
+                a.msg.id, a.budget.used, a.budget.seconds, ", ".join(a.skipped),
+            )  # fmt: skip
 
 
 def _desired(f: FollowUp, record: ReminderRecord | None, *, config: Config, now: datetime) -> Reminder:

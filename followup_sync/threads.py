@@ -27,7 +27,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from followup_sync.model import Message, MessageMeta
-from followup_sync.text import signals, zoning
+from followup_sync.text import signals
+from followup_sync.text.analysis import Analysis, chase_sentence, request_evidence
 
 _UTC = ZoneInfo("UTC")
 SUBJECT_WINDOW = timedelta(days=30)
@@ -202,25 +203,6 @@ def assign_threads(
     return {m.id: threader.assigned[m.id] for m in messages}
 
 
-def request_evidence(text: str, *, subject: str, attachments: tuple[str, ...]) -> str | None:
-    """Why a mail of the rep's waits for an answer: the quote or proposal it sends (``signals.offer``), else
-    its first question or request (``signals.questions``); None for news, thanks and statements.
-
-    ``text`` is the author text (``zoning.author_text``). The rules use it for ``awaiting_reply`` evidence and
-    :func:`to_meta` for ``MessageMeta.asked``, so a touch is counted by the same reading that creates one.
-    """
-    evidence = signals.offer(text, subject=subject, attachments=attachments)
-    if evidence is None:
-        asked = signals.questions(text)
-        evidence = asked[0] if asked else None
-    return evidence
-
-
-def chase_sentence(text: str) -> str | None:
-    """The first sentence of author text that nudges about an earlier mail ("Just bumping this up"), else None."""
-    return next((s for s in zoning.sentences(text) if signals.is_chase(s)), None)
-
-
 def asks(msg: Message, text: str) -> bool:
     """The message (author text ``text``) asks something, sends a quote or proposal, or chases."""
     evidence = request_evidence(text, subject=msg.subject, attachments=msg.attachments)
@@ -228,7 +210,13 @@ def asks(msg: Message, text: str) -> bool:
 
 
 def to_meta(
-    msg: Message, thread_key: str, *, me: frozenset[str], bulk_recipients: int, tz: ZoneInfo = _UTC
+    msg: Message,
+    thread_key: str,
+    *,
+    me: frozenset[str],
+    bulk_recipients: int,
+    tz: ZoneInfo = _UTC,
+    analysis: Analysis | None = None,
 ) -> MessageMeta:
     """What the state keeps of a message: ids, addresses, time and the flags that decide whether it answers.
 
@@ -236,10 +224,11 @@ def to_meta(
     no-reply senders; neither ever counts as a human answer nor creates a follow-up. ``tz`` (the rep's zone)
     is how an out-of-office's "back on Monday" is read; the sync pass should pass ``identity.zone``.
     ``asked`` (:func:`asks`) is set on the rep's own mail only: it is what the awaiting_reply cadence counts as
-    a touch, whoever the mail went to (the rules pick the contact).
+    a touch, whoever the mail went to (the rules pick the contact). ``analysis`` is the message's text reading
+    shared with ``rules.find_followups`` (the pass makes one per message); without it one is made here.
     """
-    text = zoning.author_text(msg.body, is_html=msg.body_is_html)
-    auto = signals.auto_reply(msg, text, tz=tz)
+    reading = analysis if analysis is not None else Analysis(msg, tz=tz)
+    auto = reading.auto_reply
     bulk = signals.is_bulk(msg, max_recipients=bulk_recipients) or signals.is_noreply(msg.sender)
     from_me = msg.sender in me
     return MessageMeta(
@@ -254,5 +243,5 @@ def to_meta(
         automatic=auto is not None,
         bulk=bulk,
         return_at=auto.return_at if auto is not None else None,
-        asked=from_me and auto is None and asks(msg, text),
+        asked=from_me and auto is None and reading.asks,
     )
