@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -24,7 +24,7 @@ import icalendar
 import pytest
 
 from followup_sync import config as configmod
-from followup_sync.backends.base import ReminderSink
+from followup_sync.backends.base import ReminderSink, Write, WriteResult
 from followup_sync.backends.caldav import CaldavReminderSink, store_password
 from followup_sync.backends.ics import IcsReminderSink
 from followup_sync.model import Reminder, RemoteItem
@@ -277,6 +277,56 @@ def test_death_at_a_delete_boundary(small_world: World, when: When) -> None:
     expected = {a.key for a in recovery.actions if a.public_op == "keep"}
     assert len(expected) == 2 and expected < first
     _converged(world, config, expected, minutes=3)
+
+
+class DiesAfterBatch:
+    """The real .ics sink, batching, dying once ``write_batch`` replaced the file and before the pass could
+    record any of the batch (``before``: as the batch starts, nothing written)."""
+
+    def __init__(self, inner: IcsReminderSink, *, when: When) -> None:
+        self.inner, self.name, self.when = inner, inner.name, when
+        self.batch_size = inner.batch_size
+
+    def list(self) -> Iterator[RemoteItem]:
+        return self.inner.list()
+
+    def write_batch(self, writes: Sequence[Write]) -> list[WriteResult]:
+        if self.when == "before":
+            raise Died(137)
+        self.inner.write_batch(writes)
+        raise Died(137)
+
+    def create(self, reminder: Reminder) -> RemoteItem:
+        raise AssertionError("a batching sink is written in batches")
+
+    update = delete = create  # type: ignore[assignment]
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_death_at_a_batch_boundary_of_the_ics_sink(tmp_path: Path, when: When) -> None:
+    world = crashlab.make_world(tmp_path / "w", sink="ics", count=6, closed=2)
+    world.deliver(world.promises)
+    config = _config(world)
+    sink = _sink(config)
+    assert isinstance(sink, IcsReminderSink)
+    with pytest.raises(Died):
+        _pass(config, minutes=0, sink=DiesAfterBatch(sink, when=when))  # type: ignore[arg-type]
+    assert len(_items(world)) == (6 if when == "after" else 0)
+    recovery = _pass(config, minutes=1)
+    ops = Counter(a.op for a in recovery.actions)
+    assert ops == (Counter(adopt=6) if when == "after" else Counter(create=6))
+    _converged(world, config, {a.key for a in recovery.actions}, minutes=2)
+    # and when the follow-ups close, the batch deletes them; a death after that lands is healed the same way
+    world.deliver(world.closed, closing=True)
+    with pytest.raises(Died):
+        _pass(config, minutes=3, sink=DiesAfterBatch(_sink(config), when=when))  # type: ignore[arg-type]
+    healed = _pass(config, minutes=4)
+    expected = {a.key for a in healed.actions if a.public_op == "keep"}
+    assert len(expected) == 4
+    _converged(world, config, expected, minutes=5)
 
 
 # --- regression: a reminder written by a pass that died unrecorded, and closed before the next pass ------
