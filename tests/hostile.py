@@ -169,20 +169,19 @@ def eml(*, subject: str, body: str, html: bool = False, sender: str = CONTACT, t
 
 def read_as_the_pass_does(raw: bytes | Message) -> float:
     """CPU seconds to parse one message (unless given parsed, as the Graph backend gives it) and read it as the
-    sync pass does (one text analysis shared by the metadata and the follow-ups), both as received from a
-    contact and as sent by the rep. No time budget: this measures what the text costs."""
+    sync pass does (one text analysis shared by the metadata and the follow-ups): the worse of reading it as
+    received from a contact and as sent by the rep. No time budget: this measures what the text costs."""
 
-    def once() -> None:
+    def once(sender: str, to: str) -> None:
         msg = raw if isinstance(raw, Message) else mime.parse_message(raw)
         assert isinstance(msg, Message)
-        options = rules.date_options(factories.SCHEDULE)
-        for sender, to in ((CONTACT, REP), (REP, CONTACT)):
-            m = replace(msg, sender=sender, to=(to,))
-            reading = Analysis(m, tz=TZ, options=options)
-            meta = threads.to_meta(m, "t-1", me=frozenset({REP}), bulk_recipients=15, tz=TZ, analysis=reading)
-            rules.find_followups(
-                [m], {m.id: "t-1"}, [meta], [], identity=factories.IDENTITY, rules=factories.RULES,
-                schedule=factories.SCHEDULE, now=SENT.replace(day=25), analyses={m.id: reading},
-            )  # fmt: skip
+        m = replace(msg, sender=sender, to=(to,))
+        reading = Analysis(m, tz=TZ, options=rules.date_options(factories.SCHEDULE))
+        meta = threads.to_meta(m, "t-1", me=frozenset({REP}), bulk_recipients=15, tz=TZ, analysis=reading)
+        rules.find_followups(
+            [m], {m.id: "t-1"}, [meta], [], identity=factories.IDENTITY, rules=factories.RULES,
+            schedule=factories.SCHEDULE, now=SENT.replace(day=25), analyses={m.id: reading},
+        )  # fmt: skip
 
-    return cpu(once)
+    # the worse of the two: a pass reads each message once, in the role it has
+    return max(cpu(lambda: once(CONTACT, REP)), cpu(lambda: once(REP, CONTACT)))
