@@ -3,18 +3,67 @@
 This is simonw/llm's pattern: a new schema change is a new ``mNNN_*`` function appended to the list, never an
 edit of an old one. ``PRAGMA user_version`` mirrors the count for tools that look at it. No column holds a mail
 body: ids, addresses, hashes, dates and the short evidence sentence only.
+
+The same migrations build a team deployment's PostgreSQL stores (``followup_sync.team.pgstate``), so write DDL
+both accept: its connection rewrites only ``id INTEGER PRIMARY KEY`` (an identity column), ``BLOB`` (``BYTEA``),
+``TEXT`` (``TEXT COLLATE "C"``, SQLite's binary order) and drops ``WITHOUT ROWID``; ``tests/team`` runs every
+migration on both.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from followup_sync.errors import UserError
 
 
-def m001_initial(db: sqlite3.Connection) -> None:
+class Connection(Protocol):
+    """The part of a DB-API connection the store uses; :class:`sqlite3.Connection` is one, with ``?`` parameters
+    (the PostgreSQL one of a team deployment takes them too). ``execute`` gives a cursor: ``rowcount``,
+    ``fetchone()``, iteration over rows readable by index and by column name."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class Dialect:
+    """The few statements SQLite and PostgreSQL spell differently; this is SQLite's. Every other statement of the
+    store is written once for both (``ON CONFLICT`` upserts, aliased subqueries, no ``rowid`` outside the SQLite
+    file's own read cache)."""
+
+    name = "sqlite"
+
+    def begin(self, db: Connection) -> None:
+        # IMMEDIATE takes the write lock at once: one writer at a time, and no deadlock when a reader upgrades
+        db.execute("BEGIN IMMEDIATE")
+
+    def commit(self, db: Connection) -> None:
+        db.execute("COMMIT")
+
+    def rollback(self, db: Connection) -> None:
+        db.execute("ROLLBACK")
+
+    def insert_id(self, db: Connection, sql: str, params: Sequence[Any]) -> int:
+        """Run an INSERT into a table with an ``id INTEGER PRIMARY KEY``; the new row's id."""
+        return int(db.execute(sql, params).lastrowid)
+
+    def migrated(self, db: Connection, version: int) -> None:
+        """After the migrations ran (inside their transaction)."""
+        db.execute(f"PRAGMA user_version = {version}")
+
+
+SQLITE = Dialect()
+
+
+def m001_initial(db: Connection) -> None:
     db.execute(
         """CREATE TABLE messages (
             id TEXT PRIMARY KEY,
@@ -94,7 +143,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
-def m002_messages_asked(db: sqlite3.Connection) -> None:
+def m002_messages_asked(db: Connection) -> None:
     """``messages.asked``: the rep's mail asked, offered or chased (``MessageMeta.asked``), a cadence touch.
 
     Rows recorded before this migration read 0: their bodies are not stored, so they cannot be re-read. Those
@@ -104,7 +153,7 @@ def m002_messages_asked(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN asked INTEGER NOT NULL DEFAULT 0")
 
 
-def m003_source_memory(db: sqlite3.Connection) -> None:
+def m003_source_memory(db: Connection) -> None:
     """``source_memory``: what each mail source has already read (Maildir names, mbox offsets, IMAP UIDs), so a
     pass reads only new or changed mail. ``source`` names the source and where it reads (``Incremental.key``);
     ``key`` and ``value`` are the source's own (names, fingerprints and counters, never mail text). Written in
@@ -119,13 +168,13 @@ def m003_source_memory(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_messages_asked, m003_source_memory]
+MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_messages_asked, m003_source_memory]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(db: sqlite3.Connection) -> None:
+def migrate(db: Connection, dialect: Dialect = SQLITE) -> None:
     """Apply the migrations this database lacks, in one ``BEGIN IMMEDIATE`` transaction."""
-    db.execute("BEGIN IMMEDIATE")
+    dialect.begin(db)
     try:
         db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
         done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
@@ -143,8 +192,8 @@ def migrate(db: sqlite3.Connection) -> None:
                     "INSERT INTO _migrations (name, applied) VALUES (?, ?)",
                     (fn.__name__, datetime.now(UTC).isoformat()),
                 )
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        db.execute("COMMIT")
+        dialect.migrated(db, SCHEMA_VERSION)
+        dialect.commit(db)
     except BaseException:
-        db.execute("ROLLBACK")
+        dialect.rollback(db)
         raise

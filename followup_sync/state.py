@@ -10,6 +10,10 @@ Transactions are explicit (``isolation_level=None``): every write method is atom
 
 SQLite's own errors never leave this module raw: a damaged file raises :class:`StateCorrupt` (the message
 names the file and the fix), a busy one :class:`StateLocked`, anything else the OS refuses :class:`StateError`.
+
+The store's SQL is written once for SQLite and PostgreSQL: a team deployment keeps each rep's state in a
+PostgreSQL schema (``followup_sync.team.pgstate``) and hands :meth:`State.attach` a connection that takes the
+same statements, with the few that differ in a :class:`~followup_sync.migrations.Dialect`.
 """
 
 from __future__ import annotations
@@ -26,11 +30,11 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import Any, Literal, get_args
 
 from followup_sync.config import state_path_problem
 from followup_sync.errors import TransientError, UserError
-from followup_sync.migrations import migrate
+from followup_sync.migrations import SQLITE, Connection, Dialect, migrate
 from followup_sync.model import FollowUp, MessageMeta, PassStats
 
 Status = Literal["open", "closed", "dismissed"]
@@ -40,6 +44,8 @@ _GOOD = "ok = 1 AND dry_run = 0 AND finished IS NOT NULL"  # a run the next wind
 _LATEST = "ORDER BY started DESC, id DESC LIMIT 1"
 _IN_CHUNK = 500  # keys per "IN (...)" query: well under SQLite's limit on bound parameters
 BACKEND_NAME = "state"
+#: A row as the connection gives it: ``sqlite3.Row`` here, readable by index and by column name.
+_Row = Any
 
 
 class StateError(UserError):
@@ -189,9 +195,10 @@ def _private_umask() -> Iterator[None]:
 class State:
     """Typed access to the state database. Create with :meth:`open`, :meth:`snapshot` or :meth:`memory`."""
 
-    def __init__(self, db: sqlite3.Connection, *, path: str) -> None:
+    def __init__(self, db: Connection, *, path: str, dialect: Dialect = SQLITE) -> None:
         self._db = db
         self._path = path
+        self._dialect = dialect
         self._depth = 0
         self._shared = False  # may share what it read with later States of the same file (``open`` only)
 
@@ -269,14 +276,20 @@ class State:
             raise
         return cls(db, path=name)
 
+    @classmethod
+    def attach(cls, db: Connection, *, name: str, dialect: Dialect) -> State:
+        """A store on a connection opened elsewhere (a team deployment's PostgreSQL schema), migrated; ``name``
+        says where it is in messages. The caller owns the connection's life and one pass at a time."""
+        migrate(db, dialect)
+        return cls(db, path=name, dialect=dialect)
+
     @property
     def path(self) -> str:
         return self._path
 
     @property
     def schema_version(self) -> int:
-        with _mapped(self._path):
-            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return int(self._rows("SELECT count(*) FROM _migrations")[0][0])
 
     def close(self) -> None:
         self._db.close()
@@ -298,31 +311,31 @@ class State:
                 self._depth -= 1
             return
         with _mapped(self._path):
-            self._db.execute("BEGIN IMMEDIATE")
+            self._dialect.begin(self._db)
         self._depth = 1
         try:
             yield
         except BaseException:
             self._depth = 0
             with _mapped(self._path):
-                self._db.execute("ROLLBACK")
+                self._dialect.rollback(self._db)
             raise
         self._depth = 0
         try:
             with _mapped(self._path):
-                self._db.execute("COMMIT")
+                self._dialect.commit(self._db)
         except BaseException:
             if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+                self._dialect.rollback(self._db)
             raise
 
-    def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+    def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[_Row]:
         with _mapped(self._path):
             return list(self._db.execute(sql, params))
 
     def _write(self, sql: str, params: tuple[object, ...] = ()) -> int:
         with self.transaction(), _mapped(self._path):
-            return self._db.execute(sql, params).rowcount
+            return int(self._db.execute(sql, params).rowcount)
 
     # --- messages -----------------------------------------------------------------------------------------
 
@@ -347,8 +360,9 @@ class State:
         ]
         # Named columns: a column added by a later migration cannot silently shift the values.
         sql = (
-            "INSERT OR IGNORE INTO messages (id, thread_key, sender, recipients, sent_at, from_me, subject_key,"
+            "INSERT INTO messages (id, thread_key, sender, recipients, sent_at, from_me, subject_key,"
             " conversation_id, automatic, bulk, asked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING"
         )
         with self.transaction(), _mapped(self._path):
             self._db.executemany(sql, rows)
@@ -364,7 +378,10 @@ class State:
         if since is None:
             return [_meta(r) for r in self._rows("SELECT * FROM messages ORDER BY sent_at, id")]
         cut = _ts(since)
-        cache = _KNOWN.get(self._path) if self._shared else None
+        if not self._shared:  # a snapshot, a memory or a PostgreSQL store: no process cache, no rowid
+            sql = "SELECT * FROM messages WHERE sent_at >= ? ORDER BY sent_at, id"
+            return [_meta(r) for r in self._rows(sql, (cut,))]
+        cache = _KNOWN.get(self._path)
         if cache is not None and cache.since <= cut and self._still_holds(cache, since):
             kept = cache.metas[bisect.bisect_left(cache.metas, since, key=lambda m: m.sent_at) :]
             fresh = self._rows("SELECT rowid AS _rowid, * FROM messages WHERE rowid > ?", (cache.max_rowid,))
@@ -379,8 +396,7 @@ class State:
         top, last_id = (int(top_rows[0]["_rowid"]), str(top_rows[0]["id"])) if top_rows else (0, "")
         sql = "SELECT * FROM messages WHERE sent_at >= ? AND rowid <= ? ORDER BY sent_at, id"
         metas = [_meta(r) for r in self._rows(sql, (cut, top))]
-        if self._shared:
-            _KNOWN[self._path] = _Known(cut, top, last_id, metas)
+        _KNOWN[self._path] = _Known(cut, top, last_id, metas)
         return list(metas)
 
     def _remember_added(self, metas: Sequence[MessageMeta]) -> None:
@@ -437,13 +453,17 @@ class State:
                 "DELETE FROM source_memory WHERE source = ? AND key = ?", [(source, k) for k in sorted(drops)]
             )
             self._db.executemany(
-                "INSERT OR REPLACE INTO source_memory (source, key, value) VALUES (?, ?, ?)",
+                "INSERT INTO source_memory (source, key, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (source, key) DO UPDATE SET value = excluded.value",
                 [(source, k, v) for k, v in sorted(puts.items())],
             )
 
     def forget_sources(self, *, keep: str | None) -> None:
         """Drop every source's memory but ``keep``'s: the rep switched folders, accounts or backends."""
-        self._write("DELETE FROM source_memory WHERE source IS NOT ?", (keep,))
+        if keep is None:
+            self._write("DELETE FROM source_memory")
+        else:
+            self._write("DELETE FROM source_memory WHERE source <> ?", (keep,))
 
     # --- follow-ups ---------------------------------------------------------------------------------------
 
@@ -534,7 +554,11 @@ class State:
                 "DELETE FROM reminders WHERE sink = ? AND href = ? AND key != ?", (rec.sink, rec.href, rec.key)
             )
             self._db.execute(
-                "INSERT OR REPLACE INTO reminders VALUES (?, ?, ?, ?, ?, ?, ?)",
+                """INSERT INTO reminders (key, sink, href, etag, content_hash, start, user_owned)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (key) DO UPDATE SET sink = excluded.sink, href = excluded.href,
+                       etag = excluded.etag, content_hash = excluded.content_hash, start = excluded.start,
+                       user_owned = excluded.user_owned""",
                 (rec.key, rec.sink, rec.href, rec.etag, rec.content_hash, _ts(rec.start), int(rec.user_owned)),
             )
 
@@ -544,7 +568,8 @@ class State:
     def note_orphan(self, *, sink: str, href: str, key: str, now: datetime | None = None) -> bool:
         """Remember an orphan; True the first time it is seen (so the caller warns once)."""
         stamp = _ts(now or datetime.now(UTC))
-        return bool(self._write("INSERT OR IGNORE INTO orphans VALUES (?, ?, ?, ?)", (sink, href, key, stamp)))
+        sql = "INSERT INTO orphans (sink, href, key, first_seen) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        return bool(self._write(sql, (sink, href, key, stamp)))
 
     # --- pruning ------------------------------------------------------------------------------------------
 
@@ -577,8 +602,8 @@ class State:
             messages = self._db.execute("DELETE FROM messages WHERE sent_at < ?", (cut,)).rowcount
             runs = self._db.execute(
                 f"""DELETE FROM runs WHERE started < ? AND id NOT IN (
-                       SELECT id FROM (SELECT id FROM runs {_LATEST}) UNION
-                       SELECT id FROM (SELECT id FROM runs WHERE {_GOOD} {_LATEST}))""",  # noqa: S608
+                       SELECT id FROM (SELECT id FROM runs {_LATEST}) AS latest UNION
+                       SELECT id FROM (SELECT id FROM runs WHERE {_GOOD} {_LATEST}) AS good)""",  # noqa: S608
                 (cut,),
             ).rowcount
         return {"followups": followups, "messages": messages, "runs": runs}
@@ -587,11 +612,11 @@ class State:
 
     def begin_run(self, *, started: datetime, window_start: datetime, window_end: datetime, dry_run: bool) -> int:
         with self.transaction(), _mapped(self._path):
-            cur = self._db.execute(
+            return self._dialect.insert_id(
+                self._db,
                 "INSERT INTO runs (started, window_start, window_end, dry_run) VALUES (?, ?, ?, ?)",
                 (_ts(started), _ts(window_start), _ts(window_end), int(dry_run)),
             )
-            return cast(int, cur.lastrowid)
 
     def finish_run(self, run_id: int, *, finished: datetime, ok: bool, stats: PassStats) -> None:
         counts = {k: v for k, v in asdict(stats).items() if k != "problems"}
@@ -683,7 +708,7 @@ class _Known:
 _KNOWN: dict[str, _Known] = {}
 
 
-def _meta(r: sqlite3.Row) -> MessageMeta:
+def _meta(r: _Row) -> MessageMeta:
     return MessageMeta(
         id=r["id"],
         thread_key=r["thread_key"],
@@ -724,7 +749,7 @@ def _followup_row(f: FollowUp) -> tuple[object, ...]:
     )
 
 
-def _followup(r: sqlite3.Row) -> FollowUp:
+def _followup(r: _Row) -> FollowUp:
     return FollowUp(
         key=r["key"],
         kind=r["kind"],
