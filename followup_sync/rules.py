@@ -220,6 +220,7 @@ def find_followups(
     schedule: Schedule,
     now: datetime,
     analyses: Mapping[str, Analysis] | None = None,
+    readings: Iterable[Analysis] | None = None,
 ) -> list[FollowUp]:
     """New follow-ups in these newly read messages and in the meetings; ``history`` is every known meta,
     these messages' included. Every kind a message shows is returned; ``resolve`` picks one per thread.
@@ -227,16 +228,26 @@ def find_followups(
     ``analyses`` (message id -> :class:`Analysis`, made with the rep's zone and ``date_options(schedule)``)
     lets the pass share each message's text reading with ``threads.to_meta``; a message without one is read
     here.
+
+    ``readings`` instead of ``messages``: each message's analysis with the message it read (``Analysis.msg``),
+    taken one at a time in the order given, so a pass need not hold them all (each message's follow-ups are
+    keyed by its own id: the order changes nothing).
     """
     ctx = _Ctx.build(identity=identity, rules=rules, schedule=schedule, now=now)
     known = _History(history, now)
     horizon = now - timedelta(days=rules.lookback_days)
     found: dict[str, FollowUp] = {}
-    for msg in sorted(messages, key=lambda m: (m.sent_at, m.id)):
+    if readings is None:
+        given = analyses or {}
+        readings = (
+            given.get(m.id) or Analysis(m, tz=ctx.tz, options=ctx.options)
+            for m in sorted(messages, key=lambda m: (m.sent_at, m.id))
+        )
+    for reading in readings:
+        msg = reading.msg
         if not horizon <= msg.sent_at <= now:
             continue
         thread = threads.get(msg.id) or (known.by_id[msg.id].thread_key if msg.id in known.by_id else msg.id)
-        reading = (analyses or {}).get(msg.id) or Analysis(msg, tz=ctx.tz, options=ctx.options)
         for f in _from_message(msg, reading, thread, ctx, known):
             found.setdefault(f.key, f)
     for recap in _recaps(meetings, ctx):

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import pickle
 import time
+import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -32,6 +35,7 @@ from followup_sync.state import ReminderRecord, State
 
 if TYPE_CHECKING:
     from followup_sync.text.analysis import Analysis
+    from followup_sync.threads import Head
 
 log = logging.getLogger(__name__)
 
@@ -205,52 +209,62 @@ def _pass(
         memory = state.source_memory(mail.key) if isinstance(mail, Incremental) else None
         if memory is not None and isinstance(mail, Incremental):
             mail.remember(memory)
-        read = [m for m in mail.messages(window_start, now) if m.sent_at <= now]
-        stats.messages_read = len(read)
+        # The known messages first, so that mail read before is dropped as it streams in: only new mail is held,
+        # and that compactly (see _Parked).
+        horizon = now - timedelta(days=r.lookback_days + HISTORY_MARGIN_DAYS)
+        known = state.messages(since=horizon)
+        known_ids = {m.id for m in known}
+        new = _Parked()
+        for message in mail.messages(window_start, now):
+            if message.sent_at <= now:
+                stats.messages_read += 1
+                if message.id not in known_ids:
+                    new.add(message)
         # file and IMAP sources count what they skipped (malformed, undated); each skip was logged once
         stats.skipped_messages = int(getattr(mail, "skipped", 0))
         meeting_list = _meetings(meetings, now=now, config=config)
         stats.meetings_read = len(meeting_list)
 
         # normalise + thread: only messages not seen before; the state remembers the rest as metadata
-        horizon = now - timedelta(days=r.lookback_days + HISTORY_MARGIN_DAYS)
-        known = state.messages(since=horizon)
-        known_ids = {m.id for m in known}
-        new = _unique([m for m in read if m.id not in known_ids])
         # The text analysis (threads, rules and their pattern tables: most of a cold start) is imported by the
         # first pass that has mail or meetings to analyse; a pass with nothing to read never loads it.
         thread_of: dict[str, str] = {}
         new_metas: list[MessageMeta] = []
-        analyses: dict[str, Analysis] = {}
+        readings = _Readings()
         if new:
             from followup_sync import rules, threads
             from followup_sync.text.analysis import MESSAGE_BUDGET_SECONDS, Analysis, Budget
 
-            thread_of = threads.assign_threads(new, known, me=me)
-            # each message's text is read once (and within a time budget), shared by to_meta and the rules
+            # threading reads headers only; bodies are unpacked one message at a time
+            thread_of = threads.assign_threads(new.headers(), known, me=me)
+            # each message's text is read once (and within a time budget), shared by to_meta and the rules; once
+            # the readings that need the whole body are made, the analysis keeps the message without it
             options = rules.date_options(config.schedule)
             seconds = MESSAGE_BUDGET_SECONDS if message_budget is None else message_budget
-            analyses = {m.id: Analysis(m, tz=tz, options=options, budget=Budget(seconds)) for m in new}
-            new_metas = [
-                threads.to_meta(
-                    m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients, tz=tz, analysis=analyses[m.id]
+            for m in new:
+                reading = Analysis(m, tz=tz, options=options, budget=Budget(seconds))
+                new_metas.append(
+                    threads.to_meta(
+                        m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients, tz=tz, analysis=reading
+                    )
                 )
-                for m in new
-            ]
+                readings.add(reading.without_body())
+            del new  # the bodies: the readings hold what detection needs of them
         history = [*known, *new_metas]
 
         # detect: follow-ups come from new messages and from meetings, so without either there is none (and
         # meetings alone do not read the history, so it is not indexed for them)
         found: list[FollowUp] = []
-        if new or meeting_list:
+        if readings or meeting_list:
             from followup_sync import rules
 
             found = rules.find_followups(
-                new, thread_of, history if new else [], meeting_list, identity=config.identity, rules=r,
-                schedule=config.schedule, now=now, analyses=analyses,
+                (), thread_of, history if readings else [], meeting_list, identity=config.identity, rules=r,
+                schedule=config.schedule, now=now, readings=readings,
             )  # fmt: skip
-        _log_cut_short(analyses.values())
+        _log_cut_short(readings.cut_short)
         stats.followups_found = len(found)
+        del readings, thread_of  # free the new mail's readings before resolve
         with state.transaction():
             state.add_messages(new_metas)
             state.save_followups(found)
@@ -365,12 +379,104 @@ def _meetings(source: MeetingSource, *, now: datetime, config: Config) -> list[M
     return list(source.meetings(start, end))
 
 
-def _unique(messages: list[Message]) -> list[Message]:
-    """One message per id: the same mail filed in two folders (or read twice by the overlap) counts once."""
-    seen: dict[str, Message] = {}
-    for m in sorted(messages, key=lambda m: (m.sent_at, m.id)):
-        seen.setdefault(m.id, m)
-    return list(seen.values())
+_FIELDS = tuple(f.name for f in fields(Message))
+
+
+class _Parked:
+    """The pass's new messages, one per id (the earliest: the same mail filed in two folders, or read twice by
+    the overlap, counts once), held small between the stages that need all of them at once.
+
+    Messages are pickled into blocks of about 256 KB compressed with zlib as they are read: mail text compresses
+    about four times in blocks that size. Threading needs every message at once but only its headers: those
+    copies are made after reading, and dropped after threading. The stages that read bodies get one message at
+    a time, in the order read, one block unpacked at a time. Holding 50,000 parsed messages whole (and the
+    parser's garbage between them, which kept memory fragmented) was most of a 310 MB peak at 100,000 messages
+    (issue 11).
+    """
+
+    BLOCK = 256 * 1024
+
+    def __init__(self) -> None:
+        self._where: dict[str, int] = {}  # id -> number of the row that holds it (rows are numbered as added)
+        self._sent: array[float] = array("d")  # each row's sent_at, as a timestamp
+        self._blocks: list[bytes] = []
+        self._open: list[tuple[object, ...]] = []
+        self._open_bytes = 0
+
+    def add(self, message: Message) -> None:
+        held = self._where.get(message.id)
+        sent = message.sent_at.timestamp()
+        if held is not None and self._sent[held] <= sent:
+            return
+        self._where[message.id] = len(self._sent)
+        self._sent.append(sent)
+        self._open.append(tuple(getattr(message, name) for name in _FIELDS))
+        self._open_bytes += len(message.body) + 300
+        if self._open_bytes >= self.BLOCK:
+            self._seal()
+
+    def _seal(self) -> None:
+        if self._open:
+            self._blocks.append(zlib.compress(pickle.dumps(self._open, protocol=pickle.HIGHEST_PROTOCOL), 1))
+        self._open, self._open_bytes = [], 0
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def headers(self) -> list[Head]:
+        """What threading reads of every message, oldest first."""
+        from followup_sync.threads import Head
+
+        return sorted((Head.of(m) for m in self), key=lambda m: (m.sent_at, m.id))
+
+    def __iter__(self) -> Iterator[Message]:
+        """Every message whole, in the order read."""
+        self._seal()
+        number = 0
+        for block in self._blocks:
+            for row in pickle.loads(zlib.decompress(block)):  # noqa: S301 (our own objects, never from outside)
+                message = Message(*row)
+                if self._where[message.id] == number:  # not superseded by an earlier copy
+                    yield message
+                number += 1
+
+
+class _Readings:
+    """Each new message's text analysis (its message without the body, its author text, what was read of it
+    so far), pickled into zlib blocks as made and unpacked one at a time for detection, in the order made.
+    Analyses whose time budget ran out are collected in ``cut_short`` as detection passes them."""
+
+    BLOCK = 256 * 1024
+
+    def __init__(self) -> None:
+        self._blocks: list[bytes] = []
+        self._open: list[Analysis] = []
+        self._open_bytes = 0
+        self._count = 0
+        self.cut_short: list[Analysis] = []
+
+    def add(self, reading: Analysis) -> None:
+        self._open.append(reading)
+        self._count += 1
+        self._open_bytes += len(reading.text) + 600
+        if self._open_bytes >= self.BLOCK:
+            self._seal()
+
+    def _seal(self) -> None:
+        if self._open:
+            self._blocks.append(zlib.compress(pickle.dumps(self._open, protocol=pickle.HIGHEST_PROTOCOL), 1))
+        self._open, self._open_bytes = [], 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Analysis]:
+        self._seal()
+        for block in self._blocks:
+            for reading in pickle.loads(zlib.decompress(block)):  # noqa: S301 (our own objects)
+                yield reading
+                if reading.skipped and reading.budget is not None:
+                    self.cut_short.append(reading)
 
 
 def _lost_to_another_writer(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -101,6 +102,30 @@ def conversation_thread_key(conversation_id: str) -> str:
     return "c-" + hashlib.sha256(conversation_id.encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What threading reads of a message: its ids and addresses, subject and time, never its text. The sync pass
+    threads a whole window of new mail at once and holds these instead of whole messages (issue 11)."""
+
+    id: str
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    sent_at: datetime
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    conversation_id: str | None
+
+    @classmethod
+    def of(cls, msg: Message) -> Head:
+        """The head of ``msg``; addresses and referenced ids are interned (a thread's mails repeat them)."""
+        return cls(
+            msg.id, sys.intern(msg.sender), tuple(sys.intern(a) for a in msg.recipients), msg.subject, msg.sent_at,
+            sys.intern(msg.in_reply_to) if msg.in_reply_to else None, tuple(sys.intern(r) for r in msg.references),
+            msg.conversation_id,
+        )  # fmt: skip
+
+
 def _clean_id(value: str) -> str:
     return value.strip().strip("<>").strip().lower()
 
@@ -120,7 +145,9 @@ def _participants(sender: str, recipients: Iterable[str], me: frozenset[str]) ->
 
 
 class _Threader:
-    def __init__(self, messages: Sequence[Message], known: Sequence[MessageMeta], me: frozenset[str]) -> None:
+    def __init__(
+        self, messages: Sequence[Message | Head], known: Sequence[MessageMeta], me: frozenset[str]
+    ) -> None:
         self.me = me
         self.by_id = {m.id: m for m in messages}
         self.key_of: dict[str, str] = {m.id: m.thread_key for m in known}
@@ -137,7 +164,7 @@ class _Threader:
         self.assigned: dict[str, str] = {}
         self.visiting: set[str] = set()
 
-    def key(self, msg: Message) -> str:
+    def key(self, msg: Message | Head) -> str:
         if msg.id in self.assigned:
             return self.assigned[msg.id]
         self.visiting.add(msg.id)
@@ -150,7 +177,7 @@ class _Threader:
         self.by_subject.setdefault(subject_key(msg.subject), []).append(seen)
         return key
 
-    def _decide(self, msg: Message) -> str:
+    def _decide(self, msg: Message | Head) -> str:
         if msg.id in self.known_ids:
             return self.key_of[msg.id]
         if msg.conversation_id:
@@ -165,7 +192,7 @@ class _Threader:
                 return self.key(self.by_id[parent])
         return self._by_subject(msg) or new_thread_key(msg.id)
 
-    def _by_subject(self, msg: Message) -> str | None:
+    def _by_subject(self, msg: Message | Head) -> str | None:
         generic = is_generic(msg.subject)
         if not normalise_subject(msg.subject) or (generic and not is_reply_subject(msg.subject)):
             return None
@@ -183,7 +210,7 @@ class _Threader:
         return None
 
 
-def _direct(msg: Message, seen: _Seen, mine: frozenset[str], me: frozenset[str]) -> bool:
+def _direct(msg: Message | Head, seen: _Seen, mine: frozenset[str], me: frozenset[str]) -> bool:
     """Each message's sender takes part in the other: a reply, not two mails that merely share a recipient."""
     sender_ok = msg.sender in me or msg.sender in seen.participants
     seen_ok = seen.sender in me or seen.sender in mine
@@ -191,7 +218,7 @@ def _direct(msg: Message, seen: _Seen, mine: frozenset[str], me: frozenset[str])
 
 
 def assign_threads(
-    messages: Sequence[Message], known: Sequence[MessageMeta], *, me: frozenset[str]
+    messages: Sequence[Message | Head], known: Sequence[MessageMeta], *, me: frozenset[str]
 ) -> dict[str, str]:
     """Message id -> thread key for every message in ``messages`` (see the module docstring for the rules).
 

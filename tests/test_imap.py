@@ -6,17 +6,13 @@ connects from 127.0.0.2: Dovecot's anvil would otherwise delay the next login fr
 
 from __future__ import annotations
 
-import contextlib
 import imaplib
 import logging
 import os
-import pwd
 import shutil
 import socket
 import ssl
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -36,69 +32,19 @@ from followup_sync.backends.imap import (
 )
 from followup_sync.config import BackendSection
 from followup_sync.errors import BackendError, ConfigError, CredentialsError, TransientError
+from tests import dovecotlab
 from tests.conftest import MemoryKeyring
 from tests.contract import MailSourceContract, raw_message
 
 imapclient = pytest.importorskip("imapclient")
 
-DOVECOT = shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin:/usr/local/sbin")
+DOVECOT = dovecotlab.DOVECOT
 pytestmark = pytest.mark.skipif(
     DOVECOT is None, reason="dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)"
 )
 
-USER, PASSWORD = "alice", "alice-pw"
+USER, PASSWORD = dovecotlab.USER, dovecotlab.PASSWORD
 MARCH = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC))
-
-CONF = """\
-instance_name = followup-test-{port}
-base_dir = {tmp}/run
-state_dir = {tmp}/state
-log_path = {tmp}/dovecot.log
-listen = 127.0.0.1
-protocols = imap
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_failure_delay = 0
-login_trusted_networks = 127.0.0.0/8
-default_internal_user = {user}
-default_internal_group = {group}
-default_login_user = {user}
-first_valid_uid = 1
-mail_location = maildir:{tmp}/mail/%n/Maildir
-namespace inbox {{
-  inbox = yes
-  separator = /
-  mailbox Sent {{
-    special_use = \\Sent
-    auto = subscribe
-  }}
-  mailbox Trash {{
-    special_use = \\Trash
-    auto = subscribe
-  }}
-  mailbox Papierkorb {{
-    auto = subscribe
-  }}
-}}
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%n {tmp}/users
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={tmp}/mail/%n
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-"""
 
 SEED: dict[str, list[tuple[str, bytes]]] = {
     "": [
@@ -165,53 +111,16 @@ def dovecot() -> Iterator[Server]:
     # mkdtemp, not tmp_path: pytest's base temp dir is 0700 and Dovecot's mail user must traverse it.
     root = Path(tempfile.mkdtemp(prefix="followup-dovecot-"))
     root.chmod(0o755)
-    account = pwd.getpwnam("dovecot") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
-    port = _free_port()
-    (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
-    conf = root / "dovecot.conf"
-    conf.write_text(
-        CONF.format(
-            tmp=root,
-            port=port,
-            user=account.pw_name,
-            group=account.pw_name,
-            uid=account.pw_uid,
-            gid=account.pw_gid,
-        )
-    )
     _seed(root / "mail" / USER / "Maildir")
-    (root / "state").mkdir()
-    for path in [root / "mail", root / "state", *(root / "mail").rglob("*"), *(root / "state").rglob("*")]:
-        os.chown(path, account.pw_uid, account.pw_gid)
-    assert DOVECOT is not None
-    proc = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait_for(port, proc, root)
-        yield Server(port, root, ImapSettings(host="127.0.0.1", username=USER, port=port, ssl=False, timeout=10))
+        with dovecotlab.running(root) as port:
+            yield Server(
+                port, root, ImapSettings(host="127.0.0.1", username=USER, port=port, ssl=False, timeout=10)
+            )
+    except dovecotlab.DovecotFailed as exc:
+        pytest.fail(str(exc))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stderr is not None:
-            proc.stderr.close()
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _wait_for(port: int, proc: subprocess.Popen[bytes], root: Path) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            pytest.fail(f"dovecot exited with {proc.returncode}: {err} {log}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-            if sock.recv(100).startswith(b"* OK"):
-                return
-        time.sleep(0.02)
-    pytest.fail("dovecot did not answer within 10 s")
 
 
 @pytest.fixture

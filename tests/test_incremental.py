@@ -356,3 +356,31 @@ def test_passes_read_only_new_mail_and_still_close_follow_ups(tmp_path: Path) ->
     deliver(other, 4, msg(4))
     run_once(_config(tmp_path, other), now=NOW + timedelta(minutes=15))  # type: ignore[arg-type]
     assert list(_memory_rows(tmp_path)) == [f"maildir:{other}"]  # the old folder's memory is dropped
+
+
+def test_parked_messages_keep_the_earliest_copy_and_their_text() -> None:
+    """The pass holds new mail compressed in blocks: each id once (its earliest copy), bodies intact."""
+    from followup_sync.backends import mime
+    from followup_sync.model import Message
+    from followup_sync.sync import _Parked
+
+    def parsed(n: int, day: int, body: str) -> Message:
+        result = mime.parse_message(msg(n, day=day, body=body), folder=f"f{day}", link=f"file:///{n}/{day}")
+        assert isinstance(result, Message)
+        return result
+
+    parked = _Parked()
+    parked.BLOCK = 600  # a block every few messages
+    copies = [parsed(n, 10, f"text {n} " * 40) for n in range(20)]
+    for message in copies:
+        parked.add(message)
+    parked.add(parsed(3, 12, "a later copy"))  # ignored: later than the one held
+    parked.add(parsed(5, 2, "an earlier copy"))  # replaces the one held
+    assert len(parked) == 20
+    whole = {m.id: m for m in parked}
+    assert set(whole) == {m.id for m in copies}
+    assert whole["m3@x.com"] == copies[3]
+    assert whole["m5@x.com"].body.startswith("an earlier copy") and whole["m5@x.com"].folder == "f2"
+    heads = parked.headers()
+    assert heads[0].id == "m5@x.com"  # oldest first
+    assert heads[1].subject == "Renewal" and heads[1].recipients == ("rep@ourco.example",)

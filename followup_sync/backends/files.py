@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import quote
 
 from followup_sync.backends import mime
 from followup_sync.backends.base import Memory
@@ -79,41 +80,51 @@ def file_kind(mode: int) -> str | None:
     return "a special file"
 
 
-def open_regular(path: Path) -> int:
-    """A file descriptor for ``path`` if it is (or links to) a regular file; raises NotRegular otherwise.
+def open_regular(path: Path, *, listed_regular: bool = False) -> tuple[int, os.stat_result]:
+    """A file descriptor for ``path`` if it is (or links to) a regular file, and its ``fstat``; raises
+    NotRegular otherwise.
 
-    ``stat`` first, so a FIFO or a device is never opened; then ``open`` with O_NONBLOCK (a FIFO swapped in
-    meanwhile cannot block) and ``fstat`` on what was opened, which is the check that counts.
+    ``stat`` first, so a FIFO or a device is never opened (skipped when the directory listing already said
+    "regular file, not a link": ``listed_regular``); then ``open`` with O_NONBLOCK (a FIFO swapped in meanwhile
+    cannot block) and ``fstat`` on what was opened, which is the check that counts.
     """
-    kind = file_kind(path.stat().st_mode)
-    if kind is not None:
-        raise NotRegular(path, kind)
+    if not listed_regular:
+        kind = file_kind(path.stat().st_mode)
+        if kind is not None:
+            raise NotRegular(path, kind)
     fd = os.open(path, _OPEN_FLAGS)
     try:
-        kind = file_kind(os.fstat(fd).st_mode)
+        info = os.fstat(fd)
+        kind = file_kind(info.st_mode)
         if kind is not None:
             raise NotRegular(path, kind)
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, info
 
 
-def read_regular(path: Path, *, limit: int) -> tuple[bytes, os.stat_result]:
+def read_regular(path: Path, *, limit: int, listed_regular: bool = False) -> tuple[bytes, os.stat_result]:
     """The bytes of a regular file of at most ``limit`` bytes and its ``fstat``; NotRegular or TooBig else."""
-    fd = open_regular(path)
+    fd, info = open_regular(path, listed_regular=listed_regular)
     try:
-        info = os.fstat(fd)
         if info.st_size > limit:
             raise TooBig(path, info.st_size, limit)
+        # Ask for what fstat said plus one byte (to see growth), not a fixed large buffer: a 1 MB buffer shrunk
+        # to each small message's size left the heap fragmented (peak memory grew with the mail read). A short
+        # read of a regular file is its end.
         chunks: list[bytes] = []
         total = 0
-        while chunk := os.read(fd, min(1 << 20, limit + 1 - total)):
+        while True:
+            want = max(1, min(info.st_size + 1 - total, limit + 1 - total, 1 << 20))
+            chunk = os.read(fd, want)
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:  # it grew since fstat
                 raise TooBig(path, total, limit)
-        return b"".join(chunks), info
+            if len(chunk) < want:
+                break
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks), info
     finally:
         os.close(fd)
 
@@ -210,7 +221,7 @@ class _FileSource:
             item.settle()
             return None
         self.parsed += 1
-        result = mime.parse_message(item.raw, folder=item.folder, link=item.link)
+        result = mime.parse_message(item.raw, folder=item.folder, link=item.link, sent_at=sent)
         if isinstance(result, mime.Rejected):
             ident = result.id or "without id"
             self._skip(item.label, "Skipping message %s (%s): %s", ident, item.label, result.reason)
@@ -221,11 +232,11 @@ class _FileSource:
         item.settle()
         return result if result.sent_at >= start else None
 
-    def _read(self, path: Path) -> tuple[bytes | None, bool]:
+    def _read(self, path: Path, *, listed_regular: bool = False) -> tuple[bytes | None, bool]:
         """A file's bytes, or None (counted and logged) if it is not a regular file, too big or unreadable;
         with None, whether that is final (not a regular file, too big) or worth trying at the next pass."""
         try:
-            return read_regular(path, limit=mime.MAX_MESSAGE_BYTES)[0], True
+            return read_regular(path, limit=mime.MAX_MESSAGE_BYTES, listed_regular=listed_regular)[0], True
         except (NotRegular, TooBig) as exc:
             self._skip(str(path), "Skipping message file %s: %s", path, exc)
             return None, True
@@ -430,24 +441,21 @@ class MaildirSource(_FileSource):
         known = index.known(rel for _folder, rel, _path, _mtime in todo)
         for folder, rel, path, mtime_ns in todo:
             try:
-                entries = sorted((e.name, fingerprint(e)) for e in os.scandir(path) if not e.name.startswith("."))
+                entries = _listing(path, oldest)
             except FileNotFoundError:
                 continue
             except OSError as exc:
                 raise BackendError(f"cannot list {path}: {exc.strerror}", backend=self.name) from exc
             index.listing(rel, mtime_ns)
             self.folders_listed += 1
-            for fname, mark in entries:
-                unique = maildir_unique(fname)
-                line = f"{unique}/{mark}"
+            uri = path.absolute().as_uri() + "/"
+            for fname, mark, regular in entries:
+                line = f"{maildir_unique(fname)}/{mark}"
                 if line in known:
                     index.settle(rel, line)
                     continue
-                delivered = delivered_at(unique)
-                if delivered is not None and delivered < oldest:
-                    continue  # older than the window by its name: never opened, nothing to remember
                 file = path / fname
-                raw, final = self._read(file)
+                raw, final = self._read(file, listed_regular=regular)
                 if raw is None:
                     if final:
                         index.settle(rel, line)
@@ -455,13 +463,32 @@ class MaildirSource(_FileSource):
                         index.later(rel)
                     continue
                 settle = functools.partial(index.settle, rel, line)
-                item = RawItem(raw, folder, file.absolute().as_uri(), str(file), settle)
+                item = RawItem(raw, folder, uri + quote(fname), str(file), settle)
                 yield item
                 if line not in index.current[rel]:
                     index.later(rel)
         index.save(
             present, aged=lambda line: (d := delivered_at(line.rpartition("/")[0])) is not None and d < oldest
         )
+
+
+def _listing(path: Path, oldest: float) -> list[tuple[str, str, bool]]:
+    """(name, fingerprint, listed as a regular file) of the files in a Maildir cur/ or new/ folder, less those
+    whose name says they were delivered before ``oldest``: never opened, nothing to remember of them. The
+    common name (``1700000000.M1P2.host``) is read without a regular expression: a 200,000-file mailbox is
+    mostly such files, and this loop is what its first pass costs beyond reading the window's mail."""
+    found: list[tuple[str, str, bool]] = []
+    for entry in os.scandir(path):
+        name = entry.name
+        if name.startswith("."):
+            continue
+        head = name.partition(".")[0]
+        delivered = float(head) if head.isdigit() and 9 <= len(head) <= 11 else delivered_at(maildir_unique(name))
+        if delivered is not None and delivered < oldest:
+            continue
+        found.append((name, fingerprint(entry), entry.is_file(follow_symlinks=False)))
+    found.sort()
+    return found
 
 
 def _subfolders(path: Path) -> list[Path]:
@@ -510,7 +537,7 @@ class MboxSource(_FileSource):
         oldest = (start - DELIVERY_MARGIN).timestamp()
         for path in self.paths:
             try:
-                handle = os.fdopen(open_regular(path), "rb")
+                handle = os.fdopen(open_regular(path)[0], "rb")
             except NotRegular as exc:
                 self._skip(str(path), "Skipping mbox %s: %s", path, exc)
                 continue
@@ -788,14 +815,14 @@ class EmlSource(_FileSource):
     def _items(self, start: datetime) -> Iterator[RawItem]:
         """Every folder is listed at each pass (.eml folders are small); only files not read before are read."""
         index = FolderMemory(self.memory)
-        folders: list[tuple[str, Path, list[tuple[str, str]], int]] = []
+        folders: list[tuple[str, Path, list[tuple[str, str, bool]], int]] = []
         for dirpath, dirnames, _filenames in os.walk(self.path, onerror=self._walk_error):
             dirnames.sort()
             here = Path(dirpath)
             try:
                 mtime_ns = here.stat().st_mtime_ns
                 files = sorted(
-                    (e.name, fingerprint(e))
+                    (e.name, fingerprint(e), e.is_file(follow_symlinks=False))
                     for e in os.scandir(here)
                     if e.name.lower().endswith(".eml") and not e.is_dir()
                 )
@@ -807,13 +834,13 @@ class EmlSource(_FileSource):
         self.folders_listed = len(folders)
         for rel, here, files, mtime_ns in folders:
             index.listing(rel, mtime_ns)
-            for fname, mark in files:
+            for fname, mark, regular in files:
                 line = f"{fname}/{mark}"
                 if line in known:
                     index.settle(rel, line)
                     continue
                 file = here / fname
-                raw, final = self._read(file)
+                raw, final = self._read(file, listed_regular=regular)
                 if raw is None:
                     if final:
                         index.settle(rel, line)

@@ -65,6 +65,12 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
 _NO_DEFAULT = datetime(1, 1, 1)
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _BARE_LIST = re.compile(r"[\w.'+#-]+@[\w.-]+(?:\s*,\s*[\w.'+#-]+@[\w.-]+)*\s*")
+# One address with a plain or quoted display name and nothing getaddresses would read differently (checked on
+# 13,066 Enron and synthetic address headers: same pairs).
+_NAMED = re.compile(
+    r'[ \t]*(?:"([^"\\]*)"|([^"<>,;:@\\()\[\]]*?))[ \t]*<([^<>\s"(),;:\\]+@[^<>\s"(),;:\\]+)>[ \t]*'
+)
+_SIMPLE_CHARSET = re.compile(r'(?i);\s*charset\s*=\s*"?([^";\s]+)"?\s*(?:;|$)')
 _ADDRESS_HEADERS = ("from", "sender", "to", "cc", "bcc")
 _NEEDED = frozenset(
     {"message-id", "date", "subject", "in-reply-to", "references", *_ADDRESS_HEADERS, *KEPT_HEADERS}
@@ -157,12 +163,17 @@ def _lenient_date(value: str) -> datetime | None:
     return parsed if parsed.year != _NO_DEFAULT.year else None
 
 
-def parse_message(raw: bytes, *, folder: str = "", link: str | None = None) -> Message | Rejected:
-    """Parse one message; never raises. ``Rejected.reason`` says why a message was left out."""
+def parse_message(
+    raw: bytes, *, folder: str = "", link: str | None = None, sent_at: datetime | None = None
+) -> Message | Rejected:
+    """Parse one message; never raises. ``Rejected.reason`` says why a message was left out.
+
+    ``sent_at`` is what :func:`quick_date` read from ``raw``, if the caller has it: the same header by the same
+    rules, so it is not parsed twice."""
     if len(raw) > MAX_MESSAGE_BYTES:
         return Rejected(f"message is {len(raw) // (1024 * 1024)} MB, over the {MAX_MESSAGE_BYTES >> 20} MB limit")
     try:
-        return _parse(raw, folder=folder, link=link)
+        return _parse(raw, folder=folder, link=link, sent_at=sent_at)
     except Exception as exc:  # the email package raises a dozen types on hostile input (notes §1.8)
         return Rejected(f"unparsable message ({type(exc).__name__})", id=_fallback_message_id(raw))
 
@@ -172,7 +183,7 @@ def _fallback_message_id(raw: bytes) -> str | None:
     return match.group(1).decode("latin-1").lower() if match else None
 
 
-def _parse(raw: bytes, *, folder: str, link: str | None) -> Message | Rejected:
+def _parse(raw: bytes, *, folder: str, link: str | None, sent_at: datetime | None = None) -> Message | Rejected:
     raw = _clean(raw)
     msg = message_from_bytes(raw, policy=compat32)
     if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
@@ -186,7 +197,7 @@ def _parse(raw: bytes, *, folder: str, link: str | None) -> Message | Rejected:
         if _FOLDED_DATE.search(header_block(raw)):
             return Rejected("no Date header (a Date line is folded into the header above it)", id=message_id)
         return Rejected("no Date header", id=message_id)
-    sent_at = parse_date(date_value)
+    sent_at = sent_at or parse_date(date_value)
     if sent_at is None:
         return Rejected("unreadable Date header", id=message_id)
     from_list = _addresses(headers, "from") or _addresses(headers, "sender")
@@ -323,8 +334,11 @@ def _addresses(headers: dict[str, list[str]], name: str) -> list[tuple[str, str]
     text = ", ".join(headers.get(name, ()))[:MAX_ADDRESS_HEADER]
     if not text:
         return []
+    named = _NAMED.fullmatch(text) if "=?" not in text else None
     if _BARE_LIST.fullmatch(text):  # "a@x.com, b@y.com": most mail, and 3x faster than getaddresses
         pairs = [("", a) for a in text.split(",")]
+    elif named is not None:  # one 'Jane Doe <jane@x.com>' (most From lines): 10x faster, same pair
+        pairs = [(named.group(1) if named.group(1) is not None else named.group(2), named.group(3))]
     else:
         pairs = getaddresses([_commas(decode_text(text))])
     result: list[tuple[str, str]] = []
@@ -420,12 +434,14 @@ def _body(msg: EmailMessage) -> tuple[str, bool, tuple[str, ...]]:
             break
         if part.is_multipart():
             continue
-        filename = _filename(part)
-        disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+        raw = _part_headers(part)
+        disposition_value = raw.get("content-disposition", "")
+        filename = _filename(part) if "name" in (disposition_value + raw.get("content-type", "")).lower() else ""
+        disposition = disposition_value.split(";")[0].strip().lower()
         if filename or disposition == "attachment":
             attachments.append(filename or "(unnamed attachment)")
             continue
-        ctype = part.get_content_type()
+        ctype = _content_type(part, raw)
         # A multipart without a boundary is not split by the parser: its text is still the message's body.
         if (ctype == "text/plain" or ctype.startswith("multipart/")) and plain is None:
             plain = part
@@ -436,6 +452,25 @@ def _body(msg: EmailMessage) -> tuple[str, bool, tuple[str, ...]]:
         return "", False, tuple(attachments)
     text = _part_text(chosen)[:MAX_BODY_CHARS]
     return text, chosen is html, tuple(attachments)
+
+
+def _part_headers(part: EmailMessage) -> dict[str, str]:
+    """A part's headers by lower-cased name (the first of each), read once: the stdlib's ``get`` re-reads and
+    sanitises the header list at every call, and choosing a body part asked it half a dozen times."""
+    found: dict[str, str] = {}
+    for name, value in part.raw_items():
+        found.setdefault(name.lower(), str(value))
+    return found
+
+
+def _content_type(part: EmailMessage, raw: dict[str, str]) -> str:
+    """``part.get_content_type()`` from the headers already read (the same rules: the default type when absent,
+    text/plain when malformed)."""
+    value = raw.get("content-type")
+    if value is None:
+        return part.get_default_type()
+    ctype = value.split(";", 1)[0].strip().lower()
+    return ctype if ctype.count("/") == 1 else "text/plain"
 
 
 def _filename(part: EmailMessage) -> str:
@@ -452,11 +487,20 @@ def _part_text(part: EmailMessage) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         payload = str(part.get_payload()).encode("utf-8", "surrogateescape")
+    return decode_bytes(payload, _charset(part)).replace("\x00", "")
+
+
+def _charset(part: EmailMessage) -> str | None:
+    """The part's charset parameter; a plain ``charset=x`` is read directly (the stdlib's parameter parsing
+    cost as much as the rest of a message's body), anything else (RFC 2231, several) by the stdlib."""
+    ctype = _part_headers(part).get("content-type", "")
+    simple = _SIMPLE_CHARSET.search(ctype) if "*" not in ctype and ctype.lower().count("charset") == 1 else None
+    if simple is not None:
+        return simple.group(1).lower()
     try:
-        charset = part.get_content_charset()
+        return part.get_content_charset()
     except Exception:
-        charset = None
-    return decode_bytes(payload, charset).replace("\x00", "")
+        return None
 
 
 #: Charset labels seen in mail that Python's codec registry does not know, after the WHATWG Encoding Standard's

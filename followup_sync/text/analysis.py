@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cached_property
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -180,6 +181,14 @@ class Analysis:
         """The first sentence of the author text ("Hi Lorna,", "Raetta or Lynn: ..."), or ""."""
         text = self.text
         return self._part("greeting", lambda: next(iter(zoning.sentences(text)), ""), "")
+
+    def without_body(self) -> Analysis:
+        """This analysis, its message kept without the body once the readings that need the whole body (the
+        author text, the newsletter footer) are made: a pass holds one per new message from the metadata to
+        the detection, and the bodies were most of its memory (issue 11)."""
+        _ = self.text, self.newsletter
+        self.msg = replace(self.msg, body="")
+        return self
 
     @property
     def asks(self) -> bool:
