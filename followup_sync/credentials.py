@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 # Least privilege: read mail, read/write calendar, read the profile for `whoami`. msal adds offline_access (a
 # refresh token) and openid/profile itself and refuses them in the list. Nothing here can send mail.
 SCOPES = ("User.Read", "Mail.Read", "Calendars.ReadWrite")
+# Asked for only when the rep turns on `[mail] contacts = true` (names, companies and phones from Outlook).
+CONTACTS_SCOPE = "Contacts.Read"
 KEYRING_SERVICE = keystore.SERVICE
 PLAINTEXT_OPT_IN = keystore.PLAINTEXT_OPT_IN
 PREFER = 'outlook.body-content-type="text", IdType="ImmutableId"'
@@ -354,8 +356,13 @@ def close_account(account: Any) -> None:
             setattr(account.con, name, None)
 
 
-def scopes_for(account: Any) -> list[str]:
-    return [account.protocol.prefix_scope(s) for s in SCOPES]
+def scopes_for(account: Any, *, contacts: bool = False) -> list[str]:
+    return [account.protocol.prefix_scope(s) for s in (*SCOPES, *((CONTACTS_SCOPE,) if contacts else ()))]
+
+
+def wants_contacts(config: Config) -> bool:
+    """Whether the rep turned on Outlook contacts (``[mail] backend = "graph"`` with ``contacts = true``)."""
+    return config.mail.backend == "graph" and config.mail.options.get("contacts") is True
 
 
 # --- errors ------------------------------------------------------------------------------------------------
@@ -496,7 +503,7 @@ def login(
     with contextlib.closing(_Closer(account)), map_errors("graph"), _login_errors():
         backend.delete_token()  # a new login replaces whoever was signed in before
         app = account.con.msal_client
-        scopes = scopes_for(account)
+        scopes = scopes_for(account, contacts=wants_contacts(config))
         if method == "device":
             flow = app.initiate_device_flow(scopes=scopes)
             if "user_code" not in flow:

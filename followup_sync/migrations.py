@@ -168,7 +168,68 @@ def m003_source_memory(db: Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_messages_asked, m003_source_memory]
+def m004_people_and_answers(db: Connection) -> None:
+    """What the rep's own answers need, and the people reminders name (issue 12).
+
+    - ``people``: per address and source (header, signature, contacts), the display name, company and phone
+      number; metadata only, never the text they were read from.
+    - ``answers``: every answer the rep gave (done, dismiss, not a follow-up, not a promise, snooze), from the
+      command line, the review or the calendar, with the follow-up's kind and contact domains: what the
+      learning reads (``control.learning``); ``learnt`` marks the ones it has read.
+    - ``mutes``: the rules that stop reminders (a contact, a domain, a kind from a domain, a sentence shape),
+      each with where it came from (the follow-up and answer that made it).
+    - ``snoozes``: a follow-up not to be reminded before ``until``.
+    - ``released``: the day a follow-up's reminder was let through the daily cap
+      (``[reminders] max_new_per_day``).
+    """
+    db.execute(
+        """CREATE TABLE people (
+            address TEXT NOT NULL,
+            source TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            company TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            seen TEXT NOT NULL,
+            PRIMARY KEY (address, source)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            contacts TEXT NOT NULL,
+            via TEXT NOT NULL,
+            at TEXT NOT NULL,
+            until TEXT,
+            learnt INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX answers_key ON answers (key)")
+    db.execute(
+        """CREATE TABLE mutes (
+            id INTEGER PRIMARY KEY,
+            what TEXT NOT NULL CHECK (what IN ('contact', 'domain', 'kind', 'shape')),
+            value TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT '',
+            origin_key TEXT,
+            origin TEXT NOT NULL,
+            created TEXT NOT NULL,
+            UNIQUE (what, value, kind)
+        )"""
+    )
+    db.execute("CREATE TABLE snoozes (key TEXT PRIMARY KEY, until TEXT NOT NULL, at TEXT NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE TABLE released (key TEXT PRIMARY KEY, day TEXT NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE INDEX released_day ON released (day)")
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    m001_initial,
+    m002_messages_asked,
+    m003_source_memory,
+    m004_people_and_answers,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

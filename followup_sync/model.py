@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
+from urllib.parse import quote
 
 Kind = Literal["promise", "awaiting_reply", "meeting_recap", "after_sale", "unanswered_inbound"]
 KINDS: tuple[Kind, ...] = ("promise", "awaiting_reply", "meeting_recap", "after_sale", "unanswered_inbound")
@@ -45,7 +46,9 @@ class Message:
     whole text as sent (quotes and signatures included; zoning happens in ``text.zoning``); ``body_is_html``
     says whether it still needs converting. ``headers`` keeps only the few headers the detectors read, with
     lower-cased names (auto-submitted, precedence, list-unsubscribe, list-id, x-autoreply, x-autorespond,
-    x-auto-response-suppress, return-path).
+    x-auto-response-suppress, return-path). ``sender_name`` and ``names`` are the display names the headers
+    give (``people`` reads them). ``link`` is the source's own link to the message (Outlook's webLink, an IMAP
+    URL, the file); a reminder links to it through :func:`open_link`.
     """
 
     id: str
@@ -65,6 +68,7 @@ class Message:
     folder: str = ""
     link: str | None = None
     sender_name: str = ""
+    names: tuple[tuple[str, str], ...] = ()  # (address, display name) of To and Cc, where the headers name them
 
     def __post_init__(self) -> None:
         require_utc(self.sent_at, "Message.sent_at")
@@ -166,6 +170,18 @@ class FollowUp:
             require_utc(self.not_before, "FollowUp.not_before")
 
 
+def open_link(msg: Message) -> str | None:
+    """What opens ``msg`` from a reminder: Outlook's webLink; else a ``mid:`` URL of its Message-ID (RFC 2392,
+    the standard name of a message: a mail client that handles the scheme opens it, and the id finds it by
+    search in any other); else the source's own link (an IMAP URL) for mail without a Message-ID; never a
+    ``file:`` path into a Maildir or mbox, which no mail client opens as a message."""
+    if msg.link and msg.link.startswith(("https:", "http:")):
+        return msg.link
+    if not msg.id.endswith("@followup-sync.invalid"):
+        return "mid:" + quote(msg.id, safe="@!$&'()*+,;=-._~")
+    return None if msg.link is None or msg.link.startswith("file:") else msg.link
+
+
 def synthetic_message_id(sent_at: datetime, sender: str, subject: str) -> str:
     """A stable id for mail without a Message-ID, the same whichever backend read it."""
     digest = hashlib.sha256(f"{sent_at.isoformat()}\0{sender}\0{subject}".encode()).hexdigest()
@@ -225,6 +241,9 @@ class RemoteItem:
     ``text_hash`` is :func:`text_hash` of the item's subject and body *as listed now*; ``written_text_hash`` is
     the one we stored in the item when we wrote it. Equal means the rep has not touched the text (at most moved
     the item); None on either side means we cannot tell, which counts as edited (see :attr:`text_as_written`).
+
+    ``subject`` and ``categories`` are the item's as listed now (None where a sink cannot tell): where the rep
+    answers in the calendar ("Done", "Not a follow-up"); ``preferences.calendar_answer`` reads them.
     """
 
     key: str
@@ -234,6 +253,8 @@ class RemoteItem:
     content_hash: str | None = None
     text_hash: str | None = None
     written_text_hash: str | None = None
+    subject: str | None = None
+    categories: tuple[str, ...] | None = None
 
     @property
     def text_as_written(self) -> bool:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from followup_sync import people
 from followup_sync.model import FollowUp, Reminder
 from followup_sync.plan import Action
 from followup_sync.sanitise import clean
@@ -44,7 +45,9 @@ def _reminder(action: Action, followup: FollowUp, result: PassResult) -> Reminde
             return replace(moved, overdue=action.start < result.now)
         return action.reminder
     # keep/delete carry no new reminder: show the one that exists, at the time the user left it
-    rendered = reminder_for(followup, schedule=result.schedule, tz=ZoneInfo(result.timezone), now=result.now)
+    rendered = reminder_for(
+        followup, schedule=result.schedule, tz=ZoneInfo(result.timezone), now=result.now, people=result.people
+    )
     remote = result.remote.get(action.key)
     if remote is not None and remote.start is not None and remote.start != rendered.start:
         return replace(rendered, start=remote.start, end=remote.start + (rendered.end - rendered.start))
@@ -62,6 +65,7 @@ def to_json(result: PassResult) -> dict[str, Any]:
                     "id": f.key,
                     "kind": f.kind,
                     "contacts": [clean(c) for c in f.contacts],
+                    "contact_names": [clean(people.label(c, result.people)) for c in f.contacts],
                     "due": _iso(f.due, tz),
                     "channel": f.channel,
                     "evidence": clean(f.evidence),
@@ -96,7 +100,7 @@ def table(result: PassResult, *, width: int | None = None) -> str:
         lines.append(f"{'OP':<6} {'KIND':<18} {'CONTACT':<30} {'DUE':<15} {'REMINDER':<16} EVIDENCE")
         lines.append("-" * width)
         for op, _action, f, rem in rows:
-            contact = _clip(", ".join(f.contacts) or "-", 30)
+            contact = _clip(", ".join(people.label(c, result.people) for c in f.contacts) or "-", 30)
             due = f"{f.due.astimezone(tz):%a %m-%d}" + (f" {f.due.astimezone(tz):%H:%M}" if f.due_has_time else "")
             when = f"{rem.start.astimezone(tz):%a %m-%d %H:%M}" + ("!" if rem.overdue else " ")
             evidence = _clip(f.evidence, max(30, width - 90))

@@ -95,7 +95,7 @@ from zoneinfo import ZoneInfo
 
 from followup_sync import schedule as sched
 from followup_sync.config import Identity, Rules, Schedule
-from followup_sync.model import FollowUp, Kind, Meeting, Message, MessageMeta, followup_key
+from followup_sync.model import FollowUp, Kind, Meeting, Message, MessageMeta, followup_key, open_link
 from followup_sync.text import promises, signals
 from followup_sync.text.analysis import Analysis
 from followup_sync.text.dates import DateOptions
@@ -281,7 +281,7 @@ def _base(
         evidence=_clip(evidence),
         thread_subject=display_subject(msg.subject),
         created_at=msg.sent_at,
-        link=msg.link,
+        link=open_link(msg),
     )
 
 
@@ -526,7 +526,7 @@ def _recap(mtg: Meeting, ctx: _Ctx) -> FollowUp | None:
         created_at=mtg.end,
         due_has_time=True,
         channel="email",
-        link=mtg.link,
+        link=None if mtg.link is None or mtg.link.startswith("file:") else mtg.link,  # not a calendar file path
     )
 
 

@@ -25,26 +25,33 @@ Decisions (copied to the README):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from followup_sync import people as ppl
 from followup_sync.config import Schedule
 from followup_sync.model import FollowUp, Reminder
+from followup_sync.people import Person
 from followup_sync.sanitise import clean
 
 _MAX_SCAN_DAYS = 3 * 366  # a calendar with no working day for three years is a configuration error
-SUBJECT_MAX = 120
+#: A reminder's subject is what a phone's lock screen shows of it: iOS and Android show a calendar alert's
+#: title on one or two lines of about 30 characters on a 6" phone at the default text size, and cut the rest.
+#: The subject therefore starts with the action and the person ("Call Mark Chen (Acme)"), and only the topic
+#: after them is cut to fit 60 characters (an "OVERDUE: " mark comes on top).
+SUBJECT_MAX = 60
 EVIDENCE_MAX = 200
 
-_VERBS = {"call": "call", "email": "email", "meeting": "meet", "other": "follow up with"}
+_VERBS = {"call": "Call", "email": "Write to", "meeting": "Meet", "other": "Get back to"}
 _EXPLAIN = {
-    "promise": "You promised {who} to {what}.",
+    "promise": "You promised to {what} {who}.",
     "awaiting_reply": "You are waiting for an answer from {who}.",
     "meeting_recap": "You met {who} and have not written to them since.",
-    "after_sale": "{who} ordered; check in after the delivery.",
-    "unanswered_inbound": "{who} asked you something you have not answered.",
+    "after_sale": "An order from {who}: check in after the delivery.",
+    "unanswered_inbound": "A question from {who} is waiting for your answer.",
 }
-_WHAT = {"call": "call them", "email": "write to them", "meeting": "meet them", "other": "get back to them"}
+_WHAT = {"call": "call", "email": "write to", "meeting": "meet", "other": "get back to"}
 
 
 def is_business_day(day: date, schedule: Schedule) -> bool:
@@ -148,17 +155,19 @@ def reminder_for(
     now: datetime,
     max_touches: int = 0,
     shown: datetime | None = None,
+    people: Mapping[str, Person] | None = None,
 ) -> Reminder:
     """The calendar item for an open follow-up (see the module docstring for where it lands).
 
     ``shown`` is the start of the reminder as we last wrote it (None before the first write): it keeps an
     overdue reminder on its day until that day is over. With ``max_touches`` (``rules.max_touches``) the last
-    chase of a contact says "last try".
+    chase of a contact says "last try". ``people`` names the contacts (``people.Person`` by address).
     """
     planned = _planned_start(f, schedule=schedule, tz=tz)
     start = carried(planned, shown=shown, now=now, schedule=schedule, tz=tz)
     overdue = start != planned
-    subject = reminder_subject(f, max_touches=max_touches)
+    known = people or {}
+    subject = reminder_subject(f, max_touches=max_touches, people=known)
     if overdue:
         subject = "OVERDUE: " + subject
     # The one place every sink writes from: no terminal escapes or controls from the mail reach a calendar.
@@ -167,8 +176,8 @@ def reminder_for(
         start=start,
         end=start + timedelta(minutes=schedule.reminder_minutes),
         timezone=tz.key,
-        subject=_clip(clean(subject), SUBJECT_MAX),
-        body=clean(reminder_body(f, tz=tz), multiline=True),
+        subject=clean(subject),
+        body=clean(reminder_body(f, tz=tz, people=known), multiline=True),
         overdue=overdue,
         link=clean(f.link) if f.link else None,
     )
@@ -219,27 +228,27 @@ def overdue_expired(
     return now >= day_over(local_at(last, schedule.day_start, tz), schedule=schedule, tz=tz)
 
 
-def _who(contacts: tuple[str, ...]) -> str:
-    if not contacts:
-        return "the contact"
-    return contacts[0] if len(contacts) == 1 else f"{contacts[0]} +{len(contacts) - 1}"
-
-
-def reminder_subject(f: FollowUp, *, max_touches: int = 0) -> str:
-    """Short and human: "Follow up: call jane@acme.com - Q3 pricing"."""
-    who = _who(f.contacts)
+def reminder_subject(f: FollowUp, *, max_touches: int = 0, people: Mapping[str, Person] | None = None) -> str:
+    """Short and human, action and person first: "Call Mark Chen (Acme) - Rollout plan" (see
+    :data:`SUBJECT_MAX`: only the topic is cut to fit)."""
+    who = ppl.who(f.contacts, people or {})
     if f.kind == "promise":
         action = f"{_VERBS[f.channel or 'other']} {who}"
     elif f.kind == "awaiting_reply":
-        action = f"no reply from {who}"
+        action = f"No reply from {who}"
     elif f.kind == "meeting_recap":
-        action = f"send recap to {who}"
+        action = f"Send recap to {who}"
     elif f.kind == "after_sale":
-        action = f"check in with {who}"
+        action = f"Check in with {who}"
     else:
-        action = f"answer {who}"
-    topic = f" - {f.thread_subject}" if f.thread_subject else ""
-    return f"Follow up: {action}{topic}{_attempt_note(f, max_touches)}"
+        action = f"Answer {who}"
+    action = " ".join(clean(action).split())
+    note = _attempt_note(f, max_touches)
+    topic = " ".join(clean(f.thread_subject).split())
+    room = SUBJECT_MAX - len(action) - len(note) - 3
+    if topic and room >= 8:
+        return f"{action} - {_clip(topic, room)}{note}"
+    return _clip(action, SUBJECT_MAX - len(note)) + note
 
 
 def _attempt_note(f: FollowUp, max_touches: int) -> str:
@@ -250,19 +259,34 @@ def _attempt_note(f: FollowUp, max_touches: int) -> str:
     return f" (try {f.attempt})"
 
 
-def reminder_body(f: FollowUp, *, tz: ZoneInfo) -> str:
-    """Why the reminder exists, in a few lines a person can act on without opening the mail first."""
-    who = ", ".join(f.contacts) or "the contact"
-    first = _EXPLAIN[f.kind].format(who=_who(f.contacts), what=_WHAT[f.channel or "other"])
+def reminder_body(f: FollowUp, *, tz: ZoneInfo, people: Mapping[str, Person] | None = None) -> str:
+    """What the rep needs to act at once: who and why, the number to call (a ``tel:`` link), the sentence it
+    came from (the rep's own promise, the contact's question), and the link that opens the mail."""
+    known = people or {}
+    first = _EXPLAIN[f.kind].format(who=ppl.who(f.contacts, known), what=_WHAT[f.channel or "other"])
     if f.kind == "awaiting_reply" and f.attempt > 1:
         first += f" This is follow-up number {f.attempt}."
-    lines = [first[:1].upper() + first[1:], "", f"“{_clip(f.evidence, EVIDENCE_MAX)}”", ""]
+    lines = [first]  # every sentence starts with a word of ours: an address is never capitalised as one
+    phones = [(c, ppl.known(c, known).phone) for c in f.contacts]
+    phones = [(c, p) for c, p in phones if p]
+    if phones and (f.channel == "call" or f.kind in ("awaiting_reply", "after_sale", "unanswered_inbound")):
+        for contact, phone in phones[:3]:
+            lines.append(f"Phone ({ppl.first_name(contact, known)}): {ppl.phone_line(phone)}")
+    lines.append("")
+    quote = f"“{_clip(f.evidence, EVIDENCE_MAX)}”"
+    if f.kind == "promise":
+        lines.append(f"You wrote: {quote}")
+    elif f.kind == "unanswered_inbound" and f.contacts:
+        lines.append(f"{ppl.first_name(f.contacts[0], known)} asked: {quote}")
+    else:
+        lines.append(quote)
+    lines.append("")
     if f.thread_subject:
         lines.append(f"Thread: {f.thread_subject}")
-    lines.append(f"Contacts: {who}")
+    lines.append("Contacts: " + (", ".join(ppl.full(c, known) for c in f.contacts) or "the contact"))
     lines.append(f"Due: {format_local(f.due, tz=tz, with_time=f.due_has_time)}")
     if f.link:
-        lines.append(f"Link: {f.link}")
+        lines.append(f"Open the mail: {f.link}" if f.kind != "meeting_recap" else f"Link: {f.link}")
     return "\n".join(lines)
 
 

@@ -26,11 +26,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from followup_sync import backends, plan, schedule
+from followup_sync import backends, plan, schedule, userdata
 from followup_sync.backends.base import Incremental, MailSource, MeetingSource, ReminderSink
 from followup_sync.config import HISTORY_MARGIN_DAYS, Config, Schedule
 from followup_sync.errors import AlreadyRunning, Error, PreconditionFailed, SinkEmptied
 from followup_sync.model import FollowUp, Meeting, Message, MessageMeta, PassStats, Reminder, RemoteItem
+from followup_sync.people import Person
 from followup_sync.state import ReminderRecord, State
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class PassResult:
     problems: list[str] = field(default_factory=list)
     schedule: Schedule = field(default_factory=Schedule)
     remote: dict[str, RemoteItem] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)  # what is known of the contacts shown
 
 
 def run_once(
@@ -231,6 +233,7 @@ def _pass(
         thread_of: dict[str, str] = {}
         new_metas: list[MessageMeta] = []
         readings = _Readings()
+        seen_people = _people_of(mail, now=now)
         if new:
             from followup_sync import rules, threads
             from followup_sync.text.analysis import MESSAGE_BUDGET_SECONDS, Analysis, Budget
@@ -248,6 +251,7 @@ def _pass(
                         m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients, tz=tz, analysis=reading
                     )
                 )
+                seen_people += _people_in([m], config=config)
                 readings.add(reading.without_body())
             del new  # the bodies: the readings hold what detection needs of them
         history = [*known, *new_metas]
@@ -267,6 +271,7 @@ def _pass(
         del readings, thread_of  # free the new mail's readings before resolve
         with state.transaction():
             state.add_messages(new_metas)
+            userdata.save_people(state, seen_people)
             state.save_followups(found)
             if memory is not None:
                 memory.commit()
@@ -293,7 +298,11 @@ def _pass(
 
         # schedule
         records = state.reminders()
-        desired = {f.key: _desired(f, records.get(f.key), config=config, now=now) for f in still_open}
+        known_people = userdata.people(state, {c for f in still_open for c in f.contacts})
+        result.people = known_people
+        desired = {
+            f.key: _desired(f, records.get(f.key), config=config, now=now, people=known_people) for f in still_open
+        }
 
         # plan
         remote = _remote_by_key(sink)
@@ -330,6 +339,7 @@ def _pass(
         ok = stats.errors == 0 and not applied.problems
         if not dry_run:
             state.prune(before=now - timedelta(days=config.state_retention_days))
+            userdata.prune(state, before=now - timedelta(days=config.state_retention_days))
         return result
     except Error as exc:
         result.problems.append(str(exc))
@@ -349,14 +359,38 @@ def _log_cut_short(analyses: Iterable[Analysis]) -> None:
             )  # fmt: skip
 
 
-def _desired(f: FollowUp, record: ReminderRecord | None, *, config: Config, now: datetime) -> Reminder:
+def _desired(
+    f: FollowUp,
+    record: ReminderRecord | None,
+    *,
+    config: Config,
+    now: datetime,
+    people: Mapping[str, Person] | None = None,
+) -> Reminder:
     """The reminder we want for an open follow-up: ``schedule.reminder_for``, told where we last put it so that
-    an overdue one moves at most once a day (``schedule.carried``)."""
+    an overdue one moves at most once a day (``schedule.carried``), naming contacts as ``people`` has them."""
     shown = record.start if record is not None and not record.user_owned else None
     return schedule.reminder_for(
         f, schedule=config.schedule, tz=config.identity.zone, now=now, max_touches=config.rules.max_touches,
-        shown=shown,
+        shown=shown, people=people,
     )  # fmt: skip
+
+
+def _people_in(messages: list[Message], *, config: Config) -> list[Person]:
+    """Names from the headers of these messages, phones and companies from their senders' own signatures."""
+    from followup_sync import people
+    from followup_sync.text import zoning
+
+    me = frozenset(config.identity.addresses)
+    own = {m.id: zoning.own_text(m.body, is_html=m.body_is_html) for m in messages if m.sender not in me}
+    region = people.zone_region(config.identity.timezone) or "US"
+    return people.facts(messages, me=me, own_text=own, region=region)
+
+
+def _people_of(source: MailSource, *, now: datetime) -> list[Person]:
+    """The rep's address book, from a source that has one (Outlook contacts, opt-in: ``PeopleSource``)."""
+    contacts = getattr(source, "contacts", None)
+    return list(contacts(now=now)) if callable(contacts) else []
 
 
 def _overdue_expired(

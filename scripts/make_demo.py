@@ -30,7 +30,8 @@ MAIL: list[dict[str, object]] = [
         frm="Mark Chen <mark.chen@acme.example>",
         to=[DANA],
         subject="Rollout questions",
-        body="Hi Dana,\n\nCould we talk this week about the rollout? Tuesday afternoon works for me.\n\nMark",
+        body="Hi Dana,\n\nCould we talk this week about the rollout? Tuesday afternoon works for me.\n\nMark\n\n"
+        "Mark Chen\nHead of IT | Acme Corporation\nMobile: +1 (617) 555-0199\nwww.acme.example",
     ),
     dict(
         folder=".Sent",
@@ -168,7 +169,8 @@ MAIL: list[dict[str, object]] = [
         subject="PO 4711 - 40 licenses",
         attachments=["PO-4711.pdf"],
         body="Hi Dana,\n\nPlease find attached PO 4711 for 40 licenses. Delivery is planned for March 30, and "
-        "we're looking forward to the go-live.\n\nOlivia",
+        "we're looking forward to the go-live.\n\nOlivia\n\nOlivia Grant\n"
+        "Procurement Lead, Vandelay Industries, Inc.\nTel. +1 212 555 0148 | Fax +1 212 555 0149",
     ),
     dict(
         folder=".Sent",
@@ -189,7 +191,8 @@ MAIL: list[dict[str, object]] = [
         to=[DANA],
         subject="Security questionnaire",
         body="Hi Dana,\n\nBefore we sign, could you send me your SOC 2 report? Also, can you confirm whether "
-        "SSO is included in the standard tier?\n\nThanks,\nBruce",
+        "SSO is included in the standard tier?\n\nThanks,\nBruce\n--\nBruce Kent | CISO | Wayne Enterprises\n"
+        "(201) 555-0123",
     ),
     # Soylent: a question answered the same day.
     dict(

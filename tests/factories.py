@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from followup_sync.config import Identity, Rules, Schedule
+from followup_sync import config as configmod
+from followup_sync.config import Config, Identity, Rules, Schedule
 from followup_sync.model import FollowUp, Kind, Meeting, Message, followup_key
 
 ZONE = ZoneInfo("America/New_York")
@@ -131,3 +133,17 @@ def followup(
         not_before=not_before,
         attempt=attempt,
     )
+
+
+def make_config(tmp_path: Path, *, addresses: tuple[str, ...] = (REP,), **sections: dict[str, object]) -> Config:
+    """A config for a pass with memory backends passed in (mail and meetings "none", an unused .ics)."""
+    data: dict[str, object] = {
+        "identity": {"addresses": list(addresses), "timezone": "America/New_York", "name": "Dana Reyes"},
+        "mail": {"backend": "none"},
+        "meetings": {"backend": "none"},
+        "reminders": {"backend": "ics", "path": str(tmp_path / "unused.ics")},
+        "state": {"path": str(tmp_path / "state.db")},
+    }
+    for name, values in sections.items():
+        data[name] = {**dict(data.get(name) or {}), **values}  # type: ignore[call-overload]
+    return configmod.parse(data)

@@ -692,7 +692,7 @@ def test_dry_run_daemon_plans_and_logs_but_writes_nothing(
         "Plan of the last dry-run pass at " in report and "(nothing written): 2 to create, 0 to update" in report
     )
     rows = [line for line in report.splitlines() if line.startswith("  create ")]
-    assert len(rows) == 2 and all("promise: c" in r and "Follow up: call c" in r for r in rows), report
+    assert len(rows) == 2 and all("promise: c" in r and "Call c" in r for r in rows), report
     assert not box.state.exists()
 
 

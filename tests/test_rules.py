@@ -99,7 +99,7 @@ class TestPromise:
         assert "call you Wednesday at 2pm" in f.evidence
         assert f.link == CALL_PROMISE.link
         reminder = reminder_for(f, schedule=SCHEDULE, tz=ZONE, now=at("2026-11-23 11:00"))
-        assert reminder.subject == "Follow up: call jane@acme.com - Q3 pricing"
+        assert reminder.subject == "Call jane@acme.com - Q3 pricing"
 
     def test_promise_without_date_gets_two_business_days(self) -> None:
         msg = sent(
@@ -180,7 +180,7 @@ class TestAwaitingReply:
         assert local(f.due) == "2026-11-19 09:00" and f.attempt == 1 and f.contacts == (JANE,)
         assert f.evidence  # the offer sentence or the attachment
         r = reminder_for(f, schedule=SCHEDULE, tz=ZONE, now=at("2026-11-17 10:00"))
-        assert r.subject == "Follow up: no reply from jane@acme.com - Proposal for 50 seats"
+        assert r.subject == "No reply from jane@acme.com - Proposal for 50 seats"
 
     def test_question_to_the_customer(self) -> None:
         msg = sent(JANE, "Rollout", "Could you let me know how many users will need access?", "2026-11-16 10:00")

@@ -123,7 +123,7 @@ class TestReminderFor:
         r = reminder_for(followup(due="2026-11-25 14:00"), schedule=S, tz=NY, now=NOW)
         assert local(r.start) == "2026-11-25 14:00 EST"
         assert local(r.end) == "2026-11-25 14:15 EST"
-        assert r.subject == "Follow up: call jane@acme.com - Q3 pricing"
+        assert r.subject == "Call jane@acme.com - Q3 pricing"
         assert not r.overdue and r.timezone == "America/New_York"
         assert r.key == followup().key and r.link == "https://mail.example/origin"
 
@@ -153,7 +153,7 @@ class TestReminderFor:
         f = followup(due="2026-11-20 14:00")  # last Friday
         now = at("2026-11-23 10:20")
         r = reminder_for(f, schedule=S, tz=NY, now=now)
-        assert r.overdue and r.subject.startswith("OVERDUE: Follow up: call")
+        assert r.overdue and r.subject.startswith("OVERDUE: Call")
         assert local(r.start) == "2026-11-23 11:00 EST"
         # a pass five minutes later renders the very same item: no churn in the calendar
         assert reminder_for(f, schedule=S, tz=NY, now=at("2026-11-23 10:25")) == r
@@ -221,20 +221,20 @@ class TestReminderFor:
 
     def test_body_has_evidence_thread_contacts_due_link(self) -> None:
         r = reminder_for(followup(), schedule=S, tz=NY, now=NOW)
-        assert r.body.splitlines()[0] == f"You promised {JANE} to call them."
-        assert "“I'll call you Wednesday at 2pm.”" in r.body
+        assert r.body.splitlines()[0] == f"You promised to call {JANE}."
+        assert "You wrote: “I'll call you Wednesday at 2pm.”" in r.body
         assert "Thread: Q3 pricing" in r.body
         assert f"Contacts: {JANE}" in r.body
         assert "Due: Wed 25 Nov 2026 14:00 EST" in r.body
-        assert "Link: https://mail.example/origin" in r.body
+        assert "Open the mail: https://mail.example/origin" in r.body
 
     @pytest.mark.parametrize(
         ("kind", "expected"),
         [
-            ("awaiting_reply", "Follow up: no reply from jane@acme.com +1 - Q3 pricing"),
-            ("meeting_recap", "Follow up: send recap to jane@acme.com +1 - Q3 pricing"),
-            ("after_sale", "Follow up: check in with jane@acme.com +1 - Q3 pricing"),
-            ("unanswered_inbound", "Follow up: answer jane@acme.com +1 - Q3 pricing"),
+            ("awaiting_reply", "No reply from jane@acme.com +1 - Q3 pricing"),
+            ("meeting_recap", "Send recap to jane@acme.com +1 - Q3 pricing"),
+            ("after_sale", "Check in with jane@acme.com +1 - Q3 pricing"),
+            ("unanswered_inbound", "Answer jane@acme.com +1 - Q3 pricing"),
         ],
     )
     def test_subjects_per_kind(self, kind: str, expected: str) -> None:
@@ -250,8 +250,8 @@ class TestReminderFor:
 
     def test_long_evidence_is_clipped(self) -> None:
         r = reminder_for(followup(evidence="word " * 100), schedule=S, tz=NY, now=NOW)
-        quoted = next(line for line in r.body.splitlines() if line.startswith("“"))
-        assert len(quoted) <= 202 and quoted.endswith("…”")
+        quoted = next(line for line in r.body.splitlines() if line.startswith("You wrote: “"))
+        assert len(quoted.removeprefix("You wrote: ")) <= 202 and quoted.endswith("…”")
 
     def test_date_only_due_shown_without_time(self) -> None:
         assert format_local(at("2026-11-26 09:00"), tz=ZONE, with_time=False) == "Thu 26 Nov 2026"

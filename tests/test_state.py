@@ -66,6 +66,11 @@ EXPECTED_COLUMNS = {
     "runs": ["id", "started", "finished", "window_start", "window_end", "dry_run", "ok", "stats", "problems"],
     "orphans": ["sink", "href", "key", "first_seen"],
     "source_memory": ["source", "key", "value"],
+    "people": ["address", "source", "name", "company", "phone", "seen"],
+    "answers": ["id", "key", "answer", "kind", "contacts", "via", "at", "until", "learnt"],
+    "mutes": ["id", "what", "value", "kind", "origin_key", "origin", "created"],
+    "snoozes": ["key", "until", "at"],
+    "released": ["key", "day"],
     "_migrations": ["name", "applied"],
 }
 

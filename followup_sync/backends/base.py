@@ -36,6 +36,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from followup_sync.errors import BackendError
 from followup_sync.model import Meeting, Message, Reminder, RemoteItem
+from followup_sync.people import Person
 
 MARKER_UID_SUFFIX = "@followup-sync"
 
@@ -166,6 +167,15 @@ def batching(sink: ReminderSink) -> BatchingSink | None:
     if callable(getattr(sink, "write_batch", None)) and isinstance(size, int) and size > 0:
         return sink  # type: ignore[return-value]
     return None
+
+
+class PeopleSource(Protocol):
+    """Optional for a mail source: the rep's address book (Outlook contacts on Microsoft 365, when the rep
+    turned it on). ``contacts`` yields what it knows of people (name, company, phone; ``people.Person`` with
+    source "contacts"); the pass keeps it in the state. A source may yield nothing on most passes and refresh
+    its book now and then (Graph: once a day)."""
+
+    def contacts(self, *, now: datetime) -> Iterator[Person]: ...
 
 
 class PassAware(Protocol):

@@ -338,7 +338,7 @@ class CaldavReminderSink:
         return str(value)
 
 
-def _parse_item(data: bytes) -> tuple[str | None, datetime | None, dict[str, str | None]]:
+def _parse_item(data: bytes) -> tuple[str | None, datetime | None, dict[str, Any]]:
     """UID, start and the hashes (``icslisting.listed_hashes``) of a calendar resource."""
     try:
         cal = icalendar.Calendar.from_ical(data)

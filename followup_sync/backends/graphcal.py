@@ -41,7 +41,8 @@ KEY_PROP = f"String {_GUID} Name FollowUpSyncKey"
 MARKER_VALUE = "followup-sync"
 CALENDAR_CACHE = "graph-calendar.json"
 EVENT_FIELDS = (
-    "id,iCalUId,subject,start,end,organizer,attendees,isCancelled,webLink,type,originalStart,seriesMasterId"
+    "id,iCalUId,subject,start,end,organizer,attendees,isCancelled,webLink,type,originalStart,seriesMasterId,"
+    "categories"
 )
 # Graph documents $expand of extended properties with one `id eq` filter; the KEY is on every reminder of ours
 EXPAND_KEY = f"singleValueExtendedProperties($filter=id eq '{KEY_PROP}')"

@@ -28,10 +28,12 @@ from typing import Any, Self
 
 import requests
 
+from followup_sync import people
 from followup_sync.backends import graphbatch
 from followup_sync.backends.graphcore import (
     PAGE,
     GraphBackend,
+    JsonCache,
     address,
     graph_time,
     options,
@@ -40,13 +42,15 @@ from followup_sync.backends.graphcore import (
 )
 from followup_sync.config import BackendSection, Config
 from followup_sync.credentials import make_account, map_errors
-from followup_sync.errors import BackendError, ConfigError
+from followup_sync.errors import BackendError, ConfigError, CredentialsError
 from followup_sync.model import KEPT_HEADERS as MODEL_KEPT_HEADERS
 from followup_sync.model import Message, synthetic_message_id
+from followup_sync.people import Person
 
 log = logging.getLogger(__name__)
 
 FOLDER_CACHE = timedelta(hours=24)  # new folders are picked up within a day
+CONTACTS_EVERY = timedelta(hours=24)  # Outlook contacts, when turned on, are read once a day
 DELTA_FILTER_CAP = 5000  # "Applying $filter in a delta query returns only up to 5,000 messages."
 SKIP_FOLDERS = ("deleteditems", "junkemail", "drafts", "outbox", "conversationhistory", "syncissues")
 MESSAGE_FIELDS = (
@@ -122,7 +126,7 @@ class GraphMailSource(GraphBackend):
 
     @classmethod
     def from_config(cls, section: BackendSection, config: Config) -> Self:
-        opts = options(section, {"folders": list, "delta": bool})
+        opts = options(section, {"folders": list, "delta": bool, "contacts": bool})
         folders = opts.get("folders")
         if folders is not None and not all(isinstance(f, str) and f for f in folders):
             raise ConfigError(
@@ -134,6 +138,8 @@ class GraphMailSource(GraphBackend):
             folders=folders,
             use_delta=bool(opts.get("delta", True)) and config.graph.cloud != "china",  # no delta in 21Vianet
             lookback=timedelta(days=config.rules.lookback_days),
+            contacts_file=contacts_cache(config) if opts.get("contacts") else None,
+            region=people.zone_region(config.identity.timezone) or "US",
         )
 
     def __init__(
@@ -144,6 +150,8 @@ class GraphMailSource(GraphBackend):
         folders: list[str] | None = None,
         use_delta: bool = True,
         lookback: timedelta | None = None,
+        contacts_file: Path | None = None,
+        region: str = "US",
     ) -> None:
         """``lookback``: a window this long is the sync pass starting afresh (first pass, or its state DB was
         lost): read it in full, since the pass no longer knows what earlier delta rounds delivered."""
@@ -154,6 +162,31 @@ class GraphMailSource(GraphBackend):
         self.lookback = lookback
         self.skipped = 0
         self.capped = 0  # delta rounds that hit the documented 5,000 cap (each followed by a full window read)
+        self.contacts_file = contacts_file  # None: the rep did not turn on [mail] contacts
+        self.region = region
+
+    def contacts(self, *, now: datetime) -> Iterator[Person]:
+        """The rep's Outlook contacts (``PeopleSource``), read once a day when ``[mail] contacts = true``.
+
+        Needs the delegated Contacts.Read permission, asked for at login only when the option is on (least
+        privilege). Without it Graph answers 403: one warning, and the pass goes on without contacts."""
+        if self.contacts_file is None:
+            return
+        cache = JsonCache(self.contacts_file)
+        cache.read_only = self.dry_run  # a dry run reads them, and leaves the day's read to the real pass
+        read_at = cache.data.get("read_at")
+        if read_at is not None and timedelta(0) <= now - datetime.fromisoformat(read_at) < CONTACTS_EVERY:
+            return
+        fields = "displayName,emailAddresses,companyName,businessPhones,mobilePhone"
+        try:
+            with map_errors(self.name):
+                items = list(self._pages(f"{self.url}me/contacts", {"$select": fields, "$top": PAGE}))
+        except CredentialsError as exc:
+            log.warning("Outlook contacts not read (%s); [mail] contacts needs Contacts.Read", exc)
+            return
+        cache.data["read_at"] = now.isoformat()
+        cache.save("read_at")
+        yield from contact_people(items, now=now, region=self.region)
 
     def messages(self, start: datetime, end: datetime) -> Iterator[Message]:
         state = DeltaState.load(self.state_file, read_only=self.dry_run)
@@ -283,6 +316,26 @@ class GraphMailSource(GraphBackend):
         return out
 
 
+def contacts_cache(config: Config) -> Path:
+    return config.state_path.parent / "graph-contacts.json"
+
+
+def contact_people(items: list[dict[str, Any]], *, now: datetime, region: str) -> Iterator[Person]:
+    """Outlook contacts as ``people.Person`` rows (source "contacts"), one per e-mail address of each."""
+    for item in items:
+        name = people.display_name(str(item.get("displayName") or ""))
+        company = str(item.get("companyName") or "").strip()[: people.COMPANY_MAX]
+        numbers = [str(item.get("mobilePhone") or ""), *map(str, item.get("businessPhones") or [])]
+        for entry in item.get("emailAddresses") or []:
+            addr = str((entry or {}).get("address") or "").strip().lower()
+            if "@" not in addr:
+                continue
+            where = people.region_of(people.domain_of(addr), region)
+            phone = next((p for p in (people.phone_in_signature(n, region=where) for n in numbers if n) if p), "")
+            if name or company or phone:
+                yield Person(addr, name=name, company=company, phone=phone, source="contacts", seen=now)
+
+
 @dataclass
 class _Round:
     """What one delta round of a folder delivered: its message count, its deltaLink, and whether it held
@@ -292,6 +345,16 @@ class _Round:
     delta_link: str | None = None
     future: bool = False
     seen: set[str] = field(default_factory=set)  # Graph ids read in the round (ids only: no mail is kept)
+
+
+def _names(recipients: list[Any]) -> tuple[tuple[str, str], ...]:
+    """(address, display name) of the recipients Graph names (``emailAddress.name``)."""
+    out = []
+    for r in recipients:
+        a, name = address(r), str(((r or {}).get("emailAddress") or {}).get("name") or "")
+        if a and name:
+            out.append((a, name))
+    return tuple(out)
 
 
 def _ids(value: str) -> tuple[str, ...]:
@@ -322,6 +385,7 @@ def parse_message(item: Mapping[str, Any], *, folder: str = "") -> Message | Non
             id=imid,
             sender=sender,
             sender_name=str((item.get("from") or {}).get("emailAddress", {}).get("name") or ""),
+            names=_names([*(item.get("toRecipients") or []), *(item.get("ccRecipients") or [])]),
             to=tuple(a for a in map(address, item.get("toRecipients") or []) if a),
             cc=tuple(a for a in map(address, item.get("ccRecipients") or []) if a),
             bcc=tuple(a for a in map(address, item.get("bccRecipients") or []) if a),

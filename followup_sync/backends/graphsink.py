@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 
 _TXN_NAMESPACE = uuid.UUID("0b6c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d")
 FULL_LISTING = timedelta(hours=24)
-LISTED_FIELDS = "id,start,end,subject,body"
+LISTED_FIELDS = "id,start,end,subject,body,categories"
 
 
 # --- what we write -------------------------------------------------------------------------------------------
@@ -136,8 +136,12 @@ def remote_item(item: Mapping[str, Any], *, text: str | None = None) -> RemoteIt
     key, content, written = parse_key_value(str(value))
     if text is None and "body" in item:
         text = text_hash(str(item.get("subject") or ""), str((item.get("body") or {}).get("content") or ""))
+    found = item.get("categories")
+    categories = tuple(map(str, found)) if isinstance(found, list) else None
+    subject = str(item["subject"]) if item.get("subject") is not None else None
     return RemoteItem(key=key, href=str(item["id"]), etag=str(item["@odata.etag"]), start=_start(item),
-                      content_hash=content, text_hash=text, written_text_hash=written)  # fmt: skip
+                      content_hash=content, text_hash=text, written_text_hash=written, subject=subject,
+                      categories=categories)  # fmt: skip
 
 
 def _start(item: Mapping[str, Any], field: str = "start") -> datetime | None:

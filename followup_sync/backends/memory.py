@@ -79,7 +79,8 @@ class MemorySink:
         for href, (rem, etag) in list(self.items.items()):
             content, text = self.written.get(href, (None, None))
             yield RemoteItem(key=rem.key, href=href, etag=etag, start=rem.start, content_hash=content,
-                             text_hash=text_hash(rem.subject, rem.body), written_text_hash=text)  # fmt: skip
+                             text_hash=text_hash(rem.subject, rem.body), written_text_hash=text,
+                             subject=rem.subject, categories=rem.categories)  # fmt: skip
 
     def _wrote(self, href: str, reminder: Reminder) -> None:
         self.written[href] = (reminder.content_hash(), text_hash(reminder.subject, reminder.body))

@@ -208,12 +208,14 @@ def _parse(raw: bytes, *, folder: str, link: str | None, sent_at: datetime | Non
     if message_id is None:
         message_id = synthetic_message_id(sent_at, sender, subject)
     body, is_html, attachments = _body(msg)
+    to, cc = _addresses(headers, "to"), _addresses(headers, "cc")
     return Message(
         id=message_id,
         sender=sender,
         sender_name=sender_name,
-        to=tuple(a for _, a in _addresses(headers, "to")),
-        cc=tuple(a for _, a in _addresses(headers, "cc")),
+        names=tuple((a, n) for n, a in (*to, *cc) if n),
+        to=tuple(a for _, a in to),
+        cc=tuple(a for _, a in cc),
         bcc=tuple(a for _, a in _addresses(headers, "bcc")),
         subject=subject,
         sent_at=sent_at,

@@ -33,7 +33,15 @@ import re
 from followup_sync.text._html import html_to_text
 from followup_sync.text._sentences import sentences
 
-__all__ = ["MAX_AUTHOR_CHARS", "MAX_BODY_CHARS", "MAX_HTML_CHARS", "author_text", "html_to_text", "sentences"]
+__all__ = [
+    "MAX_AUTHOR_CHARS",
+    "MAX_BODY_CHARS",
+    "MAX_HTML_CHARS",
+    "author_text",
+    "html_to_text",
+    "own_text",
+    "sentences",
+]
 
 # --- how much of a body is read (issue 10: one hostile message must not stall a pass) -------------------------
 
@@ -130,6 +138,7 @@ _FOOTER_WINDOW = 1500
 _FOOTER_WORDS = ("subscri", "receiving", "received this", "opt-out", "opt out", "manage your")
 _SIG_TAIL_MAX_CHARS = 80
 _BLANKS_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_SIG_DELIMITER_RE = re.compile(r"(?m)^--[ \t]?$")
 
 
 def _line_at(body: str, pos: int) -> tuple[int, int]:
@@ -311,20 +320,29 @@ def author_text(body: str, *, is_html: bool = False) -> str:
     At most ``MAX_AUTHOR_CHARS`` characters, cut at a line break where there is one; only the first
     ``MAX_BODY_CHARS`` of the body (``MAX_HTML_CHARS`` of HTML) are read.
     """
+    own = own_text(body, is_html=is_html, signature=False)
+    return _cap(_strip_signoff(own)) if own else ""
+
+
+def own_text(body: str, *, is_html: bool = False, signature: bool = True) -> str:
+    """The author's part of ``body`` with its signature: quoted replies, forwards and disclaimers cut, the
+    closing name and contact lines kept, also below a "-- " signature delimiter (``people`` reads a contact's
+    phone number there). ``signature=False`` cuts at the delimiter, as :func:`author_text` does."""
     if is_html:
         body = html_to_text(body[:MAX_HTML_CHARS])
     body = body[:MAX_BODY_CHARS]
     if not body:
         return ""
     body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    if signature:
+        body = _SIG_DELIMITER_RE.sub("\n", body)
     own = body[: _Zoner(body).cut()]
     if _QUOTE_START_RE.search("\n" + own):
         # Interleaved answers: drop the quoted lines and their "... wrote:" line, keep the rest.
         own = _QUOTE_LINES_RE.sub("", own)
         own = "\n".join(line for line in own.split("\n") if not _WROTE_LINE_RE.search(line))
     own = "\n".join(line.rstrip() for line in own.split("\n"))
-    own = _BLANKS_RE.sub("\n\n", own).strip()
-    return _cap(_strip_signoff(own))
+    return _BLANKS_RE.sub("\n\n", own).strip()
 
 
 def _cap(text: str) -> str:

@@ -75,6 +75,7 @@ OPTIONS: dict[str, set[str]] = {
     "calendarView": _LIST,
     "events": _LIST,
     "event": _ONE,
+    "contacts": {"$select", "$top", "$skip", "$filter", "$orderby", "$expand", "$count"},
 }
 ENTITY = {
     "me": "user",
@@ -86,6 +87,7 @@ ENTITY = {
     "calendarView": "event",
     "events": "event",
     "event": "event",
+    "contacts": "contact",
 }
 
 
@@ -167,6 +169,8 @@ class GraphApi:
             return self._mail(req, parts[1:])
         if key in ("calendar", "calendars", "events", "calendarview"):
             return self._calendar(req, parts)
+        if key == "contacts" and len(parts) == 1 and req.method == "GET":
+            return self._checked(req, "contacts") or self._contacts(req)
         return _bad(f"fake Graph does not implement {req.method} {path}")
 
     def _checked(self, req: Request, endpoint: str) -> Answer | None:
@@ -200,6 +204,15 @@ class GraphApi:
             "userPrincipalName": f.user,
         }
         return _selected(out, req.query.get("$select"))
+
+    def _contacts(self, req: Request) -> Answer:
+        """List contacts ("List contacts": the default Contacts folder; needs Contacts.Read, else 403)."""
+        fake = self.fake
+        if fake.contacts_denied:
+            return Answer(403, error("ErrorAccessDenied", "Access is denied. Check credentials and try again."))
+        items = [_selected(dict(c), req.query.get("$select")) for c in fake.contacts]
+        ctx = f"{fake.base_url}/v1.0/$metadata#users('{fake.user}')/contacts"
+        return self._paged(req, items, self._top(req, 10, 1000), context=ctx)
 
     # ---- paging ---------------------------------------------------------------------------------------------
     def _paged(

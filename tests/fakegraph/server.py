@@ -115,6 +115,8 @@ class FakeGraph:
         self.messages: dict[str, dict[str, Any]] = {}  # id -> Graph JSON plus _folder, _seq
         self.removed: dict[str, tuple[str, int]] = {}  # id -> (folder, seq)
         self.events: dict[str, dict[str, Any]] = {}
+        self.contacts: list[dict[str, Any]] = []  # Outlook contacts as Graph lists them
+        self.contacts_denied = False  # the token lacks Contacts.Read: /me/contacts answers 403
         self.calendars: dict[str, str] = {"cal-default": "Calendar"}
         self.pages: dict[str, dict[str, Any]] = {}
         self.deltas: dict[str, dict[str, Any]] = {}
@@ -155,6 +157,20 @@ class FakeGraph:
     # ---- data set-up used by tests -------------------------------------------------------------------------
     def _id(self, prefix: str) -> str:
         return f"{prefix}-{next(self.seq):06d}-" + secrets.token_hex(4)
+
+    def add_contact(
+        self, name: str, emails: list[str], *, company: str = "", business: list[str] | None = None,
+        mobile: str | None = None,
+    ) -> str:  # fmt: skip
+        """An Outlook contact in the default Contacts folder, shaped as the contact resource page shows it."""
+        with self.lock:
+            cid = self._id("AAMkContact")
+            self.contacts.append({
+                "id": cid, "displayName": name, "givenName": name.split()[0], "surname": name.split()[-1],
+                "emailAddresses": [{"name": name, "address": e} for e in emails], "companyName": company or None,
+                "businessPhones": list(business or []), "mobilePhone": mobile, "homePhones": [],
+            })  # fmt: skip
+            return cid
 
     def add_folder(self, name: str, *, parent: str | None = None, well_known: str | None = None) -> str:
         with self.lock:

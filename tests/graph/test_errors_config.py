@@ -77,7 +77,7 @@ def test_options_validated(config: Config, memory_keyring: MemoryKeyring) -> Non
     with pytest.raises(ConfigError) as info:
         GraphMailSource.from_config(_section("mail", folder=["Inbox"], delta="yes"), config)
     assert info.value.problems == (
-        "[mail] folder: unknown option for backend graph; allowed: delta, folders",
+        "[mail] folder: unknown option for backend graph; allowed: contacts, delta, folders",
         "[mail] delta: must be a bool",
     )
     with pytest.raises(ConfigError, match=r"\[reminders\] calender"):
