@@ -76,6 +76,7 @@ def one_run(args: argparse.Namespace) -> dict[str, float | int | str]:
         "idle_ops": dict(ops_second).__repr__(),
         "idle_changes": sum(n for op, n in ops_second.items() if op != "keep"),
         "kinds": dict(kinds).__repr__(),
+        "queued": len(first.queued),
         "problems": len(first.problems) + len(second.problems),
     }
 
@@ -103,7 +104,7 @@ def main() -> int:
     print(f"first pass: median {first:.2f} s over {args.runs} runs ({int(r['messages']) / first:,.0f} messages/s)")
     print(f"idle pass:  median {idle:.2f} s")
     print(f"follow-ups found by kind: {r['kinds']}")
-    print(f"first pass plan: {r['first_ops']}")
+    print(f"first pass plan: {r['first_ops']} ({r['queued']} more queued by [reminders] max_new_per_day)")
     print(f"second pass plan: {r['idle_ops']}")
     ok = all(int(x["idle_changes"]) == 0 and int(x["problems"]) == 0 for x in results)
     print("second pass plans no change: " + ("yes" if ok else "NO"))

@@ -194,8 +194,18 @@ def sync(config_path: Path | None, dry_run: bool, fmt: str, now_text: str | None
     finally:
         warned.save()
     _emit(result, fmt)
+    if not dry_run:
+        _learned(config, result.now, err=fmt == "json")
     if result.problems:
         sys.exit(1)
+
+
+def _learned(config: Config, now: datetime, *, err: bool) -> None:
+    """After a real pass: learn from the answers the rep gave in the calendar (``control.learning``)."""
+    from followup_sync.control.learning import learn_after_pass
+
+    for line in learn_after_pass(config.state_path, now=now):
+        _echo(f"learnt: {line}; `followup-sync unmute` undoes it", err=err)
 
 
 @cli.command()
@@ -288,9 +298,14 @@ def demo(now_text: str | None, fmt: str, out: Path, dry_run: bool) -> None:
     now = _parse_now(now_text, config.identity.zone) or demomod.DEFAULT_NOW
     result = run_once(config, now=now, dry_run=dry_run)
     _emit(result, fmt)
+    if not dry_run:
+        _learned(config, result.now, err=fmt == "json")
     if fmt == "table":
         _echo("")
         _echo(demomod.summary(config, result))
+        if not dry_run:
+            _echo("")
+            _echo(demomod.listing(config, result.now))
     if result.problems:
         sys.exit(1)
 
@@ -482,3 +497,13 @@ def service_status() -> None:
     text, code = svc.status(svc.current_plan(None))
     _echo(text)
     sys.exit(code)
+
+
+def _register() -> None:
+    """The rep's own commands (list, done, dismiss, snooze, mute, unmute, review) live in ``control``."""
+    from followup_sync.control.cli import register
+
+    register(cli)
+
+
+_register()

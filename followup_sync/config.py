@@ -141,6 +141,14 @@ class Daemon:
     max_backoff_minutes: float = 60.0
 
 
+@dataclass(frozen=True)
+class Pacing:
+    """``[reminders]`` besides the backend: how many new reminders a day, and one digest instead of each."""
+
+    max_new_per_day: int = 8
+    digest: bool = False
+
+
 #: Days of mail before the lookback a pass still reads from the state to thread and resolve (``sync``): the
 #: state must keep at least ``lookback_days`` plus this much, so ``[state] retention_days`` may not be shorter.
 HISTORY_MARGIN_DAYS = 60
@@ -161,6 +169,7 @@ class Config:
     path: Path | None = None
     #: How long closed and dismissed follow-ups and old mail's metadata stay in the state (``state.prune``).
     state_retention_days: int = DEFAULT_RETENTION_DAYS
+    pacing: Pacing = Pacing()
 
     @property
     def base_dir(self) -> Path:
@@ -249,7 +258,10 @@ def parse(data: Mapping[str, Any], *, path: Path | None = None) -> Config:
             allowed = ", ".join(sorted([*_SECTIONS, *_BACKENDS]))
             problems.add(f"[{section}]", f"unknown section; allowed: {allowed}")
     identity = _identity(_table(data, "identity", problems), problems)
-    sections = {role: _backend(role, _table(data, role, problems), problems) for role in _BACKENDS}
+    reminders_tbl = dict(_table(data, "reminders", problems))
+    pacing = _pacing(reminders_tbl, problems)  # taken out: the backend validates the rest of [reminders]
+    tables = {role: reminders_tbl if role == "reminders" else _table(data, role, problems) for role in _BACKENDS}
+    sections = {role: _backend(role, tables[role], problems) for role in _BACKENDS}
     state_tbl = _table(data, "state", problems)
     _unknown("state", state_tbl, problems)
     rules = _build(Rules, "rules", _table(data, "rules", problems), problems)
@@ -280,7 +292,24 @@ def parse(data: Mapping[str, Any], *, path: Path | None = None) -> Config:
         daemon=daemon,
         path=path,
         state_retention_days=retention,
+        pacing=pacing,
     )
+
+
+def _pacing(table: dict[str, Any], problems: _Problems) -> Pacing:
+    """``[reminders] max_new_per_day`` (1 to 500) and ``digest`` (true/false), removed from ``table``."""
+    defaults = Pacing()
+    cap = table.pop("max_new_per_day", defaults.max_new_per_day)
+    digest = table.pop("digest", defaults.digest)
+    if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 500:
+        problems.add(
+            "reminders.max_new_per_day", f"must be a whole number from 1 to 500 (reminders), not {_shown(cap)}"
+        )
+        cap = defaults.max_new_per_day
+    if not isinstance(digest, bool):
+        problems.add("reminders.digest", "must be true or false")
+        digest = defaults.digest
+    return Pacing(max_new_per_day=cap, digest=digest)
 
 
 def _retention(raw: Any, rules: Rules, problems: _Problems) -> int:

@@ -81,10 +81,16 @@ def sync_pass(
     from followup_sync import sync
 
     try:
-        return sync.run_once(config, dry_run=dry_run, should_stop=should_stop, warned=warned)
+        result = sync.run_once(config, dry_run=dry_run, should_stop=should_stop, warned=warned)
     finally:
         if warned is not None:
             warned.save()
+    if not dry_run:
+        from followup_sync.control.learning import learn_after_pass
+
+        for line in learn_after_pass(config.state_path, now=result.now):
+            log.info("Learnt: %s", line)
+    return result
 
 
 def read_status(state_path: Path) -> dict[str, Any] | None:

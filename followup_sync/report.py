@@ -44,34 +44,30 @@ def _reminder(action: Action, followup: FollowUp, result: PassResult) -> Reminde
             moved = replace(rem, start=action.start, end=action.start + (rem.end - rem.start))
             return replace(moved, overdue=action.start < result.now)
         return action.reminder
+    remote = result.remote.get(action.key)
+    if str(followup.kind) == "digest":  # a day's digest (``[reminders] digest``) being kept or removed
+        start = remote.start if remote is not None and remote.start is not None else followup.due
+        return Reminder(action.key, start, start, result.timezone, followup.thread_subject, "")
     # keep/delete carry no new reminder: show the one that exists, at the time the user left it
     rendered = reminder_for(
         followup, schedule=result.schedule, tz=ZoneInfo(result.timezone), now=result.now, people=result.people
     )
-    remote = result.remote.get(action.key)
     if remote is not None and remote.start is not None and remote.start != rendered.start:
         return replace(rendered, start=remote.start, end=remote.start + (rendered.end - rendered.start))
     return rendered
 
 
 def to_json(result: PassResult) -> dict[str, Any]:
+    """The plan as JSON. The contract: fields may be added, never removed or renamed (tests/test_cli.py pins
+    them). ``queued`` (added with ``[reminders] max_new_per_day``) lists the follow-ups held back by the daily
+    cap, each with the day it will be reminded from."""
     tz = ZoneInfo(result.timezone)
     actions = []
     for op, _action, f, rem in shown(result):
         actions.append(
             {
                 "op": op,
-                "followup": {
-                    "id": f.key,
-                    "kind": f.kind,
-                    "contacts": [clean(c) for c in f.contacts],
-                    "contact_names": [clean(people.label(c, result.people)) for c in f.contacts],
-                    "due": _iso(f.due, tz),
-                    "channel": f.channel,
-                    "evidence": clean(f.evidence),
-                    "thread_subject": clean(f.thread_subject),
-                    "source_message_id": clean(f.origin_id),
-                },
+                "followup": _followup_json(f, result, tz),
                 "reminder": {
                     "start": _iso(rem.start, tz),
                     "end": _iso(rem.end, tz),
@@ -79,7 +75,26 @@ def to_json(result: PassResult) -> dict[str, Any]:
                 },
             }
         )
-    return {"now": _iso(result.now, tz), "actions": actions}
+    queued = [
+        {"followup": _followup_json(result.followups[k], result, tz), "queued_until": day.isoformat()}
+        for k, day in sorted(result.queued.items(), key=lambda kv: (kv[1], kv[0]))
+        if k in result.followups
+    ]
+    return {"now": _iso(result.now, tz), "actions": actions, "queued": queued}
+
+
+def _followup_json(f: FollowUp, result: PassResult, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": f.key,
+        "kind": f.kind,
+        "contacts": [clean(c) for c in f.contacts],
+        "contact_names": [clean(people.label(c, result.people)) for c in f.contacts],
+        "due": _iso(f.due, tz),
+        "channel": f.channel,
+        "evidence": clean(f.evidence),
+        "thread_subject": clean(f.thread_subject),
+        "source_message_id": clean(f.origin_id),
+    }
 
 
 def _iso(value: datetime, tz: ZoneInfo) -> str:
@@ -112,6 +127,12 @@ def table(result: PassResult, *, width: int | None = None) -> str:
         f"{counts['keep']} unchanged" + ("  (! = overdue: reminded at the next working slot)" if any(
             r[3].overdue for r in rows) else "")
     )  # fmt: skip
+    if result.queued:
+        first = min(result.queued.values())
+        lines.append(
+            f"{len(result.queued)} more held back by [reminders] max_new_per_day, reminded from "
+            f"{first:%a %m-%d} on (`followup-sync list` shows them)"
+        )
     for problem in result.problems:
         lines.append(f"problem: {clean(problem)}")
     return "\n".join(lines)

@@ -53,6 +53,7 @@ def _daemon_line(info: dict[str, Any], *, running: bool, tz: ZoneInfo) -> str:
 
 
 def _state_lines(config: Config, *, tz: ZoneInfo) -> list[str]:
+    from followup_sync import userdata
     from followup_sync.state import State
 
     if not config.state_path.exists():
@@ -65,6 +66,8 @@ def _state_lines(config: Config, *, tz: ZoneInfo) -> list[str]:
         last = state.last_run()
         last_ok = state.last_run(ok_only=True)
         open_records = state.followups(status="open")
+        rules = userdata.mutes(state)
+        queued = userdata.queue(state, [r.followup.key for r in open_records])
     finally:
         state.close()
     lines = []
@@ -95,7 +98,20 @@ def _state_lines(config: Config, *, tz: ZoneInfo) -> list[str]:
     kinds = Counter(rec.followup.kind for rec in open_records)
     detail = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
     lines.append(f"Open follow-ups: {len(open_records)}" + (f" ({detail})" if detail else ""))
+    today = datetime.now(UTC).astimezone(tz).date()
+    waiting = sum(1 for day in queued.values() if day > today)
+    if waiting:
+        lines.append(f"Queued by [reminders] max_new_per_day: {waiting} (`followup-sync list` shows them)")
+    if rules:
+        lines.append(f"Muted and learnt ({len(rules)}; `followup-sync unmute ADDRESS|DOMAIN|#ID` undoes one):")
+        lines += [f"  #{r.mute.id}  {r.mute.describe()}  ({r.origin})" for r in rules[:RULES_SHOWN]]
+        if len(rules) > RULES_SHOWN:
+            lines.append(f"  ... and {len(rules) - RULES_SHOWN} more: `followup-sync mute --list`")
     return lines
+
+
+#: Mute and learnt rules ``status`` lists; ``mute --list`` shows them all.
+RULES_SHOWN = 10
 
 
 #: Rows of the dry-run plan ``status`` shows; the status file keeps more, ``sync --dry-run`` shows all.

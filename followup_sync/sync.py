@@ -21,12 +21,12 @@ import time
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSet
-from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from followup_sync import backends, plan, schedule, userdata
+from followup_sync import backends, plan, preferences, schedule, userdata
 from followup_sync.backends.base import Incremental, MailSource, MeetingSource, ReminderSink
 from followup_sync.config import HISTORY_MARGIN_DAYS, Config, Schedule
 from followup_sync.errors import AlreadyRunning, Error, PreconditionFailed, SinkEmptied
@@ -65,6 +65,8 @@ class PassResult:
     schedule: Schedule = field(default_factory=Schedule)
     remote: dict[str, RemoteItem] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)  # what is known of the contacts shown
+    #: Follow-ups held back by ``[reminders] max_new_per_day``, with the day each will be reminded from.
+    queued: dict[str, date] = field(default_factory=dict)
 
 
 def run_once(
@@ -152,6 +154,12 @@ _B = TypeVar("_B", bound=_Closable)
 def _opened(stack: contextlib.ExitStack, backend: _B) -> _B:
     stack.callback(backend.close)
     return backend
+
+
+def pass_lock(state_path: Path, *, wait: float = LOCK_WAIT_SECONDS) -> contextlib.AbstractContextManager[None]:
+    """The lock a pass holds: the rep's answers (``control``) take it too, so a pass and an answer never
+    interleave their writes."""
+    return _exclusive(state_path, wait=wait)
 
 
 @contextlib.contextmanager
@@ -294,19 +302,33 @@ def _pass(
             for key, reason in sorted(closed.items()):
                 state.set_status(key, "closed", reason)
             state.save_followups(still_open)
+
+        # the rep's answers: those given in the calendar (read from what the sink lists now), then the mutes,
+        # learnt sentence shapes and snoozes they left (plain data: ``preferences``; learnt in ``control``)
+        remote = _remote_by_key(sink)
+        result.remote = remote
+        answered = _calendar_answers(state, still_open, remote, sink=sink, config=config, now=now)
+        still_open = [f for f in still_open if answered.get(f.key) in (None, "snooze")]
+        still_open, muted = preferences.apply(still_open, userdata.preferences(state))
+        if muted:
+            with state.transaction():
+                for key, reason in sorted(muted.items()):
+                    state.set_status(key, "dismissed", reason)
         stats.followups_open = len(still_open)
 
-        # schedule
+        # schedule: the reminder of each follow-up let through the daily cap; the others wait (``pacing``)
         records = state.reminders()
         known_people = userdata.people(state, {c for f in still_open for c in f.contacts})
         result.people = known_people
-        desired = {
+        wanted = {
             f.key: _desired(f, records.get(f.key), config=config, now=now, people=known_people) for f in still_open
         }
+        result.queued = _release(state, still_open, records, wanted, config=config, now=now)
+        desired = {k: rem for k, rem in wanted.items() if k not in result.queued}
+        if config.pacing.digest:
+            desired = _digests(state, still_open, desired, records, result, config=config, now=now)
 
         # plan
-        remote = _remote_by_key(sink)
-        result.remote = remote
         lost = _lost_to_another_writer(sink, records, desired, remote)
         if not force and not lost and len(records) >= SINK_EMPTIED_THRESHOLD and not remote:
             raise SinkEmptied(sink=sink.name, expected=len(records))
@@ -333,7 +355,7 @@ def _pass(
             setattr(stats, name, getattr(applied, name))
         stats.problems.extend(applied.problems)
         # What this pass found or holds open, and the follow-ups of its actions: never every closed one.
-        result.followups = {f.key: f for f in [*found, *still_open]}
+        result.followups.update({f.key: f for f in [*found, *still_open]})
         missing = {a.key for a in actions} - set(result.followups)
         result.followups.update((r.followup.key, r.followup) for r in state.followups(keys=missing))
         ok = stats.errors == 0 and not applied.problems
@@ -374,6 +396,88 @@ def _desired(
         f, schedule=config.schedule, tz=config.identity.zone, now=now, max_touches=config.rules.max_touches,
         shown=shown, people=people,
     )  # fmt: skip
+
+
+def _calendar_answers(
+    state: State, open_now: list[FollowUp], remote: Mapping[str, RemoteItem], *, sink: ReminderSink,
+    config: Config, now: datetime,
+) -> dict[str, preferences.AnswerKind]:  # fmt: skip
+    """Answers the rep gave on our reminders in the calendar (``preferences.calendar_answer``): recorded (the
+    learning reads them after the pass), the follow-up closed with that reason, or, for a snooze, held to the
+    next working morning and its reminder taken back as ours to move there."""
+    by_key = {f.key: f for f in open_now}
+    found = {k: a for k, item in remote.items() if k in by_key and (a := preferences.calendar_answer(item))}
+    if not found:
+        return {}
+    records = state.reminders()
+    tz, s = config.identity.zone, config.schedule
+    with state.transaction():
+        for key, answer in sorted(found.items()):
+            f, until = by_key[key], None
+            if answer == "snooze":
+                day = schedule.add_business_days(now.astimezone(tz).date(), 1, s)
+                until = schedule.next_slot(schedule.local_at(day, s.day_start, tz), schedule=s, tz=tz)
+                userdata.snooze(state, key, until, now=now)
+                rec, item = records.get(key), remote[key]
+                if rec is not None:  # their mark is an instruction to us: the item is ours again, to move
+                    state.put_reminder(
+                        replace(rec, href=item.href, etag=item.etag, content_hash="", user_owned=False)
+                    )
+            else:
+                status, reason = preferences.CLOSING[answer]
+                state.set_status(key, status, f"{reason} (in the calendar)", now=now)
+            userdata.record_answer(
+                state, preferences.Answer(key, answer, f.kind, f.contacts, "calendar", now, until)
+            )
+            log.info("Reminder %s answered in %s: %s", key, sink.name, answer.replace("_", " "))
+    return found
+
+
+def _release(
+    state: State, open_now: list[FollowUp], records: Mapping[str, ReminderRecord], wanted: Mapping[str, Reminder],
+    *, config: Config, now: datetime,
+) -> dict[str, date]:  # fmt: skip
+    """The daily cap (``pacing``): which follow-ups without a reminder yet are let through today (recorded in
+    the state), and the day each of the others waits for (the queue, planned again every pass)."""
+    from followup_sync import pacing
+
+    today = now.astimezone(config.identity.zone).date()
+    new = [f for f in open_now if f.key not in records]
+    let_through = userdata.released(state, [f.key for f in new], today=today)
+    candidates = [f for f in new if f.key not in let_through]
+    starts = {k: r.start for k, r in wanted.items()}
+    days = pacing.release_days(
+        candidates, starts=starts, released_today=userdata.released_on(state, today),
+        cap=config.pacing.max_new_per_day, today=today, schedule=config.schedule,
+    )  # fmt: skip
+    userdata.plan_release(state, days, today=today)
+    return {k: d for k, d in days.items() if d > today}
+
+
+def _digests(
+    state: State, open_now: list[FollowUp], desired: Mapping[str, Reminder], records: Mapping[str, ReminderRecord],
+    result: PassResult, *, config: Config, now: datetime,
+) -> dict[str, Reminder]:  # fmt: skip
+    """``[reminders] digest``: the day digests that replace the single reminders (``digest``)."""
+    from followup_sync import digest
+
+    tz, me = config.identity.zone, config.identity.addresses[0]
+    items = [(f, desired[f.key]) for f in open_now if f.key in desired]
+    days = {desired[f.key].start.astimezone(tz).date() for f, _ in items}
+    rows = {day: digest.row(day, me, tz=tz, schedule=config.schedule) for day in days}
+    known = {r.followup.key: r for r in state.followups(keys=[r.key for r in rows.values()])}
+    skip = {day for day, r in rows.items() if r.key in known and known[r.key].status == "dismissed"}
+    shown = {day: records[r.key].start for day, r in rows.items() if r.key in records}
+    digests = digest.build(items, me=me, tz=tz, schedule=config.schedule, now=now, shown=shown,
+                           people=result.people, skip=skip)  # fmt: skip
+    fresh = [rows[d] for d in digests if rows[d].key not in known]
+    if fresh:
+        with state.transaction():
+            state.save_followups(fresh)
+            for r in fresh:
+                state.set_status(r.key, "closed", "digest", now=now)  # never open: only its reminder row matters
+    result.followups.update((rows[d].key, rows[d]) for d in digests)
+    return {rem.key: rem for rem in digests.values()}
 
 
 def _people_in(messages: list[Message], *, config: Config) -> list[Person]:

@@ -6,7 +6,7 @@ metadata only (names, companies, phone numbers, keys, dates, sentence shapes), n
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -182,16 +182,23 @@ def preferences(state: State) -> Preferences:
 
 
 # --- the daily release ----------------------------------------------------------------------------------------
+# ``released`` holds, per follow-up without a reminder yet, the day it is let through the daily cap: today or
+# earlier (released: its reminder is written), or a later day (queued; planned again at every pass).
 
 
-def released(state: State, keys: Collection[str]) -> set[str]:
-    """Which of ``keys`` were let through the daily cap already."""
+def released(state: State, keys: Collection[str], *, today: date) -> set[str]:
+    """Which of ``keys`` were let through the daily cap already (on ``today`` or before)."""
+    return {k for k, day in queue(state, keys).items() if day <= today}
+
+
+def queue(state: State, keys: Collection[str]) -> dict[str, date]:
+    """The release day of each of ``keys`` that has one."""
     wanted = sorted(set(keys))
-    found: set[str] = set()
+    found: dict[str, date] = {}
     for i in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[i : i + _IN_CHUNK]
-        sql = f"SELECT key FROM released WHERE key IN ({', '.join('?' * len(chunk))})"  # noqa: S608
-        found.update(r["key"] for r in state._rows(sql, tuple(chunk)))
+        sql = f"SELECT key, day FROM released WHERE key IN ({', '.join('?' * len(chunk))})"  # noqa: S608
+        found.update((r["key"], date.fromisoformat(r["day"])) for r in state._rows(sql, tuple(chunk)))
     return found
 
 
@@ -199,11 +206,13 @@ def released_on(state: State, day: date) -> int:
     return int(state._rows("SELECT count(*) FROM released WHERE day = ?", (day.isoformat(),))[0][0])
 
 
-def release(state: State, keys: Iterable[str], day: date) -> None:
+def plan_release(state: State, days: Mapping[str, date], *, today: date) -> None:
+    """Record this pass's plan: the follow-ups released today stay released; the queue is replaced."""
     with state.transaction(), _mapped(state.path):
+        state._db.execute("DELETE FROM released WHERE day > ?", (today.isoformat(),))
         state._db.executemany(
-            "INSERT INTO released (key, day) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(k, day.isoformat()) for k in keys],
+            "INSERT INTO released (key, day) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET day = excluded.day",
+            [(k, d.isoformat()) for k, d in sorted(days.items())],
         )
 
 

@@ -221,10 +221,11 @@ def make_world(
         reminders = f'backend = "ics"\npath = "{world.ics}"'
     else:
         reminders = f'backend = "caldav"\nurl = "{url}"\nusername = "{USER}"\nallow_insecure_http = true'
+    # no daily cap in the crash trials: they count every reminder of a pass (tests/test_pacing.py has the cap)
     world.config.write_text(
         f'[identity]\naddresses = ["{ME}"]\ntimezone = "Europe/Berlin"\n\n'
         f'[mail]\nbackend = "eml"\npath = "{world.mail}"\n\n[meetings]\nbackend = "none"\n\n'
-        f'[reminders]\n{reminders}\n\n[state]\npath = "{world.state}"\n'
+        f'[reminders]\n{reminders}\nmax_new_per_day = 500\n\n[state]\npath = "{world.state}"\n'
     )
     home = root / "home"
     home.mkdir(exist_ok=True)
@@ -469,7 +470,11 @@ def expected_keys(world: World) -> set[str]:
             "identity": {"addresses": [ME], "timezone": "Europe/Berlin"},
             "mail": {"backend": "eml", "path": str(world.mail)},
             "meetings": {"backend": "none"},
-            "reminders": {"backend": "ics", "path": str(world.root / "reference-unused.ics")},
+            "reminders": {
+                "backend": "ics",
+                "path": str(world.root / "reference-unused.ics"),
+                "max_new_per_day": 500,
+            },
             "state": {"path": str(world.root / "reference.db")},
         }
     )

@@ -45,6 +45,7 @@ backend = "none"
 
 [reminders]
 {reminders}
+max_new_per_day = 500
 
 [state]
 path = "state/state.db"

@@ -175,7 +175,7 @@ def _config(world: World, **schedule: Any) -> configmod.Config:
             "identity": {"addresses": [crashlab.ME], "timezone": "Europe/Berlin"},
             "mail": {"backend": "eml", "path": str(world.mail)},
             "meetings": {"backend": "none"},
-            "reminders": reminders,
+            "reminders": {**reminders, "max_new_per_day": 500},  # no daily cap: every reminder is counted
             "state": {"path": str(world.state)},
             "schedule": schedule,
         }

@@ -432,6 +432,7 @@ backend = "none"
 [reminders]
 backend = "ics"
 path = "reminders.ics"
+max_new_per_day = 500
 
 [state]
 path = "state/state.db"

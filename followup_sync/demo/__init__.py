@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from followup_sync.config import BackendSection, Config, Identity, Rules
+from followup_sync.config import BackendSection, Config, Identity, Pacing, Rules
 from followup_sync.sync import PassResult
 
 DATA = Path(__file__).resolve().parent
@@ -28,6 +28,7 @@ def config(out: Path) -> Config:
         state_path=out / "state.db",
         rules=Rules(lookback_days=30),
         path=None,
+        pacing=Pacing(max_new_per_day=10),  # the demo week's nine follow-ups all at once, one of each kind
     )
 
 
@@ -39,3 +40,13 @@ def summary(config: Config, result: PassResult) -> str:
         f"Reminders written to {target} (import it into any calendar). "
         f"State kept in {config.state_path}; run the demo again and nothing changes."
     )
+
+
+def listing(config: Config, now: datetime) -> str:
+    """What ``followup-sync list`` shows after the demo pass (the rep's answers start from it)."""
+    from followup_sync.control import listing as rows
+    from followup_sync.state import State
+
+    with State.snapshot(config.state_path) as state:
+        found = rows.rows(state, today=now.astimezone(config.identity.zone).date())
+    return "Open follow-ups, as `followup-sync list` shows them:\n\n" + rows.table(found, tz=config.identity.zone)

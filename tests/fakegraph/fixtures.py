@@ -42,7 +42,8 @@ def graph_config(tmp_path: Path, fake: FakeGraph, **graph: Any) -> Config:
             "identity": {"addresses": [fake.user], "timezone": "Europe/Berlin", "name": fake.user_name},
             "mail": {"backend": "graph"},
             "meetings": {"backend": "graph"},
-            "reminders": {"backend": "graph"},
+            # the fake's tests write hundreds of reminders in one pass: no daily cap (tests/test_pacing.py has it)
+            "reminders": {"backend": "graph", "max_new_per_day": 500},
             "state": {"path": str(tmp_path / "state" / "state.db")},
             "graph": {"client_id": fake.client_id, "timeout_seconds": 2, "max_retry_wait_seconds": 5, **graph},
         }
