@@ -83,6 +83,7 @@ def run_once(
     should_stop: Callable[[], bool] | None = None,
     warned: MutableSet[str] | None = None,
     message_budget: float | None = None,
+    state: State | None = None,
 ) -> PassResult:
     """Run one pass; raises only :mod:`followup_sync.errors` exceptions (and OSError for a full disk).
 
@@ -90,16 +91,19 @@ def run_once(
     after the write in progress instead of after all of them. ``warned`` (the CLI's and daemon's
     ``logs.WarnedOnce``) holds the skipped messages warned about in earlier runs: those are logged at DEBUG.
     ``message_budget`` is the CPU seconds the text analysis of one message may use (``text.analysis.Budget``;
-    None: ``text.analysis.MESSAGE_BUDGET_SECONDS``).
+    None: ``text.analysis.MESSAGE_BUDGET_SECONDS``). ``state``: an open store the caller owns instead of the
+    file at ``state_path`` (a team deployment's PostgreSQL schema, ``followup_sync.team``); the caller then
+    guarantees one pass at a time and, for ``dry_run``, hands a snapshot that is never written.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     path = state_path or config.state_path
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        if not dry_run:
-            stack.enter_context(_exclusive(path, wait=lock_wait))
-        state = State.snapshot(path) if dry_run else State.open(path)
-        stack.callback(state.close)
+        if state is None:
+            if not dry_run:
+                stack.enter_context(_exclusive(path, wait=lock_wait))
+            state = State.snapshot(path) if dry_run else State.open(path)
+            stack.callback(state.close)
         mail = mail or _opened(stack, backends.open_mail(config))
         meetings = meetings or _opened(stack, backends.open_meetings(config))
         real_sink = sink or _opened(stack, backends.open_reminders(config))

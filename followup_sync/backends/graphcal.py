@@ -20,6 +20,7 @@ import requests
 from followup_sync.backends.graphcore import (
     PAGE,
     UTC_PREFER,
+    CacheStore,
     GraphBackend,
     JsonCache,
     address,
@@ -57,8 +58,15 @@ def calendar_cache(config: Config) -> Path:
 class CalendarAccess(GraphBackend):
     """A Graph backend bound to one calendar (the default one, or one named in the config)."""
 
-    def __init__(self, account: Any, *, calendar: str | None = None, cache_file: Path | None = None) -> None:
-        super().__init__(account)
+    def __init__(
+        self,
+        account: Any,
+        *,
+        calendar: str | None = None,
+        cache_file: Path | CacheStore | None = None,
+        resource: str = "me",
+    ) -> None:
+        super().__init__(account, resource=resource)
         self.calendar = calendar
         self.cache = JsonCache(cache_file)
 
@@ -70,18 +78,18 @@ class CalendarAccess(GraphBackend):
     def base(self) -> str:
         """``.../me/calendar/`` or ``.../me/calendars/{id}/``, the id looked up once and cached."""
         if self.calendar is None:
-            return f"{self.url}me/calendar/"
+            return f"{self.url}{self.me}/calendar/"
         ids: dict[str, str] = self.cache.data.setdefault("calendars", {})
         cid = ids.get(self.calendar.lower())
         if cid is None:
-            for cal in self._pages(f"{self.url}me/calendars", {"$select": "id,name", "$top": 100}):
+            for cal in self._pages(f"{self.url}{self.me}/calendars", {"$select": "id,name", "$top": 100}):
                 if str(cal.get("name", "")).lower() == self.calendar.lower():
                     cid = ids[self.calendar.lower()] = str(cal["id"])
                     self.cache.save("calendars")
                     break
             else:
                 raise ConfigError(f"no calendar named {self.calendar!r} in this Microsoft 365 account")
-        return f"{self.url}me/calendars/{cid}/"
+        return f"{self.url}{self.me}/calendars/{cid}/"
 
     def in_calendar(self, call: Callable[[str], _T]) -> _T:
         """``call(base)``; a 404 on a cached calendar id (renamed or deleted) looks the name up once more."""

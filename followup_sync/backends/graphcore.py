@@ -1,5 +1,10 @@
 """What the Graph backends share: the connection and pager, the pass hook, and the small cache files.
 
+Every Graph backend acts on one mailbox: ``me`` (the signed-in rep) unless it is given ``resource`` (a team
+deployment's ``users/{address}``, reached with an app-only token). The small JSON documents they keep (delta
+links, calendar ids, the listing cache) live in a file next to the state DB, or in any :class:`CacheStore`
+(a team deployment keeps them in the rep's PostgreSQL schema, so any worker machine can run the next pass).
+
 Every Graph backend gets ``start_pass(now=, dry_run=)`` from the sync pass before it reads or writes anything.
 It starts the pass's retry budget (``[graph] max_retry_wait_seconds`` bounds the *whole* pass's waiting on
 throttling, see ``credentials.GraphConnection``), forgets what the last pass read, and, under ``--dry-run``,
@@ -15,7 +20,7 @@ import os
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
 from followup_sync.config import BackendSection
@@ -28,15 +33,52 @@ PAGE = 1000  # Graph's maximum $top for messages and events; also what we ask de
 UTC_PREFER = 'outlook.timezone="UTC"'
 
 
-class JsonCache:
-    """A small private JSON file next to the state DB (ids, links, hashes: never mail or reminder text).
+class CacheStore(Protocol):
+    """Where one small JSON document of a Graph backend is kept: ``read`` gives None when there is none."""
 
-    ``read_only`` (a dry run) keeps every change in memory; an unreadable file is treated as empty, which only
-    costs a full read.
+    def read(self) -> str | None: ...
+
+    def write(self, text: str) -> None: ...
+
+
+class FileStore:
+    """A private file (0600, replaced atomically) next to the state DB: the single-rep install's store."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def read(self) -> str | None:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def write(self, text: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        tmp.replace(self.path)
+
+
+def store_of(where: Path | CacheStore) -> CacheStore:
+    return FileStore(where) if isinstance(where, Path) else where
+
+
+class JsonCache:
+    """A small private JSON document (ids, links, hashes: never mail or reminder text), in a file next to the
+    state DB or another :class:`CacheStore`.
+
+    ``read_only`` (a dry run) keeps every change in memory; an unreadable document is treated as empty, which
+    only costs a full read.
     """
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
+    def __init__(self, path: Path | CacheStore | None) -> None:
+        self.path = None if path is None else store_of(path)
         self.read_only = path is None
         self.data: dict[str, Any] = self._load()
 
@@ -44,9 +86,8 @@ class JsonCache:
         if self.path is None:
             return {}
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
+            text = self.path.read()
+            raw = json.loads(text) if text is not None else {}
         except (ValueError, OSError) as exc:
             log.warning("Ignoring unreadable Graph cache %s (%s); reading in full", self.path, exc)
             return {}
@@ -62,12 +103,7 @@ class JsonCache:
             return
         merged = self._load()
         merged.update({k: self.data[k] for k in sections if k in self.data})
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(merged, fh)
-        tmp.replace(self.path)
+        self.path.write(json.dumps(merged))
 
 
 # One calendarView per calendar and pass serves both the meeting source and the reminder sink (they share the
@@ -80,10 +116,11 @@ class GraphBackend:
 
     name = "graph"
 
-    def __init__(self, account: Any) -> None:
+    def __init__(self, account: Any, *, resource: str = "me") -> None:
         self.account = account
         self.con = account.con
         self.url = account.protocol.service_url  # e.g. https://graph.microsoft.com/v1.0/
+        self.me = resource  # the mailbox: "me", or "users/{address}" for an app-only token
         self.now: datetime | None = None
         self.dry_run = False
 

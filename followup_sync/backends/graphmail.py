@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +31,7 @@ from followup_sync import people
 from followup_sync.backends import graphbatch
 from followup_sync.backends.graphcore import (
     PAGE,
+    CacheStore,
     GraphBackend,
     JsonCache,
     address,
@@ -39,6 +39,7 @@ from followup_sync.backends.graphcore import (
     options,
     parse_time,
     status_of,
+    store_of,
 )
 from followup_sync.config import BackendSection, Config
 from followup_sync.credentials import make_account, map_errors
@@ -74,7 +75,7 @@ class DeltaState:
     does all this in memory and never saves: it cannot commit, drop or replace what a real pass relies on.
     """
 
-    path: Path
+    path: Path | CacheStore
     committed: dict[str, dict[str, str]] = field(default_factory=dict)  # folder id -> {link, start}
     pending: dict[str, dict[str, str]] = field(default_factory=dict)
     pending_start: str | None = None
@@ -85,12 +86,13 @@ class DeltaState:
     _SAVED = ("committed", "pending", "pending_start", "folders", "folders_at")
 
     @classmethod
-    def load(cls, path: Path, *, read_only: bool = False) -> DeltaState:
+    def load(cls, path: Path | CacheStore, *, read_only: bool = False) -> DeltaState:
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            text = store_of(path).read()
+            if text is None:
+                return cls(path=path, read_only=read_only)
+            raw = json.loads(text)
             return cls(path=path, read_only=read_only, **{k: raw[k] for k in raw if k in cls._SAVED})
-        except FileNotFoundError:
-            return cls(path=path, read_only=read_only)
         except (ValueError, TypeError, OSError) as exc:
             log.warning("Ignoring unreadable Graph delta state %s (%s); reading mail in full", path, exc)
             return cls(path=path, read_only=read_only)
@@ -98,13 +100,7 @@ class DeltaState:
     def save(self) -> None:
         if self.read_only:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        data = {k: getattr(self, k) for k in self._SAVED}
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-        tmp.replace(self.path)
+        store_of(self.path).write(json.dumps({k: getattr(self, k) for k in self._SAVED}))
 
     def begin(self, start: datetime, *, full: bool = False) -> None:
         """Settle the last call's links (see the class docstring); ``full`` forgets every link."""
@@ -146,16 +142,17 @@ class GraphMailSource(GraphBackend):
         self,
         account: Any,
         *,
-        state_file: Path,
+        state_file: Path | CacheStore,
         folders: list[str] | None = None,
         use_delta: bool = True,
         lookback: timedelta | None = None,
         contacts_file: Path | None = None,
         region: str = "US",
+        resource: str = "me",
     ) -> None:
         """``lookback``: a window this long is the sync pass starting afresh (first pass, or its state DB was
         lost): read it in full, since the pass no longer knows what earlier delta rounds delivered."""
-        super().__init__(account)
+        super().__init__(account, resource=resource)
         self.state_file = state_file
         self.folder_names = folders
         self.use_delta = use_delta
@@ -180,7 +177,7 @@ class GraphMailSource(GraphBackend):
         fields = "displayName,emailAddresses,companyName,businessPhones,mobilePhone"
         try:
             with map_errors(self.name):
-                items = list(self._pages(f"{self.url}me/contacts", {"$select": fields, "$top": PAGE}))
+                items = list(self._pages(f"{self.url}{self.me}/contacts", {"$select": fields, "$top": PAGE}))
         except CredentialsError as exc:
             log.warning("Outlook contacts not read (%s); [mail] contacts needs Contacts.Read", exc)
             return
@@ -259,14 +256,14 @@ class GraphMailSource(GraphBackend):
         params = {"$select": MESSAGE_FIELDS, "$filter": f"receivedDateTime ge {graph_time(start)}"}
         if self.use_delta:
             return self._pages(
-                f"{self.url}me/mailFolders/{fid}/messages/delta", params, f"odata.maxpagesize={PAGE}"
+                f"{self.url}{self.me}/mailFolders/{fid}/messages/delta", params, f"odata.maxpagesize={PAGE}"
             )
-        return self._pages(f"{self.url}me/mailFolders/{fid}/messages", {**params, "$top": PAGE})
+        return self._pages(f"{self.url}{self.me}/mailFolders/{fid}/messages", {**params, "$top": PAGE})
 
     def _listing(self, fid: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
         flt = f"receivedDateTime ge {graph_time(start)} and receivedDateTime lt {graph_time(end)}"
         params = {"$select": MESSAGE_FIELDS, "$filter": flt, "$orderby": "receivedDateTime desc", "$top": PAGE}
-        return self._pages(f"{self.url}me/mailFolders/{fid}/messages", params)
+        return self._pages(f"{self.url}{self.me}/mailFolders/{fid}/messages", params)
 
     def _folders(self, state: DeltaState, *, now: datetime) -> dict[str, str]:
         fresh = state.folders_at and now - datetime.fromisoformat(state.folders_at) < FOLDER_CACHE
@@ -281,7 +278,7 @@ class GraphMailSource(GraphBackend):
         for name in wanted:  # well-known names such as "sentitems" resolve through Graph itself
             if not any(name in (p.lower(), p.split("/")[-1].lower()) for p in chosen.values()):
                 try:
-                    folder = self._get(f"{self.url}me/mailFolders/{name}", {"$select": "id,displayName"})
+                    folder = self._get(f"{self.url}{self.me}/mailFolders/{name}", {"$select": "id,displayName"})
                 except requests.HTTPError as exc:
                     if status_of(exc) not in (400, 404):
                         raise
@@ -291,7 +288,7 @@ class GraphMailSource(GraphBackend):
 
     def _list_folders(self) -> dict[str, str]:
         # the ids of the folders never read (Deleted Items, Junk, ...), asked in one JSON batch
-        lookups = [graphbatch.Item(n, None, "GET", f"/me/mailFolders/{wk}?$select=id") for n, wk in
+        lookups = [graphbatch.Item(n, None, "GET", f"/{self.me}/mailFolders/{wk}?$select=id") for n, wk in
                    enumerate(SKIP_FOLDERS)]  # fmt: skip
         graphbatch.send(self.con, self.url, lookups, backend=self.name)
         skip = set()
@@ -303,7 +300,7 @@ class GraphMailSource(GraphBackend):
                 raise error
             skip.add(str(item.answer["id"]))
         out: dict[str, str] = {}
-        todo: list[tuple[str, str]] = [(f"{self.url}me/mailFolders", "")]
+        todo: list[tuple[str, str]] = [(f"{self.url}{self.me}/mailFolders", "")]
         while todo:
             url, prefix = todo.pop()
             for f in self._pages(url, {"$top": 250, "$select": "id,displayName,childFolderCount"}):
@@ -312,7 +309,7 @@ class GraphMailSource(GraphBackend):
                 path = f"{prefix}{f.get('displayName', '')}"
                 out[f["id"]] = path
                 if f.get("childFolderCount"):
-                    todo.append((f"{self.url}me/mailFolders/{f['id']}/childFolders", path + "/"))
+                    todo.append((f"{self.url}{self.me}/mailFolders/{f['id']}/childFolders", path + "/"))
         return out
 
 

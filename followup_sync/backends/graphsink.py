@@ -48,7 +48,7 @@ from followup_sync.backends.graphcal import (
     CalendarAccess,
     calendar_cache,
 )
-from followup_sync.backends.graphcore import PAGE, UTC_PREFER, options, parse_time, status_of
+from followup_sync.backends.graphcore import PAGE, UTC_PREFER, CacheStore, options, parse_time, status_of
 from followup_sync.config import BackendSection, Config
 from followup_sync.credentials import make_account, map_errors
 from followup_sync.errors import PreconditionFailed
@@ -188,13 +188,14 @@ class GraphReminderSink(CalendarAccess):
         *,
         calendar: str | None = None,
         reminder_minutes: int = 15,
-        cache_file: Path | None = None,
+        cache_file: Path | CacheStore | None = None,
         view_days: tuple[int, int] = (30, 30),
         batch: bool = True,
+        resource: str = "me",
     ) -> None:
         """``cache_file`` None: no listing cache, every ``list`` is a full one (tests of the sink alone).
         ``batch`` False: one request per write (``plan.apply`` then never calls :meth:`write_batch`)."""
-        super().__init__(account, calendar=calendar, cache_file=cache_file)
+        super().__init__(account, calendar=calendar, cache_file=cache_file, resource=resource)
         self.reminder_minutes = reminder_minutes
         self.view_days = view_days
         # plan.apply's BatchingSink hook: up to 20 writes per JSON batch (Graph's limit), see graphbatch
@@ -294,7 +295,7 @@ class GraphReminderSink(CalendarAccess):
         """One event of ours with its body (for its text hash); None when it is gone."""
         params = {"$select": LISTED_FIELDS, "$expand": EXPAND_KEY}
         try:
-            ev = self._get(f"{self.url}me/events/{href}", params, UTC_PREFER)
+            ev = self._get(f"{self.url}{self.me}/events/{href}", params, UTC_PREFER)
         except requests.HTTPError as exc:
             if status_of(exc) == 404:
                 return None
@@ -338,7 +339,7 @@ class GraphReminderSink(CalendarAccess):
     def update(self, href: str, etag: str, reminder: Reminder) -> RemoteItem:
         log.info("Updating reminder %s in %s", reminder.key, self.where)
         self._writing()
-        url = f"{self.url}me/events/{href}"
+        url = f"{self.url}{self.me}/events/{href}"
         payload = event_payload(reminder, minutes=self.reminder_minutes, create=False)
         with map_errors(self.name, href=href):
             try:
@@ -361,7 +362,7 @@ class GraphReminderSink(CalendarAccess):
         self._writing()
         with map_errors(self.name, href=href):
             try:
-                self.con.delete(f"{self.url}me/events/{href}", headers={"If-Match": etag})
+                self.con.delete(f"{self.url}{self.me}/events/{href}", headers={"If-Match": etag})
             except requests.HTTPError as exc:
                 if status_of(exc) != 404 or not self.con.uncertain:
                     raise
@@ -412,9 +413,9 @@ class GraphReminderSink(CalendarAccess):
         if w.op == "update":
             log.info("Updating reminder %s in %s", w.key, self.where)
             body = event_payload(_reminder(w), minutes=self.reminder_minutes, create=False)
-            return graphbatch.Item(n, w, "PATCH", f"/me/events/{w.href}", body, conditions)
+            return graphbatch.Item(n, w, "PATCH", f"/{self.me}/events/{w.href}", body, conditions)
         log.info("Deleting reminder %s from %s", w.key, self.where)
-        return graphbatch.Item(n, w, "DELETE", f"/me/events/{w.href}", None, conditions)
+        return graphbatch.Item(n, w, "DELETE", f"/{self.me}/events/{w.href}", None, conditions)
 
     def _recheck(self, item: graphbatch.Item) -> None:
         """After a batch request that had to be sent twice: a 404 on a delete is our first attempt having
@@ -425,7 +426,7 @@ class GraphReminderSink(CalendarAccess):
         if w.op == "delete" and item.status == 404:
             item.status = 204
         elif w.op == "update" and item.status == 412 and w.href:
-            current = self._get(f"{self.url}me/events/{w.href}",
+            current = self._get(f"{self.url}{self.me}/events/{w.href}",
                                 {"$select": LISTED_FIELDS, "$expand": EXPAND_KEY}, UTC_PREFER)  # fmt: skip
             listed = remote_item(current)
             if listed is not None and listed.content_hash == _reminder(w).content_hash():

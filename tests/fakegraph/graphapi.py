@@ -127,6 +127,7 @@ class Request:
     path: str  # as sent, with the query string
     headers: dict[str, str]  # names lower-cased
     payload: Any = None
+    base: str = "/v1.0/me"  # the mailbox's resource path: /v1.0/me, or /v1.0/users/{id} (tests.fakegraph.tenant)
 
     def __post_init__(self) -> None:
         split = urlsplit(self.path)
@@ -157,9 +158,9 @@ class GraphApi:
     # ---- entry ----------------------------------------------------------------------------------------------
     def handle(self, req: Request) -> Answer:
         path = req.route
-        if not path.startswith("/v1.0/me"):
+        if not (path == req.base or path.startswith(req.base + "/")):
             return Answer(404, error("ResourceNotFound", f"Resource not found for the segment '{path}'."))
-        parts = [p for p in path[len("/v1.0/me") :].split("/") if p]
+        parts = [p for p in path[len(req.base) :].split("/") if p]
         key = parts[0].lower() if parts else ""
         if req.method == "GET" and "$skiptoken" in req.query:
             return self._page(req, req.query["$skiptoken"])
@@ -355,9 +356,8 @@ class GraphApi:
         def tail() -> dict[str, Any]:
             token = secrets.token_urlsafe(16)
             fake.deltas[token] = {**state, "seq": now_seq}
-            return {
-                "@odata.deltaLink": f"{fake.base_url}/v1.0/me/mailFolders/{fid}/messages/delta?$deltatoken={token}"
-            }
+            link = f"{fake.base_url}{req.base}/mailFolders/{fid}/messages/delta?$deltatoken={token}"
+            return {"@odata.deltaLink": link}
 
         return self._paged(req, items, self._top(req, 10, MAX_TOP), context=ctx, tail=tail)
 

@@ -25,7 +25,7 @@ import re
 import secrets
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.fakegraph.graphapi import (
     CONCURRENCY,
     DELTA_FILTER_CAP,
+    Answer,
     GraphApi,
     Request,
     error,
@@ -44,6 +45,8 @@ from tests.fakegraph.graphapi import (
 )
 
 __all__ = ["FakeGraph", "Faults", "Server", "graph_time", "parse_graph_time"]
+WINDOW_LIMIT = 10_000  # "10,000 API requests in a 10 minute period" per app and mailbox (Outlook service limits)
+WINDOW_SECONDS = 600.0
 TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 USER_OID = "00000000-0000-0000-66f3-3332eca7ea81"
 
@@ -140,6 +143,10 @@ class FakeGraph:
         self.http: list[tuple[str, str, tuple[str, ...]]] = []
         self.in_flight = 0
         self.latency = 0.0  # seconds each request holds its concurrency slot (to make overlap observable)
+        # Outlook: 10,000 requests per app and mailbox in 10 minutes (each item of a $batch counts)
+        self.window_limit: int | None = WINDOW_LIMIT
+        self.window_seconds = WINDOW_SECONDS
+        self.window: deque[float] = deque()
         self.api = GraphApi(self)
         for wk, name_ in (
             ("inbox", "Inbox"),
@@ -398,6 +405,20 @@ class FakeGraph:
             self.counts["peak_in_flight"] = max(self.counts["peak_in_flight"], self.in_flight)
             return granted
 
+    def charge(self) -> float | None:
+        """Count one request against the mailbox's window; the seconds to wait when it is full, else None."""
+        if self.window_limit is None:
+            return None
+        with self.lock:
+            now = time.monotonic()
+            while self.window and self.window[0] <= now - self.window_seconds:
+                self.window.popleft()
+            if len(self.window) >= self.window_limit:
+                self.counts["faults:window"] += 1
+                return max(1.0, self.window[0] + self.window_seconds - now)
+            self.window.append(now)
+            return None
+
     def release(self, slots: int) -> None:
         with self.lock:
             self.in_flight -= slots
@@ -436,9 +457,11 @@ class FakeGraph:
 class Server:
     """Runs a FakeGraph on 127.0.0.1 in a thread; ``with Server(fake) as srv: srv.url``."""
 
-    def __init__(self, fake: FakeGraph, *, watchdog_seconds: float = 300.0) -> None:
+    def __init__(
+        self, fake: FakeGraph, *, watchdog_seconds: float = 300.0, handler: type[Handler] | None = None
+    ) -> None:
         self.fake = fake
-        handler = type("BoundHandler", (Handler,), {"fake": fake})
+        handler = handler or type("BoundHandler", (Handler,), {"fake": fake})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         host, port = self.httpd.server_address[:2]
@@ -489,13 +512,20 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
-    def _dispatch(self, method: str) -> None:
-        fake = self.fake
+    def _parse(self) -> None:
         split = urlsplit(self.path)
         self.query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         self.route = split.path
+        self.item_check: Callable[[str, str], Answer | None] | None = None
+
+    def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    def _dispatch(self, method: str) -> None:
+        fake = self.fake
+        self._parse()
+        raw = self._body()
         if self.route.startswith("/login/"):
             with fake.lock:
                 fake.counts["LOGIN"] += 1
@@ -505,6 +535,12 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self._send(status, body)
             return
+        self._serve(fake, method, raw, base="/v1.0/me")
+
+    def _serve(self, fake: FakeGraph, method: str, raw: bytes, *, base: str, authorized: bool = False) -> None:
+        """One request on one mailbox (``base``: its resource path, ``/v1.0/me`` or ``/v1.0/users/{id}``):
+        the injected faults, the token (unless the tenant checked it), Outlook's limits, then the API."""
+        self.base = base
         is_batch = self.route == "/v1.0/$batch" and method == "POST"
         with fake.lock:
             fake.counts[method] += 1
@@ -519,7 +555,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault in ("throttle", "unavailable"):
             self._send(*_fault_answer(fake, fault))
             return
-        if not fake.token_valid(self.headers.get("Authorization")):
+        if not authorized and not fake.token_valid(self.headers.get("Authorization")):
             self._send(401, _error("InvalidAuthenticationToken", "Access token has expired or is not yet valid."))
             return
         try:
@@ -529,13 +565,17 @@ class Handler(BaseHTTPRequestHandler):
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         if is_batch:
-            status, body, out_headers = self._batch(payload, headers)
+            status, body, out_headers = self._batch(fake, payload, headers)
         else:
+            wait = fake.charge()
+            if wait is not None:
+                self._send(*_window_answer(wait))
+                return
             if not fake.acquire(1):
                 self._send(*_concurrency_answer(fake))
                 return
             try:
-                request = Request(method, self.path, headers, payload)
+                request = Request(method, self.path, headers, payload, base=base)
                 with fake.lock:
                     answer = fake.api.handle(request)
                     fake.log.append((method, self.path, answer.status))
@@ -553,9 +593,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._send(status, body, out_headers)
 
-    def _batch(self, payload: Any, headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+    def _batch(self, fake: FakeGraph, payload: Any, headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         """``POST /v1.0/$batch``: run the items (in ``dependsOn`` order), each throttled on its own."""
-        fake = self.fake
         items, bad = fake.api.batch_items(payload)
         if bad is not None:
             return bad.status, bad.body, bad.headers
@@ -568,7 +607,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             done: dict[str, dict[str, Any]] = {}
             for item in _ordered(items):
-                done[str(item["id"]).lower()] = self._batch_item(item, headers, done, granted > 0)
+                done[str(item["id"]).lower()] = self._batch_item(fake, item, headers, done, granted > 0)
             if fake.latency:
                 time.sleep(fake.latency)
         finally:
@@ -579,9 +618,13 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"responses": fake.api.shuffle(list(done.values()))}, {}
 
     def _batch_item(
-        self, item: dict[str, Any], outer: dict[str, str], done: dict[str, dict[str, Any]], has_slot: bool
+        self,
+        fake: FakeGraph,
+        item: dict[str, Any],
+        outer: dict[str, str],
+        done: dict[str, dict[str, Any]],
+        has_slot: bool,
     ) -> dict[str, Any]:
-        fake = self.fake
         rid, method = str(item["id"]), str(item["method"]).upper()
 
         def answer(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -592,6 +635,14 @@ class Handler(BaseHTTPRequestHandler):
             return answer(424, _error("FailedDependency", "A request this one depends on failed."))
         if not has_slot:
             return answer(*_concurrency_answer(fake))
+        url = str(item["url"])
+        path = "/v1.0" + (url if url.startswith("/") else "/" + url)
+        denied = self.item_check(method, path) if self.item_check is not None else None
+        if denied is not None:
+            return answer(denied.status, denied.body, denied.headers)
+        wait = fake.charge()
+        if wait is not None:
+            return answer(*_window_answer(wait))
         with fake.lock:
             fake.counts[f"batch:{method}"] += 1
             fault = fake.faults.draw(method)
@@ -600,11 +651,9 @@ class Handler(BaseHTTPRequestHandler):
                 fake.counts[f"faults:{method}"] += 1
             if fault in ("throttle", "unavailable", "drop"):  # "drop": the item failed before it was applied
                 return answer(*_fault_answer(fake, "unavailable" if fault == "drop" else fault))
-            url = str(item["url"])
-            path = "/v1.0" + (url if url.startswith("/") else "/" + url)
             headers = {**{k: v for k, v in outer.items() if k in ("authorization", "prefer")},
                        **{k.lower(): str(v) for k, v in (item.get("headers") or {}).items()}}  # fmt: skip
-            result = fake.api.handle(Request(method, path, headers, item.get("body")))
+            result = fake.api.handle(Request(method, path, headers, item.get("body"), base=self.base))
             fake.log.append((method, path, result.status))
         if fault == "malformed" and result.status < 300:  # applied, but the item's answer says it failed
             return answer(500, _error("InternalServerError", "Injected fault after the change was applied"))
@@ -732,6 +781,11 @@ def _concurrency_answer(fake: FakeGraph) -> tuple[int, Any, dict[str, str]]:
         fake.counts["faults:concurrency"] += 1
     body = _error("ApplicationThrottled", "Application is over its MailboxConcurrency limit.")
     return 429, body, {"Retry-After": "1"}
+
+
+def _window_answer(wait: float) -> tuple[int, Any, dict[str, str]]:
+    body = _error("ApplicationThrottled", "Application is over its MailboxRequests limit.")
+    return 429, body, {"Retry-After": str(int(wait + 0.999))}
 
 
 def _ordered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
