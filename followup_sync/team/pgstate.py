@@ -237,22 +237,28 @@ def ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
 
 
 def open_state(dsn: str, mailbox: str, *, snapshot: bool = False) -> State:
-    """A rep's store, created and migrated if needed. ``snapshot``: a dry run's, which writes nothing."""
-    schema = schema_for(mailbox)
+    """A rep's store on a connection of its own, created and migrated if needed. ``snapshot``: a dry run's,
+    which writes nothing. Closing the State closes the connection."""
     conn = connect(dsn)
     try:
-        with contextlib.suppress(psycopg.Error):
-            conn.execute("SET lock_timeout = '60s'")
         try:
-            ensure_schema(conn, schema)
+            ensure_schema(conn, schema_for(mailbox))
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(_first_line(exc)) from exc
-        db = PgConnection(conn, schema=schema)
-        name = f"postgresql:{schema} ({mailbox})"
-        if snapshot:
-            db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-            return State.attach(db, name=name, dialect=SnapshotDialect(schema))
-        return State.attach(db, name=name, dialect=PgDialect(schema))
+        return state_on(conn, mailbox, snapshot=snapshot)
     except BaseException:
         conn.close()
         raise
+
+
+def state_on(conn: psycopg.Connection[Any], mailbox: str, *, snapshot: bool = False) -> State:
+    """A rep's store on ``conn`` (its schema must exist): the connection's search_path becomes the schema."""
+    schema = schema_for(mailbox)
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("SET lock_timeout = '60s'")
+    db = PgConnection(conn, schema=schema)
+    name = f"postgresql:{schema} ({mailbox})"
+    if snapshot:
+        db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        return State.attach(db, name=name, dialect=SnapshotDialect(schema))
+    return State.attach(db, name=name, dialect=PgDialect(schema))
