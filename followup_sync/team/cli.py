@@ -224,3 +224,23 @@ def status(ctx: _Ctx) -> None:
         state = "running" if r.last_finished is None or r.last_finished < r.last_started else (
             "ok" if r.last_ok else f"FAILED: {r.last_problem}")  # fmt: skip
         click.echo(f"{box}: {state}; last started {r.last_started:%Y-%m-%d %H:%M:%S %Z}; {r.passes} passes")
+
+
+@cli.command()
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="write the view as JSON here")
+@click.option("--html", "html_path", type=click.Path(path_type=Path), help="write the view as an HTML page here")
+@click.pass_obj
+def report(ctx: _Ctx, json_path: Path | None, html_path: Path | None) -> None:
+    """The manager's view (opt-in: [manager] enabled = true): per rep, open and overdue follow-ups by kind,
+    follow-ups closed in time, median time to answer a customer."""
+    from followup_sync.errors import Error
+    from followup_sync.team import manager
+
+    try:
+        view = manager.build(ctx.team, manager.connect(ctx.team))
+        written = manager.write(ctx.team, view, json_path=json_path, html_path=html_path)
+    except Error as exc:
+        _fail(exc)
+        return
+    for path in written:
+        click.echo(f"wrote {path}")

@@ -27,6 +27,8 @@ def test_migrate_then_status(pg_server: str, tmp_path: Path, monkeypatch: pytest
         status = runner.invoke(cli.cli, ["--config", str(config), "status"])
         assert status.exit_code == 0
         assert status.output.splitlines() == ["ann@contoso.com: no pass yet", "bob@contoso.com: no pass yet"]
+        report = runner.invoke(cli.cli, ["--config", str(config), "report", "--json", str(tmp_path / "v.json")])
+        assert report.exit_code == 1 and "manager's view is off" in report.output
 
 
 def test_a_bad_config_is_one_sentence_per_problem(tmp_path: Path) -> None:
