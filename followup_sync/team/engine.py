@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import procrastinate
@@ -107,14 +108,43 @@ def build_app(
     @app.task(name="followup_sync.team.retry_stalled", queue=queue, queueing_lock="followup-sync-stalled",
               pass_context=True)  # fmt: skip
     async def retry_stalled(context: Any, timestamp: int) -> int:
-        stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after)
+        stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after))
         for job in stalled:
             log.warning("Giving back job %s (%s) of a worker that stopped", job.id, job.lock or job.task_name)
             await app.job_manager.retry_job(job)
-        return len(list(stalled))
+        return len(stalled) + await retry_orphans(app, older_than=max(60.0, 2 * stalled_after))
 
     app.pass_task = pass_  # type: ignore[attr-defined]
     return app
+
+
+async def retry_orphans(app: App, *, older_than: float) -> int:
+    """Give back pass jobs left "doing" by a live worker that lost track of them (its database went away while
+    it was recording the end of the pass): no session holds the mailbox's pass lock, and the mailbox's last
+    pass started over ``older_than`` seconds ago. Heartbeats cannot see these: the worker is alive."""
+    from followup_sync.team.pgstate import schema_for
+    from followup_sync.team.runner import lock_key
+
+    async with app.connector.pool.connection() as conn:  # type: ignore[attr-defined]
+        cur = await conn.execute(
+            f"""SELECT j.id, j.lock FROM procrastinate_jobs j
+                LEFT JOIN {store.TEAM_SCHEMA}.passes p ON 'mailbox:' || p.mailbox = j.lock
+                WHERE j.task_name = %s AND j.status = 'doing'
+                  AND (p.last_started IS NULL OR p.last_started < now() - make_interval(secs => %s))""",  # noqa: S608
+            (PASS_TASK, older_than),
+        )
+        candidates = await cur.fetchall()
+        cur = await conn.execute(
+            "SELECT classid::bigint, objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        )
+        held = {(int(r[0]), int(r[1])) for r in await cur.fetchall()}
+    count = 0
+    for job_id, lock in candidates:
+        if lock and lock.startswith("mailbox:") and lock_key(schema_for(lock[len("mailbox:") :])) not in held:
+            log.warning("Giving back job %s (%s): no worker runs its pass", job_id, lock)
+            await app.job_manager.retry_job_by_id_async(job_id=job_id, retry_at=datetime.now(UTC))
+            count += 1
+    return count
 
 
 async def defer_due(app: App, mailboxes: list[str], *, interval_seconds: float, force: bool = False) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -72,7 +73,8 @@ class Outcome:
         return self.problem is None and self.result is not None and not self.result.problems
 
 
-def _lock_key(schema: str) -> tuple[int, int]:
+def lock_key(schema: str) -> tuple[int, int]:
+    """The advisory lock (two int4 keys) a rep's pass holds for its whole run."""
     return (pgstate._lock_key("pass") >> 32) & 0x7FFFFFFF, pgstate._lock_key(schema) & 0x7FFFFFFF
 
 
@@ -81,13 +83,14 @@ def run_pass(services: Services, mailbox: str, *, dry_run: bool = False, now: da
     mailbox = mailbox.lower()
     config = services.team.rep_config(mailbox)
     schema = schema_for(mailbox)
-    conn = pgstate.connect(services.dsn, application=f"followup-sync-team pass {schema}")
+    # the worker's pid in the connection's name: an operator (and the kill trial) sees who runs which pass
+    conn = pgstate.connect(services.dsn, application=f"followup-sync-team pass {schema} pid={os.getpid()}")
     started = time.monotonic()
     account: Any = None
     with contextlib.ExitStack() as stack:
         stack.callback(conn.close)
         with store.unavailable():
-            got = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", _lock_key(schema)).fetchone()
+            got = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", lock_key(schema)).fetchone()
         if not (got and got[0]):
             raise AlreadyRunning(lock_path=f"postgresql:{schema} ({mailbox})", holder="a pass on another worker")
         with store.unavailable():
