@@ -283,8 +283,9 @@ def run(
             with psycopg.connect(dsn) as conn:
                 rows = store.passes(conn)
                 retried = conn.execute(
-                    f"SELECT count(*) FROM {store.TEAM_SCHEMA}.procrastinate_jobs"
-                    " WHERE task_name = %s AND attempts > 0",
+                    f"""SELECT count(*) FROM {store.TEAM_SCHEMA}.procrastinate_events e
+                        JOIN {store.TEAM_SCHEMA}.procrastinate_jobs j ON j.id = e.job_id
+                        WHERE j.task_name = %s AND e.type = 'deferred_for_retry'""",
                     (engine.PASS_TASK,),
                 ).fetchone()
             result.retried_jobs = int(retried[0]) if retried else 0
@@ -353,7 +354,8 @@ def report(title: str, r: Run) -> None:
     if r.kills or r.db_restarts:
         print(f"SIGKILLs of workers inside a pass: {r.kills_in_pass} of {r.kills}")
         print(f"worker processes restarted: {r.worker_restarts}")
-        print(f"PostgreSQL crash-restarts {r.db_restarts}; pass jobs run again after a failure {r.retried_jobs}")
+        print(f"PostgreSQL crash-restarts: {r.db_restarts}")
+        print(f"pass jobs put back in the queue (given back after a kill, or retried): {r.retried_jobs}")
 
 
 def main() -> None:
