@@ -3,6 +3,7 @@ headers and the contact's own signature, shown in the subject and body; links th
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -219,3 +220,7 @@ def test_demo_shows_names_companies_and_the_number_on_the_call(tmp_path: Path) -
     assert any(s.startswith("Check in with Olivia Grant (Vandelay Industries)") for s in events)
     assert all("file://" not in body for body in events.values())
     assert "Mark Chen (Acme)" in result.output  # the review table names people too
+    # and after the pass, the open follow-ups as `followup-sync list` shows them, with ids to answer by
+    listing = result.output.split("Open follow-ups, as `followup-sync list` shows them:", 1)[1]
+    assert re.search(r"^[0-9a-f]{6}  promise +Mark Chen \(Acme\) ", listing, re.M), listing
+    assert "followup-sync review" in listing
