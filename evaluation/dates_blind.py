@@ -65,7 +65,11 @@ class Score:
 
 def options_for(row: dict[str, object]) -> DateOptions:
     names = {f.name for f in dataclasses.fields(DateOptions)}
-    extra = {k: row.get(k) for k in ("country", "subdiv") if k in names and row.get(k) is not None}
+    extra = {
+        o: row.get(k)
+        for k, o in (("country", "country"), ("subdiv", "subdivision"))
+        if o in names and row.get(k) is not None
+    }
     return DateOptions(**extra)  # type: ignore[arg-type]
 
 

@@ -7,12 +7,15 @@ rejects the match. Times of day are in ``_timeatoms``. Conventions: docs/dates.m
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from followup_sync import holidaycal
+from followup_sync.holidaycal import Calendar
 from followup_sync.text import _datecal as cal
 from followup_sync.text import _datepatterns as pat
 
@@ -43,6 +46,7 @@ class Atom:
     needs_partner: bool = False
     rolled: bool = False  # a month/day with no year that is past this year, so read as next year
     after: bool = False
+    match: re.Match[str] | None = None  # set by text.dates: re-read in another zone ("Tuesday 10am pt")
 
 
 @dataclass
@@ -53,6 +57,12 @@ class Ctx:
     opts: DateOptions
     text: str
     masked: str
+
+    @functools.cached_property
+    def cal(self) -> Calendar:
+        """The rep's calendar (business days, holidays): built, and the library loaded, only when a rule asks."""
+        o = self.opts
+        return holidaycal.calendar(o.country, o.subdivision if o.country else None, tuple(o.holidays))
 
 
 def deadline_cue(ctx: Ctx, start: int, end: int) -> bool:
@@ -68,60 +78,25 @@ def on_past(ctx: Ctx, m: re.Match[str]) -> Atom:
     return Atom("past", m.start(), m.end())
 
 
-_HOLIDAY_KEYS = (
-    ("thanksgiving", "thanksgiving"), ("turkey", "thanksgiving"), ("christmas break", "holidays"),
-    ("christmas", "christmas"), ("xmas", "christmas"), ("eve", "new year's eve"), ("new year", "new year"),
-    ("labor", "labor"), ("memorial", "memorial"), ("fourth", "fourth"), ("july", "fourth"),
-    ("independence", "fourth"), ("president", "presidents"), ("mlk", "mlk"), ("luther", "mlk"),
-    ("columbus", "columbus"), ("veteran", "veterans"), ("halloween", "halloween"), ("valentine", "valentine"),
-    ("holiday", "holidays"), ("break", "holidays"),
-)  # fmt: skip
-
-
-def on_holiday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
-    if m.group("newyear"):
-        year = ctx.today.year + 1 if ctx.today.month > 1 or ctx.today.day > 7 else ctx.today.year
-        return Atom("date", m.start(), m.end(), day=cal.first_business_day_of(year, 1))
-    prep = m.group("hprep").lower()
-    text = m.group("hname").lower()
-    name = next((key for word, key in _HOLIDAY_KEYS if word in text), None)
-    if text.endswith("holiday"):
-        name = _next_holiday(ctx.today)  # "after the holiday": the one coming up
-    if name is None:
-        return None
-    before = prep not in ("after", "post", "following", "over")
-    for year in (ctx.today.year - 1, ctx.today.year, ctx.today.year + 1):
-        by = prep in ("by", "until", "till")
-        day = cal.before_holiday(name, year, by=by) if before else cal.after_holiday(name, year)
-        if day >= ctx.today:
-            # "before/by Christmas" is a deadline; the span keeps its preposition since it changes the meaning.
-            return Atom("date", m.start(), m.end(), day=day, deadline=before)
-    return None
-
-
-def _next_holiday(today: date) -> str:
-    named = [k for k in cal.HOLIDAYS if k not in ("holidays", "new year's eve")]
-    upcoming = ((cal.HOLIDAYS[k](y), k) for k in named for y in (today.year, today.year + 1))
-    return min((d, k) for d, k in upcoming if d >= today)[1]
-
-
 def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     mod = (m.group("qmod") or "").lower()
     rel = (m.group("qrel") or "").lower()
     year = ctx.today.year
+    current = False
     if m.group("qn"):
         qn = m.group("qn").lower()
         quarter = (
             next(v for k, v in pat.ORDINAL_WORDS.items() if k in qn)
-            if "quarter" in qn
+            if "quarter" in qn or "qtr" in qn
             else int(qn[1 if qn[0] == "q" else 0])
         )
         if m.group("qy"):
-            year = int(m.group("qy")) % 100 + 2000
+            year = _year_of(m.group("qy"), ctx.today)
             if cal.quarter_end(year, quarter) < ctx.today:
                 return None
         elif cal.quarter_end(year, quarter) < ctx.today:
             year += 1
+        current = cal.quarter_start(year, quarter) <= ctx.today
     else:
         quarter = cal.quarter_of(ctx.today)
         if "next" in rel:
@@ -129,16 +104,26 @@ def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         elif not mod:
             mod = "end"  # "this quarter", "EOQ", "quarter-end"
     first, last = cal.quarter_start(year, quarter), cal.quarter_end(year, quarter)
-    if "end" in mod or "late" in mod:
-        day = last
+    if "end" in mod or "late" in mod or (current and not mod):
+        day = last  # "in Q3" said in August: as "this quarter"
     elif "mid" in mod:
         day = date(year, first.month + 1, 15)
     else:
         day = first
-    return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=last if day != last else None)
+    # A bare quarter names a thing ("the Q3 forecast") unless a preposition or a year goes with it.
+    bare = (
+        m.group("qn") is not None
+        and not mod
+        and not m.group("qy")
+        and not _QPREP_RE.search(ctx.masked[max(0, m.start() - 16) : m.start()])
+    )
+    return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=last if day != last else None,
+                 needs_partner=bare)  # fmt: skip
 
 
 def on_year(ctx: Ctx, m: re.Match[str]) -> Atom:
+    if m.group("ythis"):
+        return Atom("date", m.start(), m.end(), day=date(ctx.today.year, 12, 31))
     year = int(m.group("yy")) if m.group("yy") else ctx.today.year + ("next" in m.group().lower())
     day = date(year, 12, 31)
     return Atom("date", m.start(), m.end(), day=day, deadline="eoy" in m.group().lower())
@@ -185,7 +170,7 @@ def _month_window(ctx: Ctx, year: int, month: int, mod: str) -> tuple[date, date
         return date(year, month, first), date(year, month, first), date(year, month, first + 6)
     if "end" in mod or "late" in mod or "later" in mod or "last" in mod or mod == "eom":
         if ctx.opts.end_of_month == "business":
-            last = cal.last_business_day_of(year, month)
+            last = cal.last_business_day_of(ctx.cal, year, month)
         return last, date(year, month, 21 if "late" in mod else 25), last
     if "mid" in mod or "middle" in mod:
         return date(year, month, 15), date(year, month, 11), date(year, month, 20)
@@ -213,6 +198,11 @@ def on_week(ctx: Ctx, m: re.Match[str]) -> Atom:
         mod = "end"
     elif "mid" in low and not m.group("wrel"):
         mod = "mid"
+    within = mod == "within"
+    if mod in ("in", "over", "during", "within", "sometime in", "some time in"):
+        mod = ""  # "in the coming week" is the coming week
+    elif mod in ("early in", "late in"):
+        mod = mod.split()[0]
     rel_this = not (("next" in low) or "following" in low or "coming" in low)
     if "mid" in mod or "middle" in mod:
         day, hi = monday + timedelta(days=2), monday + timedelta(days=3)
@@ -228,7 +218,7 @@ def on_week(ctx: Ctx, m: re.Match[str]) -> Atom:
         day, hi = day + timedelta(days=7), hi + timedelta(days=7)
     week = monday if not mod else None
     return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=hi if hi != day else None,
-                 week=week, deadline="eow" in low)  # fmt: skip
+                 week=week, deadline="eow" in low or within)  # fmt: skip
 
 
 def _number(text: str) -> int | None:
@@ -247,12 +237,19 @@ def on_duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     if m.group("dd"):
         unit = low.split(" or ")[0].split()[-1]
         return _span_atom(ctx, m, (1, 2 if "two" in low else 1), unit, False, "within" in low, ctx.today)
+    if m.group("wn"):
+        count = _number(m.group("wn"))
+        if count is None or count < 1:
+            return None
+        wd = pat.WEEKDAY_NAMES[m.group("wnd").lower()]
+        nearest = ctx.today + timedelta(days=(wd - ctx.today.weekday() - 1) % 7 + 1)
+        return Atom("date", m.start(), m.end(), day=nearest + timedelta(days=7 * (count - 1)))
     if m.group("fn"):
         count = _number(m.group("fn"))
         if count is None:
             return None
         base = ctx.today
-        origin = m.group("ffrom").lower()
+        origin = (m.group("ffrom") or "now").lower()
         if origin == "tomorrow":
             base += timedelta(days=1)
         elif origin in pat.WEEKDAY_NAMES:
@@ -279,7 +276,7 @@ def _span_atom(
 
     def shift(n: int) -> date:
         if biz and unit.startswith("d"):
-            return cal.add_business_days(base, n)
+            return cal.add_business_days(ctx.cal, base, n)
         key = {"d": "days", "w": "weeks", "m": "months", "y": "years"}[unit[0]]
         result: date = base + relativedelta(**{key: n})  # type: ignore[arg-type]
         return result
@@ -314,21 +311,62 @@ def on_monthday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     name = m.group("mdm")
     if name.lower() == "may" and name != "May":
         return None
-    return _dated(ctx, m, pat.MONTH_NAMES[name.lower().rstrip(".")], int(m.group("mdd")), m.group("mdy"))
+    dom = pat.day_number(m.group("mdd"))
+    if dom is None:
+        return None
+    return _dated(ctx, m, pat.MONTH_NAMES[name.lower().rstrip(".")], dom, m.group("mdy"))
 
 
 def on_daymonth(ctx: Ctx, m: re.Match[str]) -> Atom | None:
-    dom = int(m.group("dmd"))
-    if m.group("dmrel"):
+    dom = pat.day_number(m.group("dmd"))
+    if dom is None:
+        return None
+    rel = m.group("dmrel")
+    if rel:
+        rel = rel.lower()
         month, year = ctx.today.month, ctx.today.year
-        if m.group("dmrel").lower() == "next":
+        if rel != "this" and rel != "the":
             month, year = (1, year + 1) if month == 12 else (month + 1, year)
         day = _safe_date(year, month, dom)
-        return Atom("date", m.start(), m.end(), day=day) if day else None
+        if day is not None and day < ctx.today and rel == "the":
+            # "the 1st of the month": this month's, or next month's once it has passed.
+            month, year = (1, year + 1) if month == 12 else (month + 1, year)
+            day = _safe_date(year, month, dom)
+        return Atom("date", m.start(), m.end(), day=day) if day and day >= ctx.today else None
     name = m.group("dmm")
     if name.lower() == "may" and name != "May":
         return None
     return _dated(ctx, m, pat.MONTH_NAMES[name.lower().rstrip(".")], dom, m.group("dmy"))
+
+
+def on_nthwd(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    """ "the second Thursday of next month", "the last Friday in June" (this year's, next year's once passed)."""
+    nth = m.group("nth").lower()
+    n = -1 if nth in ("last", "final") else pat.ORDINAL_WORDS.get(nth) or {"fifth": 5, "5th": 5}[nth]
+    wd = pat.WEEKDAY_NAMES[m.group("nwd").lower().rstrip(".")]
+    year, month = ctx.today.year, ctx.today.month
+    rel = (m.group("nrel") or "").lower()
+    if m.group("nmon"):
+        name = m.group("nmon")
+        if name.lower() == "may" and name != "May":
+            return None
+        month = pat.MONTH_NAMES[name.lower().rstrip(".")]
+        if m.group("ny4"):
+            year = _year_of(m.group("ny4"), ctx.today)
+            tries = [(year, month)]
+        else:
+            tries = [(year, month), (year + 1, month)]
+    elif rel == "this":
+        tries = [(year, month)]
+    elif rel == "the":
+        tries = [(year, month), (year + (month == 12), month % 12 + 1)]
+    else:
+        tries = [(year + (month == 12), month % 12 + 1)]
+    for y, mo in tries:
+        day = cal.nth_weekday(y, mo, wd, n)
+        if day.month == mo and day >= ctx.today:
+            return Atom("date", m.start(), m.end(), day=day)
+    return None
 
 
 def on_ordinal(ctx: Ctx, m: re.Match[str]) -> Atom | None:
@@ -378,6 +416,9 @@ def _preposition_before(ctx: Ctx, start: int) -> bool:
     return bool(_PREP_RE.search(ctx.masked[max(0, start - 16) : start]))
 
 
+_QPREP_RE = re.compile(
+    r"\b(?:in|by|before|until|till|during|after|through|from|around|starting|sometime|over|within)\s+$", re.I
+)
 _PREP_RE = re.compile(
     r"\b(?:in|by|on|until|till|before|after|for|during|of|from|since|around|through|early|late|mid|starting"
     r"|next|this)\s+$",
@@ -396,13 +437,29 @@ def on_relday(ctx: Ctx, m: re.Match[str]) -> Atom:
     return Atom("date", m.start(), m.end(), day=ctx.today + timedelta(days=offset))
 
 
+_SHORT_BEFORE_RE = re.compile(
+    r"\b(?:on|by|next|this|until|till|til|before|from|coming|thru|through|or|and)\s+$", re.I
+)
+_SHORT_AFTER_RE = re.compile(
+    r"\.?,?\s*+(?:at\s+|@\s*|around\s+)?(?:\d|noon|morning|afternoon|evening|night|am\b|pm\b|[ap]\.m|eod|cob|eob"
+    r"|lunch|first\s+thing|midday|(?:next|this)\s+week)",
+    re.I,
+)
+
+
 def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     name = m.group("wd")
     low = name.lower()
-    if len(low) <= 4 and low not in ("mon", "fri") and not name[0].isupper():
-        return None  # "wed", "sat", "sun" are words too
-    if low in ("sat", "sun") and not re.match(r"[\s]*[.,\d]", ctx.masked[m.end("wd") : m.end("wd") + 2]):
-        return None
+    if (
+        low in ("mon", "wed", "sat", "sun")
+        and not (name[0].isupper() and low in ("mon", "wed"))
+        and not (
+            m.group("wdmod")
+            or _SHORT_BEFORE_RE.search(ctx.masked[max(0, m.start() - 10) : m.start()])
+            or _SHORT_AFTER_RE.match(ctx.masked, m.end())
+        )
+    ):
+        return None  # "wed", "sat", "sun", "mon" are words too: only after "on", "by", ... or before a time
     wd = pat.WEEKDAY_NAMES[low]
     mod = (m.group("wdmod") or "").lower()
     today = ctx.today

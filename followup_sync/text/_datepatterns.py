@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 WEEKDAY_NAMES = {
     "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2, "wednesday": 2,
@@ -28,6 +31,27 @@ NUMBER_WORDS = {
     "several": 3, "a fortnight": 14,
 }  # fmt: skip
 ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_DAY_ORDINAL_WORDS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+)
+DAY_ORDINALS = {w: i + 1 for i, w in enumerate(_DAY_ORDINAL_WORDS.split())} | {"thirtieth": 30}
+
+
+def day_number(text: str) -> int | None:
+    """ "14", "14th", "fourth", "twenty-first" -> the number; None for anything else."""
+    low = re.sub(r"[\s-]+", " ", text.strip().lower())
+    digits = re.match(r"\d+", low)
+    if digits:
+        return int(digits.group())
+    if low in DAY_ORDINALS:
+        return DAY_ORDINALS[low]
+    tens, _, unit = low.partition(" ")
+    if not unit and low.startswith(("twenty", "thirty")):
+        tens, unit = low[:6], low[6:]
+    base = {"twenty": 20, "thirty": 30}.get(tens)
+    return base + DAY_ORDINALS[unit] if base is not None and unit in DAY_ORDINALS else None
+
 
 # Zones people write after a time. Abbreviations mean the region's civil time, DST included ("EST" in July
 # means New York time), which is what writers intend; GMT and UTC are fixed.
@@ -46,7 +70,12 @@ ZONE_NAMES = {
     "la": "America/Los_Angeles", "san francisco": "America/Los_Angeles", "seattle": "America/Los_Angeles",
     "portland": "America/Los_Angeles", "tokyo": "Asia/Tokyo", "jst": "Asia/Tokyo", "singapore": "Asia/Singapore",
     "sgt": "Asia/Singapore", "hong kong": "Asia/Hong_Kong", "hkt": "Asia/Hong_Kong", "sydney": "Australia/Sydney",
-    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "ist": "Asia/Kolkata", "india": "Asia/Kolkata",
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "aet": "Australia/Sydney", "awst": "Australia/Perth",
+    "acst": "Australia/Adelaide", "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland",
+    "hst": "Pacific/Honolulu",
+    "akst": "America/Anchorage", "akdt": "America/Anchorage", "ast": "America/Halifax", "adt": "America/Halifax",
+    "wet": "Europe/Lisbon", "west": "Europe/Lisbon", "eet": "Europe/Athens", "eest": "Europe/Athens",
+    "sast": "Africa/Johannesburg", "ist": "Asia/Kolkata", "india": "Asia/Kolkata",
     "mumbai": "Asia/Kolkata", "dubai": "Asia/Dubai",
 }  # fmt: skip
 
@@ -65,8 +94,50 @@ _NUMW = (
 _HOURW = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _AP = r"(?:[ap]\.\s?m\.?|[ap]m\b|[AP]M\b|(?<=\d)[ap]\b(?!\.\w))"  # 2pm, 2 p.m., 2 PM, 4:00p
 _YEAR = r"(?:,?\s*+(?P<{0}>(?:19|20)\d\d|'\d\d))?(?!\d)"
-_YEAR_DM, _YEAR_MD, _YEAR_M = _YEAR.format("dmy"), _YEAR.format("mdy"), _YEAR.format("my")
+_YEAR_DM, _YEAR_MD, _YEAR_M, _YEAR_N = (_YEAR.format(n) for n in ("dmy", "mdy", "my", "ny4"))
+_NTH = r"(?:first|second|third|fourth|fifth|last|final|1st|2nd|3rd|4th|5th)"
+# Ordinal words for days of the month: "the fourth of May", "June fifth", "the twenty-first".
+_ORDW = (
+    r"(?:(?:twenty|thirty)[\s-]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirty-first|first"
+    r"|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth"
+    r"|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)(?![\w-])"
+)
+# Minutes in words: "five past two", "twenty-five to six"; after an hour word: "ten thirty", "two oh five".
+_MINW = r"(?:twenty[\s-]five|five|ten|twenty)"
+_MINW_CLOCK = (
+    r"(?:o(?:h)?[\s-]?five|fifteen|thirty|forty[\s-]five|fifty[\s-]five|forty|fifty|twenty(?:[\s-]five)?|ten)"
+)
+_ZONE_UP = (
+    r"ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|IST|JST|SGT|HKT|AEST|AEDT|AET|AWST"
+    r"|ACST|NZST|NZDT|HST|AKST|AKDT|AST|ADT|WET|WEST|EET|EEST|SAST"
+)
+_ZONE_LOW = _ZONE_UP.lower()
 _UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)"
+
+# Holiday names the grammar knows (any other capitalised "... Day" or "... Holiday" after a preposition is
+# looked up in the rep's calendar too); see _dateholidays for what each means.
+_HOLIDAY_NAME = r"""(?:christmas(?:\s+(?:day|eve))?|x-?mas(?:\s+(?:day|eve))?|new\s+year'?s?(?:\s+(?:day|eve))?
+    |the\s+new\s+year|thanksgiving(?:\s+day)?|turkey\s+day|labou?r\s+day|memorial\s+day|(?-i:Fourth)(?:\s+of\s+july)?
+    |fourth\s+of\s+july|july\s+(?:4th|4|fourth)(?![\d:])|4th\s+of\s+july|independence\s+day
+    |presidents?'?\s*+'?s?\s+day|washington'?s\s+birthday|mlk(?:\s+jr\.?)?(?:\s+day)?
+    |(?:dr\.?\s+)?martin\s+luther\s+king(?:\s+jr\.?)?(?:'s)?\s+day|juneteenth(?:\s+day)?|columbus\s+day
+    |indigenous\s+peoples'?\s+day|veterans'?\s+day|remembrance\s+day|boxing\s+day|st\.?\s+stephen'?s(?:\s+day)?
+    |easter(?:\s+(?:sunday|monday|saturday))?|good\s+friday|whit\s+monday|whitsun|pentecost(?:\s+monday)?
+    |ascension\s+day|victoria\s+day|canada\s+day|family\s+day|civic\s+holiday|heritage\s+day|louis\s+riel\s+day
+    |islander\s+day|australia\s+day|anzac\s+day|waitangi\s+day|k(?:ing|ueen)'?s\s+birthday
+    |(?:early\s+may|may|spring|late\s+summer|summer|august|june|october)\s+bank\s+holiday|(?-i:May\s+Day)
+    |(?:st\.?|saint)\s+patrick'?s(?:\s+day)?|german\s+unity\s+day|day\s+of\s+german\s+unity|all\s+saints'?\s+day
+    |corpus\s+christi|reformation\s+day|halloween|valentine'?s(?:\s+day)?)(?![\w'])"""
+# The season, or the rep's next holiday with no name ("after the long weekend").
+_HOLIDAY_ANY = r"""(?:holidays|holiday\s+(?:break|season)|christmas\s+(?:break|holidays|vacation)
+    |festive\s+(?:season|break|period)|(?:public|bank|national|stat(?:utory)?)\s+holiday|holiday(?!\s+(?:season|break))
+    |(?:long|holiday)\s+weekend)\b"""
+# A holiday as the name of a thing ("the Christmas party", "our Thanksgiving order") is not a date.
+_HOLIDAY_THING = r"""(?:party|parties|promo|promotion|promotions|sale|sales|special|specials|order|orders|rush
+    |campaign|card|cards|bonus|edition|catalog|catalogue|menu|lunch|dinner|event|shutdown|closure|schedule|hours|deadline
+    |shopping|season|traffic|volume|volumes|pricing|price|prices|deal|deals|offer|offers|bundle|launch|release
+    |inventory|stock|display|displays|gift|gifts|basket|baskets|table|week\s+sale|flyer|flyers|bookings?|trade)\b"""
+
 
 # Things that look like numbers of a time but are not: replaced by '#' (same length) before atoms are found.
 _MASK = r"""
@@ -81,10 +152,15 @@ _MASK = r"""
     | \bv(?:ersion|er)?\.?\s?\d+(?:\.\d+)+[a-z]?\b | \bversion\s\d+\b              # v2.3, version 4
     | \b(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)\d+\.\d+\.\d+(?:\.\d+)*\b          # 10.4.1 (not 19.03.2026)
     # 3.5, but not 10.30am or the 02.04 of 02.04.2026
-    | (?<![\d.])(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)\d+\.\d+(?!\s?(?:[ap]\.?m\b|[ap]\.m\.))\b
+    # (a dotted time after "at"/"by"/... or next to a day word stays: "at 10.45", "Friday 2.15")
+    | (?<![\d.])(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)(?!(?:(?<=\bat\s)|(?<=@\s)|(?<=@)|(?<=\bby\s)|(?<=around\s)
+      |(?<=about\s)|(?<=from\s)|(?<=until\s)|(?<=till\s)|(?<=before\s)|(?<=after\s)|(?<=day\s)|(?<=day,\s)
+      |(?<=tomorrow\s)|(?<=\b(?:mon|tue|wed|thu|fri)\s)|(?<=\b(?:tues|weds|thur)\s)|(?<=thurs\s))\d{1,2}\.[0-5]\d\b(?!\.\d))
+      (?!\d{1,2}\.[0-5]\d\s*+,?\s*+(?:on\s+)?(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*|tomorrow|today|tonight|hrs?|h)\b)
+      \d+\.\d+(?!\s?(?:[ap]\.?m\b|[ap]\.m\.))\b
     | \b\d{1,3}(?:,\d{3}){1,12}\b                                                   # 1,200
     | \b(?:room|rm|suite|ste|floor|fl|bldg|building|po|p\.o\.|order|invoice|inv|ticket|case|ref|acct|account
-         |item|part|model|no|number|unit|gate|flight|pin|id)\.?\s*+(?:(?:\#|no\.?|number)\s*+)?[a-z]?\d[\d-]*\b
+         |item|part|model|no|number|unit|gate|flight|pin|id|ref(?:erence)?|sku|lot|serial|batch|release|rev)\.?\s*+(?:(?:\#|no\.?|number)\s*+)?[a-z]?\d[\d-]*\b
     | \#\s?\d+\b                                                               # #123
     | (?-i:\b(?!(?:ET|PT|CT|MT|AM|PM|Q)\b)[A-Z]{2,5}-?\s?\d{2,6}[A-Z]?\b)        # EB 3267, SAP-4711
     | \b24/7\b | \b\d+/\d+(?=\s+(?:of|an?\s+hour|hour|mile|inch|cup|share|point|pt)\b)  # 24/7, 3/4 of
@@ -93,13 +169,14 @@ _MASK = r"""
 
 # Cheap rejection: a sentence with none of these cannot hold a time expression.
 HINT_RE = re.compile(
-    r"\d|\b(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|tonight|tmrw?|"
+    r"\d|@|\b(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|tonight|tmrw?|"
     r"tomorrow|2morrow|yesterday|week|midweek|wk|[ap]m|month|year|eo[dwmqby]|cob|eob|close|end|noon|midday|"
     r"midnight|morning|"
-    r"afternoon|evening|night|lunch|first thing|q[1-4]|quarter|holiday|thanksgiving|christmas|xmas|labor|"
+    r"afternoon|evening|night|lunch|first thing|q[1-4]|quarter|holiday|thanksgiving|christmas|xmas|labor|easter|"
+    r"juneteenth|whitsun|pentecost|birthday|corpus|"
     r"memorial|fourth|independence|halloween|valentine|fortnight|hour|minute|day|o'clock|[ap]\.m|[AP]M|"
-    r"(?:at|around) (?:one|two|three|"
-    r"four|five|six|seven|eight|nine|ten|eleven|twelve)|half past|quarter)",
+    r"(?:at|around|about|by|until|past|to|till|half) (?:one|two|three|"
+    r"four|five|six|seven|eight|nine|ten|eleven|twelve|noon)|half past|quarter|qtr|hence|@)",
     re.IGNORECASE,
 )
 
@@ -107,11 +184,18 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     # Spans that are never due dates: recurring days, opening hours, weekday ranges.
     (
         "ignore",
-        rf"""(?:every|each|most|all|other)\s+(?:other\s+)?{_WD}
+        rf"""(?:every|each|most|all|other)\s+(?:other\s+|{_NTH}\s+)?{_WD}
+        | (?:the\s+)?{_NTH}\s+{_WD}\s+(?:of|in)\s+(?:every|each|the\s+(?:following|next|coming)\s+months)\b
         | {_WD}\s*+(?:-|–|to|through|thru)\s*+{_WD}(?:,?\s*+\d{{1,2}}(?::\d\d)?\s*+{_AP}?\s*+(?:-|–|to)\s*+
           \d{{1,2}}(?::\d\d)?\s*+{_AP}?)?
         | (?:office|business|working|opening|store|support)\s+hours\s*(?:are\s*)?:?(?:[\d:.\s–-]|[ap]\.?m\b\.?)*
         | \d{{1,2}}\s*+(?:-|to)\s*+\d{{1,2}}\s*+,?\s*+(?:mon|monday)\s*+(?:-|–|to|through|thru)\s*+fri(?:day)?""",
+    ),
+    # "the second Thursday of next month", "the last Friday in June": before "past" ("last Friday").
+    (
+        "nthwd",
+        rf"""(?:the\s+)?(?P<nth>{_NTH})\s+(?P<nwd>{_WD})\s+(?:of|in)\s+(?:(?P<nmon>{_MON}){_YEAR_N}
+        |(?P<nrel>next|this|the\s+following|the\s+coming|the)\s+month\b)""",
     ),
     # Past references: consumed so that "last Tuesday" never yields "Tuesday".
     (
@@ -122,11 +206,12 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "holiday",
-        r"""(?P<hprep>after|post|following|before|by|prior\s+to|ahead\s+of|until|till|over)\s+(?:the\s+)?
-        (?P<hname>holidays?|holiday\s+(?:break|season)|christmas\s+break|break|thanksgiving|turkey\s+day
-        |christmas|xmas|new\s+year'?s?(?:\s+(?:day|eve))?|the\s+new\s+year|new\s+year|labor\s+day|memorial\s+day
-        |(?:the\s+)?fourth(?:\s+of\s+july)?|july\s+(?:4th|4|fourth)|4th\s+of\s+july|independence\s+day
-        |president'?s'?\s+day|halloween|valentine'?s(?:\s+day)?|mlk\s+day|martin\s+luther\s+king\s+day|columbus\s+day|veterans'?\s+day)\b
+        rf"""(?:(?P<hrel>(?:the\s+)?(?:day|{_WD}|week)\s+(?:after|before)|(?:the\s+)?week\s+of
+        |(?:(?:right|just|straight|immediately|shortly|soon)\s+)?(?:after|post|following|over)
+        |before|by|prior\s+to|ahead\s+of|until|till|in\s+time\s+for|on)\s+(?:the\s+)?
+        (?P<hname>{_HOLIDAY_ANY}|{_HOLIDAY_NAME}|(?-i:(?:[A-Z][a-z]+\.?\s+){{1,3}}(?:Day|Holiday)))
+        |(?:the\s+)?(?P<hname2>{_HOLIDAY_NAME})(?=\s+(?:long\s+)?week(?:end)?\b))
+        (?P<hwk>\s+(?:long\s+)?week(?:end)?\b)?(?!\s*+(?:'s?\b|-\w)|\s++{_HOLIDAY_THING})
         |(?P<newyear>(?:early\s+)?in\s+the\s+new\s+year|(?:at\s+)?the\s+(?:start|beginning)\s+of\s+(?:the\s+)?
         (?:new|next)\s+year|(?:the\s+)?first\s+of\s+the\s+(?:new\s+)?year|(?:early|start\s+of|beginning\s+of)
         \s+next\s+year|next\s+year)\b""",
@@ -135,26 +220,32 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         "iso",
         r"(?<![\d/.-])(?P<iy>20\d\d)-(?P<im>[01]?\d)-(?P<id>[0-3]?\d)(?:[t\s](?P<ih>[0-2]\d):(?P<imin>[0-5]\d))?\b",
     ),
-    ("numdate", r"(?<![\d/.#$-])(?P<na>\d{1,2})/(?P<nb>\d{1,2})(?:/(?P<ny>\d{4}|\d\d))?(?![\d/])"),
+    ("numdate", r"(?<![\d/.#$-])(?P<na>\d{1,2})/(?P<nb>\d{1,2})(?:/(?P<ny>\d{4}|\d\d))?(?![\d/]|-\w)"),
     ("dotdate", r"(?<![\d.])(?P<da>\d{1,2})\.(?P<db>\d{1,2})\.(?P<dy>(?:19|20)\d\d)\b"),
-    ("monthday", rf"(?P<mdm>{_MON})\s*+(?P<mdd>[0-3]?\d)(?:st|nd|rd|th)?(?!\d|:\d)(?!\s*+{_AP}){_YEAR_MD}"),
+    (
+        "monthday",
+        rf"""(?P<mdm>{_MON})\s*+(?:the\s+)?(?P<mdd>[0-3]?\d(?:st|nd|rd|th)?(?!\d|:\d|[.]\d)(?!\s*+{_AP})|{_ORDW})
+        {_YEAR_MD}""",
+    ),
     (
         "daymonth",
-        rf"""(?:the\s+)?(?P<dmd>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?:(?P<dmm>{_MON}){_YEAR_DM}
-        |(?P<dmrel>this|next)\s+month\b)""",
+        rf"""(?:the\s+)?(?P<dmd>[0-3]?\d(?:st|nd|rd|th)?|{_ORDW}(?=\s+of\b))\s+(?:of\s+)?(?:(?P<dmm>{_MON}){_YEAR_DM}
+        |(?P<dmrel>this|next|the|the\s+following|the\s+coming)\s+month\b)""",
     ),
     (
         "quarter",
         r"""(?:(?P<qmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
-        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of)\s*+)?
-        (?:(?P<qn>q[1-4]|[1-4]q|(?:the\s+)?(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)
-        (?:\s*+(?:of\s++)?(?:fy|cy)?\s*+(?P<qy>(?:20)?\d\d)\b)?
-        |(?P<qrel>(?:the\s+)?next\s+quarter|this\s+quarter|the\s+quarter|(?<!\w)eoq|quarter[-\s]end))\b""",
+        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of)\s*+(?:the\s+)?)?
+        (?:(?P<qn>q[1-4]|[1-4]q|(?:the\s+)?(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:quarter|qtr))
+        (?:\s*+,?\s*+(?:of\s++)?(?:fy|cy)?\s*+(?P<qy>(?:20)?\d\d|'\d\d)\b)?
+        |(?P<qrel>(?:the\s+)?next\s+(?:quarter|qtr)|this\s+(?:quarter|qtr)|the\s+(?:quarter|qtr)|qtr|(?<!\w)eoq
+        |(?:quarter|qtr)[-\s]end))\b(?!'s)""",
     ),
     (
         "year",
         r"""(?P<ymod>end\s+of|the\s+end\s+of|later)\s+(?:the\s+|this\s+)?(?:year|(?P<yy>20\d\d))\b
-        |(?:the\s+)?year[-\s]end|(?<!\w)eoy\b|end\s+of\s+next\s+year""",
+        |(?:the\s+)?year[-\s]end|(?<!\w)eoy\b|end\s+of\s+next\s+year
+        |(?P<ythis>(?:(?:later|sometime|some\s+time|before\s+the\s+end\s+of)\s+)?this\s+year)\b(?!'s|\s+(?:and|or)\s+next)""",
     ),
     (
         "month",
@@ -168,7 +259,8 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     (
         "week",
         r"""(?P<wof>(?:the\s+)?week\s+of)|(?:(?P<wmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
-        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later|later\s+in|end\s+of|the\s+end\s+of)\s*+)?
+        |mid|mid-|middle\s+of|the\s+middle\s+of|late|later|later\s+in|end\s+of|the\s+end\s+of|early\s+in|late\s+in
+        |sometime\s+in|some\s+time\s+in|in|over|during|within)\s*+)?
         (?P<wrel>(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week|the\s+week|this\s+coming\s+week
         |the\s+coming\s+week|(?:the\s+)?following\s+week)\b
         |(?P<wend>(?:this|next|the|over\s+the)\s+weekend)\b|(?<!\w)eow\b|mid-?week(?P<wnext>\s+next\s+week)?\b""",
@@ -177,12 +269,13 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         "duration",
         rf"""(?P<dd>(?:in\s+|within\s+)?(?:a|one)\s+(?:day|week|month)\s+or\s+(?:two|so))\b
         |(?P<dprep>in|within|in\s+the\s+next|over\s+the\s+next|within\s+the\s+next|inside\s+of
-        |in\s+another|in\s+about|in\s+around|within\s+about|the\s+next)\s+
+        |in\s+another|in\s+about|in\s+around|within\s+about|the\s+next|after|after\s+another|after\s+about)\s+
         (?P<dn>{_NUMW}(?:\s*+(?:-|–|to|or)\s*+{_NUMW})?)\s++(?P<dbiz>business\s+|working\s+)?(?P<du>{_UNIT})
         (?:'s?\s+time|\s+or\s+so)?\b
-        |(?P<fn>{_NUMW})\s+(?P<fbiz>business\s+|working\s+)?(?P<fu>{_UNIT})\s+from\s+(?P<ffrom>now|today|tomorrow
-        |{_WD})
-        |(?P<nx>(?:in|within|over)\s+the\s+(?:next|coming)\s+(?P<nxu>day|week|month))(?:\s+or\s+so)?\b
+        |(?P<fn>{_NUMW})\s+(?P<fbiz>business\s+|working\s+)?(?P<fu>{_UNIT})\s+(?:from\s+(?P<ffrom>now|today|tomorrow
+        |{_WD})|(?P<fhence>hence)\b)
+        |(?P<wn>{_NUMW})\s+(?P<wnd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)s\s+(?:from\s+(?:now|today)|hence)\b
+        |(?P<nx>(?:in|within|over)\s+the\s+(?:next|coming(?!\s+week))\s+(?P<nxu>day|week|month))(?:\s+or\s+so)?\b
         |(?P<fort>(?:in\s+|within\s+)?a\s+fortnight)\b|(?P<half>(?:in|within)\s+half\s+an\s+hour)\b""",
     ),
     (
@@ -200,7 +293,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "weekday",
-        rf"(?:(?P<wdmod>this\s+coming|this|next|coming|upcoming|the\s+following)\s+)?(?P<wd>{_WD})"
+        rf"(?:(?P<wdmod>this\s+coming|this|next|coming|upcoming|the\s+following)\s+)?(?P<wd>{_WD})\.?"
         r"(?P<after>\s+after\s+next)?(?P<wweek>\s+week\b)?",
     ),
     (
@@ -210,22 +303,23 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "clock",
-        rf"""(?P<r1>\d{{1,2}})(?::(?P<r1m>\d\d))?\s*+(?P<r1ap>{_AP})?\s*+(?:-|–|to|until|till|and)\s*+
-        (?P<r2>\d{{1,2}})(?::\d\d)?\s*+(?P<r2ap>{_AP})
-        |(?P<h>\d{{1,2}})(?:[:.](?P<m>\d\d))?\s*+(?P<ap>{_AP}|o'?clock\b)
-        |(?<![\d:.])(?P<hh>[0-2]?\d):(?P<mm>[0-5]\d)(?![\d:])
-        |(?P<mil>[0-2]?\d[0-5]\d)(?=\s*+(?:(?-i:[ECMP][SD]?T|GMT|UTC)|eastern|central|pacific|mountain|hours|hrs)\b)
-        |(?:(?:at|@|around|about|by|until|till|after|from|between|before)\s+)(?P<ha>\d{{1,2}})(?:\s*+o'?clock)?
-        (?=\s*(?:[,.;!?)]|$|-(?!\s*\d)|\s(?:on|tomorrow|today|tonight|then|and|or|if|to|for|your|my|our|his|her|their|in|
-        this|next|sharp|works|work|is|it|ok|okay|with|when|latest|at|(?-i:ET|PT|CT|MT|EST|PST|CST|GMT|UTC)|eastern
-        |central|pacific|mountain|london|uk|new\s+york|houston|mon|tue|
-        wed|thu|fri|sat|sun)\b))
-        |(?:(?:at|around|about|by|until|after|before)\s+)?(?P<hw>{_HOURW})(?:\s+(?P<hwm>thirty|fifteen|forty-five))?
+        rf"""(?:(?P<rprep>between|from)\s+)?(?P<r1>\d{{1,2}})(?:[:.](?P<r1m>[0-5]\d))?\s*+(?P<r1ap>{_AP})?\s*+
+        (?:-|–|to|until|till|and)\s*+(?P<r2>\d{{1,2}})(?:[:.](?P<r2m>[0-5]\d))?(?![\d/])\s*+(?P<r2ap>{_AP})?
+        |(?P<h>\d{{1,2}})(?:[:.]?(?P<m>[0-5]\d))?\s*+(?P<ap>{_AP}|o'?clock\b)(?:\s*+-?\s*+ish\b)?
+        |(?<![\d:.])(?P<hh>[0-2]?\d):(?P<mm>[0-5]\d)(?![\d:])(?:\s*+h(?:rs?|ours)?\b)?
+        |(?P<mil>[0-2]?\d[.:]?[0-5]\d)(?=\s*+(?:{_ZONE_LOW}|eastern|central|pacific|mountain|hours|hrs?|h)\b)
+        |(?P<cprep>at|@|around|about|by|until|till|after|from|before|approx\.?|approximately)\s*+(?P<hc>[0-2]?\d)
+        (?:(?P<csep>[.:]?)(?P<hcm>[0-5]\d))?(?!\d|[.,/:-]\d)(?:\s*+(?P<hcap>{_AP})|\s*+o'?clock|\s*+-?\s*+ish\b)?
+        |(?P<cd>[0-2]?\d\.?[0-5]\d)(?![\d:/]|[.,]\d|\s*+[-–]\s*+\d)
+        |(?:(?P<qprep>at|around|about|by|until|till|from|after|before|@)\s+)?(?P<qp>half|(?:a\s+)?quarter|{_MINW}
+        |\d{{1,2}})(?:\s+minutes?)?\s+(?P<qdir>past|after|to|till|til)\s+(?P<qh>\d{{1,2}}|{_HOURW}|noon|midnight)
+        (?:\s*+(?P<qap>{_AP})|\s*+o'?clock\b|(?![\w:]))
+        |(?P<hbprep>at|around|about|by|from)\s+half\s+(?P<hb>{_HOURW}|\d{{1,2}})(?![\w:]|\s+(?:an|hour|past|to|of)\b)
+        |(?:(?:at|around|about|by|until|after|before)\s+)?(?P<hw>{_HOURW})(?:[\s-]+(?P<hwm>{_MINW_CLOCK}))?
         (?:\s*+(?P<hwap>o'?clock|{_AP}))
-        |(?:(?:at|around|about)\s+)(?P<hw2>{_HOURW})\b(?=\s*(?:[,.;!?]|$|\s(?:on|tomorrow|today|tonight|then|and
-        |or|if|your|my|our|(?-i:ET|PT|CT|MT)|in\s+the)\b))
-        |(?P<qp>half|quarter)\s+(?P<qdir>past|after|to)\s+(?P<qh>\d{{1,2}}|{_HOURW})\b
-        |(?P<noon>(?:12\s+)?noon|midday|mid-day)\b|(?P<midnight>midnight)\b""",
+        |(?:(?:at|around|about|by|until|till)\s+)(?P<hw2>{_HOURW})(?:[\s-]+(?P<hw2m>{_MINW_CLOCK}))?(?![\w-])
+        (?:\s*+-?\s*+ish\b)?
+        |(?P<noon>(?:12\s+)?noon(?:ish)?|midday|mid-day)\b|(?P<midnight>midnight)\b""",
     ),
     (
         "part",
@@ -233,12 +327,14 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |first\s+thing\s+in\s+the|during\s+the|by)\s*+)?(?P<pp>morning|afternoon|evening|night)\b
         |(?P<first>first\s+thing)(?:\s+in\s+the\s+morning)?\b
         |(?P<lprep>at|over|after|before|around|by)\s+lunch\b|(?P<lt>lunch\s?time)\b
-        |(?<![\w.])(?P<apx>(?-i:AM|PM)|[ap]\.m\.)(?!\w)""",
+        |(?<![\w.])(?P<apx>am|pm|a\.m\.|p\.m\.)(?!\w)""",
     ),
     (
         "zone",
-        r"""\(?(?:(?-i:(?P<zab>ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|IST|JST|SGT|HKT
-        |AEST|AEDT))(?![\w])|(?P<zus>eastern|central|mountain|pacific)(?:\s+(?:standard|daylight))?(?:\s+time)?\b
+        rf"""\(?(?:(?-i:(?P<zab>{_ZONE_UP}))(?![\w])
+        |(?:(?<=\d)|(?<=\d\s)|(?<=[ap]m\s)|(?<=\.m\.\s)|(?<=\.m\s)|(?<=noon\s)|(?<=midnight\s))(?P<zlow>{_ZONE_LOW})
+        (?![\w])
+        |(?P<zus>eastern|central|mountain|pacific)(?:\s+(?:standard|daylight))?(?:\s+time)?\b
         |(?P<zcity>london|uk|new\s+york|ny|nyc|boston|toronto|houston|chicago|dallas|denver|calgary|la|san\s+
         francisco|seattle|portland|paris|berlin|frankfurt|amsterdam|zurich|madrid|tokyo|singapore|hong\s+kong|
         sydney|india|mumbai|dubai)\s+time\b|(?P<zyour>your|my|our|local|their)\s+time\b)\)?""",
@@ -261,7 +357,12 @@ STARTERS = frozenset(
     lunch lunchtime am pm p et est edt ct cst cdt mt mst mdt pt pst pdt gmt utc bst cet cest ist jst sgt hkt aest
     aedt eastern central mountain pacific london uk new ny nyc boston toronto houston chicago dallas denver
     calgary la san seattle portland paris berlin frankfurt amsterdam zurich madrid tokyo singapore hong sydney
-    india mumbai dubai your my our local their
+    india mumbai dubai your my our local their on right just straight immediately shortly soon christmas xmas x
+    thanksgiving turkey labor labour memorial fourth 4th independence presidents president washington mlk dr
+    martin juneteenth columbus indigenous veterans remembrance boxing st saint easter good whit whitsun pentecost
+    ascension victoria canada family civic heritage louis islander australia anzac waitangi king queen spring
+    summer august june october german corpus reformation halloween valentine valentines qtr approx approximately
+    hence aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth 1st 2nd 3rd 4th 5th
     """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)
     + list(MONTH_NAMES)
@@ -269,17 +370,28 @@ STARTERS = frozenset(
 _START_RE = re.compile(r"(?<!\w)(?:[a-z]+|[0-9@(])", re.IGNORECASE)
 
 
-def find_atoms(masked: str) -> Iterator[re.Match[str]]:
+def find_atoms(masked: str) -> list[re.Match[str]]:
     """The matches of ``atom_re()`` from left to right, as ``finditer`` would give them, but faster."""
-    atom, pos = atom_re(), 0
+    return read_atoms(masked, lambda m: m)
+
+
+def read_atoms(masked: str, handle: Callable[[re.Match[str]], T | None]) -> list[T]:
+    """``handle`` each atom match from left to right; a match it rejects (None) does not hide the words in it.
+
+    Trying the big alternation only at STARTERS words is what makes the grammar fast.
+    """
+    atom, pos, found = atom_re(), 0, []
     for start in _START_RE.finditer(masked):
         word = start.group()
         if start.start() < pos or not (word[0] in "0123456789@(" or word.lower() in STARTERS):
             continue
         m = atom.match(masked, start.start())
         if m is not None:
-            pos = m.end()
-            yield m
+            result = handle(m)
+            if result is not None:
+                pos = m.end()
+                found.append(result)
+    return found
 
 
 @functools.cache

@@ -21,42 +21,166 @@ def on_eod(ctx: Ctx, m: re.Match[str]) -> Atom:
     return Atom("time", m.start(), m.end(), part=(eod, eod), deadline=True, needs_partner=idiom)
 
 
+# What may follow a bare number read as a clock time ("at 2.", "at 1430 tomorrow", "by 5 your time"), so that
+# "at 3 locations", "by 1600 units" or "five to ten days" are not times.
+_TAIL_OK_RE = re.compile(
+    r"""\s*+(?:[,.;:!?)\]]|$|[-–—](?!\s*\d)|(?:on|at|tomorrow|tmrw|today|tonight|then|and|or|if|to|for|your|my
+    |our|his|her|their|in|this|next|sharp|works?|is|it|ok|okay|with|when|latest|local|time|hrs?|hours|h|please|pls
+    |instead|again|too|so|as|we|i|you|let|lets|let's|ish|am|pm|a\.m|p\.m|eastern|central|pacific|mountain|london
+    |uk|new\s+york|houston|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|"""
+    + pat._ZONE_LOW
+    + r""")\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_DAY_WORD = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|tomorrow|tmrw|today|tonight)"
+_DAY_BEFORE_RE = re.compile(rf"\b{_DAY_WORD},?\s*+(?:at\s+|@\s*)?$", re.IGNORECASE)
+_DAY_AFTER_RE = re.compile(rf"\s*+,?\s*+(?:on\s+|this\s+|next\s+)?{_DAY_WORD}(?!\w)", re.IGNORECASE)
+_WORD_MINUTES = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "twenty five": 25, "thirty": 30,
+                 "forty": 40, "forty five": 45, "fifty": 50, "fifty five": 55, "half": 30, "quarter": 15,
+                 "a quarter": 15, "oh five": 5, "o five": 5, "ofive": 5, "ohfive": 5}  # fmt: skip
+
+
+def _tail_ok(ctx: Ctx, end: int) -> bool:
+    return _TAIL_OK_RE.match(ctx.masked, end) is not None
+
+
+def _by_a_day(ctx: Ctx, start: int, end: int) -> bool:
+    """ "Tuesday 1300", "1300 on Tuesday", "tomorrow 0730": a bare number next to a day word."""
+    return bool(_DAY_BEFORE_RE.search(ctx.masked[max(0, start - 16) : start])) or bool(
+        _DAY_AFTER_RE.match(ctx.masked, end)
+    )
+
+
+def _words(text: str) -> str:
+    return " ".join(text.lower().replace("-", " ").split())
+
+
 def on_clock(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     g = m.groupdict()
     if g["noon"] or g["midnight"]:
         clock = time(12, 0) if g["noon"] else time(23, 59)
         return Atom("time", m.start(), m.end(), clock=clock, meridiem="24h")
-    start = m.start()
     if g["r1"]:
-        hour, minute, ap = int(g["r1"]), int(g["r1m"] or 0), g["r1ap"] or g["r2ap"]
-        if not g["r1ap"] and hour > int(g["r2"]) and hour < 12:
-            ap = "am"  # "11-1pm"
-    elif g["h"]:
-        hour, minute, ap = int(g["h"]), int(g["m"] or 0), g["ap"]
-        if "o" in ap.lower():
-            ap = None
-    elif g["mil"]:
-        hour, minute, ap = int(g["mil"][:-2]), int(g["mil"][-2:]), None
-    elif g["hh"]:
-        hour, minute, ap = int(g["hh"]), int(g["mm"]), None
+        return _range(ctx, m)
+    if g["h"]:
+        ap = g["ap"] if "o" not in g["ap"].lower() else None
+        return _clock_atom(m.start(), m.end(), int(g["h"]), int(g["m"] or 0), ap)
+    if g["hh"]:
+        hour, minute = int(g["hh"]), int(g["mm"])
         if g["hh"].startswith("0"):
-            return Atom("time", start, m.end(), clock=time(hour, minute), meridiem="24h")
-    elif g["ha"]:
-        hour, minute, ap, start = int(g["ha"]), 0, None, m.start("ha")
-    elif g["hw"] or g["hw2"]:
-        word = (g["hw"] or g["hw2"]).lower()
-        hour = pat.NUMBER_WORDS[word]
-        minute = pat.NUMBER_WORDS[g["hwm"].lower()] if g["hwm"] else 0
-        ap = g["hwap"] if g["hwap"] and "o" not in g["hwap"].lower() else None
-        start = m.start("hw") if g["hw"] else m.start("hw2")
-    else:
-        qh = g["qh"].lower()
-        hour = int(qh) if qh.isdigit() else pat.NUMBER_WORDS[qh]
-        minute = 30 if g["qp"].lower() == "half" else 15
-        if g["qdir"].lower() == "to":
-            hour, minute = (hour - 1) % 24, 45
-        ap = None
+            return Atom("time", m.start(), m.end(), clock=time(hour, minute), meridiem="24h")
+        return _clock_atom(m.start(), m.end(), hour, minute, None)
+    if g["mil"]:
+        return _digits(m.start("mil"), m.end(), g["mil"])
+    if g["hc"]:
+        return _after_preposition(ctx, m)
+    if g["cd"]:
+        text = g["cd"]
+        if not _by_a_day(ctx, m.start(), m.end()) or _year_like(text) or not _tail_ok(ctx, m.end()):
+            return None
+        return _digits(m.start(), m.end(), text)
+    if g["qp"]:
+        return _worded(ctx, m)
+    if g["hb"]:
+        hb = g["hb"].lower()
+        hour = int(hb) if hb.isdigit() else pat.NUMBER_WORDS[hb]
+        return _clock_atom(m.start("hb") - 5, m.end(), hour, 30, None) if _tail_ok(ctx, m.end()) else None
+    word, minutes = (g["hw"], g["hwm"]) if g["hw"] else (g["hw2"], g["hw2m"])
+    hour = pat.NUMBER_WORDS[word.lower()]
+    minute = _WORD_MINUTES.get(_words(minutes), -1) if minutes else 0
+    ap = g["hwap"] if g["hwap"] and "o" not in g["hwap"].lower() else None
+    if g["hw2"] and not _tail_ok(ctx, m.end()):
+        return None
+    return _clock_atom(m.start("hw") if g["hw"] else m.start("hw2"), m.end(), hour, minute, ap)
+
+
+def _range(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    """ "2-3pm", "between 4 and 6", "1:00-2:30" (then a day): the start, with the end's am/pm if only it has it."""
+    g = m.groupdict()
+    hour, minute, end_hour = int(g["r1"]), int(g["r1m"] or 0), int(g["r2"])
+    ap = g["r1ap"] or g["r2ap"]
+    # "4-5" alone is a count ("4-5 days"); with "between"/"from" or next to a day it is a time
+    if not (ap or g["r1m"] or g["r2m"] or g["rprep"] or _by_a_day(ctx, m.start(), m.end())):
+        return None
+    if not ap and not _tail_ok(ctx, m.end()):
+        return None
+    if end_hour > 23 or hour > 23:
+        return None
+    if not g["r1ap"] and g["r2ap"] and hour > end_hour and hour < 12:
+        ap = "am"  # "11-1pm"
+    start = m.start("r1")
     return _clock_atom(start, m.end(), hour, minute, ap)
+
+
+def _after_preposition(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    """ "at 2", "at 1430", "@ 215", "by 10.45": a number after at/by/around/...; its tail must read as a time."""
+    g = m.groupdict()
+    digits = g["hc"] + (g["hcm"] or "")
+    colon = g["csep"] == ":"
+    prep = g["cprep"].lower()
+    ap = g["hcap"]
+    if ap:
+        return _digits_ap(m.start("hc"), m.end(), digits, ap)
+    if not colon:
+        zone_or_hours = re.match(r"\s*+(?:hrs?|hours|h|" + pat._ZONE_LOW + r")\b", ctx.masked[m.end() :], re.I)
+        if _year_like(digits) and prep not in ("at", "@") and not zone_or_hours:
+            return None  # "by 2030" is a year
+        if not _tail_ok(ctx, m.end()):
+            return None
+    return (
+        _digits(m.start("hc"), m.end(), digits)
+        if g["hcm"]
+        else _clock_atom(m.start("hc"), m.end(), int(g["hc"]), 0, None)
+    )
+
+
+def _worded(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    """ "half past two", "quarter past 10am", "twenty to four", "five past one": the clock time, then am/pm."""
+    g = m.groupdict()
+    qh = g["qh"].lower()
+    hour = 12 if qh == "noon" else 0 if qh == "midnight" else int(qh) if qh.isdigit() else pat.NUMBER_WORDS[qh]
+    qp = _words(g["qp"])
+    minute = int(qp) if qp.isdigit() else _WORD_MINUTES.get(qp, -1)
+    if not 0 < minute < 60 or hour > 23:
+        return None
+    to = g["qdir"].lower() != "past" and g["qdir"].lower() != "after"
+    if to and not (g["qprep"] or g["qap"] or _by_a_day(ctx, m.start(), m.end())):
+        return None  # "five to ten" is as often a count as a time
+    if not g["qap"] and not _tail_ok(ctx, m.end()):
+        return None
+    start = m.start("qp")
+    if g["qap"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if g["qap"].lower().startswith("p") else 0)
+        if to:
+            hour, minute = (hour - 1) % 24, 60 - minute
+        return Atom("time", start, m.end(), clock=time(hour, minute), meridiem="24h")
+    if to:
+        hour, minute = (hour - 1) % 24 or 12, 60 - minute  # "ten to one" is 12:50
+    return _clock_atom(start, m.end(), hour, minute, None)
+
+
+def _digits_ap(start: int, end: int, digits: str, ap: str) -> Atom | None:
+    hour, minute = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+    return _clock_atom(start, end, hour, minute, ap)
+
+
+def _year_like(digits: str) -> bool:
+    return len(digits) == 4 and digits[:2] in ("19", "20")
+
+
+def _digits(start: int, end: int, text: str) -> Atom | None:
+    """ "1430", "0945", "2.15", "16:00": hour then minutes; a leading zero is a 24-hour clock."""
+    digits = text.replace(".", "").replace(":", "")
+    hour, minute = int(digits[:-2]), int(digits[-2:])
+    if digits.startswith("0") and len(digits) == 4:
+        return (
+            Atom("time", start, end, clock=time(hour, minute), meridiem="24h")
+            if hour < 24 and minute < 60
+            else None
+        )
+    return _clock_atom(start, end, hour, minute, None)
 
 
 def _clock_atom(start: int, end: int, hour: int, minute: int, ap: str | None) -> Atom | None:
@@ -86,6 +210,8 @@ def on_part(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         after = (g["lprep"] or "").lower() == "after"
         return Atom("time", m.start(), m.end(), part=(time(13, 0), time(14, 0)) if after else (time(12), time(14)))
     if g["apx"]:
+        if g["apx"].islower() and not _DAY_BEFORE_RE.search(ctx.masked[max(0, m.start() - 16) : m.start()]):
+            return None  # "am" is a word; lower-case "am"/"pm" only right after a day ("fri am", "tmrw pm")
         pm = g["apx"].lower().startswith("p")
         return Atom("time", m.start(), m.end(), part=(o.afternoon, time(17)) if pm else (o.morning, time(12)),
                      needs_partner=True)  # fmt: skip
@@ -110,7 +236,7 @@ def on_zone(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     g = m.groupdict()
     if g["zyour"]:
         return Atom("zone", m.start(), m.end(), needs_partner=True)
-    key = (g["zab"] or g["zus"] or g["zcity"] or "").lower()
+    key = (g["zab"] or g["zlow"] or g["zus"] or g["zcity"] or "").lower()
     key = re.sub(r"\s+", " ", key)
     name = pat.ZONE_NAMES.get(key)
     if name is None:

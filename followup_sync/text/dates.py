@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from followup_sync.text import _dateatoms as dates_
 from followup_sync.text import _datecal as cal
+from followup_sync.text import _dateholidays as holidays_
 from followup_sync.text import _datepatterns as pat
 from followup_sync.text import _timeatoms as times_
 from followup_sync.text._dateatoms import Atom, Ctx, deadline_cue
@@ -37,6 +38,11 @@ class DateOptions:
     first_thing: time = time(8, 0)
     last_am_hour: int = 6  # "at N" with no am/pm: 7..11 -> a.m., 12 -> noon, 1..last_am_hour -> p.m.
     end_of_month: Literal["calendar", "business"] = "calendar"  # EOM = last calendar or last business day
+    # The rep's holiday calendar (the ``holidays`` library's ISO code and subdivision; None: no public holidays
+    # of their own, names read from their home calendars) and days off listed by hand.
+    country: str | None = None
+    subdivision: str | None = None
+    holidays: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,14 +77,16 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
 
 
 def _atoms(ctx: Ctx) -> list[Atom]:
-    atoms = []
-    for m in pat.find_atoms(ctx.masked):
-        kind = m.lastgroup
-        assert kind is not None
-        atom = _HANDLERS[kind](ctx, m)
-        if atom is not None:
-            atoms.append(atom)
-    return atoms
+    return pat.read_atoms(ctx.masked, lambda m: _atom(ctx, m))
+
+
+def _atom(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    kind = m.lastgroup
+    assert kind is not None
+    atom = _HANDLERS[kind](ctx, m)
+    if atom is not None:
+        atom.match = m
+    return atom
 
 
 def _groups(ctx: Ctx) -> list[list[Atom]]:
@@ -133,6 +141,27 @@ def _mergeable(group: list[Atom], atom: Atom) -> bool:
 def _resolve(ctx: Ctx, group: list[Atom]) -> Due | None:
     if any(a.kind in ("ignore", "past") for a in group):
         return None
+    zone = next((a.zone for a in group if a.zone is not None and a.clock is None), None)
+    if zone is not None and zone.key != ctx.tz.key and any(a.clock is not None for a in group):
+        return _as_in_zone(ctx, group, zone)
+    return _resolve_here(ctx, group)
+
+
+def _as_in_zone(ctx: Ctx, group: list[Atom], zone: ZoneInfo) -> Due | None:
+    """ "Tuesday 10am pt": read as if the rep were in that zone at the sent instant, then brought home."""
+    sent = ctx.sent.astimezone(zone)
+    there = Ctx(sent=sent, today=sent.date(), tz=zone, opts=ctx.opts, text=ctx.text, masked=ctx.masked)
+    atoms = [_atom(there, a.match) if a.match is not None else a for a in group]
+    if any(a is None for a in atoms):
+        return None
+    due = _resolve_here(there, [a for a in atoms if a is not None])
+    if due is None:
+        return None
+    home = due.window_end.astimezone(ctx.tz) if due.window_end else None
+    return Due(due.when.astimezone(ctx.tz), due.has_time, due.deadline, due.text, home)
+
+
+def _resolve_here(ctx: Ctx, group: list[Atom]) -> Due | None:
     if all(a.needs_partner for a in group) or all(a.zone is not None and a.clock is None for a in group):
         return None
     start, end = group[0].start, group[-1].end
@@ -235,8 +264,9 @@ def _past_clause(ctx: Ctx, start: int, end: int, *, loose: bool = False) -> bool
 # One handler per atom pattern of ``_datepatterns`` (same names): dates in _dateatoms, times of day in _timeatoms.
 _HANDLERS: dict[str, Callable[[Ctx, re.Match[str]], Atom | None]] = {
     "ignore": dates_.on_ignore,
+    "nthwd": dates_.on_nthwd,
     "past": dates_.on_past,
-    "holiday": dates_.on_holiday,
+    "holiday": holidays_.on_holiday,
     "quarter": dates_.on_quarter,
     "year": dates_.on_year,
     "month": dates_.on_month,
