@@ -112,7 +112,9 @@ class Schedule:
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
     day_start: time = time(9, 0)
     day_end: time = time(17, 30)
-    holidays: tuple[date, ...] = ()
+    holidays: tuple[date, ...] = ()  # days off besides the public holidays of country/subdivision
+    country: str = ""  # ISO 3166 code of the rep's public holidays (the ``holidays`` library); "" = none
+    subdivision: str = ""  # the state, province or nation within it ("CA", "ON", "SCT"); "" = the country's own
     reminder_minutes: int = 15
     deadline_lead_hours: int = 2
     date_order: str = "MDY"
@@ -474,6 +476,8 @@ def _coerce(section: str, key: str, raw: Any, default: Any) -> Any:
         if raw not in END_OF_MONTH:
             raise ValueError('must be "calendar" (the last day) or "business" (the last business day)')
         return raw
+    if section == "schedule" and key in ("country", "subdivision"):
+        return _holiday_code(key, raw)
     if section == "graph" and key == "cloud":
         if raw not in CLOUDS:
             raise ValueError(f"must be one of {', '.join(CLOUDS)}")
@@ -512,6 +516,15 @@ def _coerce(section: str, key: str, raw: Any, default: Any) -> Any:
             raise ValueError("must be a non-empty string")
         return raw
     raise ValueError("unsupported value")  # pragma: no cover - every field type is handled above
+
+
+def _holiday_code(key: str, raw: Any) -> str:
+    """The form only: whether the ``holidays`` library knows the code is checked when a pass first needs the
+    calendar (holidaycal.for_schedule), so that reading the config does not import it (~100 ms)."""
+    if not isinstance(raw, str) or not re.fullmatch(r"[A-Za-z0-9-]{1,10}", raw.strip()):
+        example = '"US", "GB", "DE"' if key == "country" else '"CA" (California), "ON" (Ontario), "SCT"'
+        raise ValueError(f'must be a code such as {example}, or "" for none')
+    return raw.strip().upper() if key == "country" else raw.strip()
 
 
 def _minutes(t: time) -> int:

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from followup_sync.errors import ConfigError
+
 # Where a holiday the rep's calendar lacks is looked up, in this order (docs/dates.md): "Thanksgiving" for a rep
 # outside Canada is the US one, "Victoria Day" Canada's, "Spring Bank Holiday" England's, "Anzac Day"
 # Australia's.
@@ -109,6 +111,18 @@ def calendar(country: str | None, subdivision: str | None = None, extra: tuple[d
         if problem:
             raise ValueError(problem)
     return Calendar(country, subdivision, extra)
+
+
+def for_schedule(country: str, subdivision: str, extra: tuple[date, ...] = ()) -> Calendar:
+    """The rep's calendar from ``[schedule] country/subdivision`` ("": none); ConfigError if the library lacks it.
+
+    Checked here, on first use, not when the config is read: the library costs ~100 ms to import, which a
+    command that needs no calendar should not pay.
+    """
+    try:
+        return calendar(country or None, subdivision or None if country else None, extra)
+    except ValueError as exc:
+        raise ConfigError(f"schedule.country/subdivision: {exc}") from None
 
 
 @functools.cache

@@ -93,6 +93,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from followup_sync import holidaycal
 from followup_sync import schedule as sched
 from followup_sync.config import Identity, Rules, Schedule
 from followup_sync.model import FollowUp, Kind, Meeting, Message, MessageMeta, followup_key, open_link
@@ -198,7 +199,12 @@ class _History:
 
 
 def date_options(schedule: Schedule) -> DateOptions:
-    """The rep's answers to the ambiguous date conventions (docs/dates.md), from ``[schedule]``."""
+    """The rep's answers to the ambiguous date conventions (docs/dates.md), from ``[schedule]``.
+
+    A country the holidays library does not know is a ConfigError here, before any date is read.
+    """
+    if schedule.country:
+        holidaycal.for_schedule(schedule.country, schedule.subdivision, schedule.holidays)
     return DateOptions(
         date_order=schedule.date_order,
         end_of_day=schedule.end_of_day,
@@ -206,6 +212,9 @@ def date_options(schedule: Schedule) -> DateOptions:
         end_of_month="business" if schedule.end_of_month == "business" else "calendar",
         morning=schedule.morning,
         afternoon=schedule.afternoon,
+        country=schedule.country or None,
+        subdivision=schedule.subdivision or None,
+        holidays=schedule.holidays,
     )
 
 

@@ -2,7 +2,8 @@
 
 Decisions (copied to the README):
 
-- A *business day* is a weekday listed in ``schedule.working_days`` that is not in ``schedule.holidays``.
+- A *business day* is a weekday listed in ``schedule.working_days`` that is neither in ``schedule.holidays`` nor
+  a public holiday (substitute days included) of ``schedule.country``/``subdivision`` in the ``holidays`` library.
   ``add_business_days(d, 0)`` is ``d`` itself when it is a business day, else the next one.
 - A *working minute* lies in ``[day_start, day_end)`` of a business day, in the rep's zone. Local times are
   built with zoneinfo's ``fold=0``: a wall time that does not exist (spring forward) lands after the gap, and an
@@ -29,6 +30,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from followup_sync import holidaycal
 from followup_sync import people as ppl
 from followup_sync.config import Schedule
 from followup_sync.model import FollowUp, Reminder
@@ -55,7 +57,12 @@ _WHAT = {"call": "call", "email": "write to", "meeting": "meet", "other": "get b
 
 
 def is_business_day(day: date, schedule: Schedule) -> bool:
-    return day.weekday() in schedule.working_days and day not in schedule.holidays
+    if day.weekday() not in schedule.working_days or day in schedule.holidays:
+        return False
+    # The public holidays of [schedule] country/subdivision (the holidays library, loaded on first use).
+    return not schedule.country or not holidaycal.for_schedule(schedule.country, schedule.subdivision).is_day_off(
+        day
+    )
 
 
 def add_business_days(start: date, days: int, schedule: Schedule) -> date:

@@ -17,7 +17,7 @@ import pytest
 
 LIBRARIES = (
     "O365", "msal", "requests", "requests_oauthlib", "icalendar", "recurring_ical_events", "apscheduler",
-    "caldav", "imapclient", "keyring", "niquests", "urllib3", "dateutil", "tzlocal",
+    "caldav", "imapclient", "keyring", "niquests", "urllib3", "dateutil", "tzlocal", "holidays",
 )  # fmt: skip
 OURS = ("followup_sync.text", "followup_sync.rules", "followup_sync.threads", "followup_sync.credentials",
         "followup_sync.daemon", "followup_sync.backends.icsmeetings", "followup_sync.backends.caldav",
@@ -77,3 +77,19 @@ def test_a_dry_run_on_an_empty_mailbox_loads_no_text_analysis_icalendar_or_accou
     assert hits(modules, OURS) == []
     assert "logging.handlers" not in modules  # the daemon's rotating file, not a CLI pass's
     assert not (tmp_path / "reminders.ics").exists() and not (tmp_path / "state.db").exists()
+
+
+def test_a_configured_holiday_country_is_not_loaded_by_an_empty_pass(tmp_path: Path) -> None:
+    # The holidays library (~100 ms) is imported when a date or the schedule first needs it, not with the config.
+    for sub in ("cur", "new", "tmp"):
+        (tmp_path / "Maildir" / sub).mkdir(parents=True)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[identity]\naddresses = ["rep@vendor.example"]\ntimezone = "Europe/London"\n'
+        '[mail]\nbackend = "maildir"\npath = "Maildir"\n[meetings]\nbackend = "none"\n'
+        '[reminders]\nbackend = "ics"\npath = "reminders.ics"\n[state]\npath = "state.db"\n'
+        '[schedule]\ncountry = "GB"\nsubdivision = "SCT"\n'
+    )
+    modules = loaded("sync", "--dry-run", "--config", str(config), tmp_path=tmp_path)
+    assert "followup_sync.sync" in modules
+    assert hits(modules, ("holidays",)) == []

@@ -24,7 +24,8 @@ MINIMAL = {
 def test_the_example_config_is_valid() -> None:
     cfg = configmod.parse(tomllib.loads((ROOT / "config.example.toml").read_text()))
     assert cfg.identity.timezone == "America/New_York"
-    assert cfg.schedule.holidays == (date(2026, 12, 25), date(2027, 1, 1))
+    assert cfg.schedule.holidays == (date(2026, 12, 24), date(2026, 12, 31))
+    assert (cfg.schedule.country, cfg.schedule.subdivision) == ("US", "NY")
     assert cfg.schedule.day_end == time(17, 30)
 
 
@@ -63,6 +64,16 @@ def test_every_problem_is_listed_with_its_key() -> None:
         "[colours]: unknown section",
     ):
         assert fragment in text
+
+
+def test_holiday_country_and_subdivision() -> None:
+    cfg = configmod.parse({**MINIMAL, "schedule": {"country": "ca", "subdivision": "ON"}})
+    assert (cfg.schedule.country, cfg.schedule.subdivision) == ("CA", "ON")
+    assert configmod.parse(MINIMAL).schedule.country == ""
+    with pytest.raises(ConfigError, match=r"schedule\.country: must be a code such as"):
+        configmod.parse({**MINIMAL, "schedule": {"country": "United States of America"}})
+    with pytest.raises(ConfigError, match=r"schedule\.subdivision: must be a code such as"):
+        configmod.parse({**MINIMAL, "schedule": {"subdivision": 5}})
 
 
 def test_bad_file_and_missing_file(tmp_path: Path) -> None:

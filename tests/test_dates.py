@@ -248,3 +248,159 @@ def test_fast_atom_scan_finds_what_a_full_scan_finds() -> None:
         masked = pat.mask_re().sub(lambda m: "#" * len(m.group()), text)
         full = [(m.span(), m.lastgroup) for m in pat.atom_re().finditer(masked)]
         assert [(m.span(), m.lastgroup) for m in pat.find_atoms(masked)] == full, text
+
+
+# --- issue 8: the date forms reps write (own sentences; sent Wednesday 2026-03-18 10:30 in Chicago) -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "subdivision", "expected", "deadline"),
+    [
+        ("We'll ship the parts right after Easter Monday.", "GB", "ENG", "2026-04-07 09:00", False),
+        ("We'll ship the parts right after Easter Monday.", "US", None, "2026-04-07 09:00", False),  # home: GB
+        ("I'll sign it before Good Friday.", "CA", "ON", "2026-04-02 09:00", True),
+        ("Can we talk on Victoria Day?", "CA", "BC", "2026-05-18 09:00", False),
+        ("The invoice goes out the Tuesday after Memorial Day.", "US", "NY", "2026-05-26 09:00", False),
+        ("I'll have it by the August bank holiday.", "GB", "ENG", "2026-08-28 09:00", True),
+        ("I'll have it by the August bank holiday.", "GB", "SCT", "2026-07-31 09:00", True),  # first Monday
+        ("Expect the draft Thanksgiving week.", "US", None, "2026-11-23 09:00", False),
+        ("Expect the draft Thanksgiving week.", "CA", "ON", "2026-10-12 09:00", False),  # Canada's
+        ("I'll call you after Thanksgiving.", "CA", "ON", "2026-10-13 09:00", False),
+        ("I'll call you after Thanksgiving.", "DE", None, "2026-11-30 09:00", False),  # the US one
+        ("Let's meet the week of Labour Day.", "AU", "QLD", "2026-05-04 09:00", False),
+        ("I'll chase it after the public holiday.", "AU", "VIC", "2026-04-07 09:00", False),  # Easter Sat-Mon
+        ("Before the long weekend I'll confirm.", "GB", "ENG", "2026-04-02 09:00", True),
+        ("Back to you after Whit Monday.", "DE", "BY", "2026-05-26 09:00", False),
+        ("The paperwork comes after Boxing Day.", "DE", "BY", "2026-12-28 09:00", False),
+        ("I'll send the quote on Christmas Eve.", None, None, "2026-12-24 09:00", False),
+        ("I'll send the quote by Xmas.", "US", None, "2026-12-24 09:00", True),
+    ],
+)
+def test_holidays_from_the_reps_calendar(
+    text: str, country: str | None, subdivision: str | None, expected: str, deadline: bool
+) -> None:
+    result = due(text, country=country, subdivision=subdivision)
+    assert local(result) == expected
+    assert result is not None and result.deadline is deadline and not result.has_time
+
+
+def test_business_days_skip_the_reps_holidays() -> None:
+    # Wed 2026-12-23: Dec 24 (Thu) is a business day, Dec 25 and the Boxing Day substitute (Mon 28) are not in GB
+    sent = datetime(2026, 12, 23, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+    tz = ZoneInfo("Europe/London")
+    assert local(due("I'll send it in 3 business days.", sent, tz, country="GB", subdivision="ENG")) == (
+        "2026-12-30 09:00"
+    )
+    assert local(due("I'll send it in 3 business days.", sent, tz)) == "2026-12-28 09:00"  # no calendar: weekends
+    listed = due("I'll send it in 3 business days.", sent, tz, holidays=(datetime(2026, 12, 24).date(),))
+    assert local(listed) == "2026-12-29 09:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'll call at twenty to four.", "2026-03-18 15:40"),
+        ("Let's say half past two tomorrow.", "2026-03-19 14:30"),
+        ("Call me at quarter past 10am.", "2026-03-19 10:15"),  # 10:15 today has passed
+        ("Talk at ten to nine on Friday.", "2026-03-20 08:50"),
+        ("I'm free at half two.", "2026-03-18 14:30"),
+        ("See you at 0945 tomorrow.", "2026-03-19 09:45"),
+        ("I'll ring you at 1430.", "2026-03-18 14:30"),
+        ("Let's say 415 pm.", "2026-03-18 16:15"),
+        ("Call me at 2.15.", "2026-03-18 14:15"),
+        ("Meet at 9.30am Thursday.", "2026-03-19 09:30"),
+        ("Friday 1600 works for the walkthrough.", "2026-03-20 16:00"),
+        ("The call is 1:00-2:30 on Friday.", "2026-03-20 13:00"),
+        ("Pencil in 10-11am tomorrow.", "2026-03-19 10:00"),
+        ("Between 3 and 4 Thursday works.", "2026-03-19 15:00"),
+        ("I'll call at 10:00 cst.", "2026-03-19 10:00"),  # passed in Chicago today
+        ("I'll call Tuesday 10am pt.", "2026-03-24 12:00"),
+        ("I'll call tomorrow 9am aest.", "2026-03-19 17:00"),  # Sydney's tomorrow is already Friday
+        ("I'll call wed at 3.", "2026-03-25 15:00"),
+        ("Talk thurs 4ish.", "2026-03-19 16:00"),
+        ("Can do noonish tmrw.", "2026-03-19 12:00"),
+    ],
+)
+def test_clock_times_issue_8(text: str, expected: str) -> None:
+    result = due(text)
+    assert local(result) == expected
+    assert result is not None and result.has_time
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'll send it tues.", "2026-03-24 09:00"),
+        ("I'll call on the second Thursday of next month.", "2026-04-09 09:00"),
+        ("I'll call on the last Friday in June.", "2026-06-26 09:00"),
+        ("I'll call on the first Monday of the month.", "2026-04-06 09:00"),  # March's has passed
+        ("I'll send it on the fourth of May.", "2026-05-04 09:00"),
+        ("I'll send it on the 10th of next month.", "2026-04-10 09:00"),
+        ("I'll send it on June fifth 2027.", "2027-06-05 09:00"),
+        ("I'll send it by 11/01/2027.", "2027-11-01 09:00"),
+        ("I'll send it Nov 1st '27.", "2027-11-01 09:00"),
+        ("I'll send it in Q3 2027.", "2027-07-01 09:00"),
+        ("We'll close it end of Q2 2026.", "2026-06-30 09:00"),
+        ("We'll close it next qtr.", "2026-04-01 09:00"),
+        ("We'll close it in Q1.", "2026-03-31 09:00"),  # the current quarter: its last day
+        ("We'll close it in the first quarter of 2027.", "2027-01-01 09:00"),
+        ("We'll close it later this year.", "2026-12-31 09:00"),
+        ("I'll call two Mondays from now.", "2026-03-30 09:00"),
+        ("I'll call ten days hence.", "2026-03-28 09:00"),
+        ("I'll call after 3 days.", "2026-03-21 09:00"),
+        ("I'll send it in the coming week.", "2026-03-23 09:00"),
+        ("I'll send it later in the coming week.", "2026-03-27 09:00"),
+        ("will send nxt wk", "2026-03-23 09:00"),
+        ("ping u tmrw", "2026-03-19 09:00"),
+        ("sending it b4 thrusday", "2026-03-19 09:00"),
+        ("back to u by end of wk", "2026-03-20 09:00"),
+        ("after the hols", "2027-01-04 09:00"),
+    ],
+)
+def test_dates_issue_8(text: str, expected: str) -> None:
+    assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll call on the first Monday of this month.",  # passed
+        "We meet every second Tuesday.",
+        "We meet on the first Monday of every month.",
+        "We'll close it in 2028.",
+        "The Q3 forecast is attached.",
+        "Our Christmas promo is attached.",
+        "I'll follow up after the Christmas party.",
+        "Happy Thanksgiving to you and yours!",
+        "We spoke on Family Day.",
+        "I'll send it in the coming weeks.",
+        "Part 1530-A is on back order.",
+        "SKU 2245 is back in stock.",
+        "Model X1430 is discontinued.",
+        "Please quote reference 2/5-B.",
+        "It costs $9.30 a seat.",
+        "See section 4.15 of the contract.",
+        "The ratio was 3.15 to 1.",
+        "We voted 12 to 4.",
+        "Lead time is 4-6 weeks.",
+        "Call me at 415 555 0100.",
+        "Ship 1200 units.",
+        "We need five to ten licences.",
+        "I'll call by 2030.",
+        "see you sat",
+    ],
+)
+def test_never_a_due_date_issue_8(text: str) -> None:
+    assert due(text, country="US") is None
+
+
+def test_informal_spans_point_at_what_was_written() -> None:
+    result = due("ok will ping u tmrw @ 3 re the PO")
+    assert local(result) == "2026-03-19 15:00" and result is not None and result.text == "tmrw @ 3"
+    result = due("sending nxt wk")
+    assert result is not None and result.text == "nxt wk"
+
+
+def test_an_unknown_country_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a country"):
+        due("I'll call after the holiday.", country="XX")

@@ -19,6 +19,7 @@ import pytest
 
 from followup_sync import threads
 from followup_sync.backends import mime
+from followup_sync.text import _dateinformal as informal
 from followup_sync.text import dates, promises, signals, zoning
 from tests import hostile
 from tests.hostile import SENT, TZ, read_as_the_pass_does
@@ -109,11 +110,20 @@ TARGETS: dict[str, Target] = {
     ),
     "find_promises": lambda t: promises.find_promises(t, sent_at=SENT, tz=TZ),
     "find_due": lambda t: dates.find_due(t, sent_at=SENT, tz=TZ),
+    "informal_dates": lambda t: informal.normalise(t),
     "subject": lambda t: (threads.normalise_subject(t), threads.is_reply_subject(t), threads.is_generic(t)),
     "noreply": signals.is_noreply,
     "decode_text": mime.decode_text,
 }
 SMALL, LARGE = 1_000, 8_000
+HOLIDAY_OPTIONS = dates.DateOptions(country="GB", subdivision="SCT")
+# Openings of the issue-8 date forms: each is followed by a long run, as the contexts of tests/hostile.py are.
+DATE_CONTEXTS = (
+    "after the Boxing", "the Friday before", "at five past", "the second Tuesday of", "Q1 '", "two Mondays",
+    "1:00-", "tmrw @", "Tuesday 13", "at half",
+)  # fmt: skip
+DATE_RUNS = ("space", "dot", "colon", "dash", "at", "slash", "digits", "capital_words", "words", "digit_spaces",
+             "mixed")  # fmt: skip
 
 
 FLOOR, RATIO = 0.02, 16
@@ -144,3 +154,21 @@ def test_text_entry_point_is_linear_on_long_runs(name: str) -> None:
                 f"{run_name} after {context!r}, end {end!r}: {found[0] * 1e3:.1f} -> {found[1] * 1e3:.1f} ms"
             )
     assert not slow, f"{name} grows faster than linearly on:\n" + "\n".join(slow)
+
+
+def _find_due_with_holidays(text: str) -> object:
+    # with a holiday calendar: holiday names, business days and the calendar's years are read too
+    return dates.find_due(text, sent_at=SENT, tz=TZ, options=HOLIDAY_OPTIONS)
+
+
+@pytest.mark.parametrize("context", DATE_CONTEXTS)
+def test_date_forms_of_issue_8_are_read_in_linear_time(context: str) -> None:
+    slow = []
+    for run_name in DATE_RUNS:
+        run = hostile.RUNS[run_name]
+        found = _superlinear(
+            _find_due_with_holidays, hostile.body(context, run, SMALL), hostile.body(context, run, LARGE)
+        )
+        if found is not None:
+            slow.append(f"{run_name}: {found[0] * 1e3:.1f} -> {found[1] * 1e3:.1f} ms")
+    assert not slow, f"find_due after {context!r} grows faster than linearly on:\n" + "\n".join(slow)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followup_sync.config import Schedule
+from followup_sync.errors import ConfigError
 from followup_sync.schedule import (
     add_business_days,
     format_local,
@@ -41,6 +42,24 @@ class TestBusinessDays:
         schedule = replace(S, holidays=(date(2026, 11, 26), date(2026, 11, 27)))  # Thanksgiving + Friday
         assert add_business_days(date(2026, 11, 25), 1, schedule) == date(2026, 11, 30)
         assert add_business_days(date(2026, 11, 25), 3, schedule) == date(2026, 12, 2)
+
+    def test_public_holidays_of_the_configured_country(self) -> None:
+        # US 2026: Thanksgiving Thu 11-26 (the Friday after is not a federal holiday); Christmas Fri 12-25
+        us = replace(S, country="US")
+        assert add_business_days(date(2026, 11, 25), 1, us) == date(2026, 11, 27)
+        assert add_business_days(date(2026, 12, 24), 1, us) == date(2026, 12, 28)
+        # Scotland: 2 January is a holiday too, and Saturday's is observed on Monday 2027-01-04
+        scotland = replace(S, country="GB", subdivision="SCT")
+        assert add_business_days(date(2026, 12, 31), 1, scotland) == date(2027, 1, 5)
+        # listed days still count on top of the country's
+        listed = replace(us, holidays=(date(2026, 11, 27),))
+        assert add_business_days(date(2026, 11, 25), 1, listed) == date(2026, 11, 30)
+
+    def test_an_unknown_country_is_a_config_error(self) -> None:
+        with pytest.raises(ConfigError, match=r"schedule\.country/subdivision"):
+            add_business_days(date(2026, 11, 25), 1, replace(S, country="ZZ"))
+        with pytest.raises(ConfigError, match="'XX' is not a subdivision of 'US'"):
+            add_business_days(date(2026, 11, 25), 1, replace(S, country="US", subdivision="XX"))
 
     def test_negative_goes_back(self) -> None:
         assert add_business_days(date(2026, 11, 30), -1, S) == date(2026, 11, 27)

@@ -93,7 +93,7 @@ def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         if m.group("qy"):
             year = _year_of(m.group("qy"), ctx.today)
             if cal.quarter_end(year, quarter) < ctx.today:
-                return None
+                return Atom("past", m.start(), m.end())
         elif cal.quarter_end(year, quarter) < ctx.today:
             year += 1
         current = cal.quarter_start(year, quarter) <= ctx.today
@@ -154,7 +154,7 @@ def on_month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         mod = "eom"  # EOM, month-end
     day, _start, hi = _month_window(ctx, year, month, mod)
     if hi < ctx.today:
-        return None
+        return Atom("past", m.start(), m.end())
     return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=hi if hi != day else None,
                  deadline=mod == "eom", rolled=bool(m.group("mname")) and rolled)  # fmt: skip
 
@@ -332,7 +332,9 @@ def on_daymonth(ctx: Ctx, m: re.Match[str]) -> Atom | None:
             # "the 1st of the month": this month's, or next month's once it has passed.
             month, year = (1, year + 1) if month == 12 else (month + 1, year)
             day = _safe_date(year, month, dom)
-        return Atom("date", m.start(), m.end(), day=day) if day and day >= ctx.today else None
+        if day is None:
+            return None
+        return Atom("date", m.start(), m.end(), day=day) if day >= ctx.today else Atom("past", m.start(), m.end())
     name = m.group("dmm")
     if name.lower() == "may" and name != "May":
         return None
@@ -366,7 +368,7 @@ def on_nthwd(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         day = cal.nth_weekday(y, mo, wd, n)
         if day.month == mo and day >= ctx.today:
             return Atom("date", m.start(), m.end(), day=day)
-    return None
+    return Atom("past", m.start(), m.end())  # "the first Monday of this month" once it has passed
 
 
 def on_ordinal(ctx: Ctx, m: re.Match[str]) -> Atom | None:
@@ -438,7 +440,9 @@ def on_relday(ctx: Ctx, m: re.Match[str]) -> Atom:
 
 
 _SHORT_BEFORE_RE = re.compile(
-    r"\b(?:on|by|next|this|until|till|til|before|from|coming|thru|through|or|and)\s+$", re.I
+    r"(?:\b(?:on|by|next|this|until|till|til|before|from|coming|thru|through|or|and|thing|morning|afternoon|evening"
+    r"|am|pm|noon|eod|cob)|\d|\.m\.)\s+$",
+    re.I,
 )
 _SHORT_AFTER_RE = re.compile(
     r"\.?,?\s*+(?:at\s+|@\s*|around\s+)?(?:\d|noon|morning|afternoon|evening|night|am\b|pm\b|[ap]\.m|eod|cob|eob"

@@ -153,7 +153,8 @@ _MASK = r"""
     | \b(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)\d+\.\d+\.\d+(?:\.\d+)*\b          # 10.4.1 (not 19.03.2026)
     # 3.5, but not 10.30am or the 02.04 of 02.04.2026
     # (a dotted time after "at"/"by"/... or next to a day word stays: "at 10.45", "Friday 2.15")
-    | (?<![\d.])(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)(?!(?:(?<=\bat\s)|(?<=@\s)|(?<=@)|(?<=\bby\s)|(?<=around\s)
+    | (?<![\d.])(?=\d+\.\d)(?!\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b)
+      (?!(?:(?<=\bat\s)|(?<=@\s)|(?<=@)|(?<=\bby\s)|(?<=around\s)
       |(?<=about\s)|(?<=from\s)|(?<=until\s)|(?<=till\s)|(?<=before\s)|(?<=after\s)|(?<=day\s)|(?<=day,\s)
       |(?<=tomorrow\s)|(?<=\b(?:mon|tue|wed|thu|fri)\s)|(?<=\b(?:tues|weds|thur)\s)|(?<=thurs\s))\d{1,2}\.[0-5]\d\b(?!\.\d))
       (?!\d{1,2}\.[0-5]\d\s*+,?\s*+(?:on\s+)?(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*|tomorrow|today|tonight|hrs?|h)\b)
@@ -238,7 +239,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of)\s*+(?:the\s+)?)?
         (?:(?P<qn>q[1-4]|[1-4]q|(?:the\s+)?(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:quarter|qtr))
         (?:\s*+,?\s*+(?:of\s++)?(?:fy|cy)?\s*+(?P<qy>(?:20)?\d\d|'\d\d)\b)?
-        |(?P<qrel>(?:the\s+)?next\s+(?:quarter|qtr)|this\s+(?:quarter|qtr)|the\s+(?:quarter|qtr)|qtr|(?<!\w)eoq
+        |(?P<qrel>(?:the\s+)?next\s+(?:quarter|qtr)|this\s+(?:quarter|qtr)|the\s+(?:quarter|qtr)|qtr|(?<=of\s)quarter(?!\s+of\b)|(?<!\w)eoq
         |(?:quarter|qtr)[-\s]end))\b(?!'s)""",
     ),
     (
@@ -263,7 +264,8 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |sometime\s+in|some\s+time\s+in|in|over|during|within)\s*+)?
         (?P<wrel>(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week|the\s+week|this\s+coming\s+week
         |the\s+coming\s+week|(?:the\s+)?following\s+week)\b
-        |(?P<wend>(?:this|next|the|over\s+the)\s+weekend)\b|(?<!\w)eow\b|mid-?week(?P<wnext>\s+next\s+week)?\b""",
+        |(?<=of\s)week\b(?!\s+of\b)
+        |(?P<wend>(?:this|next|the|over\s+the)\s+weekend)\b|(?<!\w)eow\b|mid[-\s]?week(?P<wnext>\s+next\s+week)?\b""",
     ),
     (
         "duration",
@@ -293,7 +295,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "weekday",
-        rf"(?:(?P<wdmod>this\s+coming|this|next|coming|upcoming|the\s+following)\s+)?(?P<wd>{_WD})\.?"
+        rf"(?:(?P<wdmod>this\s+coming|this|next|coming|upcoming|the\s+following)\s+)?(?P<wd>{_WD})(?:(?<!y)\.(?=\s*+\w))?"
         r"(?P<after>\s+after\s+next)?(?P<wweek>\s+week\b)?",
     ),
     (
@@ -319,6 +321,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         (?:\s*+(?P<hwap>o'?clock|{_AP}))
         |(?:(?:at|around|about|by|until|till)\s+)(?P<hw2>{_HOURW})(?:[\s-]+(?P<hw2m>{_MINW_CLOCK}))?(?![\w-])
         (?:\s*+-?\s*+ish\b)?
+        |(?P<ish>[0-2]?\d)\s*+-?\s*+ish\b
         |(?P<noon>(?:12\s+)?noon(?:ish)?|midday|mid-day)\b|(?P<midnight>midnight)\b""",
     ),
     (
@@ -362,7 +365,8 @@ STARTERS = frozenset(
     martin juneteenth columbus indigenous veterans remembrance boxing st saint easter good whit whitsun pentecost
     ascension victoria canada family civic heritage louis islander australia anzac waitangi king queen spring
     summer august june october german corpus reformation halloween valentine valentines qtr approx approximately
-    hence aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth 1st 2nd 3rd 4th 5th
+    hence noonish aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth
+    1st 2nd 3rd 4th 5th
     """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)
     + list(MONTH_NAMES)

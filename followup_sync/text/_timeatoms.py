@@ -26,8 +26,8 @@ def on_eod(ctx: Ctx, m: re.Match[str]) -> Atom:
 _TAIL_OK_RE = re.compile(
     r"""\s*+(?:[,.;:!?)\]]|$|[-–—](?!\s*\d)|(?:on|at|tomorrow|tmrw|today|tonight|then|and|or|if|to|for|your|my
     |our|his|her|their|in|this|next|sharp|works?|is|it|ok|okay|with|when|latest|local|time|hrs?|hours|h|please|pls
-    |instead|again|too|so|as|we|i|you|let|lets|let's|ish|am|pm|a\.m|p\.m|eastern|central|pacific|mountain|london
-    |uk|new\s+york|houston|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|"""
+    |instead|again|too|so|as|we|i|you|let|lets|let's|ish|am|pm|re|about|regarding|via|by|unless|a\.m|p\.m|eastern
+    |central|pacific|mountain|london|uk|new\s+york|houston|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|"""
     + pat._ZONE_LOW
     + r""")\b)""",
     re.IGNORECASE | re.VERBOSE,
@@ -81,6 +81,8 @@ def on_clock(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         return _digits(m.start(), m.end(), text)
     if g["qp"]:
         return _worded(ctx, m)
+    if g["ish"]:
+        return _clock_atom(m.start(), m.end(), int(g["ish"]), 0, None)
     if g["hb"]:
         hb = g["hb"].lower()
         hour = int(hb) if hb.isdigit() else pat.NUMBER_WORDS[hb]

@@ -8,6 +8,7 @@ sent time in the rep's zone. The first expression that is not in the past wins.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from followup_sync.text import _dateatoms as dates_
 from followup_sync.text import _datecal as cal
 from followup_sync.text import _dateholidays as holidays_
+from followup_sync.text import _dateinformal as informal
 from followup_sync.text import _datepatterns as pat
 from followup_sync.text import _timeatoms as times_
 from followup_sync.text._dateatoms import Atom, Ctx, deadline_cue
@@ -64,6 +66,8 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
     """
     if sent_at.tzinfo is None:
         raise ValueError("sent_at must be timezone-aware")
+    written = text
+    text, back = informal.normalise(text)
     if not pat.HINT_RE.search(text):
         return None
     masked = pat.mask_re().sub(lambda m: "#" * len(m.group()), text)
@@ -72,6 +76,9 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
     for group in _groups(ctx):
         due = _resolve(ctx, group)
         if due is not None:
+            if text is not written:
+                start, end = back(group[0].start, group[-1].end)
+                due = dataclasses.replace(due, text=written[start:end])
             return due
     return None
 
