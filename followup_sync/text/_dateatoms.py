@@ -440,7 +440,7 @@ def on_relday(ctx: Ctx, m: re.Match[str]) -> Atom:
 
 
 _SHORT_BEFORE_RE = re.compile(
-    r"(?:\b(?:on|by|next|this|until|till|til|before|from|coming|thru|through|or|and|thing|morning|afternoon|evening"
+    r"(?:\b(?:on|by|next|this|until|till|til|before|from|to|coming|thru|through|or|and|thing|morning|afternoon|evening"
     r"|am|pm|noon|eod|cob)|\d|\.m\.)\s+$",
     re.I,
 )

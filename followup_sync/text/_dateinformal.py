@@ -53,6 +53,7 @@ _FORMS: dict[str, tuple[str, ...]] = {
     "yesterday": ("yday", "yest", "ystrdy", "yesterdy"),
     "quarter": ("qtr", "qrtr"),
     "the week of": ("w/c",),
+    "within": ("w/in", "w/i", "wthin", "withing"),
 }  # fmt: skip
 _WORD = {form: word for word, forms in _FORMS.items() for form in forms if form != "1st"}
 _WORD["1st thing"] = "first thing"

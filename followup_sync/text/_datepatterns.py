@@ -171,7 +171,8 @@ _MASK = r"""
 # Cheap rejection: a sentence with none of these cannot hold a time expression.
 HINT_RE = re.compile(
     r"\d|@|\b(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|tonight|tmrw?|"
-    r"tomorrow|2morrow|yesterday|week|midweek|wk|[ap]m|month|year|eo[dwmqby]|cob|eob|close|end|noon|midday|"
+    r"tomorrow|2morrow|yesterday|week|midweek|wks?|[ap]m|month|year|eo[dwmqby]|cob|eob|close|end|noon|midday|"
+    r"hrs?|mins?|"
     r"midnight|morning|"
     r"afternoon|evening|night|lunch|first thing|q[1-4]|quarter|holiday|thanksgiving|christmas|xmas|labor|easter|"
     r"juneteenth|whitsun|pentecost|birthday|corpus|"
@@ -272,7 +273,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         rf"""(?P<dd>(?:in\s+|within\s+)?(?:a|one)\s+(?:day|week|month)\s+or\s+(?:two|so))\b
         |(?P<dprep>in|within|in\s+the\s+next|over\s+the\s+next|within\s+the\s+next|inside\s+of
         |in\s+another|in\s+about|in\s+around|within\s+about|the\s+next|after|after\s+another|after\s+about)\s+
-        (?P<dn>{_NUMW}(?:\s*+(?:-|–|to|or)\s*+{_NUMW})?)\s++(?P<dbiz>business\s+|working\s+)?(?P<du>{_UNIT})
+        (?P<dn>{_NUMW}(?:\s*+(?:-|–|to|or)\s*+{_NUMW})?)(?:\s++|(?<=\d))(?P<dbiz>business\s+|working\s+)?(?P<du>{_UNIT})
         (?:'s?\s+time|\s+or\s+so)?\b
         |(?P<fn>{_NUMW})\s+(?P<fbiz>business\s+|working\s+)?(?P<fu>{_UNIT})\s+(?:from\s+(?P<ffrom>now|today|tomorrow
         |{_WD})|(?P<fhence>hence)\b)
@@ -314,7 +315,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         (?:(?P<csep>[.:]?)(?P<hcm>[0-5]\d))?(?!\d|[.,/:-]\d)(?:\s*+(?P<hcap>{_AP})|\s*+o'?clock|\s*+-?\s*+ish\b)?
         |(?P<cd>[0-2]?\d\.?[0-5]\d)(?![\d:/]|[.,]\d|\s*+[-–]\s*+\d)
         |(?:(?P<qprep>at|around|about|by|until|till|from|after|before|@)\s+)?(?P<qp>half|(?:a\s+)?quarter|{_MINW}
-        |\d{{1,2}})(?:\s+minutes?)?\s+(?P<qdir>past|after|to|till|til)\s+(?P<qh>\d{{1,2}}|{_HOURW}|noon|midnight)
+        |\d{{1,2}})(?:\s+min(?:ute)?s?)?\s+(?P<qdir>past|after|to|till|til)\s+(?P<qh>\d{{1,2}}|{_HOURW}|noon|midnight)
         (?:\s*+(?P<qap>{_AP})|\s*+o'?clock\b|(?![\w:]))
         |(?P<hbprep>at|around|about|by|from)\s+half\s+(?P<hb>{_HOURW}|\d{{1,2}})(?![\w:]|\s+(?:an|hour|past|to|of)\b)
         |(?:(?:at|around|about|by|until|after|before)\s+)?(?P<hw>{_HOURW})(?:[\s-]+(?P<hwm>{_MINW_CLOCK}))?

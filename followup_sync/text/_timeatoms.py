@@ -146,7 +146,7 @@ def _worded(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     if not 0 < minute < 60 or hour > 23:
         return None
     to = g["qdir"].lower() != "past" and g["qdir"].lower() != "after"
-    if to and not (g["qprep"] or g["qap"] or _by_a_day(ctx, m.start(), m.end())):
+    if to and "quarter" not in qp and not (g["qprep"] or g["qap"] or _by_a_day(ctx, m.start(), m.end())):
         return None  # "five to ten" is as often a count as a time
     if not g["qap"] and not _tail_ok(ctx, m.end()):
         return None
