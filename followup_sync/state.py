@@ -5,8 +5,11 @@ status file, which "would contain really sensitive information" otherwise). The 
 folder. Datetimes are stored as fixed-width ISO UTC text and come back aware UTC.
 
 Transactions are explicit (``isolation_level=None``): every write method is atomic on its own, and
-:meth:`State.transaction` groups several into one ``BEGIN IMMEDIATE`` block. The schema lives in
-:mod:`followup_sync.migrations`, applied at every open.
+:meth:`State.transaction` groups several into one ``BEGIN IMMEDIATE`` block; a pass writes one transaction
+per phase (what it read and found, what it closed, its state-only steps, each chunk of calendar writes), never
+one per reminder. The schema lives in :mod:`followup_sync.migrations`, applied at every open. Every real pass
+ends with :meth:`State.prune`, whose docstring says what is forgotten after ``[state] retention_days``, what
+is kept, and why.
 
 SQLite's own errors never leave this module raw: a damaged file raises :class:`StateCorrupt` (the message
 names the file and the fix), a busy one :class:`StateLocked`, anything else the OS refuses :class:`StateError`.
