@@ -716,7 +716,7 @@ def _meta(r: _Row) -> MessageMeta:
         id=r["id"],
         thread_key=r["thread_key"],
         sender=r["sender"],
-        recipients=tuple(json.loads(r["recipients"])),
+        recipients=_recipients(r["recipients"]),
         sent_at=_dt(r["sent_at"]),
         from_me=bool(r["from_me"]),
         subject_key=r["subject_key"],
@@ -725,6 +725,15 @@ def _meta(r: _Row) -> MessageMeta:
         bulk=bool(r["bulk"]),
         asked=bool(r["asked"]),
     )
+
+
+def _recipients(text: str) -> tuple[str, ...]:
+    """The JSON list ``add_messages`` stored. Without a backslash (json.dumps escapes quotes and non-ASCII)
+    it is plain ``["a", "b"]`` and is split directly: json.loads on every row is a fifth of a cold pass's
+    reading of the state at 50,000 messages."""
+    if text.startswith('["') and text.endswith('"]') and "\\" not in text:
+        return tuple(text[2:-2].split('", "'))
+    return tuple(json.loads(text))
 
 
 def _check_status(status: str) -> None:

@@ -4,6 +4,7 @@ path policy, and the pass reading only the follow-ups it needs."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import sqlite3
 import stat
@@ -12,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from followup_sync import config as configmod
 from followup_sync.backends.memory import MemorySink, MemorySource
 from followup_sync.errors import ConfigError
 from followup_sync.model import FollowUp, MessageMeta, PassStats
-from followup_sync.state import ReminderRecord, State, StateError
+from followup_sync.state import ReminderRecord, State, StateError, _recipients
 from followup_sync.sync import run_once
 from tests.test_sync import ME, PROMISES, T0, sent
 
@@ -323,3 +326,9 @@ def test_rows_added_in_a_transaction_that_rolled_back_are_not_kept_in_the_cache(
             raise RuntimeError("the pass failed after recording its mail")
     with State.open(path) as state:
         assert [m.id for m in state.messages(since=since)] == ["m1"] == [m.id for m in fresh_read(path, since)]
+
+
+@given(st.lists(st.text(max_size=12), max_size=5))
+def test_recipients_read_back_as_json_wrote_them(addresses: list[str]) -> None:
+    text = json.dumps(addresses)  # as add_messages stores them
+    assert _recipients(text) == tuple(addresses)
