@@ -553,7 +553,8 @@ def _watched_into(world: World, kwargs: dict[str, float], outcomes: list[tuple[i
 def kill_loop_shared(worlds: list[World], *, kills: int, timing: Timing, rng: random.Random) -> list[KillStats]:
     """:func:`kill_loop` for worlds that share one reminders file: before every round each gets its delivery,
     then all their passes run at once, each SIGKILLed at its own random moment (over the clean pass, or just
-    after one of its writes), until each world took ``kills`` kills."""
+    after one of its writes), until each world took ``kills`` kills. A world that has had its kills keeps
+    running whole passes beside the others (the other writer of the shared file stays), not counted."""
     import threading
 
     stats = [KillStats() for _ in worlds]
@@ -565,6 +566,9 @@ def kill_loop_shared(worlds: list[World], *, kills: int, timing: Timing, rng: ra
         for w, s, p in zip(worlds, stats, pending, strict=True):
             if p:
                 _deliver(w, p.pop(0))
+            if s.kills >= kills:  # this one has had its kills: its pass still runs beside the other's
+                plans.append((False, {}))
+                continue
             aim = s.attempts % 2 == 1 and timing.writes > 0
             s.attempts += 1
             if aim:
@@ -581,7 +585,9 @@ def kill_loop_shared(worlds: list[World], *, kills: int, timing: Timing, rng: ra
             t.start()
         for t in threads:
             t.join()
-        for s, (aim, _kw), (code, failure) in zip(stats, plans, outcomes, strict=True):
+        for s, (aim, kw), (code, failure) in zip(stats, plans, outcomes, strict=True):
+            if not kw and failure is None:
+                continue  # a pass without a kill that ended well
             if failure is not None:
                 s.finished += 1
                 s.failures.append(f"pass {s.attempts}: {failure}")
