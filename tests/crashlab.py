@@ -290,6 +290,29 @@ class Timing:
         return max(self.seconds - self.first_write, 0.001) / max(self.writes, 1)
 
 
+class Aim:
+    """Where the next kill of a world goes. Every other pass that got a delivery is killed just after one of
+    its writes (k uniform over the measured pass's writes); the others at a uniform moment over the measured
+    pass's length, or over the last pass that ended on its own, when that was shorter: an idle pass (nothing
+    delivered), or the machine got quicker than when the pass was measured."""
+
+    def __init__(self, timing: Timing) -> None:
+        self.timing = timing
+        self.span = timing.seconds
+
+    def next(self, rng: random.Random, *, alternate: bool, delivered: bool) -> dict[str, float]:
+        if alternate and delivered and self.timing.writes > 0:
+            return {
+                "after_writes": rng.randint(1, self.timing.writes),
+                "delay": rng.uniform(0, self.timing.per_write),
+            }
+        return {"deadline": rng.uniform(0, self.span)}
+
+    def saw(self, code: int | None, seen: Timing) -> None:
+        if code is not None:  # ended before its kill moment
+            self.span = min(self.timing.seconds, seen.seconds)
+
+
 def _is_write(line: bytes) -> bool:
     """The fixed INFO phrase a sink logs as it starts a write ("Creating reminder K in <calendar>")."""
     words = line.split()
@@ -393,27 +416,30 @@ def kill_loop(world: World, *, kills: int, timing: Timing, rng: random.Random) -
     writes of a clean pass), within one write's length. Time alone would seldom hit the few milliseconds
     between a calendar write and its state commit, the gap that matters most. The mail not delivered by the
     end arrives afterwards, for the clean pass.
+
+    Once every delivery is made, a pass has no writes to aim at: it is killed at a moment over the length of
+    the last pass that ran to its end (:class:`Aim`), so the kills still land (the start-up, the reading and
+    the state's transactions) on a machine whose load changed since the measured pass.
     """
     stats = KillStats()
     pending = waves(world, kills)
+    aim = Aim(timing)
     while stats.kills < kills and stats.attempts < 3 * kills:
+        delivered = bool(pending)
         if pending:
             _deliver(world, pending.pop(0))
-        aim_writes = stats.attempts % 2 == 1 and timing.writes > 0
         stats.attempts += 1
+        kwargs = aim.next(rng, alternate=stats.attempts % 2 == 0, delivered=delivered)
         try:
-            if aim_writes:
-                k = rng.randint(1, timing.writes)
-                code, _ = watched_pass(world, after_writes=k, delay=rng.uniform(0, timing.per_write))
-            else:
-                code, _ = watched_pass(world, deadline=rng.uniform(0, timing.seconds))
+            code, seen = watched_pass(world, **kwargs)  # type: ignore[arg-type]
         except PassFailed as exc:
             stats.finished += 1
             stats.failures.append(f"pass {stats.attempts}: {exc}")
             continue
+        aim.saw(code, seen)
         if code is None:
             stats.kills += 1
-            stats.in_writes += aim_writes
+            stats.in_writes += "after_writes" in kwargs
         else:
             stats.finished += 1
     for wave in pending:
@@ -541,13 +567,13 @@ def layout_ok(world: World) -> bool:
     return world.ics.is_symlink() and world.ics.resolve() == target and (target.stat().st_mode & 0o777) == 0o644
 
 
-def _watched_into(world: World, kwargs: dict[str, float], outcomes: list[tuple[int | None, str | None]],
-                  i: int) -> None:  # fmt: skip
+def _watched_into(world: World, kwargs: dict[str, float],
+                  outcomes: list[tuple[int | None, str | None, Timing | None]], i: int) -> None:  # fmt: skip
     try:
-        code, _ = watched_pass(world, **kwargs)  # type: ignore[arg-type]
-        outcomes[i] = (code, None)
+        code, seen = watched_pass(world, **kwargs)  # type: ignore[arg-type]
+        outcomes[i] = (code, None, seen)
     except PassFailed as exc:
-        outcomes[i] = (exc.code, str(exc))
+        outcomes[i] = (exc.code, str(exc), None)
 
 
 def kill_loop_shared(worlds: list[World], *, kills: int, timing: Timing, rng: random.Random) -> list[KillStats]:
@@ -559,24 +585,22 @@ def kill_loop_shared(worlds: list[World], *, kills: int, timing: Timing, rng: ra
 
     stats = [KillStats() for _ in worlds]
     pending = [waves(w, kills) for w in worlds]
+    aims = [Aim(timing) for _ in worlds]
     rounds = 0
     while any(s.kills < kills for s in stats) and rounds < 3 * kills:
         rounds += 1
-        plans = []
-        for w, s, p in zip(worlds, stats, pending, strict=True):
+        plans: list[tuple[bool, dict[str, float]]] = []
+        for w, s, p, a in zip(worlds, stats, pending, aims, strict=True):
+            delivered = bool(p)
             if p:
                 _deliver(w, p.pop(0))
             if s.kills >= kills:  # this one has had its kills: its pass still runs beside the other's
                 plans.append((False, {}))
                 continue
-            aim = s.attempts % 2 == 1 and timing.writes > 0
             s.attempts += 1
-            if aim:
-                plans.append((aim, {"after_writes": rng.randint(1, timing.writes),
-                                    "delay": rng.uniform(0, timing.per_write)}))  # fmt: skip
-            else:
-                plans.append((aim, {"deadline": rng.uniform(0, timing.seconds)}))
-        outcomes: list[tuple[int | None, str | None]] = [(None, None)] * len(worlds)
+            kw = a.next(rng, alternate=s.attempts % 2 == 0, delivered=delivered)
+            plans.append(("after_writes" in kw, kw))
+        outcomes: list[tuple[int | None, str | None, Timing | None]] = [(None, None, None)] * len(worlds)
         threads = [
             threading.Thread(target=_watched_into, args=(worlds[i], kw, outcomes, i))
             for i, (_a, kw) in enumerate(plans)
@@ -585,9 +609,11 @@ def kill_loop_shared(worlds: list[World], *, kills: int, timing: Timing, rng: ra
             t.start()
         for t in threads:
             t.join()
-        for s, (aim, kw), (code, failure) in zip(stats, plans, outcomes, strict=True):
+        for s, a, (aim, kw), (code, failure, seen) in zip(stats, aims, plans, outcomes, strict=True):
             if not kw and failure is None:
                 continue  # a pass without a kill that ended well
+            if seen is not None:
+                a.saw(code, seen)
             if failure is not None:
                 s.finished += 1
                 s.failures.append(f"pass {s.attempts}: {failure}")
