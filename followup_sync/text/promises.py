@@ -33,12 +33,20 @@ _DEFAULT_OPTIONS = DateOptions()
 
 @dataclass(frozen=True)
 class Promise:
-    """One commitment: the sentence it was found in, what was promised, how, and by when (if stated)."""
+    """One commitment: the sentence it was found in, what was promised, how, and by when (if stated).
+
+    ``conditional``: the commitment waits on the contact ("tell me if the terms work and I'll sign"): it is not
+    a promise yet, only once the contact's reply accepts (issue 8, class 3). ``joint``: stated jointly or
+    impersonally with a time ("let's speak Wednesday at 11", "you'll have the numbers within two days"): a
+    follow-up at that time unless a meeting with the contact already covers it (issue 8, class 1).
+    """
 
     sentence: str
     action: str
     channel: Channel | None
     due: Due | None
+    conditional: bool = False
+    joint: bool = False
 
 
 # --- subjects, modals and what may stand between the modal and the verb -------------------------------------
