@@ -3,10 +3,12 @@ appointment each. Pure; the pass (``sync``) hands it the reminders it would writ
 
 Each follow-up goes on the day its own reminder would land (an overdue one on the next working morning, as
 always); the day's digest starts at the start of that working day (today's, once today's has passed, at the
-next full hour, and then stays there), and lists the day's follow-ups in time order with what each needs:
-the action and person, the sentence, the phone number and the link. A digest is updated as its follow-ups come
-and go, removed when none is left (a day that is over has none: its open ones moved on to the next morning),
-and one the rep deletes is gone for that day only (its follow-ups stay open and come back the next morning).
+next full hour, and then stays there), and lists the day's follow-ups in the order they fell due, with the time
+only where the mail stated one (a reminder's own time moves while it is overdue, and the digest must not change
+with every pass), and with what each needs: the action and person, the sentence, the phone number and the link.
+A digest is updated as its follow-ups come and go, removed when none is left (a day that is over has none: its
+open ones moved on to the next morning), and one the rep deletes is gone for that day only (its follow-ups stay
+open and come back the next morning).
 
 A digest is keyed by the rep's address and its day (:func:`key_for`), so two configs writing one calendar never
 share one; the state keeps it as a follow-up row of kind "digest" that is never open (only its reminder row
@@ -63,7 +65,7 @@ def build(
         by_day[rem.start.astimezone(tz).date()].append((f, rem))
     out: dict[date, Reminder] = {}
     for day in sorted(set(by_day) - set(skip)):
-        listed = sorted(by_day[day], key=lambda p: (p[1].start, p[0].key))
+        listed = sorted(by_day[day], key=lambda p: (p[0].due, p[0].key))
         planned = sched.next_slot(sched.local_at(day, schedule.day_start, tz), schedule=schedule, tz=tz)
         start = planned if planned >= now else sched.carried(planned, shown=shown.get(day), now=now,
                                                                  schedule=schedule, tz=tz)  # fmt: skip
@@ -91,7 +93,9 @@ def _subject(listed: list[tuple[FollowUp, Reminder]], people: Mapping[str, Perso
 def _body(listed: list[tuple[FollowUp, Reminder]], *, tz: ZoneInfo, people: Mapping[str, Person]) -> str:
     lines = [f"Today's follow-ups ({len(listed)}), in time order:", ""]
     for f, rem in listed:
-        lines.append(f"{rem.start.astimezone(tz):%H:%M}  {rem.subject}")
+        # the time a person waits for, not the reminder's: an overdue one's moves with every pass
+        on_the_day = f.due_has_time and f.due.astimezone(tz).date() == rem.start.astimezone(tz).date()
+        lines.append(f"{f.due.astimezone(tz):%H:%M}  {rem.subject}" if on_the_day else f"       {rem.subject}")
         quote = f"“{f.evidence[: sched.EVIDENCE_MAX]}”"
         lines.append(f"       {'You wrote' if f.kind == 'promise' else 'Evidence'}: {quote}")
         for c in f.contacts:

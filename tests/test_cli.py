@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import icalendar
@@ -338,3 +339,62 @@ def test_a_missing_mail_folder_is_one_sentence_not_a_config_error(tmp_path: Path
         f"error: [mail] folder not found: {tmp_path / 'gone'}; check that it is there (a disconnected drive, "
         "a moved folder?)\n"
     )
+
+
+def _check_contract(followup: dict, reminder: dict | None = None) -> None:  # type: ignore[type-arg]
+    """Every field of the first release, under its name, with its type (values may be richer since)."""
+    assert set(followup) >= CONTRACT_FOLLOWUP, CONTRACT_FOLLOWUP - set(followup)
+    for name in ("id", "kind", "due", "evidence", "thread_subject", "source_message_id"):
+        assert isinstance(followup[name], str), (name, followup)
+    assert isinstance(followup["contacts"], list) and all(isinstance(c, str) for c in followup["contacts"])
+    assert followup["channel"] is None or isinstance(followup["channel"], str)
+    datetime.fromisoformat(followup["due"])
+    if reminder is not None:
+        assert set(reminder) >= CONTRACT_REMINDER, CONTRACT_REMINDER - set(reminder)
+        assert isinstance(reminder["subject"], str)
+        assert datetime.fromisoformat(reminder["start"]) < datetime.fromisoformat(reminder["end"])
+
+
+@pytest.mark.parametrize(
+    "reminders",
+    [
+        {},  # the defaults: at most 8 new reminders a day
+        {"max_new_per_day": 3},  # a queue
+        {"max_new_per_day": 3, "digest": True},  # day digests in place of single reminders
+    ],
+)
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_sync_json_keeps_every_field_of_its_first_release(
+    tmp_path: Path, reminders: dict[str, object], dry_run: bool
+) -> None:
+    """`sync --format json` after issue 12 (names, the daily cap, digests): new fields (contact_names, queued)
+    are allowed, but none of the first release's may go or change name or type (README, "sync --format json")."""
+    from followup_sync.demo import DATA
+
+    path = write_config(
+        tmp_path,
+        identity={"addresses": ["dana.reyes@northwind.example"], "timezone": "America/New_York"},
+        mail={"backend": "maildir", "path": str(DATA / "mailbox")},
+        meetings={"backend": "ics", "path": str(DATA / "meetings.ics")},
+        reminders={"backend": "ics", "path": str(tmp_path / "reminders.ics"), **reminders},
+    )
+    now = "2026-03-18T16:00:00-04:00"
+    args = ["sync", "--config", str(path), "--format", "json", "--now", now, *(["--dry-run"] if dry_run else [])]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert set(doc) >= CONTRACT_TOP and doc["now"] == now
+    assert doc["actions"], doc
+    for action in doc["actions"]:
+        assert set(action) >= CONTRACT_ACTION and action["op"] in {"create", "update", "delete", "keep"}
+        _check_contract(action["followup"], action["reminder"])
+    for queued in doc.get("queued", []):  # new with issue 12: the follow-ups the daily cap holds back
+        _check_contract(queued["followup"])
+        assert queued["queued_until"] > now[:10]
+    if reminders.get("max_new_per_day") == 3:
+        assert len(doc["queued"]) == 9 - 3  # the demo week's nine, three let through today
+    if not dry_run:  # the next pass keeps what the first wrote, in the same shape
+        again = json.loads(invoke(*args[:-2], "--now", "2026-03-18T16:05:00-04:00").output)
+        assert {a["op"] for a in again["actions"]} == {"keep"}
+        for action in again["actions"]:
+            _check_contract(action["followup"], action["reminder"])
