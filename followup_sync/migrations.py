@@ -224,11 +224,47 @@ def m004_people_and_answers(db: Connection) -> None:
     db.execute("CREATE INDEX released_day ON released (day)")
 
 
+def m005_pending_and_joint(db: Connection) -> None:
+    """What conditional and joint promises need (issue 8).
+
+    - ``messages.accepts``: a contact's mail that accepts (``acceptance.accepts``), the answer a conditional
+      promise waits for. Rows recorded before read 0 (bodies are not stored): a reply read before the upgrade
+      never makes a pending promise live.
+    - ``followups.joint``: a follow-up stated jointly with a time ("let's speak Wednesday at 11"), which a
+      meeting with the contact around that time covers (``rules``).
+    - ``pending_promises``: the rep's promises that wait on the contact ("let me know if the terms work and I'll
+      sign"), with the follow-up each becomes once a reply accepts and ``due_text``, the stated time read again
+      from that reply. Like ``followups``, the evidence sentence is the only text kept.
+    """
+    db.execute("ALTER TABLE messages ADD COLUMN accepts INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE followups ADD COLUMN joint INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        """CREATE TABLE pending_promises (
+            key TEXT PRIMARY KEY,
+            origin_id TEXT NOT NULL,
+            thread_key TEXT NOT NULL,
+            contacts TEXT NOT NULL,
+            due TEXT NOT NULL,
+            due_has_time INTEGER NOT NULL,
+            deadline INTEGER NOT NULL,
+            channel TEXT,
+            evidence TEXT NOT NULL,
+            thread_subject TEXT NOT NULL,
+            link TEXT,
+            created_at TEXT NOT NULL,
+            joint INTEGER NOT NULL DEFAULT 0,
+            due_text TEXT NOT NULL DEFAULT '',
+            first_seen TEXT NOT NULL
+        )"""
+    )
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_initial,
     m002_messages_asked,
     m003_source_memory,
     m004_people_and_answers,
+    m005_pending_and_joint,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

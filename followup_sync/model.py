@@ -115,7 +115,8 @@ class MessageMeta:
     It is enough to thread later mail onto earlier mail and to decide whether a follow-up was answered.
     ``subject_key`` is the hash of the normalised subject (``threads.subject_key``). ``asked`` marks a mail of
     the rep's that waits for an answer (a question, a quote or proposal, or a chase: ``threads.asks``); only
-    such mail counts as a touch in the awaiting_reply cadence.
+    such mail counts as a touch in the awaiting_reply cadence. ``accepts`` marks a contact's mail that says yes
+    (``acceptance.accepts``): what makes a conditional promise of the rep's live.
     """
 
     id: str
@@ -130,6 +131,7 @@ class MessageMeta:
     bulk: bool = False
     return_at: datetime | None = None  # an automatic reply's stated return date, when it names one
     asked: bool = False
+    accepts: bool = False
 
     def __post_init__(self) -> None:
         require_utc(self.sent_at, "MessageMeta.sent_at")
@@ -144,7 +146,8 @@ class FollowUp:
     ``key`` is stable across passes (:func:`followup_key`); ``origin_id`` is the Message-ID or meeting uid it
     was found in. ``due`` is when the follow-up is owed; ``due_has_time`` is False when only a day was stated or
     inferred. ``not_before`` is the earliest moment a reminder makes sense (an out-of-office return date, the
-    cadence spacing); it never moves ``due`` itself.
+    cadence spacing); it never moves ``due`` itself. ``joint`` marks a follow-up stated jointly with a time
+    ("let's speak Wednesday at 11"): a meeting with the contact around that time covers it.
     """
 
     key: str
@@ -162,12 +165,26 @@ class FollowUp:
     link: str | None = None
     not_before: datetime | None = None
     attempt: int = 1
+    joint: bool = False
 
     def __post_init__(self) -> None:
         require_utc(self.due, "FollowUp.due")
         require_utc(self.created_at, "FollowUp.created_at")
         if self.not_before is not None:
             require_utc(self.not_before, "FollowUp.not_before")
+
+
+@dataclass(frozen=True)
+class PendingPromise:
+    """A promise of the rep's that waits on the contact ("let me know if the terms work and I'll sign"): no
+    reminder until a reply of the contact's in the thread accepts (``MessageMeta.accepts``).
+
+    ``followup`` is the promise it becomes, as the rep's mail stated it (its due counted from that mail);
+    ``due_text`` is the stated time ("within two days", "" for none), read again from the accepting reply.
+    """
+
+    followup: FollowUp
+    due_text: str = ""
 
 
 def open_link(msg: Message) -> str | None:

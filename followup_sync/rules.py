@@ -25,6 +25,18 @@ start of that working day)
   phone call, and a later mail is the best evidence the rep acted), or when a meeting with the contact starts
   between the promise and the due time plus a grace (7 days for meeting promises, 1 day otherwise:
   "meeting scheduled").
+  Two kinds of promise wait on something (``text.promises.Promise`` marks them; issue 8):
+  *conditional* ones ("let me know if the terms work and I'll sign on our side by Friday") are kept pending
+  (``find_all`` returns them apart, the state keeps them, no reminder) while the question is tracked as the
+  message's ``awaiting_reply``; ``promote`` makes one live when a reply in the thread from a contact accepts
+  (``MessageMeta.accepts``, read by ``acceptance.accepts``: says yes, asks nothing, holds nothing back),
+  counted from that reply (``created_at``; the stated time read again as if written then, else the default
+  after the reply). A reply that does not accept changes nothing; unanswered for ``lookback_days``, it is
+  forgotten. *Joint* ones with a time ("let's speak Wednesday at 11", "you'll have the numbers within two
+  days") are promises at that time (``joint``); one without a time is none. A meeting with the contact that
+  starts from the working day before the due day to the working day after it (``JOINT_WINDOW_DAYS``) covers
+  it ("meeting scheduled"), as does the rep's mail to the contact from that start on ("rep followed up");
+  earlier mail arranges it ("Great, talk Wednesday") and changes nothing.
 - ``awaiting_reply``: the rep sent a quote/proposal (``signals.offer``) or asked something
   (``signals.questions``) of contacts; due ``awaiting_reply_days`` business days later, date-only.
   Answered by any later human (not automatic, not bulk) message from a contact, in any thread, or from any
@@ -90,20 +102,31 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from followup_sync import holidaycal
 from followup_sync import schedule as sched
 from followup_sync.config import Identity, Rules, Schedule
-from followup_sync.model import FollowUp, Kind, Meeting, Message, MessageMeta, followup_key, open_link
-from followup_sync.text import promises, signals
+from followup_sync.model import (
+    FollowUp,
+    Kind,
+    Meeting,
+    Message,
+    MessageMeta,
+    PendingPromise,
+    followup_key,
+    open_link,
+)
+from followup_sync.text import signals
 from followup_sync.text.analysis import Analysis
-from followup_sync.text.dates import DateOptions
+from followup_sync.text.dates import DateOptions, Due, find_due
 from followup_sync.threads import display_subject, is_reply_subject
 
 _DEFAULT_SCHEDULE = Schedule()
 PROMISE_DEFAULT_DAYS = 2
+#: A joint follow-up is covered by a meeting with the contact this many working days either side of its day.
+JOINT_WINDOW_DAYS = 1
 EVIDENCE_MAX = 200
 THREAD_PRIORITY: dict[str, int] = {
     "promise": 0,
@@ -218,6 +241,14 @@ def date_options(schedule: Schedule) -> DateOptions:
     )
 
 
+@dataclass(frozen=True)
+class Found:
+    """What :func:`find_all` finds: the follow-ups, and the conditional promises that wait on the contact."""
+
+    followups: list[FollowUp]
+    pending: list[PendingPromise]
+
+
 def find_followups(
     messages: Sequence[Message],
     threads: Mapping[str, str],
@@ -231,8 +262,29 @@ def find_followups(
     analyses: Mapping[str, Analysis] | None = None,
     readings: Iterable[Analysis] | None = None,
 ) -> list[FollowUp]:
+    """The follow-ups of :func:`find_all` (same arguments), without the pending conditional promises."""
+    return find_all(
+        messages, threads, history, meetings, identity=identity, rules=rules, schedule=schedule, now=now,
+        analyses=analyses, readings=readings,
+    ).followups  # fmt: skip
+
+
+def find_all(
+    messages: Sequence[Message],
+    threads: Mapping[str, str],
+    history: Sequence[MessageMeta],
+    meetings: Sequence[Meeting],
+    *,
+    identity: Identity,
+    rules: Rules,
+    schedule: Schedule,
+    now: datetime,
+    analyses: Mapping[str, Analysis] | None = None,
+    readings: Iterable[Analysis] | None = None,
+) -> Found:
     """New follow-ups in these newly read messages and in the meetings; ``history`` is every known meta,
     these messages' included. Every kind a message shows is returned; ``resolve`` picks one per thread.
+    Conditional promises come back apart, as pending (:func:`promote` makes them live).
 
     ``analyses`` (message id -> :class:`Analysis`, made with the rep's zone and ``date_options(schedule)``)
     lets the pass share each message's text reading with ``threads.to_meta``; a message without one is read
@@ -246,6 +298,7 @@ def find_followups(
     known = _History(history, now)
     horizon = now - timedelta(days=rules.lookback_days)
     found: dict[str, FollowUp] = {}
+    pending: dict[str, PendingPromise] = {}
     if readings is None:
         given = analyses or {}
         readings = (
@@ -258,14 +311,22 @@ def find_followups(
             continue
         thread = threads.get(msg.id) or (known.by_id[msg.id].thread_key if msg.id in known.by_id else msg.id)
         for f in _from_message(msg, reading, thread, ctx, known):
-            found.setdefault(f.key, f)
+            if isinstance(f, PendingPromise):
+                pending.setdefault(f.followup.key, f)
+            else:
+                found.setdefault(f.key, f)
     for recap in _recaps(meetings, ctx):
         found.setdefault(recap.key, recap)
     wanted = set(rules.kinds)
-    return sorted((f for f in found.values() if f.kind in wanted), key=lambda f: (f.created_at, f.key))
+    return Found(
+        sorted((f for f in found.values() if f.kind in wanted), key=lambda f: (f.created_at, f.key)),
+        sorted(pending.values(), key=lambda p: p.followup.key) if "promise" in wanted else [],
+    )
 
 
-def _from_message(msg: Message, a: Analysis, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
+def _from_message(
+    msg: Message, a: Analysis, thread: str, ctx: _Ctx, known: _History
+) -> Sequence[FollowUp | PendingPromise]:
     if signals.is_bulk(msg, max_recipients=ctx.rules.bulk_recipients) or signals.is_noreply(msg.sender):
         return []
     if a.auto_reply is not None:
@@ -294,42 +355,69 @@ def _base(
     )
 
 
-def _from_rep(msg: Message, a: Analysis, thread: str, ctx: _Ctx, known: _History) -> list[FollowUp]:
+def _from_rep(
+    msg: Message, a: Analysis, thread: str, ctx: _Ctx, known: _History
+) -> list[FollowUp | PendingPromise]:
     contacts = tuple(x for x in msg.to if ctx.is_contact(x)) or tuple(x for x in msg.cc if ctx.is_contact(x))
     contacts = tuple(dict.fromkeys(contacts))
     if not contacts:
         return []
-    out: list[FollowUp] = []
+    out: list[FollowUp | PendingPromise] = []
     promise = _promise(msg, a, thread, contacts, ctx)
     if promise is not None:
         out.append(promise)
+    pending = _pending(msg, a, thread, contacts, ctx) if promise is None else None
+    if pending is not None:
+        out.append(pending)
     sale = _order(msg, a, thread, contacts, ctx)
     if sale is not None:
         out.append(sale)
-    awaiting = _awaiting(msg, a, thread, contacts, a.request, ctx, known)
+    evidence = a.request
+    if evidence is None and pending is not None:
+        evidence = pending.followup.evidence  # the question the pending promise waits on
+    if promise is not None and promise.joint and evidence == promise.evidence:
+        evidence = None  # "Let's speak Wednesday at 11?": the joint follow-up at that time is the chase
+    awaiting = _awaiting(msg, a, thread, contacts, evidence, ctx, known)
     if awaiting is not None:
         out.append(awaiting)
     return out
 
 
+def _due(due: Due | None, sent_at: datetime, ctx: _Ctx) -> tuple[datetime, bool, bool]:
+    """(due, has a time, is a deadline) of a promise stated at ``sent_at``: as stated, else the default."""
+    if due is None:
+        return ctx.business_day_after(sent_at, PROMISE_DEFAULT_DAYS), False, False
+    when = due.when.astimezone(ctx.tz)
+    if due.has_time:
+        return sched.local_at(when.date(), when.time(), ctx.tz), True, due.deadline
+    return ctx.day_start(when.date()), False, due.deadline
+
+
 def _promise(msg: Message, a: Analysis, thread: str, contacts: tuple[str, ...], ctx: _Ctx) -> FollowUp | None:
-    found = a.promises  # what promises.detect finds in the body
+    """The message's promise follow-up: its plain promises, and its joint ones that state a time ("let's speak
+    Wednesday at 11"; a joint "let's talk soon" is no commitment to a time); conditional ones wait apart."""
+    found = [p for p in a.promises if not p.conditional and (not p.joint or p.due is not None)]
     if not found:
         return None
-    default_due = ctx.business_day_after(msg.sent_at, PROMISE_DEFAULT_DAYS)
-
-    def due_of(p: promises.Promise) -> tuple[datetime, bool, bool]:
-        if p.due is None:
-            return default_due, False, False
-        when = p.due.when.astimezone(ctx.tz)
-        if p.due.has_time:
-            return sched.local_at(when.date(), when.time(), ctx.tz), True, p.due.deadline
-        return ctx.day_start(when.date()), False, p.due.deadline
-
-    first = min(found, key=lambda p: due_of(p)[0])
-    due, has_time, deadline = due_of(first)
+    first = min(found, key=lambda p: _due(p.due, msg.sent_at, ctx)[0])
+    due, has_time, deadline = _due(first.due, msg.sent_at, ctx)
     f = _base("promise", msg, thread, contacts, due=due, evidence=first.sentence)
-    return replace(f, due_has_time=has_time, deadline=deadline, channel=first.channel)
+    return replace(f, due_has_time=has_time, deadline=deadline, channel=first.channel, joint=first.joint)
+
+
+def _pending(
+    msg: Message, a: Analysis, thread: str, contacts: tuple[str, ...], ctx: _Ctx
+) -> PendingPromise | None:
+    """The message's conditional promise ("let me know if the terms work and I'll sign"), the earliest stated:
+    the promise it becomes once the contact accepts, keyed as a promise of this message would be."""
+    found = [p for p in a.promises if p.conditional]
+    if not found:
+        return None
+    first = min(found, key=lambda p: _due(p.due, msg.sent_at, ctx)[0])
+    due, has_time, deadline = _due(first.due, msg.sent_at, ctx)
+    f = _base("promise", msg, thread, contacts, due=due, evidence=first.sentence)
+    f = replace(f, due_has_time=has_time, deadline=deadline, channel=first.channel, joint=first.joint)
+    return PendingPromise(f, first.due.text if first.due is not None else "")
 
 
 def _order(msg: Message, a: Analysis, thread: str, contacts: tuple[str, ...], ctx: _Ctx) -> FollowUp | None:
@@ -543,6 +631,52 @@ def meeting_thread_key(uid: str) -> str:
     return "m-" + hashlib.sha256(uid.encode()).hexdigest()[:16]
 
 
+# --- conditional promises -----------------------------------------------------------------------------------
+
+
+def promote(
+    pending: Sequence[PendingPromise],
+    history: Sequence[MessageMeta],
+    *,
+    identity: Identity,
+    rules: Rules,
+    now: datetime,
+    schedule: Schedule = _DEFAULT_SCHEDULE,
+) -> tuple[list[FollowUp], dict[str, str]]:
+    """(the pending promises a reply accepted, now live promises; {key: why} of those to forget).
+
+    The first reply in the thread that accepts (``MessageMeta.accepts``), from a contact, human, after the
+    rep's mail, makes the promise live, counted from that reply: its ``created_at`` is the reply's time and its
+    due the stated time read again as if written then ("I'll sign within two days": two days after the reply),
+    or ``PROMISE_DEFAULT_DAYS`` after it. A reply that does not accept changes nothing, so a later one still
+    can; a promise nobody accepted within ``lookback_days`` is forgotten ("expired").
+    """
+    ctx = _Ctx.build(identity=identity, rules=rules, schedule=schedule, now=now)
+    known = _History(history, now)
+    live: list[FollowUp] = []
+    gone: dict[str, str] = {}
+    for p in pending:
+        f = p.followup
+        reply = next(
+            (
+                m
+                for m in known.by_thread.get(f.thread_key, ())
+                if m.sent_at > f.created_at and m.accepts and not m.from_me and not m.automatic and not m.bulk
+                and ctx.is_contact(m.sender)
+            ),
+            None,
+        )  # fmt: skip
+        if reply is not None:
+            stated = (
+                find_due(p.due_text, sent_at=reply.sent_at, tz=ctx.tz, options=ctx.options) if p.due_text else None
+            )
+            due, has_time, _ = _due(stated, reply.sent_at, ctx)  # "by" is not in the span: the flag stays
+            live.append(replace(f, due=due, due_has_time=has_time, created_at=reply.sent_at))
+        elif now > f.created_at + timedelta(days=rules.lookback_days):
+            gone[f.key] = "expired"
+    return live, gone
+
+
 # --- resolution ---------------------------------------------------------------------------------------------
 
 
@@ -576,8 +710,10 @@ def resolve(
 
 
 def _origin_time(f: FollowUp, known: _History) -> datetime:
+    """When the follow-up began: its mail's time, or ``created_at`` when later (a conditional promise counts
+    from the reply that accepted it)."""
     meta = known.by_id.get(f.origin_id)
-    return meta.sent_at if meta is not None else f.created_at
+    return max(meta.sent_at, f.created_at) if meta is not None else f.created_at
 
 
 def _met(contacts: Sequence[str], meetings: Iterable[Meeting], *, start: datetime, end: datetime) -> bool:
@@ -621,6 +757,8 @@ def _closed_reason(
 
 
 def _answered(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History, live: Sequence[Meeting]) -> str | None:
+    if f.kind == "promise" and f.joint:
+        return _joint_done(f, origin, ctx, known, live)
     if f.kind == "awaiting_reply":
         if known.human_from(f.contacts, after=origin) is not None or _thread_reply(f, origin, ctx, known):
             return "answered"
@@ -633,6 +771,22 @@ def _answered(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History, live: S
     grace = timedelta(days=1 if f.kind == "promise" and f.channel != "meeting" else 7)
     if _met(f.contacts, live, start=origin, end=f.due + grace):
         return "meeting scheduled"
+    return None
+
+
+def _joint_done(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History, live: Sequence[Meeting]) -> str | None:
+    """A joint follow-up ("let's speak Wednesday at 11") is around its time: from the start of the working day
+    before the due day to the end of the working day after it (:data:`JOINT_WINDOW_DAYS`). A meeting with the
+    contact that starts in it covers it; so does the rep's mail to the contact from that start on. Earlier mail
+    arranges the follow-up ("Great, talk Wednesday") rather than doing it."""
+    day = ctx.local_date(f.due)
+    first = sched.add_business_days(day, -JOINT_WINDOW_DAYS, ctx.schedule)
+    last = sched.add_business_days(day, JOINT_WINDOW_DAYS, ctx.schedule) + timedelta(days=1)
+    start = max(origin, sched.local_at(first, time(0), ctx.tz))
+    if _met(f.contacts, live, start=start, end=sched.local_at(last, time(0), ctx.tz)):
+        return "meeting scheduled"
+    if known.rep_wrote(f.contacts, after=start, exclude=f.origin_id) is not None:
+        return "rep followed up"
     return None
 
 

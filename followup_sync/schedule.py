@@ -53,6 +53,7 @@ _EXPLAIN = {
     "after_sale": "An order from {who}: check in after the delivery.",
     "unanswered_inbound": "A question from {who} is waiting for your answer.",
 }
+_JOINT = "You set this time with {who}."  # "let's speak Wednesday at 11", "you'll have the numbers in two days"
 _WHAT = {"call": "call", "email": "write to", "meeting": "meet", "other": "get back to"}
 
 
@@ -270,7 +271,8 @@ def reminder_body(f: FollowUp, *, tz: ZoneInfo, people: Mapping[str, Person] | N
     """What the rep needs to act at once: who and why, the number to call (a ``tel:`` link), the sentence it
     came from (the rep's own promise, the contact's question), and the link that opens the mail."""
     known = people or {}
-    first = _EXPLAIN[f.kind].format(who=ppl.who(f.contacts, known), what=_WHAT[f.channel or "other"])
+    explain = _JOINT if f.kind == "promise" and f.joint else _EXPLAIN[f.kind]
+    first = explain.format(who=ppl.who(f.contacts, known), what=_WHAT[f.channel or "other"])
     if f.kind == "awaiting_reply" and f.attempt > 1:
         first += f" This is follow-up number {f.attempt}."
     lines = [first]  # every sentence starts with a word of ours: an address is never capitalised as one

@@ -38,7 +38,7 @@ from typing import Any, Literal, get_args
 from followup_sync.config import state_path_problem
 from followup_sync.errors import TransientError, UserError
 from followup_sync.migrations import SQLITE, Connection, Dialect, migrate
-from followup_sync.model import FollowUp, MessageMeta, PassStats
+from followup_sync.model import FollowUp, MessageMeta, PassStats, PendingPromise
 
 Status = Literal["open", "closed", "dismissed"]
 STATUSES: tuple[Status, ...] = get_args(Status)
@@ -358,13 +358,14 @@ class State:
                 int(m.automatic),
                 int(m.bulk),
                 int(m.asked),
+                int(m.accepts),
             )
             for m in metas
         ]
         # Named columns: a column added by a later migration cannot silently shift the values.
         sql = (
             "INSERT INTO messages (id, thread_key, sender, recipients, sent_at, from_me, subject_key,"
-            " conversation_id, automatic, bulk, asked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " conversation_id, automatic, bulk, asked, accepts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO NOTHING"
         )
         with self.transaction(), _mapped(self._path):
@@ -506,16 +507,16 @@ class State:
         with self.transaction(), _mapped(self._path):
             self._db.executemany(
                 """INSERT INTO followups (key, kind, origin_id, thread_key, contacts, due, due_has_time, deadline,
-                       channel, evidence, thread_subject, link, not_before, attempt, created_at, first_seen,
-                       updated)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       channel, evidence, thread_subject, link, not_before, attempt, created_at, joint,
+                       first_seen, updated)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (key) DO UPDATE SET
                        kind = excluded.kind, origin_id = excluded.origin_id, thread_key = excluded.thread_key,
                        contacts = excluded.contacts, due = excluded.due, due_has_time = excluded.due_has_time,
                        deadline = excluded.deadline, channel = excluded.channel, evidence = excluded.evidence,
                        thread_subject = excluded.thread_subject, link = excluded.link,
                        not_before = excluded.not_before, attempt = excluded.attempt,
-                       created_at = excluded.created_at, updated = excluded.updated
+                       created_at = excluded.created_at, joint = excluded.joint, updated = excluded.updated
                    WHERE followups.status = 'open'""",
                 rows,
             )
@@ -532,6 +533,34 @@ class State:
         )
         if not changed:
             raise KeyError(key)
+
+    # --- conditional promises ---------------------------------------------------------------------------
+
+    def pending_promises(self) -> list[PendingPromise]:
+        """Every promise that waits on the contact's answer, by key (a few rows: they end when accepted or
+        expired)."""
+        return [_pending(r) for r in self._rows("SELECT * FROM pending_promises ORDER BY key")]
+
+    def save_pending(self, pending: Iterable[PendingPromise], *, now: datetime | None = None) -> None:
+        """Keep new pending promises; one already kept, or already a follow-up (made live, closed, dismissed),
+        is left as it is."""
+        stamp = _ts(now or datetime.now(UTC))
+        fresh = {p.followup.key: p for p in pending}
+        with self.transaction(), _mapped(self._path):
+            for record in self.followups(keys=fresh):
+                del fresh[record.followup.key]
+            self._db.executemany(
+                """INSERT INTO pending_promises (key, origin_id, thread_key, contacts, due, due_has_time, deadline,
+                       channel, evidence, thread_subject, link, created_at, joint, due_text, first_seen)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (key) DO NOTHING""",
+                [(*_pending_row(p), stamp) for p in fresh.values()],
+            )
+
+    def drop_pending(self, keys: Iterable[str]) -> None:
+        """Forget pending promises (made live, or expired)."""
+        with self.transaction(), _mapped(self._path):
+            self._db.executemany("DELETE FROM pending_promises WHERE key = ?", [(k,) for k in keys])
 
     # --- reminders ----------------------------------------------------------------------------------------
 
@@ -592,6 +621,8 @@ class State:
           (to thread new mail and resolve open follow-ups), and a re-read mail that old cannot occur.
         - runs that started before ``before``, except the latest and the latest good one (the next pass's
           window starts from it; ``status`` shows both).
+        - pending (conditional) promises made before ``before``: an answer to them would be older than the
+          mail a pass reads (the rules forget them earlier, after ``lookback_days``).
 
         Open follow-ups, their reminders and the orphan warnings (a few rows each) are kept.
         """
@@ -603,6 +634,8 @@ class State:
                 (cut,),
             ).rowcount
             messages = self._db.execute("DELETE FROM messages WHERE sent_at < ?", (cut,)).rowcount
+            # a conditional promise whose mail is that old was never accepted in the window: it never will be
+            self._db.execute("DELETE FROM pending_promises WHERE created_at < ?", (cut,))
             runs = self._db.execute(
                 f"""DELETE FROM runs WHERE started < ? AND id NOT IN (
                        SELECT id FROM (SELECT id FROM runs {_LATEST}) AS latest UNION
@@ -724,6 +757,7 @@ def _meta(r: _Row) -> MessageMeta:
         automatic=bool(r["automatic"]),
         bulk=bool(r["bulk"]),
         asked=bool(r["asked"]),
+        accepts=bool(r["accepts"]),
     )
 
 
@@ -758,7 +792,48 @@ def _followup_row(f: FollowUp) -> tuple[object, ...]:
         _ts_opt(f.not_before),
         f.attempt,
         _ts(f.created_at),
+        int(f.joint),
     )
+
+
+def _pending_row(p: PendingPromise) -> tuple[object, ...]:
+    f = p.followup
+    return (
+        f.key,
+        f.origin_id,
+        f.thread_key,
+        json.dumps(list(f.contacts)),
+        _ts(f.due),
+        int(f.due_has_time),
+        int(f.deadline),
+        f.channel,
+        f.evidence[:EVIDENCE_MAX],
+        f.thread_subject,
+        f.link,
+        _ts(f.created_at),
+        int(f.joint),
+        p.due_text,
+    )
+
+
+def _pending(r: _Row) -> PendingPromise:
+    f = FollowUp(
+        key=r["key"],
+        kind="promise",
+        origin_id=r["origin_id"],
+        thread_key=r["thread_key"],
+        contacts=tuple(json.loads(r["contacts"])),
+        due=_dt(r["due"]),
+        evidence=r["evidence"],
+        thread_subject=r["thread_subject"],
+        created_at=_dt(r["created_at"]),
+        due_has_time=bool(r["due_has_time"]),
+        deadline=bool(r["deadline"]),
+        channel=r["channel"],
+        link=r["link"],
+        joint=bool(r["joint"]),
+    )
+    return PendingPromise(f, r["due_text"])
 
 
 def _followup(r: _Row) -> FollowUp:
@@ -778,4 +853,5 @@ def _followup(r: _Row) -> FollowUp:
         link=r["link"],
         not_before=_dt_opt(r["not_before"]),
         attempt=r["attempt"],
+        joint=bool(r["joint"]),
     )

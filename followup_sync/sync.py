@@ -1,6 +1,7 @@
 """One sync pass: :func:`run_once` is the only public entry point of this module.
 
-collect -> normalise -> thread -> detect -> resolve -> schedule -> plan -> apply, with I/O at the two ends.
+collect -> normalise -> thread -> detect -> promote -> resolve -> schedule -> plan -> apply, with I/O at the two
+ends (promote: a conditional promise kept pending becomes live once the contact's reply accepts).
 A pass reads mail from the end of the last good pass minus an overlap (keys make re-reading harmless), keeps
 only metadata of what it read in the state, and writes reminders one action at a time, so a pass killed at
 any point is completed by the next one without duplicates (see ``plan``).
@@ -30,7 +31,16 @@ from followup_sync import backends, plan, preferences, schedule, userdata
 from followup_sync.backends.base import Incremental, MailSource, MeetingSource, ReminderSink
 from followup_sync.config import HISTORY_MARGIN_DAYS, Config, Schedule
 from followup_sync.errors import AlreadyRunning, Error, PreconditionFailed, SinkEmptied
-from followup_sync.model import FollowUp, Meeting, Message, MessageMeta, PassStats, Reminder, RemoteItem
+from followup_sync.model import (
+    FollowUp,
+    Meeting,
+    Message,
+    MessageMeta,
+    PassStats,
+    PendingPromise,
+    Reminder,
+    RemoteItem,
+)
 from followup_sync.people import Person
 from followup_sync.state import ReminderRecord, State
 
@@ -271,13 +281,15 @@ def _pass(
         # detect: follow-ups come from new messages and from meetings, so without either there is none (and
         # meetings alone do not read the history, so it is not indexed for them)
         found: list[FollowUp] = []
+        pending: list[PendingPromise] = []
         if readings or meeting_list:
             from followup_sync import rules
 
-            found = rules.find_followups(
+            detected = rules.find_all(
                 (), thread_of, history if readings else [], meeting_list, identity=config.identity, rules=r,
                 schedule=config.schedule, now=now, readings=readings,
             )  # fmt: skip
+            found, pending = detected.followups, detected.pending
         _log_cut_short(readings.cut_short)
         stats.followups_found = len(found)
         del readings, thread_of  # free the new mail's readings before resolve
@@ -285,9 +297,24 @@ def _pass(
             state.add_messages(new_metas)
             userdata.save_people(state, seen_people)
             state.save_followups(found)
+            state.save_pending(pending)
             if memory is not None:
                 memory.commit()
             state.forget_sources(keep=memory.source if memory is not None else None)
+
+        # promote: a conditional promise ("let me know if the terms work and I'll sign") becomes a live promise
+        # once the contact's reply accepts; it waits in the state until then, without a reminder
+        waiting = state.pending_promises()
+        if waiting:
+            from followup_sync import rules
+
+            promoted, forgotten = rules.promote(
+                waiting, history, identity=config.identity, rules=r, now=now, schedule=config.schedule
+            )
+            if promoted or forgotten:
+                with state.transaction():
+                    state.save_followups(promoted)
+                    state.drop_pending([*(f.key for f in promoted), *forgotten])
 
         # resolve
         open_now = [rec.followup for rec in state.followups(status="open")]

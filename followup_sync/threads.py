@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from followup_sync.acceptance import accepts
 from followup_sync.model import Message, MessageMeta
 from followup_sync.text import signals
 from followup_sync.text.analysis import Analysis, chase_sentence, request_evidence
@@ -251,8 +252,10 @@ def to_meta(
     no-reply senders; neither ever counts as a human answer nor creates a follow-up. ``tz`` (the rep's zone)
     is how an out-of-office's "back on Monday" is read; the sync pass should pass ``identity.zone``.
     ``asked`` (:func:`asks`) is set on the rep's own mail only: it is what the awaiting_reply cadence counts as
-    a touch, whoever the mail went to (the rules pick the contact). ``analysis`` is the message's text reading
-    shared with ``rules.find_followups`` (the pass makes one per message); without it one is made here.
+    a touch, whoever the mail went to (the rules pick the contact). ``accepts`` (:func:`acceptance.accepts`) is
+    set on other people's human mail only: the answer a conditional promise waits for. ``analysis`` is the
+    message's text reading shared with ``rules.find_followups`` (the pass makes one per message); without it one
+    is made here.
     """
     reading = analysis if analysis is not None else Analysis(msg, tz=tz)
     auto = reading.auto_reply
@@ -271,4 +274,5 @@ def to_meta(
         bulk=bulk,
         return_at=auto.return_at if auto is not None else None,
         asked=from_me and auto is None and reading.asks,
+        accepts=not from_me and auto is None and not bulk and accepts(reading.text),
     )

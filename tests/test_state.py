@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 from followup_sync.errors import TransientError, UserError
 from followup_sync.migrations import MIGRATIONS, SCHEMA_VERSION, m001_initial
-from followup_sync.model import FollowUp, MessageMeta, PassStats
+from followup_sync.model import FollowUp, MessageMeta, PassStats, PendingPromise
 from followup_sync.state import (
     EVIDENCE_MAX,
     ReminderRecord,
@@ -40,6 +41,7 @@ EXPECTED_COLUMNS = {
         "automatic",
         "bulk",
         "asked",
+        "accepts",
     ],
     "followups": [
         "key",
@@ -61,6 +63,7 @@ EXPECTED_COLUMNS = {
         "closed_reason",
         "first_seen",
         "updated",
+        "joint",
     ],
     "reminders": ["key", "sink", "href", "etag", "content_hash", "start", "user_owned"],
     "runs": ["id", "started", "finished", "window_start", "window_end", "dry_run", "ok", "stats", "problems"],
@@ -68,6 +71,23 @@ EXPECTED_COLUMNS = {
     "source_memory": ["source", "key", "value"],
     "people": ["address", "source", "name", "company", "phone", "seen"],
     "answers": ["id", "key", "answer", "kind", "contacts", "via", "at", "until", "learnt"],
+    "pending_promises": [
+        "key",
+        "origin_id",
+        "thread_key",
+        "contacts",
+        "due",
+        "due_has_time",
+        "deadline",
+        "channel",
+        "evidence",
+        "thread_subject",
+        "link",
+        "created_at",
+        "joint",
+        "due_text",
+        "first_seen",
+    ],
     "mutes": ["id", "what", "value", "kind", "origin_key", "origin", "created"],
     "snoozes": ["key", "until", "at"],
     "released": ["key", "day"],
@@ -291,6 +311,26 @@ def test_messages_in_other_offsets_are_stored_as_utc(state: State) -> None:
     assert [m.id for m in state.messages(since=datetime(2026, 1, 2, tzinfo=UTC))] == ["m2@example.com"]
 
 
+def test_pending_promises_round_trip_once_and_never_beside_their_follow_up(state: State) -> None:
+    waiting = PendingPromise(followup("p1", channel="other", deadline=True, joint=True), "within two days")
+    plain = PendingPromise(followup("p2"))
+    state.save_pending([waiting, plain], now=T0)
+    state.save_pending([replace(waiting, due_text="changed")], now=T0)  # kept once, as first seen
+    assert state.pending_promises() == [waiting, plain]
+    state.drop_pending(["p1"])
+    assert state.pending_promises() == [plain]
+    state.save_followups([followup("p3")], now=T0)
+    state.save_pending([PendingPromise(followup("p3"))], now=T0)  # already a follow-up: not pending again
+    assert state.pending_promises() == [plain]
+
+
+def test_the_joint_flag_and_the_accepts_flag_round_trip(state: State) -> None:
+    state.save_followups([followup("j1", joint=True), followup("j2")], now=T0)
+    assert [r.followup.joint for r in state.followups()] == [True, False]
+    state.add_messages([meta(1, accepts=True), meta(2)])
+    assert [m.accepts for m in state.messages()] == [True, False]
+
+
 def test_followups_round_trip_every_field(state: State) -> None:
     full = followup(
         "k2",
@@ -457,7 +497,8 @@ db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.execute("PRAGMA cache_size = 1")  # spill to the file (and the journal) before the commit
 db.execute("BEGIN IMMEDIATE")
 for i in range(3000):
-    db.execute("INSERT INTO messages VALUES (?, 't', 's', '[]', '2026', 1, 'k', NULL, 0, 0, 0)", (f"id{i}" * 9,))
+    row = (f"id{i}" * 9, 't', 's', '[]', '2026', 1, 'k', None, 0, 0, 0, 0)
+    db.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
 os._exit(1)  # killed mid-transaction: the rollback journal stays behind, "hot"
 """
 
