@@ -237,6 +237,11 @@ def asks(msg: Message, text: str) -> bool:
     return evidence is not None or chase_sentence(text) is not None
 
 
+def _is_reply(msg: Message) -> bool:
+    """An answer to earlier mail (headers or a reply prefix): only such mail can accept what the rep offered."""
+    return bool(msg.in_reply_to or msg.references or msg.conversation_id or is_reply_subject(msg.subject))
+
+
 def to_meta(
     msg: Message,
     thread_key: str,
@@ -253,7 +258,7 @@ def to_meta(
     is how an out-of-office's "back on Monday" is read; the sync pass should pass ``identity.zone``.
     ``asked`` (:func:`asks`) is set on the rep's own mail only: it is what the awaiting_reply cadence counts as
     a touch, whoever the mail went to (the rules pick the contact). ``accepts`` (:func:`acceptance.accepts`) is
-    set on other people's human mail only: the answer a conditional promise waits for. ``analysis`` is the
+    set on other people's human replies only: the answer a conditional promise waits for. ``analysis`` is the
     message's text reading shared with ``rules.find_followups`` (the pass makes one per message); without it one
     is made here.
     """
@@ -274,5 +279,5 @@ def to_meta(
         bulk=bulk,
         return_at=auto.return_at if auto is not None else None,
         asked=from_me and auto is None and reading.asks,
-        accepts=not from_me and auto is None and not bulk and accepts(reading.text),
+        accepts=not from_me and auto is None and not bulk and _is_reply(msg) and accepts(reading.text),
     )
