@@ -4,7 +4,8 @@
 backends bound to ``users/{address}`` on the app's token, with their small caches in the rep's schema. The pass
 holds the mailbox's advisory lock for its whole run (the job engine already runs one job per mailbox at a time;
 this also covers a manual ``followup-sync-team sync`` and a job retried while its killed worker's connection is
-still being closed), and records its outcome in ``followup_team.passes``.
+still being closed), and records its outcome in ``followup_team.passes``. After a real pass it learns from the
+answers the rep left in the calendar (``control.learning``), as the single-rep daemon does after its passes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import psycopg
 
 from followup_sync import sync
 from followup_sync.backends.graph import GraphMailSource, GraphMeetingSource, GraphReminderSink
+from followup_sync.control import learning
 from followup_sync.errors import AlreadyRunning, CredentialsError, Error
 from followup_sync.team import pgstate, store
 from followup_sync.team.appauth import AppIdentity, TokenSource, mailbox_account, resource
@@ -124,6 +126,11 @@ def run_pass(services: Services, mailbox: str, *, dry_run: bool = False, now: da
         try:
             result = sync.run_once(config, state=state, mail=mail, meetings=meetings, sink=sink, dry_run=dry_run,
                                    now=now)  # fmt: skip
+            if not dry_run:
+                # as the single-rep daemon does after a real pass: learn from the answers the pass read in the
+                # rep's calendar (a "Not a promise" category, dismissals in a row), in the rep's own store
+                for line in learning.learn(state, now=result.now):
+                    log.info("%s: learnt %s", mailbox, line)
         except Error as exc:
             denied = explain(exc)
             if denied is None:

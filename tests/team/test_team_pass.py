@@ -219,3 +219,31 @@ def test_client_secret_from_the_environment(
         services = start(team, server, pg_dsn, monkeypatch)
         assert run_pass(services, reps[0], now=NOW).ok
     assert CLIENT_ID in tenant.apps
+
+
+def test_a_reps_answer_in_the_calendar_is_learnt_from_after_the_team_pass(
+    tenant: FakeTenant, server: TenantServer, reps: list[str], cert: tuple[Path, bytes], pg_dsn: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Issue 12's learning on the team's store: the single-rep daemon learns after each real pass, so must a
+    team pass (a "Not a promise" category stops that sentence's shape in the rep's own store only)."""
+    from followup_sync import userdata
+    from tests.fakegraph.fixtures import events_by_key
+
+    team = make_team(reps, cert[0])
+    services = start(team, server, pg_dsn, monkeypatch)
+    rep = reps[0]
+    assert run_pass(services, rep, now=NOW).ok
+    with pgstate.open_state(pg_dsn, rep) as state:
+        promise = next(r.followup for r in state.followups(status="open") if r.followup.kind == "promise")
+    box = tenant.mailboxes[rep]
+    event = events_by_key(box)[promise.key]
+    event["categories"] = [*event.get("categories", []), "Not a promise"]
+    box.bump_etag(event)
+    assert run_pass(services, rep, now=NOW + timedelta(minutes=15)).ok
+    with pgstate.open_state(pg_dsn, rep) as state:
+        assert [r.answer.answer for r in userdata.answers(state)] == ["not_a_promise"]
+        assert all(r.learnt for r in userdata.answers(state))
+        assert [m.mute.what for m in userdata.mutes(state)] == ["shape"]
+    with pgstate.open_state(pg_dsn, reps[1]) as other:
+        assert userdata.mutes(other) == []
