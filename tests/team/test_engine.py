@@ -44,6 +44,16 @@ class Workers:
         self.procs.append(proc)
         return proc
 
+    def in_pass(self) -> subprocess.Popen[bytes] | None:
+        """A live worker that is inside a pass now (its pass connection in pg_stat_activity), if any."""
+        with psycopg.connect(self.dsn) as conn:
+            names = conn.execute(
+                "SELECT application_name FROM pg_stat_activity"
+                " WHERE application_name LIKE 'followup-sync-team pass%'"
+            ).fetchall()
+        pids = {int(n[0].rsplit("pid=", 1)[1]) for n in names if "pid=" in n[0]}
+        return next((p for p in self.procs if p.pid in pids and p.poll() is None), None)
+
     def stop(self) -> None:
         for p in self.procs:
             if p.poll() is None:
@@ -103,12 +113,13 @@ def test_workers_run_every_mailbox_once_and_a_killed_worker_loses_and_duplicates
     with TenantServer(tenant) as server:
         workers = Workers(config, server.url, dsn, tmp_path)
         try:
-            victim = workers.start()
             workers.start()
-            # kill the first worker in the middle of one of its passes
-            wait_until(lambda: any(r.last_started and not r.last_finished for r in passes(dsn).values()),
-                       60, tmp_path)  # fmt: skip
+            workers.start()
+            # kill a worker in the middle of one of its passes (its pass connection names its pid: the worker
+            # that is in a pass, not merely the first one, which a loaded machine may not have given a job yet)
+            wait_until(lambda: workers.in_pass(), 60, tmp_path)
             time.sleep(0.5)
+            victim = workers.in_pass() or workers.procs[0]
             victim.send_signal(signal.SIGKILL)
             victim.wait()
             workers.start()
