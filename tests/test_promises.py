@@ -18,6 +18,11 @@ def found(text: str) -> list[Promise]:
     return find_promises(text, sent_at=SENT, tz=NY)
 
 
+def live(text: str) -> list[Promise]:
+    """The promises that stand without the recipient's answer (what the evaluation counts)."""
+    return [p for p in found(text) if not p.conditional]
+
+
 POSITIVES = [
     # contact
     "I'll call you Thursday at 2pm.",
@@ -280,7 +285,61 @@ def test_promise_found(sentence: str) -> None:
     + [pytest.param(s, id=f"modern: {s}") for s in MODERN_NEGATIVES],
 )
 def test_not_a_promise(sentence: str) -> None:
+    assert live(sentence) == []
+
+
+# Issue 8, class 3: promises that wait on the recipient are kept, marked conditional (GUIDELINES v2).
+CONDITIONAL = [
+    "Tell me if the terms work and I'll sign on our side.",
+    "If the numbers check out on your end, we'll book the freight.",
+    "Let me know if that suits you and I'll send over the paperwork.",
+    "If you want, I will send it over.",
+    "Let me know what works and I'll set up a call.",
+    "Just email me back, and I'll bring the tickets tomorrow.",
+    "If so, I will fix the invoice this afternoon.",
+    "If OK I will forward it to the pipeline.",
+    "If it looks ok to you I will clean it up and send it to GE.",
+    "Return it to Cathy by 2 pm and we will send it out at 6pm.",
+    "When actuals come in, you can give me the volumes and I will change the demand charge.",
+    "I'll ship the spare parts on Friday if you still need them.",
+    "Once I have your go-ahead I'll order the parts.",
+    "Send me your address and I'll mail the brochure.",
+]
+NEITHER = [
+    "If you'd like, I can send the deck.",
+    "I can call you if you want.",
+    "Should I call you tomorrow?",
+    "Do you want me to send the file?",
+    "I'll let you know if I hear anything.",
+    "If I finish the audit early I will look at your numbers too.",
+    "We will let you know if anything changes.",
+    "Let me know if you need anything.",
+]
+
+
+@pytest.mark.parametrize("sentence", CONDITIONAL)
+def test_conditional_on_the_recipient_is_kept_as_conditional(sentence: str) -> None:
+    (promise,) = found(sentence)
+    assert promise.conditional
+    assert not promise.joint
+
+
+@pytest.mark.parametrize("sentence", NEITHER)
+def test_offers_questions_and_uncertain_triggers_are_neither(sentence: str) -> None:
     assert found(sentence) == []
+
+
+def test_conditional_keeps_its_action_channel_and_stated_time() -> None:
+    (promise,) = found("Let me know if the draft works and I'll call you Friday to book the shipment.")
+    assert promise.conditional
+    assert promise.channel == "call"
+    assert promise.due is not None and promise.due.when.date().isoformat() == "2026-03-20"
+
+
+def test_plain_promise_in_the_same_sentence_outweighs_the_conditional_one() -> None:
+    (promise,) = found("I will call you Monday; send me the file and I'll fix it.")
+    assert not promise.conditional
+    assert promise.action == "call"
 
 
 @pytest.mark.parametrize(
@@ -380,12 +439,12 @@ def test_follow_on_step_is_a_promise_unless_it_waits_on_approval() -> None:
         "If in agreement, please sign two originals and return them. "
         "Upon final signature I will forward an original for your records."
     )
-    assert found(approval) == []
+    assert [p.conditional for p in found(approval)] == [True]
 
 
 def test_promise_right_after_asking_for_approval_waits_on_it() -> None:
     text = "Please take a look and let me know if it is OK. I will forward it to the customer."
-    assert found(text) == []
+    assert [p.conditional for p in found(text)] == [True]
     assert len(found("Please take a look. I will forward it to the customer on Monday.")) == 1
 
 

@@ -183,6 +183,7 @@ class _Hit:
     verb: int  # where the action phrase begins
     verb_end: int  # where the lexicon phrase ends; the action is never shorter
     channel: Channel | None
+    conditional: bool = False  # a request to the recipient comes first ("let me know and I'll set it up")
 
 
 def _verb_after(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
@@ -239,7 +240,9 @@ _HEDGE_BEFORE = re.compile(r"\b(?:maybe|perhaps|possibly)\s+(?:\S+\s+)?$")
 
 
 def _hits(low: str) -> list[_Hit]:
+    """The promise clauses of a sentence: plain ones first, then those that wait on a request to the recipient."""
     hits: list[_Hit] = []
+    waiting: list[_Hit] = []
     if _QUESTION_START.match(low):
         return hits
     for start in _MODAL_START.finditer(low):
@@ -252,7 +255,7 @@ def _hits(low: str) -> list[_Hit]:
         # "Let me know if anyone else wants to come because I'm going to order the tickets": a request in an
         # earlier clause does not make this one conditional.
         clause = _REASON.split(before)[-1]
-        if _REQUEST_BEFORE.search(clause) or _HEDGE_BEFORE.search(clause):
+        if _HEDGE_BEFORE.search(clause):
             continue
         found = _verb_after(low, m.end())
         if found is None or _PLEASANTRY_AFTER.match(low, found[0]):
@@ -260,7 +263,11 @@ def _hits(low: str) -> list[_Hit]:
         # A plan is a promise only when it is about the recipient: "I plan to call you", not "we plan to set up".
         if "plan" in m.group() and found[2] == "other" and not DELIVERY.match(low, found[0]):
             continue
-        hits.append(_Hit(m.start(), *found))
+        # "Let me know and I'll set it up", "Email me back and I'll bring the tickets": it waits on the recipient.
+        if _REQUEST_BEFORE.search(clause):
+            waiting.append(_Hit(m.start(), *found, conditional=True))
+        else:
+            hits.append(_Hit(m.start(), *found))
     # The rarer forms below are tried only when a cheap substring test says they can match.
     if not hits and ("til" in low or "before" in low):
         for n in _NEGATED.finditer(low):
@@ -278,7 +285,7 @@ def _hits(low: str) -> list[_Hit]:
         sp = _SPECIAL.search(plain)
         if sp:
             hits.append(_Hit(sp.start(), sp.start(), sp.end(), _special_channel(sp.group())))
-    return hits
+    return hits + waiting
 
 
 _SPECIAL_CUES = ("hear", "expect", "follow", "come", "forthcoming", "you'll", "you will")
@@ -361,6 +368,19 @@ def _conditional_if(low: str) -> bool:
     return False
 
 
+# An "if" clause about the sender or a third party ("if I get the assignment done", "if they agree") is not a
+# wait on the recipient: the promise is neither plain nor conditional (guidelines, "Conditional promises").
+_IF_NOT_ON_RECIPIENT = re.compile(
+    r"\bif (?:i|we|he|she|they|legal|credit|management)\b(?! (?:don't|do not|haven't|have not|didn't) hear)"
+)
+# Acceptance asked for outright: "after I get your approval", "depending on what you think".
+_AWAITS_ACCEPTANCE = re.compile(
+    r"\b(?:after|once|when|upon|until) (?:(?:i|we) (?:get|receive|have) )?(?:your|the) "
+    r"(?:approval|ok|okay|go-ahead|go ahead|consent|agreement|sign-off|blessing)\b"
+    r"|\bdepending (?:up)?on (?:what |whether |how )?(?:you|u)\b|\bpending your\b"
+)
+
+
 # "If acceptable, please sign and return. Upon execution I will send you an original": the follow-on step
 # waits on the recipient's approval, so it is not a promise either.
 _CONDITIONAL_REQUEST = re.compile(
@@ -381,15 +401,32 @@ _FOLLOW_ON = re.compile(r"^(?:upon|then|once|after)\b|\bwill then\b")
 _MAX_SENTENCE = 2000
 
 
-def _promise_in(sentence: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions) -> Promise | None:
+def _is_conditional(low: str, hit: _Hit) -> bool | None:
+    """Whether the promise waits on the recipient (True), stands (False), or is no promise at all (None)."""
+    if _UNCERTAIN_CONDITION.search(low):
+        return None  # "I'll let you know if I hear anything": nothing may ever be owed
+    if hit.conditional or _RECIPIENT_CONDITION.search(low) or _AWAITS_ACCEPTANCE.search(low):
+        return True
+    if _conditional_if(low):
+        # "If I get the assignment done I will turn back to this": a condition on the sender, not a wait.
+        return None if _IF_NOT_ON_RECIPIENT.search(low) else True
+    return False
+
+
+def _promise_in(
+    sentence: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions, waits: bool = False
+) -> Promise | None:
+    """The promise in one sentence; ``waits``: an earlier sentence asked for the recipient's approval."""
     sentence = sentence[:_MAX_SENTENCE]
     low = _normalise(sentence)
     hits = _hits(low)
     if not hits:
         return None
-    if _RECIPIENT_CONDITION.search(low) or _UNCERTAIN_CONDITION.search(low) or _conditional_if(low):
+    # A plain promise in the sentence outweighs one that waits ("Send me the file and I'll fix it; I'll call").
+    hit = next((h for h in hits if not h.conditional), hits[0])
+    conditional = _is_conditional(low, hit)
+    if conditional is None:
         return None
-    hit = hits[0]
     channel = next((h.channel for h in hits if h.channel not in (None, "other")), hit.channel)
     if medium := _MEDIUM.search(low, hit.verb):
         channel = _MEDIUM_CHANNEL.get(medium.group(1).replace("-", ""), "other")
@@ -399,7 +436,13 @@ def _promise_in(sentence: str, *, sent_at: datetime, tz: ZoneInfo, options: Date
     due = find_due(text[hit.start :], sent_at=sent_at, tz=tz, options=options)
     if due is None and hit.start > 0:
         due = find_due(text, sent_at=sent_at, tz=tz, options=options)
-    return Promise(sentence=text, action=action(low, hit.verb, hit.verb_end), channel=channel, due=due)
+    return Promise(
+        sentence=text,
+        action=action(low, hit.verb, hit.verb_end),
+        channel=channel,
+        due=due,
+        conditional=conditional or waits,
+    )
 
 
 def find_promises(
@@ -415,9 +458,12 @@ def find_promises(
         just_asked, asked_approval = asked_approval, "let me know" in low and bool(_APPROVAL_ASKED.search(low))
         if "if" in low and _CONDITIONAL_REQUEST.search(low):
             awaiting_approval = True
-        if not _gate(low) or just_asked or (awaiting_approval and _FOLLOW_ON.search(low.lstrip())):
+        if not _gate(low):
             continue
-        promise = _promise_in(sentence, sent_at=sent_at, tz=tz, options=options)
+        # The step right after "let me know if it is OK", or after "if in agreement, please sign ...", waits on
+        # the recipient's answer: kept, as conditional.
+        waits = just_asked or (awaiting_approval and bool(_FOLLOW_ON.search(low.lstrip())))
+        promise = _promise_in(sentence, sent_at=sent_at, tz=tz, options=options, waits=waits)
         if promise is not None:
             found.append(promise)
     return found
