@@ -261,7 +261,6 @@ MODERN_NEGATIVES = [
     "See you at the conference!",
     "If it helps, I can loop in our engineer.",
     "I'm happy to send more info.",
-    "Let's plan to reconnect after the holidays.",
     "Thanks, will do!",
     "I'll take that as a no.",
     "We'll see how the pilot goes.",
@@ -304,6 +303,8 @@ CONDITIONAL = [
     "I'll ship the spare parts on Friday if you still need them.",
     "Once I have your go-ahead I'll order the parts.",
     "Send me your address and I'll mail the brochure.",
+    "If yes, just reply and I'll draw up the purchase order.",
+    "If we need a second site visit, let me know and I'll have Dana book it.",
 ]
 NEITHER = [
     "If you'd like, I can send the deck.",
@@ -314,7 +315,130 @@ NEITHER = [
     "If I finish the audit early I will look at your numbers too.",
     "We will let you know if anything changes.",
     "Let me know if you need anything.",
+    "If there is a cancellation, I'll call you.",
+    "Unless the bank says otherwise, I'll wire the deposit Friday.",
 ]
+
+
+# Issue 8, class 1: joint and impersonal follow-ups count with a stated time, and only with one (GUIDELINES v2).
+JOINT = [
+    "Let's touch base Thursday at 3.",
+    "Speak Monday!",
+    "Let's reconnect in two weeks.",
+    "Let's plan to reconnect after the holidays.",
+    "Let us go over the redlines first thing tomorrow.",
+    "We'll regroup next Tuesday once legal has weighed in.",
+    "We should sync up Friday morning about the renewal.",
+    "Talk to you on Thursday.",
+    "I'll speak with you tomorrow afternoon.",
+    "Until Monday at 9 then.",
+    "You'll have the pricing sheet by Thursday.",
+    "You should receive the samples within three days.",
+    "Watch for the updated forecast on Monday.",
+    "Expect the final invoice next week.",
+    "The countersigned order will be in your inbox by Friday.",
+    "The spare parts will be shipped to you on the 24th.",
+    "The renewal paperwork will go out to you tomorrow.",
+]
+NOT_JOINT = [
+    "Let's chat soon.",
+    "Speak later!",
+    "Let's catch up when you're back.",
+    "We'll talk more later.",
+    "Perhaps we could regroup Friday.",
+    "We can go over it Monday.",
+    "Can we sync up Tuesday?",
+    "See you on Thursday.",
+    "The kickoff will be held Monday at 10 in room 4.",
+    "Tomorrow's call is pushed back to noon.",
+    "You'll get the certificate from the registrar on Friday.",
+    "You will be notified.",
+    "The dashboard will be updated weekly.",
+    "We'll touch base every Monday.",
+    "The freight will be delivered to the warehouse on Tuesday.",
+    "Talk to the carrier about it tomorrow.",
+]
+
+
+@pytest.mark.parametrize("sentence", JOINT)
+def test_joint_follow_up_with_a_stated_time(sentence: str) -> None:
+    (promise,) = found(sentence)
+    assert promise.joint, sentence
+    assert not promise.conditional
+    assert promise.due is not None
+
+
+@pytest.mark.parametrize("sentence", NOT_JOINT)
+def test_joint_without_a_time_or_hedged_or_logistics_is_no_promise(sentence: str) -> None:
+    assert found(sentence) == []
+
+
+def test_rep_as_subject_is_plain_but_we_meeting_is_joint() -> None:
+    (plain,) = found("We'll send you the confirm Tuesday.")
+    assert not plain.joint
+    (meeting,) = found("We will meet on Tuesday at 10 to go over the proposal.")
+    assert meeting.joint and meeting.channel == "meeting"
+    (call,) = found("I'll call you Tuesday.")
+    assert not call.joint
+
+
+def test_joint_keeps_its_day_and_clock_time() -> None:
+    (promise,) = found("Let's speak Thursday at 11.")
+    assert promise.due is not None
+    assert promise.due.when.isoformat() == "2026-03-19T11:00:00-04:00"
+    assert promise.due.has_time
+
+
+# Issue 8, class 2: paraphrased plain promises and typos (GUIDELINES v2: the verb lists are examples).
+PARAPHRASED = [
+    "I'll then get the order countersigned by our CFO.",
+    "The minutes will follow.",
+    "Slides, notes and the recording will follow shortly.",
+    "I plan to circulate the revised terms early next week.",
+    "I expect to circulate the revised terms on Monday.",
+    "I'll pass this on to the warehouse lead.",
+    "I'll mail you back an initialed copy.",
+    "I will sent you the brochure.",
+    "I'll dig up the old invoices and forward them.",
+    "I'll tell the team once the PO is approved.",
+    "I'll relay your questions to the engineers.",
+    "I will amend the order form for the new volumes.",
+    "I'll explain the pricing when we meet.",
+    "I will recap the action items for everyone.",
+    "I'll give it back to you this afternoon.",
+    "I'll try again tomorrow morning.",
+    "I'll help with the onboarding plan.",
+    "I'm now going to look for the signed copy.",
+    "I'll keep looking for the original.",
+    "I'll make sure the credit memo is issued.",
+    "We will get all of them done by Friday.",
+    # a default action that happens unless the recipient acts (guidelines v2)
+    "Unless you object, we'll file the amendment Monday.",
+    "Call me with any questions, otherwise I'll send the final version Friday.",
+]
+NOT_PARAPHRASED = [
+    "I will want to revisit this later.",
+    "I will also need your tax ID.",
+    "We will be handling the logistics internally.",
+    "I'll send more ideas as they come up.",
+    "We'll refresh the dashboard weekly.",
+    "I'll give you the short version: we are on track.",
+    "I will add that the price is firm.",
+    "I will have my phone with me all day.",
+    "Hopefully we'll have an answer next week.",
+    "I will make a decision by Friday.",
+]
+
+
+@pytest.mark.parametrize("sentence", PARAPHRASED)
+def test_paraphrased_promise_is_found(sentence: str) -> None:
+    (promise,) = found(sentence)
+    assert not promise.conditional, sentence
+
+
+@pytest.mark.parametrize("sentence", NOT_PARAPHRASED)
+def test_obligations_recurring_and_present_content_are_not_promises(sentence: str) -> None:
+    assert found(sentence) == []
 
 
 @pytest.mark.parametrize("sentence", CONDITIONAL)

@@ -33,7 +33,8 @@ def _v(phrase: str) -> str:
     return alt + (" " + tail if tail else "")
 
 
-_OBJ = r"(?:you|u|him|her|them|us|[a-z]+)"  # an indirect object in "give you a call", "drop John a note"
+# An indirect object in "give you a call", "drop John a note", "drop Mr. Derrick a voice mail".
+_OBJ = r"(?:you|u|him|her|them|us|(?:mr|ms|mrs|dr)\.? [a-z]+|[a-z]+)"
 
 # Each family: (channel, alternatives). Order matters: the first family whose pattern matches wins, so the
 # specific idioms ("give you a call", "set up a meeting") come before the general verbs ("give", "set up").
@@ -45,9 +46,11 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("return") + r" (?:your|the|his|her|their) (?:phone )?calls?",
             r"(?:set up|setting up|schedule|scheduling|arrange|arranging|book|booking) (?:a |an |the |some )?"
             r"(?:[a-z-]+ ){0,2}(?:call|phone call|conference call|conf call)\b",
-            _v("try") + r" (?:you|u) (?:again|back|later|tomorrow)",
+            _v("try")
+            + r" (?:(?:you|u) )?(?:again|back|later|tomorrow|tonight|this (?:afternoon|evening)|after)\b",
+            _v("catch") + r" (?:you|u)\b(?! (?:at a bad time|off guard)\b)",
             r"(?:voice ?-?mail|voicemail|voicemailing|conference)(?= (?:you|u|him|her|them|[a-z]+)\b)",
-            _v("leave") + rf" {_OBJ} an? (?:voice ?-?mail|voicemail|message)",
+            _v("leave") + rf" {_OBJ} (?:with )?an? (?:voice ?-?mail|voicemail|message)",
             _v("leave") + r" (?:a )?(?:voice ?-?mails?|voicemails?|messages?) (?:for|with)\b",
             _v("reach") + r" (?:you|u)\b",
             r"(?:call|calling|phone|phoning|ring|ringing|dial|dialing|telephone|telephoning)"
@@ -65,7 +68,11 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"(?:share|sharing)(?= (?:it|this|that|them|these|those|the|our|copies|a copy)\b"
             r"| [^.;]{0,40}\bwith (?:you|u|everyone|all of you)\b)",
             _v("drop") + rf" {_OBJ} (?:an? )?(?:e-?mail|note|line|message)",
+            _v("drop") + rf" {_OBJ} an? (?:voice ?-?mail|voicemail)",
             r"(?:e-?mail|e-?mailing|send|sending|resend|resending|re-send|forward|forwarding|fwd|mail|mailing)",
+            # "I will sent you the deck": the typo after a modal reads as the verb meant.
+            r"sent(?= (?:you|u|him|her|them|it|this|that|these|those|the|a|an|my|our|over|out|along|back)\b)",
+            _v("relay"),
             r"(?:write|writing)(?! (?:it )?off)",
             # "I will be responding to voice mail" is about being reachable.
             r"(?:reply|replying|respond|responding)(?! to (?:my |the )?(?:voice ?-?mails?|e-?mails?|messages)\b)",
@@ -78,7 +85,8 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"(?:[a-z-]+ ){0,2}(?:meeting|mtg|demo|visit|lunch|dinner|breakfast|time|room|conference room)\b",
             # "meet with Legal" or "meeting him" is the rep's own appointment, not one the recipient expects.
             r"(?:meet|meeting|visit|visiting|demo|demoing)"
-            r"(?! with (?!you\b|u\b|your\b|y'all|all of you|everyone|you all))(?! (?:him|her|them)\b)",
+            r"(?! (?:again |also |later )?with (?!you\b|u\b|your\b|y'all|all of you|everyone|you all))"
+            r"(?! (?:him|her|them)\b)",
             r"(?:stop|stopping|come|coming|drop|dropping|swing|swinging) (?:by|over|in)",
             r"(?:come|coming) (?:down|up|to your)",
             _v("walk") + rf" {_OBJ} through",
@@ -128,9 +136,11 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "other",
         (
             r"(?:double|re)-?(?:check|checking)",
-            # "I'll check my messages" is about being reachable, not a promise.
-            r"(?:check|checking)(?! (?:my |our )?(?:messages|voice ?-?mail|phone ?-?mail|e-?mail|mail)\b)",
-            _v("look") + r" (?:into|in to|at|over|through)",
+            # "I'll check my messages" is about being reachable, "(will be) checking in Thursday" about being at
+            # work; "I'll check in with you" is a contact.
+            r"(?:check|checking)(?! (?:my |our )?(?:messages|voice ?-?mail|phone ?-?mail|e-?mail|mail)\b)"
+            r"(?! in\b(?! (?:with|on)\b))",
+            _v("look") + r" (?:into|in to|at|over|through|for)",
             _v("take") + r" (?:a (?:quick |closer )?look|care|a stab)",
             _v("find") + r" out",
             _v("track") + r" down",
@@ -158,14 +168,38 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("get") + r" (?:it|this|that|them|these|those|the \w+|the \w+ \w+) "
             r"(?:done|fixed|set up|out|over|signed|taken care of|finished|ready|back)\b",
             _v("get") + r" (?:to|on) (?:it|this|that|them)",
+            # "I'll then get it countersigned by our VP", "we'll get it loaded into the system"
+            _v("get") + r" (?:it|this|that|them|these|those|the \w+|the \w+ \w+|all of (?:it|them)) "
+            r"(?!(?:used|involved|interested|confused|bored|tired|excited|married)\b)(?:[a-z]{3,}(?:ed|en)|done)\b",
+            _v("keep") + r" (?:looking|trying|working on it|searching|digging|at it|pushing)\b",
+            # "I'll make sure they get included", "we will make sure the invoice is corrected"
+            _v("make") + r" sure (?:that )?(?:it|they|this|these|those|the \w+|everything|everyone|all)\b",
             _v("give") + r" (?:you|u|him|her|them|[a-z]+) (?:the|a|an|my|our|his|their|your|some|copies|a copy)\b",
             _v("give") + r" (?:you|u)(?= [a-z])",
             _v("fix"),
             _v("correct"),
             _v("revise"),
+            # Guidelines v2 (issue 8, class 2): the verbs above are examples; the work done on the recipient's
+            # matter is named in many ways ("amend the agreements", "explain it", "get it countersigned").
+            r"(?:amend|amending|explain|explaining|recap|recapping|summarize|summarizing|outline|outlining"
+            r"|incorporate|incorporating|redline|redlining|mark up|marking up|markup|edit|editing|rework|reworking"
+            r"|redo|redoing|rerun|re-run|rerunning|reissue|reissuing|countersign|countersigning|initial|initialing"
+            r"|finalize|finalizing|finalise|finalising|refine|refining|escalate|escalating|release|releasing"
+            r"|create|creating|address|addressing|chase|chasing|remind|reminding"
+            r"|clean up|cleaning up|tidy up|look up|looking up|pull together|pulling together|follow through"
+            r"|push (?:it|this|that|them) through|take (?:it|this|that) up|raise (?:it|this|that)|draw up"
+            r"|drawing up|type up|typing up|write back|place (?:the|an|your|our) order|contribute|contributing)",
+            _v("move") + r" (?:it|this|that|them|these|those|the)\b",
+            _v("help") + r"(?: (?:you|u|out)\b| with\b| on\b)",
+            _v("give") + r" (?:it|this|that|them) (?:back|priority|a (?:look|read|review|try|go))\b",
+            _v("tell") + r" (?:everyone|everybody|all|the (?:team|group|others|rest)|him|her|them)\b",
+            _v("tell") + r" (?!(?:you|u|me|us)\b)[a-z]+(?: [a-z]+)? (?:that|about|when|once)\b",
+            _v("tell") + r" (?:you|u) (?:more|about|when|once|after|how|what happens)\b",
             _v("update") + r" (?:the|it|this|that|them|these|those|our|my|your)\b",
             _v("change") + r" (?:the|it|this|that|them|these|those|our|my|your)\b",
-            _v("make") + r" (?:the|a|an|that|those|these|some|any|copies|changes|reservations|arrangements)\b"
+            _v("make") + r" (?:the|a|an|that|those|these|some|any|copies|changes|reservations|arrangements|further"
+            r"|final|minor|refinements|revisions|edits|corrections|adjustments|modifications)\b"
+            r"(?! (?:[a-z]+ )?(?:decision|choice|difference|mistake|effort|sense|living)\b)"
             r"(?! (?:afternoon|morning|evening|day|week|most|best|case|point|trip|flight|meeting)\b)",
             _v("handle"),
             _v("work") + r" (?:on|with)",
@@ -175,10 +209,11 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("distribute"),
             _v("process"),
             _v("submit"),
+            _v("file") + r" (?:it|this|that|them|the|a|an|our|your)\b",
             _v("sign"),
             _v("pay"),
             _v("approve"),
-            _v("add"),
+            _v("add") + r"(?! that\b)",
             _v("enter") + r" (?:it|this|that|them|these|those|the|your)\b",
             _v("book"),
             _v("reserve"),
@@ -195,6 +230,17 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             # "... which I will do shortly": the promised action is named earlier in the sentence.
             r"do(?= (?:so |that |this |it )?(?:shortly|today|tomorrow|tonight|soon|later today|asap|first thing))",
             _v("set") + r" up",
+            _v("set") + r" (?:it|this|that|them|the \w+|the \w+ \w+) up\b",
+            _v("get") + r" (?:on|onto) (?:your|the|his|her|their) (?:calendar|schedule)",
+            _v("go") + r" (?:over|through) (?:it|this|that|them|these|those|the \w+) with "
+            r"(?:you|u|everyone|everybody|all of you|you all|the team|the group)\b",
+            _v("follow") + r" (?:with|along with) (?:the|a|an|my|our|more|some|copies)\b",
+            # "I will have more information tomorrow", "we will have an answer by Wednesday"
+            _v("have") + r" (?:(?:an?|the|more|some|further|any|a separate|a final|a revised|a new) )?"
+            r"(?:answer|information|info|update|news|numbers|figures|details|response|feedback|draft|proposal"
+            r"|quote|agreement|list|recommendation|decision for you)\b",
+            # "We will proceed with the preparation of the GTCs unless I hear otherwise": the next step announced.
+            _v("proceed") + r" (?:with|on) (?:the|this|that|it|your|our)\b",
             _v("schedule"),
             _v("arrange"),
             r"(?:co-?ordinate|co-?ordinating)",
@@ -247,13 +293,19 @@ DELIVERY = VERB_RES[[family for family, _ in _FAMILIES].index("delivery")][1]
 # "I'll have John call you", "I'll ask Sally to send it": delegation; the channel is the second verb's.
 # Words that cannot be the person a task is delegated to ("we will have no problem obtaining ...").
 _NOT_A_DELEGATE = (
-    r"(?!(?:to|a|an|it|this|that|no|any|some|all|every|more|less|much|many|lots|plenty|enough|time|fun)\b)"
+    r"(?!(?:to|a|an|it|this|that|no|any|some|all|every|more|less|much|many|lots|plenty|enough|time|fun"
+    # "I will have my phone with me": a thing, not a person the task goes to.
+    r"|(?:my|our) (?:cell|mobile|phone|laptop|computer|car|calendar|schedule|notes|files?|copy|copies))\b)"
 )
 DELEGATES = (
     re.compile(rf"(?:have|having|ask|get|instruct|tell|remind) (?!the ){_NOT_A_DELEGATE}[a-z]+ (?:to )?"),
     # "I'll have the team call you", "I'll ask Sally Beck to send it", "I'll have our implementation lead call".
     re.compile(rf"(?:have|having|ask|get|instruct|tell|remind) {_NOT_A_DELEGATE}[a-z]+ [a-z]+ (?:to )?"),
-    re.compile(r"(?:have|having|ask|get|instruct|tell|remind) (?:our|my|the) [a-z]+ [a-z]+ (?:to )?"),
+    re.compile(
+        r"(?:have|having|ask|get|instruct|tell|remind) (?:our|my|the) "
+        r"(?!(?:cell|mobile|phone|laptop|computer|car|calendar|schedule|notes|file|files|copy|copies)\b)"
+        r"[a-z]+ [a-z]+ (?:to )?"
+    ),
 )
 
 

@@ -2,10 +2,17 @@
 
 ``detect`` (zoning + ``find_promises``) is the one detector both ``followup-sync detect`` and the sync pass use.
 It is a rule-based reader, not a classifier: a first-person subject with a future modal ("I'll", "we will",
-"I'm going to", a subjectless "Will send ..."), then an action verb from a small lexicon (contact, send or
-deliver, check and report back, meet, do a task for them), minus the cases that are not commitments
-(requests, open offers, conditions on the recipient's wishes, hedges, negations, pleasantries, statements about
-being away). The labelling guidelines in ``evaluation/GUIDELINES.md`` are the specification; the harness in
+"I'm going to", a subjectless "Will send ..."), then an action verb from a lexicon (contact, send or deliver,
+check and report back, meet, do a task for them; ``_promise_lexicon``), minus the cases that are not
+commitments (requests, open offers, hedges, negations, pleasantries, statements about being away, recurring
+chores). Guidelines version 2 (issue 8) adds two kinds, both carried on ``Promise``:
+
+- ``conditional``: the promise waits on the contact ("tell me if the terms work and I'll sign");
+  ``_promise_conditions`` decides that, and which conditions make it no promise at all;
+- ``joint``: a follow-up stated jointly or impersonally ("let's speak Wednesday at 11", "you'll have the
+  numbers within two days"), found by ``_joint`` and kept only with a stated time.
+
+The labelling guidelines in ``evaluation/GUIDELINES.md`` are the specification; the harness in
 ``evaluation/promises_eval.py`` measures it on labelled Enron sent mail.
 
 Speed matters (the issue asks for 2,000 messages a second including zoning and dates): a few substring tests
@@ -22,6 +29,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from followup_sync.model import Channel
+from followup_sync.text._joint import MEET_AGAIN, joint_clause, third_party_after
+from followup_sync.text._promise_conditions import (
+    APPROVAL_ASKED,
+    CONDITIONAL_REQUEST,
+    FOLLOW_ON,
+    REQUEST_BEFORE,
+    is_conditional,
+)
 from followup_sync.text._promise_lexicon import AND_NEXT, DELEGATES, DELIVERY, action, match_verb
 from followup_sync.text.dates import DateOptions, Due, find_due
 from followup_sync.text.zoning import author_text, sentences
@@ -56,7 +71,9 @@ class Promise:
 _GATE_WORDS = (
     "will", "'ll", "’ll", "going to", "gonna", "plan", "intend", "hope to", "hoping", "should be", "let me",
     "ill ", "to follow", "to come", "forthcoming", "expect", "hear", "won't", "can't", "cannot", "able to",
-    "shall", "having", "you'll",
+    "shall", "having", "you'll", "let's", "lets ", "let us", "talk", "speak", "chat", "look for", "till ",
+    "until ", "we should", "you should", "watch for", "sync", "regroup", "reconvene", "circle back",
+    "touch base", "catch up",
 )  # fmt: skip
 
 
@@ -71,7 +88,7 @@ _MODAL = re.compile(
     r"(?=[imow])"
     r"(?<![a-z'])(?:(?P<subj>i|we|(?<=and )myself)(?:"
     r"'ll|'l|\s+will|\s+shall"
-    r"|(?:'m|\s+am|'re|\s+are) (?:just |probably |also |then )?(?:going to|gonna)"
+    r"|(?:'m|\s+am|'re|\s+are) (?:just |probably |also |then |now )?(?:going to|gonna)"
     r"|\s+expect to(?= (?:send|call|forward|e-?mail|get|have|deliver|circulate|distribute)\b)"
     r"|\s+plan (?:to|on)|'m planning (?:to|on)|\s+am planning (?:to|on)|'re planning (?:to|on)"
     r"|\s+are planning (?:to|on)|\s+intend to|\s+fully intend to|\s+hope to be able to"
@@ -81,7 +98,7 @@ _MODAL = re.compile(
     # "Ill keep you posted": the missing apostrophe is common; a lexicon verb must follow anyway.
     r"|(?<![a-z'])(?P<ill>ill)(?= )"
     r"|(?:^|(?<=[,;:.!(]\s)|(?<=\()|(?<=\band\s)|(?<=\bbut\s)|(?<=^ok\s)|(?<=^okay\s)|(?<=^sure\s)|(?<=^yes\s))"
-    r"(?P<bare>will)(?= )"
+    r"(?P<bare>will|hope to|plan to|intend to|expect to)(?= )"
 )
 
 # Negated modals: only "won't be able to call until Tuesday" keeps a promise (to call on Tuesday).
@@ -93,47 +110,15 @@ _NEGATED = re.compile(
 _FILLER = re.compile(
     r"(?:also|then|just|definitely|certainly|probably|surely|gladly|personally|still|now|soon|quickly"
     r"|immediately|hopefully|first|again|actually|directly|promptly|try to|try and|be sure to|be sure and"
-    r"|make sure to|make sure i|want to|be able to|go ahead and|attempt to|plan to|plan on|continue to"
+    r"|make sure to|make sure i|be able to|go ahead and|attempt to|plan to|plan on|continue to"
     r"|in turn|each|both|either|all|further|separately|personally|gladly|shortly|tomorrow|today|later"
-    r"|,)\s*"
+    r")(?![a-z])\s*|,\s*"
 )
 
 # Words straight after the modal that make the clause a hedge, an offer or a state, not a commitment.
 _BLOCK_AFTER_MODAL = re.compile(
-    r"(?:not|never|no longer|maybe|perhaps|need to|have to"
+    r"(?:not|never|no longer|maybe|perhaps|need|needs|have to|want|wish|would like|like to"
     r"|be (?:happy|glad|pleased|delighted|more than happy) to)\b"
-)
-
-# --- what disqualifies the whole clause ------------------------------------------------------------------------
-
-# Conditions on the recipient's wishes: an offer waiting on them, not a promise.
-_RECIPIENT_CONDITION = re.compile(
-    r"\b(?:(?<!see )(?<!ask )(?<!know )(?<!check )(?<!whether )if (?:you|u)\b"
-    r"(?! (?:don't|do not|haven't|have not))"
-    r"|should (?:you|u)\b|in case (?:you|u)\b|whenever (?:you|u)\b"
-    r"|when (?:you|u) (?:want|need|are ready|'re ready|get a chance|have (?:a )?(?:chance|time|a minute))"
-    r"|if (?:so|not|needed|necessary|desired|required|interested|requested|appropriate|that's the case)\b"
-    r"|if (?:that|this) (?:would|will) (?:help|be helpful)"
-    r"|(?:want|like) me to\b|(?:shall|should) (?:i|we)\b|can (?:i|we)\b|(?:would|do) you (?:like|want)\b)"
-)
-
-# Conditions on events that may never happen ("if I hear anything"): no reminder can be scheduled for them.
-_UNCERTAIN_CONDITION = re.compile(
-    r"\bany\b[^.;]{0,40}\b(?:(?:i|we) (?:find|see|hear|notice|come across|get|receive|learn)"
-    r"|(?:gives?|sends?|provides?) (?:me|us))\b"
-    r"|\b(?:if|should|in case) (?:i|we) (?:hear|learn|find|come across|see|get|have|need|think of|receive|notice)"
-    r"\b|\b(?:if|should|in case|when) (?:anything|something|any|there (?:is|are|'s)|things|that|this) "
-    r"(?:else )?(?:changes?|comes? up|new|develops?|further|more|happens?|additional)"
-    r"|\bif (?:anything|something)\b"
-)
-
-# A request or offer before the modal turns "X and I'll ..." into a condition on the recipient.
-_REQUEST_BEFORE = re.compile(
-    r"\b(?:let (?:me|us) know|please|feel free|call me|give me a (?:call|ring)|tell me|send me|e-?mail me|fax me"
-    r"|just (?:say|ask)|drop me|ping me|reply|get back to me|why don't you|(?:can|could|would|will) you"
-    r"|you (?:can|could|may|should|need to)|(?:i|we) need to (?:know|hear|see|get)|unless)\b"
-    # An imperative to the recipient opening the sentence: "Return it to Cathy by 2 and we will send it out".
-    r"|^(?:just |please )?(?:return|send|call|e-?mail|fax|sign|review|give|get|forward|tell|bring|ask|confirm)\b"
 )
 
 # Sign-offs and plans about the sender's own whereabouts that the verb lexicon could otherwise catch.
@@ -150,13 +135,41 @@ _SPECIAL = re.compile(
     r"|^expect [a-z]+(?: [a-z]+)? to (?:contact|call|e-?mail|reach out to|get in touch with|send) (?:you|u)\b"
     # "Proposal to follow.", "Details to follow": a whole sentence announcing the next message; "(Just) wanted to
     # follow up" is this message itself.
-    r"|^(?!(?:just |i |we |only )*(?:wanted|want|needed|need|meant|tried|wished|wish|like)\b)"
-    r"(?:the |a |my |our |more |further |full |second |another )?[a-z-]+(?: [a-z-]+)? (?:to|will) follow\b"
     r"|^(?:much )?more (?:[a-z]+ )?to come\b|^[a-z -]{1,40} will be forthcoming\b"
     # "You'll have the contract by Friday": a delivery promised in the recipient's words.
     r"|you(?:'ll| will) (?:have|get|receive) (?:it|this|that|them|the|a|an|my|our)\b[^.;]{0,40}?"
     r"\b(?:by|from (?:me|us)|tomorrow|today|tonight|shortly|this (?:afternoon|evening|week)|next week)\b)"
 )
+
+# "Proposal to follow.", "Slides, notes and the recording will follow shortly", "... and that form will follow":
+# the next message announced; "(Just) wanted to follow up" is this message itself. Matched only where a clause
+# starts (the sentence start, after "and" or ";").
+_FOLLOWS = re.compile(
+    r"(?!(?:just |i |we |only )*(?:wanted|want|needed|need|meant|tried|wished|wish|like)\b)"
+    r"(?!(?:there|here|it|they|you|we|i)\b)(?!(?:this|that|these|those) (?:will|to|is|are)\b)"
+    # the thing announced, without a verb or a relative clause ("there are a few rules to follow", "procedures
+    # that Gas Logistics will follow")
+    r"(?:(?! (?:is|are|was|were|be|have|has|had|that|which|who|may|can|might|could|able) )[a-z ,&-]){1,60}?"
+    r" (?:to|will) follow(?= ?(?:$|[.!,;)(]|shortly|soon|later|tomorrow|today|tonight|under|in (?![a-z]+ing\b)"
+    r"|by |next|this (?:week|afternoon|morning|evening)|early|as |when|once|after|on |separately|via|asap))"
+)
+
+
+def _follows(low: str) -> re.Match[str] | None:
+    if " follow" not in low:
+        return None
+    starts = [0] + [i + 5 for i in _find_all(low, " and ")] + [i + 2 for i in _find_all(low, "; ")]
+    return next((m for pos in starts if (m := _FOLLOWS.match(low, pos))), None)
+
+
+def _find_all(text: str, needle: str) -> list[int]:
+    found: list[int] = []
+    at = text.find(needle)
+    while at >= 0 and len(found) < 20:
+        found.append(at)
+        at = text.find(needle, at + 1)
+    return found
+
 
 _LET_ME = re.compile(
     r"(?<![a-z])let me (?P<rest>(?:check|look into|look in to|find out|verify|confirm|ask|get back|follow up|"
@@ -184,6 +197,8 @@ class _Hit:
     verb_end: int  # where the lexicon phrase ends; the action is never shorter
     channel: Channel | None
     conditional: bool = False  # a request to the recipient comes first ("let me know and I'll set it up")
+    joint: bool = False  # "let's talk Tuesday", "you'll have it Friday": a promise only with a stated time
+    timeless: bool = False  # joint with a time, plain without one ("you'll have the contract shortly")
 
 
 def _verb_after(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
@@ -235,8 +250,10 @@ _VERB_OBJECT = re.compile(
 )
 
 
-_REASON = re.compile(r"\b(?:because|since)\b|;")
-_HEDGE_BEFORE = re.compile(r"\b(?:maybe|perhaps|possibly)\s+(?:\S+\s+)?$")
+_TO_RECIPIENT = re.compile(r"\b(?:you|u|your|y'all)\b")
+_TO_SOMEONE_ELSE = re.compile(r"\bto (?!(?:you|u|your|y'all)\b)[a-z]")
+_REASON = re.compile(r"\b(?:because|since|otherwise)\b|;")
+_HEDGE_BEFORE = re.compile(r"\b(?:maybe|perhaps|possibly)\s+(?:\S+\s+)?$|\bhopefully\b[^,;]{0,40}$")
 
 
 def _hits(low: str) -> list[_Hit]:
@@ -255,16 +272,30 @@ def _hits(low: str) -> list[_Hit]:
         # "Let me know if anyone else wants to come because I'm going to order the tickets": a request in an
         # earlier clause does not make this one conditional.
         clause = _REASON.split(before)[-1]
+        # "(although I'll confirm later)": a parenthesis still open before the modal is a clause of its own.
+        if (opened := clause.rfind("(")) >= 0 and ")" not in clause[opened:]:
+            clause = clause[opened + 1 :]
         if _HEDGE_BEFORE.search(clause):
             continue
         found = _verb_after(low, m.end())
         if found is None or _PLEASANTRY_AFTER.match(low, found[0]):
             continue
+        # "We will be handling the invoicing", "we'll be dealing with the same lawyers": the company's ongoing
+        # work, unless it is aimed at the recipient ("we'll be sending you the confirms") or is "be in touch".
+        if (
+            m.group("subj") == "we"
+            and found[2] is not None
+            and low.startswith("be ", _skip_fillers(low, m.end() + 1))
+            and not _TO_RECIPIENT.search(low, found[1], found[1] + 60)
+            # "we will be sending the agreement for execution" is a delivery the recipient waits for
+            and (found[2] != "email" or _TO_SOMEONE_ELSE.search(low, found[1], found[1] + 60))
+        ):
+            continue
         # A plan is a promise only when it is about the recipient: "I plan to call you", not "we plan to set up".
         if "plan" in m.group() and found[2] == "other" and not DELIVERY.match(low, found[0]):
             continue
         # "Let me know and I'll set it up", "Email me back and I'll bring the tickets": it waits on the recipient.
-        if _REQUEST_BEFORE.search(clause):
+        if REQUEST_BEFORE.search(clause):
             waiting.append(_Hit(m.start(), *found, conditional=True))
         else:
             hits.append(_Hit(m.start(), *found))
@@ -272,19 +303,29 @@ def _hits(low: str) -> list[_Hit]:
     if not hits and ("til" in low or "before" in low):
         for n in _NEGATED.finditer(low):
             found = _verb_after(low, n.start("rest"))
-            if found is not None:
+            # "I won't be able to call until Tuesday", not "we cannot finalize it until we see their redraft".
+            if found is not None and found[2] != "other":
                 hits.append(_Hit(n.start(), *found))
     if not hits and "let me" in low:
         lm = _LET_ME.search(low)
-        if lm and not _REQUEST_BEFORE.search(low[: lm.start()]):
+        if lm and not REQUEST_BEFORE.search(low[: lm.start()]):
             rest = lm.start("rest")
             verb = match_verb(low, rest)
             hits.append(_Hit(lm.start(), rest, verb[1] if verb else rest, verb[0] if verb else None))
     if not hits and any(cue in low for cue in _SPECIAL_CUES):
         plain = _PARENTHESES.sub("", low) if "(" in low else low
-        sp = _SPECIAL.search(plain)
-        if sp:
-            hits.append(_Hit(sp.start(), sp.start(), sp.end(), _special_channel(sp.group())))
+        sp = _SPECIAL.search(plain) or _follows(plain)
+        # "You'll get a call from John tomorrow": a third party's promise.
+        if sp and not (sp.group().startswith("you") and third_party_after(plain, sp.start())):
+            # "You'll have the contract by Friday": impersonal, so joint when a time is stated (guidelines v2).
+            you = sp.group().startswith("you")
+            hits.append(
+                _Hit(sp.start(), sp.start(), sp.end(), _special_channel(sp.group()), joint=you, timeless=you)
+            )
+    if not hits:
+        jc = joint_clause(low)
+        if jc is not None:
+            hits.append(_Hit(jc[0], jc[0], jc[1], jc[2], joint=True))
     return hits + waiting
 
 
@@ -344,73 +385,15 @@ def _normalise(sentence: str) -> str:
     return " ".join(low.split())
 
 
-# "if" that does not make the promise conditional: an indirect question ("see if", "ask if") or a fallback.
-_HARMLESS_IF = re.compile(
-    r"(?:see|ask|know|check|find out|wonder|wondering|whether|confirm|verify|determine|sure|even|as) if\b"
-    r"|\b(?:ask|asking|check with|checking with) (?:[a-z]+ ){1,2}if\b"
-    r"|\bif (?:possible|at all possible|not sooner|not before|(?:i|we) (?:don't|do not|haven't|have not) hear)"
+_RECURRING = re.compile(
+    r"\b(?:every|each) (?:day|week|month|quarter|morning|afternoon|evening|night|monday|tuesday|wednesday"
+    r"|thursday|friday)\b|(?<!\ba )(?<!\ban )\b(?:weekly|daily|monthly|nightly)\b"
 )
-_IF = re.compile(r"\bif\b")
-
-
-_INDIRECT_QUESTION = re.compile(r"\b(?:whether|see if|ask if|know if|check if|find out if)\b")
-
-
-def _conditional_if(low: str) -> bool:
-    """An "if" clause makes the sentence conditional (guidelines: "if" is uncertain, "when"/"once" is not)."""
-    for m in _IF.finditer(low):
-        if _HARMLESS_IF.search(low, max(0, m.start() - 12), m.end() + 30):
-            continue
-        # "... whether or not you have questions or if there are concerns": still the indirect question.
-        if _INDIRECT_QUESTION.search(low, 0, m.start()):
-            continue
-        return True
-    return False
-
-
-# An "if" clause about the sender or a third party ("if I get the assignment done", "if they agree") is not a
-# wait on the recipient: the promise is neither plain nor conditional (guidelines, "Conditional promises").
-_IF_NOT_ON_RECIPIENT = re.compile(
-    r"\bif (?:i|we|he|she|they|legal|credit|management)\b(?! (?:don't|do not|haven't|have not|didn't) hear)"
-)
-# Acceptance asked for outright: "after I get your approval", "depending on what you think".
-_AWAITS_ACCEPTANCE = re.compile(
-    r"\b(?:after|once|when|upon|until) (?:(?:i|we) (?:get|receive|have) )?(?:your|the) "
-    r"(?:approval|ok|okay|go-ahead|go ahead|consent|agreement|sign-off|blessing)\b"
-    r"|\bdepending (?:up)?on (?:what |whether |how )?(?:you|u)\b|\bpending your\b"
-)
-
-
-# "If acceptable, please sign and return. Upon execution I will send you an original": the follow-on step
-# waits on the recipient's approval, so it is not a promise either.
-_CONDITIONAL_REQUEST = re.compile(
-    r"\bif (?:acceptable|ok|okay|in agreement|approved|(?:this|it) is (?:acceptable|ok|okay|fine)"
-    r"|(?:the enclosed|this|it) meets with your approval|(?:this|it) looks (?:ok|okay|good|fine))\b"
-)
-# "Please review and let me know if it is OK. I will forward it to the customer.": the very next sentence
-# waits on the answer.
-_APPROVAL_ASKED = re.compile(
-    r"\blet me know (?:if|whether) (?:it|this|that|they|these)(?: \w+)? (?:is|are|looks?|seems?) "
-    r"(?:ok|okay|acceptable|fine|good|correct|right)\b"
-)
-_FOLLOW_ON = re.compile(r"^(?:upon|then|once|after)\b|\bwill then\b")
-
+_CONTENT_HERE = re.compile(r"(?:give|tell|list|share|outline|summarize|spell)")
 
 # A "sentence" longer than this is a pasted table or a body without punctuation; only its start is read, so
 # one pathological message cannot stall a pass (a 500 kB run-on takes milliseconds, not seconds).
 _MAX_SENTENCE = 2000
-
-
-def _is_conditional(low: str, hit: _Hit) -> bool | None:
-    """Whether the promise waits on the recipient (True), stands (False), or is no promise at all (None)."""
-    if _UNCERTAIN_CONDITION.search(low):
-        return None  # "I'll let you know if I hear anything": nothing may ever be owed
-    if hit.conditional or _RECIPIENT_CONDITION.search(low) or _AWAITS_ACCEPTANCE.search(low):
-        return True
-    if _conditional_if(low):
-        # "If I get the assignment done I will turn back to this": a condition on the sender, not a wait.
-        return None if _IF_NOT_ON_RECIPIENT.search(low) else True
-    return False
 
 
 def _promise_in(
@@ -424,9 +407,11 @@ def _promise_in(
         return None
     # A plain promise in the sentence outweighs one that waits ("Send me the file and I'll fix it; I'll call").
     hit = next((h for h in hits if not h.conditional), hits[0])
-    conditional = _is_conditional(low, hit)
-    if conditional is None:
-        return None
+    conditional = is_conditional(low, hit.start, requested=hit.conditional)
+    if conditional is None or _RECURRING.search(low):
+        return None  # "we'll update the status report weekly": no single due to remind of
+    if _CONTENT_HERE.match(low, hit.verb) and ": " in low[hit.verb_end :]:
+        return None  # "I'll give you the big ticket items: ...": given in this very message
     channel = next((h.channel for h in hits if h.channel not in (None, "other")), hit.channel)
     if medium := _MEDIUM.search(low, hit.verb):
         channel = _MEDIUM_CHANNEL.get(medium.group(1).replace("-", ""), "other")
@@ -436,12 +421,22 @@ def _promise_in(
     due = find_due(text[hit.start :], sent_at=sent_at, tz=tz, options=options)
     if due is None and hit.start > 0:
         due = find_due(text, sent_at=sent_at, tz=tz, options=options)
+    # Joint and impersonal follow-ups count only with a stated time ("let's talk Tuesday", not "talk soon");
+    # "we'll meet Tuesday at 10" with the rep's own modal is joint too (guidelines: decide by the verb).
+    joint = hit.joint or (
+        due is not None and low.startswith("we", hit.start) and bool(MEET_AGAIN.match(low, hit.verb))
+    )
+    if joint and due is None:
+        if not hit.timeless:
+            return None
+        joint = False
     return Promise(
         sentence=text,
         action=action(low, hit.verb, hit.verb_end),
         channel=channel,
         due=due,
         conditional=conditional or waits,
+        joint=joint,
     )
 
 
@@ -452,17 +447,20 @@ def find_promises(
     if not _gate(text.lower()):
         return []
     found: list[Promise] = []
-    awaiting_approval = asked_approval = False
+    since_approval: int | None = None  # sentences since "if acceptable, please sign ..."
+    asked_approval = False
     for sentence in sentences(text):
         low = " ".join(sentence.lower().split())
-        just_asked, asked_approval = asked_approval, "let me know" in low and bool(_APPROVAL_ASKED.search(low))
-        if "if" in low and _CONDITIONAL_REQUEST.search(low):
-            awaiting_approval = True
+        just_asked, asked_approval = asked_approval, "let me know" in low and bool(APPROVAL_ASKED.search(low))
+        if since_approval is not None:
+            since_approval += 1
+        if "if" in low and CONDITIONAL_REQUEST.search(low):
+            since_approval = 0
         if not _gate(low):
             continue
         # The step right after "let me know if it is OK", or after "if in agreement, please sign ...", waits on
         # the recipient's answer: kept, as conditional.
-        waits = just_asked or (awaiting_approval and bool(_FOLLOW_ON.search(low.lstrip())))
+        waits = just_asked or since_approval == 1 or (since_approval is not None and bool(FOLLOW_ON.search(low)))
         promise = _promise_in(sentence, sent_at=sent_at, tz=tz, options=options, waits=waits)
         if promise is not None:
             found.append(promise)
