@@ -26,7 +26,7 @@ _TOGETHER = (
     r"|debrief|debriefing|follow up|following up|pick (?:this|it|that) (?:back )?up"
     r"|continue (?:this|the|our) (?:discussion|conversation|call|meeting)"
     r"|resume|resuming|hop on a call|jump on a call|get on the phone|touch bases|work on|working on"
-    r"|finalize|finalizing|firm up|nail down|plan|planning"
+    r"|finalize|finalizing|firm up|nail down|plan|planning|conference|confer"
     r"|(?:have|set up|schedule|book|do|grab) (?:a |an |some )?(?:quick |brief |short )?(?:call|lunch|dinner"
     r"|breakfast|coffee|meeting|chat|conversation|discussion|session))(?![a-z])"
 )
@@ -130,6 +130,9 @@ def _impersonal_match(low: str) -> re.Match[str] | None:
 
 
 _CLAUSE_END = re.compile(r"[,;:]")
+_WITH_OTHERS = re.compile(
+    r" with (?!(?:you|u|y'all|you all|all of you|everyone|everybody|the group|the team|both)\b)"
+)
 # Before the clause: a hedge or a question makes it no follow-up.
 _HEDGED = re.compile(r"\b(?:maybe|perhaps|possibly|might|could|hopefully|if|whether|can|shall)\b")
 # After it: a standing schedule ("we'll talk every Tuesday"), meeting logistics, a third party's delivery.
@@ -138,12 +141,14 @@ _NOT_SINGLE = re.compile(
 )
 _THIRD_PARTY = re.compile(r"\bfrom (?!(?:me|us|my|our|now|today|tomorrow|then|next|here|there)\b)[a-z]")
 # "The gas will be delivered to CES": the delivery goes to someone else.
-_TO_OTHER = re.compile(r" (?:out |over |back )?to (?!(?:you|u|your|y'all|all|everyone|everybody|both)\b)[a-z]")
+_TO_OTHER = re.compile(
+    r" (?:out |over |back )?(?:to|into) (?!(?:you|u|your|y'all|all|everyone|everybody|both)\b)[a-z]"
+)
 
 
 def third_party_after(low: str, pos: int) -> bool:
-    """ "... from Accounting", "... by Legal" after ``pos``: a delivery someone else makes."""
-    return _THIRD_PARTY.search(low, pos) is not None or _TO_OTHER.match(low, pos) is not None
+    """ "... from Accounting" close after ``pos``, or "... to CES": a delivery someone else makes or receives."""
+    return _THIRD_PARTY.search(low, pos, pos + 30) is not None or _TO_OTHER.match(low, pos) is not None
 
 
 def joint_clause(low: str) -> tuple[int, int, Channel | None] | None:
@@ -168,6 +173,8 @@ def joint_clause(low: str) -> tuple[int, int, Channel | None] | None:
         if third_party_after(low, m.end()):
             return None  # "You'll get it from Accounting Friday": someone else's delivery
         return m.start(), m.end(), "email" if "mail" in phrase or "sent" in phrase else "other"
+    if phrase.startswith("we") and _WITH_OTHERS.match(low, m.end()):
+        return None  # "we plan to meet with them tomorrow": the rep's side meets someone else
     if "meet" in phrase or "get together" in phrase or "lunch" in phrase or "coffee" in phrase:
         return m.start(), m.end(), "meeting"
     return m.start(), m.end(), "call" if "call" in phrase or "phone" in phrase else None

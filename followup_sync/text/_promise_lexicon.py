@@ -173,7 +173,7 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"(?!(?:used|involved|interested|confused|bored|tired|excited|married)\b)(?:[a-z]{3,}(?:ed|en)|done)\b",
             _v("keep") + r" (?:looking|trying|working on it|searching|digging|at it|pushing)\b",
             # "I'll make sure they get included", "we will make sure the invoice is corrected"
-            _v("make") + r" sure (?:that )?(?:it|they|this|these|those|the \w+|everything|everyone|all)\b",
+            _v("make") + r" sure (?:that )?(?:it|they|this|that|these|those|the \w+|everything|everyone|all)\b",
             _v("give") + r" (?:you|u|him|her|them|[a-z]+) (?:the|a|an|my|our|his|their|your|some|copies|a copy)\b",
             _v("give") + r" (?:you|u)(?= [a-z])",
             _v("fix"),
@@ -191,7 +191,9 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"|drawing up|type up|typing up|write back|place (?:the|an|your|our) order|contribute|contributing)",
             _v("move") + r" (?:it|this|that|them|these|those|the)\b",
             _v("help") + r"(?: (?:you|u|out)\b| with\b| on\b)",
-            _v("give") + r" (?:it|this|that|them) (?:back|priority|a (?:look|read|review|try|go))\b",
+            _v("give")
+            + r" (?:it|this|that|them|these|those) (?:back|priority|to (?:you|u)|a (?:look|read|review|try|go))\b",
+            _v("do") + r" up (?:the|your|a|an|it|this|that|them)\b",
             _v("tell") + r" (?:everyone|everybody|all|the (?:team|group|others|rest)|him|her|them)\b",
             _v("tell") + r" (?!(?:you|u|me|us)\b)[a-z]+(?: [a-z]+)? (?:that|about|when|once)\b",
             _v("tell") + r" (?:you|u) (?:more|about|when|once|after|how|what happens)\b",
