@@ -77,8 +77,8 @@ _GATE_WORDS = (
 )  # fmt: skip
 
 
-def _gate(low: str) -> bool:
-    return any(word in low for word in _GATE_WORDS)
+def _gate(low: str, words: tuple[str, ...] = _GATE_WORDS) -> bool:
+    return any(word in low for word in words)
 
 
 # Where a modal can start; _MODAL is then matched only there (a full scan with _MODAL is several times slower).
@@ -444,7 +444,10 @@ def find_promises(
     text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions = _DEFAULT_OPTIONS
 ) -> list[Promise]:
     """The promises in ``text``, the author's own (already zoned) words, one per sentence that holds one."""
-    if not _gate(text.lower()):
+    # Sentences are tested only for the gate words the whole text holds (a few, against 40-odd).
+    whole = text.lower().replace("\n", " ")
+    present = tuple(word for word in _GATE_WORDS if word in whole)
+    if not present:
         return []
     found: list[Promise] = []
     since_approval: int | None = None  # sentences since "if acceptable, please sign ..."
@@ -456,7 +459,7 @@ def find_promises(
             since_approval += 1
         if "if" in low and CONDITIONAL_REQUEST.search(low):
             since_approval = 0
-        if not _gate(low):
+        if not _gate(low, present):
             continue
         # The step right after "let me know if it is OK", or after "if in agreement, please sign ...", waits on
         # the recipient's answer: kept, as conditional.
