@@ -339,6 +339,7 @@ JOINT = [
     "The countersigned order will be in your inbox by Friday.",
     "The spare parts will be shipped to you on the 24th.",
     "The renewal paperwork will go out to you tomorrow.",
+    "The remaining slides will be coming on Thursday.",
 ]
 NOT_JOINT = [
     "Let's chat soon.",
@@ -357,6 +358,8 @@ NOT_JOINT = [
     "We'll touch base every Monday.",
     "The freight will be delivered to the warehouse on Tuesday.",
     "Talk to the carrier about it tomorrow.",
+    "Our auditor will be coming on the 10th.",
+    "We plan to meet with the carrier tomorrow.",
 ]
 
 

@@ -85,6 +85,13 @@ _PASSIVE = re.compile(
     r"|be (?:in your (?:hands|inbox|mailbox|office)|on (?:its|their) way|with you|to you)"
     r"|(?:go|head) out|reach (?:you|u)\b|get to (?:you|u)\b|land in your|hit your)"
 )
+# "The rest of the presentation will be coming on Monday": a thing is coming (not "Sean will be coming").
+_COMING = re.compile(
+    r"(?:rest|remainder|copy|copies|draft|presentation|document|documents|details|invoice|package|file|files"
+    r"|report|data|numbers|figures|agreement|contract|version|materials|slides|quote|proposal)\b[a-z ]{0,30}?"
+    r" (?:will|should) be coming(?= (?:to you|your way|on |next|this|tomorrow|today|tonight|in |early"
+    r"|(?:mon|tues|wednes|thurs|fri)day))"
+)
 _OPENERS = (",", ";", ":", "!", "(", "-", " and", " so", " then")
 
 
@@ -126,6 +133,8 @@ def _impersonal_match(low: str) -> re.Match[str] | None:
         m = _first(_LOOK_FOR, low, opens=True)
     if m is None and ("will" in low or "should" in low or "shall" in low):
         m = _first(_PASSIVE, low, opens=False)
+    if m is None and "be coming" in low:
+        m = _first(_COMING, low, opens=False)
     return m
 
 
