@@ -430,6 +430,7 @@ NOT_PARAPHRASED = [
     "I will have my phone with me all day.",
     "Hopefully we'll have an answer next week.",
     "I will make a decision by Friday.",
+    "I'm going to explain the change to her on Monday.",
 ]
 
 

@@ -181,7 +181,9 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("revise"),
             # Guidelines v2 (issue 8, class 2): the verbs above are examples; the work done on the recipient's
             # matter is named in many ways ("amend the agreements", "explain it", "get it countersigned").
-            r"(?:amend|amending|explain|explaining|recap|recapping|summarize|summarizing|outline|outlining"
+            # "I'll explain it to you", not "I am going to explain the deal to her" (a third party).
+            r"(?:explain|explaining)(?! (?:(?:it|this|that|the \w+|the \w+ \w+) )?to (?:him|her|them)\b)",
+            r"(?:amend|amending|recap|recapping|summarize|summarizing|outline|outlining"
             r"|incorporate|incorporating|redline|redlining|mark up|marking up|markup|edit|editing|rework|reworking"
             r"|redo|redoing|rerun|re-run|rerunning|reissue|reissuing|countersign|countersigning|initial|initialing"
             r"|finalize|finalizing|finalise|finalising|refine|refining|escalate|escalating|release|releasing"
