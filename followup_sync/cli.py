@@ -301,6 +301,9 @@ def demo(now_text: str | None, fmt: str, out: Path, dry_run: bool) -> None:
     if not dry_run:
         _learned(config, result.now, err=fmt == "json")
     if fmt == "table":
+        if call := demomod.call_reminder(result):
+            _echo("")
+            _echo(call)
         _echo("")
         _echo(demomod.summary(config, result))
         if not dry_run:

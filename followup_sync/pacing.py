@@ -9,10 +9,11 @@ with them is one the rep stops reading. So a follow-up's reminder is *released* 
 2. questions from customers (``unanswered_inbound``): somebody is waiting for the rep;
 3. the rest: other promises, then awaiting_reply, after_sale and meeting_recap follow-ups;
 
-and within each, the earliest reminder first. A released follow-up stays released (its reminder is written, or
-kept); the queue is planned again at every pass, so a new, more valuable follow-up goes ahead of queued ones.
-A queued follow-up whose time has passed on its release day is reminded at the next working slot, marked
-OVERDUE, like any other.
+and within each, the earliest reminder first, and of those at one time (overdue ones all come at the next
+working slot) the one that fell due first: who has waited longest goes first. A released follow-up stays
+released (its reminder is written, or kept); the queue is planned again at every pass, so a new, more valuable
+follow-up goes ahead of queued ones. A queued follow-up whose time has passed on its release day is reminded at
+the next working slot, marked OVERDUE, like any other.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from followup_sync.model import FollowUp
 _TIERS = {"unanswered_inbound": 1, "promise": 2, "awaiting_reply": 3, "after_sale": 4, "meeting_recap": 5}
 
 
-def value(f: FollowUp, start: datetime) -> tuple[int, datetime, str]:
+def value(f: FollowUp, start: datetime) -> tuple[int, datetime, datetime, str]:
     """The sort key of a follow-up in the queue: most valuable first (see the module docstring)."""
     tier = 0 if f.kind == "promise" and f.due_has_time else _TIERS[f.kind]
-    return tier, start, f.key
+    return tier, start, f.due, f.key
 
 
 def release_days(

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from followup_sync import config as configmod
+from followup_sync import pacing
 from followup_sync.backends.memory import MemorySink, MemorySource
 from followup_sync.cli import cli
 from followup_sync.config import Schedule
@@ -60,6 +61,15 @@ def test_the_most_valuable_go_first_and_the_rest_wait_for_the_next_working_days(
         "chase": date(2026, 11, 24),
         "recap": date(2026, 11, 25),
     }
+
+
+def test_of_those_reminded_at_one_time_the_longest_waiting_goes_first() -> None:
+    found = [_f("newer", "awaiting_reply", hours=-24), _f("older", "awaiting_reply", hours=-96)]
+    starts = {f.key: NOW for f in found}  # both overdue: both at the next working slot
+    days = release_days(
+        found, starts=starts, released_today=0, cap=1, today=date(2026, 11, 20), schedule=Schedule()
+    )
+    assert days == {"older": date(2026, 11, 20), "newer": date(2026, 11, 23)}
 
 
 def _promises(n: int) -> list[Message]:
@@ -196,6 +206,11 @@ def test_first_pass_over_lynn_blairs_mailbox_creates_at_most_the_cap_that_day(tm
     assert min(q["queued_until"] for q in plan["queued"]) == "2001-10-04"  # the next working day
     ics = icalendar.Calendar.from_ical((tmp_path / "r.ics").read_bytes())
     assert len(list(ics.walk("VEVENT"))) == 8
+    # the most valuable went first: none of the queued ranks above one let through
+    made = {a["followup"]["id"] for a in created}
+    starts = {a["followup"]["id"]: datetime.fromisoformat(a["reminder"]["start"]) for a in created}
+    worst = max(pacing.value(first.followups[k], starts[k])[0] for k in made)
+    assert all(pacing.value(first.followups[q["followup"]["id"]], now)[0] >= worst for q in plan["queued"])
     if os.environ.get("FOLLOWUP_SYNC_FIGURES"):
         print(f"blair first pass at {now}: {len(created)} created, {len(plan['queued'])} queued")
     # the same day again: nothing more; the next working day: the next ones, eight at most

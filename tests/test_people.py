@@ -220,6 +220,10 @@ def test_demo_shows_names_companies_and_the_number_on_the_call(tmp_path: Path) -
     assert any(s.startswith("Check in with Olivia Grant (Vandelay Industries)") for s in events)
     assert all("file://" not in body for body in events.values())
     assert "Mark Chen (Acme)" in result.output  # the review table names people too
+    # the demo's own output shows the call reminder as it pops up, the number to call in it
+    shown = result.output.split("A call reminder, as your calendar shows it:", 1)[1]
+    assert re.match(r"\s+Call Mark Chen \(Acme\) - Rollout plan\n", shown), shown
+    assert "Phone (Mark): +1 617-555-0199 (tel:+16175550199)" in shown.split("Reminders written to", 1)[0]
     # and after the pass, the open follow-ups as `followup-sync list` shows them, with ids to answer by
     listing = result.output.split("Open follow-ups, as `followup-sync list` shows them:", 1)[1]
     assert re.search(r"^[0-9a-f]{6}  promise +Mark Chen \(Acme\) ", listing, re.M), listing

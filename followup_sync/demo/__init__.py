@@ -42,6 +42,19 @@ def summary(config: Config, result: PassResult) -> str:
     )
 
 
+def call_reminder(result: PassResult) -> str:
+    """The first call reminder of the pass as a phone shows it (its title, then its text: the number to call, the
+    sentence, the link to the mail); "" when the pass has none."""
+    from followup_sync import report
+
+    for _op, _action, f, rem in report.shown(result):
+        if f.channel == "call" and rem.body:
+            body = "\n".join(f"    {line}".rstrip() for line in rem.body.splitlines())
+            head = f"    {rem.subject}\n    {'-' * len(rem.subject)}"
+            return f"A call reminder, as your calendar shows it:\n\n{head}\n{body}"
+    return ""
+
+
 def listing(config: Config, now: datetime) -> str:
     """What ``followup-sync list`` shows after the demo pass (the rep's answers start from it)."""
     from followup_sync.control import listing as rows
