@@ -35,8 +35,9 @@ start of that working day)
   forgotten. *Joint* ones with a time ("let's speak Wednesday at 11", "you'll have the numbers within two
   days") are promises at that time (``joint``); one without a time is none. A meeting with the contact that
   starts from the working day before the due day to the working day after it (``JOINT_WINDOW_DAYS``) covers
-  it ("meeting scheduled"), as does the rep's mail to the contact from that start on ("rep followed up");
-  earlier mail arranges it ("Great, talk Wednesday") and changes nothing.
+  it ("meeting scheduled"). The rep's later mail to the contact ends one with a deadline ("within two days":
+  the mail delivers), but an appointment ("Wednesday at 11") only from its due day on: earlier mail arranges
+  it ("Great, talk then") and changes nothing ("rep followed up").
 - ``awaiting_reply``: the rep sent a quote/proposal (``signals.offer``) or asked something
   (``signals.questions``) of contacts; due ``awaiting_reply_days`` business days later, date-only.
   Answered by any later human (not automatic, not bulk) message from a contact, in any thread, or from any
@@ -775,17 +776,19 @@ def _answered(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History, live: S
 
 
 def _joint_done(f: FollowUp, origin: datetime, ctx: _Ctx, known: _History, live: Sequence[Meeting]) -> str | None:
-    """A joint follow-up ("let's speak Wednesday at 11") is around its time: from the start of the working day
-    before the due day to the end of the working day after it (:data:`JOINT_WINDOW_DAYS`). A meeting with the
-    contact that starts in it covers it; so does the rep's mail to the contact from that start on. Earlier mail
-    arranges the follow-up ("Great, talk Wednesday") rather than doing it."""
+    """A joint follow-up is around its time: from the start of the working day before the due day to the end
+    of the working day after it (:data:`JOINT_WINDOW_DAYS`); a meeting with the contact that starts in it
+    covers it. The rep's later mail to the contact ends a delivery with a deadline ("you'll have the numbers
+    within two days": the mail is the delivery), as it ends any promise; for an appointment ("let's speak
+    Wednesday at 11") only mail from the due day on does: earlier mail arranges it ("Great, talk then")."""
     day = ctx.local_date(f.due)
     first = sched.add_business_days(day, -JOINT_WINDOW_DAYS, ctx.schedule)
     last = sched.add_business_days(day, JOINT_WINDOW_DAYS, ctx.schedule) + timedelta(days=1)
     start = max(origin, sched.local_at(first, time(0), ctx.tz))
     if _met(f.contacts, live, start=start, end=sched.local_at(last, time(0), ctx.tz)):
         return "meeting scheduled"
-    if known.rep_wrote(f.contacts, after=start, exclude=f.origin_id) is not None:
+    mail_from = origin if f.deadline else max(origin, sched.local_at(day, time(0), ctx.tz))
+    if known.rep_wrote(f.contacts, after=mail_from, exclude=f.origin_id) is not None:
         return "rep followed up"
     return None
 

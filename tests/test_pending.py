@@ -223,14 +223,28 @@ def test_a_meeting_with_the_contact_around_the_time_covers_it(start: str, covere
     assert (set(closed.values()) == {"meeting scheduled"}) is covered
 
 
-def test_arranging_mail_does_not_close_it_but_mail_on_the_day_does() -> None:
+def test_arranging_mail_does_not_close_an_appointment_but_mail_on_the_day_does() -> None:
     talk = sent(JANE, "RE: Rollout", "Great, talk then.", "2026-11-30 15:00", id="t1@t", in_reply_to="joint@t")
-    found, history = joint_thread(talk)
-    reminded, _, _ = settle(found, history, "2026-11-30 16:00")
+    again = sent(JANE, "RE: Rollout", "Agenda attached.", "2026-12-01 16:00", id="t2@t", in_reply_to="t1@t")
+    found, history = joint_thread(talk, again)
+    reminded, _, _ = settle(found, history, "2026-12-01 17:00")
     assert [f.joint for f in reminded] == [True]
-    notes = sent(JANE, "RE: Rollout", "Notes from our call.", "2026-12-02 12:00", id="t2@t", in_reply_to="t1@t")
-    found, history = joint_thread(talk, notes)
+    notes = sent(JANE, "RE: Rollout", "Notes from our call.", "2026-12-02 12:00", id="t3@t", in_reply_to="t2@t")
+    found, history = joint_thread(talk, again, notes)
     reminded, closed, _ = settle(found, history, "2026-12-02 13:00")
+    assert reminded == [] and set(closed.values()) == {"rep followed up"}
+
+
+def test_the_reps_later_mail_ends_a_joint_delivery_with_a_deadline() -> None:
+    numbers = "You'll have the numbers within two days."
+    mail = sent(JANE, "Numbers", numbers, "2026-11-30 10:00", id="num@t")
+    found, history = detect(
+        [mail], {mail.id: (promise(numbers, "within two days", mail.sent_at, joint=True),)}, "2026-11-30 11:00"
+    )
+    [f] = found.followups
+    assert f.joint and f.deadline and f.due == at("2026-12-02 09:00")
+    here = sent(JANE, "RE: Numbers", "Here they are.", "2026-11-30 16:00", id="here@t", in_reply_to="num@t")
+    reminded, closed, _ = settle(found, later([here], history), "2026-11-30 17:00")
     assert reminded == [] and set(closed.values()) == {"rep followed up"}
 
 
