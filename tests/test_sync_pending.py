@@ -179,6 +179,14 @@ def test_the_contacts_acceptance_turns_the_pending_promise_into_a_reminder_from_
     assert [r.key for r in again] == [item.key]  # the next pass keeps it
 
 
+def test_a_first_pass_over_mail_that_already_holds_the_acceptance_makes_it_live_at_once(world: World) -> None:
+    ask(world, CONDITIONAL_TWO_DAYS)
+    answer(world, "2026-12-02 09:00", "Looks good to us.")
+    [item] = world.sync("2026-12-02 10:00")
+    assert starts([item])[0][0] == "Fri 04 09:00"
+    assert world.open_kinds() == ["promise"] and world.pending() == []
+
+
 def test_no_answer_means_no_promise_reminder_only_the_awaiting_reply(world: World) -> None:
     ask(world, CONDITIONAL_FRIDAY)
     world.sync("2026-11-30 10:30")
