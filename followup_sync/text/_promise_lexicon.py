@@ -234,6 +234,22 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             # "... which I will do shortly": the promised action is named earlier in the sentence.
             r"do(?= (?:so |that |this |it )?(?:shortly|today|tomorrow|tonight|soon|later today|asap|first thing))",
             _v("set") + r" up",
+            # A rep's everyday tasks for a customer: "I'll set you up with a trial", "I'll loop in our engineer",
+            # "I'll reschedule the demo", "I'll refund the difference", "I'll extend your trial".
+            _v("set") + r" (?:you|u|him|her|them) up\b",
+            _v("sign") + r" (?:you|u|him|her|them) up\b",
+            _v("loop") + r" (?:in|you in)\b",
+            _v("introduce") + r" (?:you|u)\b",
+            _v("connect") + r" (?:you|u) (?:with|to)\b",
+            r"(?:reschedule|rescheduling|expedite|expediting|refund|refunding|waive|waiving|renew|renewing)"
+            r"(?= (?:it|this|that|them|the|your|our|a|an)\b)",
+            _v("credit") + r" (?:you|u|your|the)\b",
+            _v("invoice") + r" (?:you|u|them)\b",
+            _v("extend") + r" (?:the|your) (?:trial|deadline|offer|contract|pilot|discount|terms|term)\b",
+            _v("hold") + r" (?:the|your|a|this) (?:price|pricing|rate|slot|spot|room|reservation|seat|table)\b",
+            _v("lock") + r" in (?:the|your|this|that)\b",
+            _v("open") + r" (?:a|an) (?:ticket|case|account)\b",
+            _v("grant") + r" (?:you|u|access)\b",
             _v("set") + r" (?:it|this|that|them|the \w+|the \w+ \w+) up\b",
             _v("get") + r" (?:on|onto) (?:your|the|his|her|their) (?:calendar|schedule)",
             _v("go") + r" (?:over|through) (?:it|this|that|them|these|those|the \w+) with "

@@ -388,6 +388,7 @@ def _normalise(sentence: str) -> str:
 _RECURRING = re.compile(
     r"\b(?:every|each) (?:day|week|month|quarter|morning|afternoon|evening|night|monday|tuesday|wednesday"
     r"|thursday|friday)\b|(?<!\ba )(?<!\ban )\b(?:weekly|daily|monthly|nightly)\b"
+    r"|\bper (?:day|week|month|quarter|year)\b"
 )
 _CONTENT_HERE = re.compile(r"(?:give|tell|list|share|outline|summarize|spell)")
 
