@@ -2,7 +2,8 @@
 
 Each test runs ``sync.run_once`` from a config, as the rep's machine does, over several passes: the rep's mail
 read in one pass, the contact's answer (or a meeting) in a later one, so what waits must survive in the state.
-What the reminders file holds after each pass is the assertion.
+What the reminders file holds after each pass is the assertion. The promises are the real detector's
+(``text.promises`` marks the sentences below conditional or joint).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ NY = ZoneInfo("America/New_York")
 CONDITIONAL_FRIDAY = "Let me know if the terms work and I'll sign on our side by Friday."
 CONDITIONAL_TWO_DAYS = "Let me know if the terms work and I'll sign on our side within two days."
 JOINT = "Let's speak Wednesday at 11."
+NUMBERS = "You'll have the numbers within two days."
 
 
 def local(text: str) -> datetime:
@@ -90,35 +92,6 @@ class World:
     def open_kinds(self) -> list[str]:
         with State.open(self.root / "state.db") as state:
             return sorted(r.followup.kind for r in state.followups(status="open"))
-
-
-@pytest.fixture(autouse=True)
-def _detector_stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    """TEMPORARY, until the detector (branch ``detector``) marks these sentences itself: adds the flagged
-    promise the detector will find when it does not find it yet. A no-op once it does; then removed."""
-    from followup_sync.text import promises
-    from followup_sync.text.dates import find_due
-
-    real = promises.find_promises
-    known = {
-        CONDITIONAL_FRIDAY: ("by Friday", "conditional"),
-        CONDITIONAL_TWO_DAYS: ("within two days", "conditional"),
-        JOINT: ("Wednesday at 11", "joint"),
-    }
-
-    def find(text: str, **kw: object) -> list[promises.Promise]:
-        found = real(text, **kw)  # type: ignore[arg-type]
-        for sentence, (phrase, flag) in known.items():
-            if sentence in text and not any(getattr(p, flag) for p in found):
-                due = find_due(phrase, **kw)  # type: ignore[arg-type]
-                found.append(
-                    promises.Promise(
-                        sentence, "sign", "other" if flag == "conditional" else "call", due, **{flag: True}
-                    )
-                )
-        return found
-
-    monkeypatch.setattr(promises, "find_promises", find)
 
 
 @pytest.fixture
@@ -212,15 +185,22 @@ def test_a_decline_or_a_question_does_not_create_the_promise(world: World, reply
 # --- joint follow-ups ----------------------------------------------------------------------------------------
 
 
-def propose(world: World) -> None:
-    body = f"Hi Jane,\n\nThanks for the notes. {JOINT}\n\nDana"
+def propose(world: World, sentence: str = JOINT) -> None:
+    body = f"Hi Jane,\n\nThanks for the notes. {sentence}\n\nDana"
     world.mail("joint", sender=ME, to=JANE, when="2026-11-30 10:00", subject="Rollout", body=body)
 
 
-def test_a_joint_follow_up_with_a_time_is_reminded_at_that_time(world: World) -> None:
-    propose(world)
+@pytest.mark.parametrize(
+    ("sentence", "when"),
+    [
+        (JOINT, "2026-12-02 11:00"),
+        (NUMBERS, "2026-12-02 09:00"),  # a date-only deadline: the start of that working day
+    ],
+)
+def test_a_joint_follow_up_with_a_time_is_reminded_at_that_time(world: World, sentence: str, when: str) -> None:
+    propose(world, sentence)
     [item] = world.sync("2026-11-30 10:30")
-    assert item.start is not None and item.start.astimezone(NY) == local("2026-12-02 11:00")
+    assert item.start is not None and item.start.astimezone(NY) == local(when)
     assert world.open_kinds() == ["promise"]
 
 
