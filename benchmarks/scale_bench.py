@@ -25,7 +25,6 @@ import email.policy
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import mailgen  # noqa: E402
+from benchmarks.rss import peak_rss_mb  # noqa: E402
 
 LOOKBACK_DAYS = 30
 
@@ -68,7 +68,7 @@ def child(maildir: Path, work: Path, *, now: datetime, idle_only: bool) -> dict[
         out[f"{name}_created"] = result.stats.created
         out[f"{name}_changes"] = sum(1 for a in result.actions if a.op not in ("keep", "adopt"))
         out[f"{name}_errors"] = result.stats.errors
-    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["rss_mb"] = peak_rss_mb()
     return out
 
 
