@@ -349,13 +349,15 @@ def child_pass(args: argparse.Namespace) -> None:
         }
     )
     for when in args.now:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = run_once(cfg, now=datetime.fromisoformat(when))
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         rss = peak_rss_mb()
         ops = Counter(a.op for a in result.actions)
         print(
-            json.dumps({"seconds": seconds, "rss": rss, "read": result.stats.messages_read, "ops": ops}),
+            json.dumps(
+                {"seconds": seconds, "cpu": cpu, "rss": rss, "read": result.stats.messages_read, "ops": ops}
+            ),
             flush=True,
         )
 
@@ -365,6 +367,9 @@ def whole_passes(box: Box, runs: int) -> dict[str, Any]:
     idle pass in a new process (as ``followup-sync sync`` runs one)."""
     out: dict[str, list[Any]] = {
         "first": [],
+        "first_cpu": [],
+        "idle_cpu": [],
+        "cold_idle_cpu": [],
         "rss": [],
         "idle": [],
         "cold_idle": [],
@@ -377,12 +382,15 @@ def whole_passes(box: Box, runs: int) -> dict[str, Any]:
         try:
             first, idle = _child(box, tmp, [box.now, box.now + timedelta(minutes=5)])
             out["first"].append(first["seconds"])
+            out["first_cpu"].append(first["cpu"])
+            out["idle_cpu"].append(idle["cpu"])
             out["rss"].append(first["rss"])
             out["read"].append(first["read"])
             out["ops"].append(first["ops"])
             out["idle"].append(idle["seconds"])
             (cold,) = _child(box, tmp, [box.now + timedelta(minutes=10)])
             out["cold_idle"].append(cold["seconds"])
+            out["cold_idle_cpu"].append(cold["cpu"])
             out["cold_rss"].append(cold["rss"])
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -451,12 +459,19 @@ def measure(kind: str, messages: int, args: argparse.Namespace) -> dict[str, Any
                 whole["first"],
                 f"peak RSS max {max(whole['rss']):.0f} MB, {whole['read'][0]:,} read, {dict(whole['ops'][0])}",
             )
+            show(
+                "whole first pass, CPU",
+                whole["first_cpu"],
+                "(this process's CPU; a loaded machine slows wall times)",
+            )
             show("whole idle pass (same process)", whole["idle"])
+            show("whole idle pass (same process), CPU", whole["idle_cpu"])
             show(
                 "whole idle pass (new process)",
                 whole["cold_idle"],
                 f"peak RSS max {max(whole['cold_rss']):.0f} MB",
             )
+            show("whole idle pass (new process), CPU", whole["cold_idle_cpu"])
         return figures
     finally:
         if box.server is not None:
@@ -522,6 +537,8 @@ def main() -> int:
         if "whole" in big:
             wgrow = statistics.median(big["whole"]["first"]) / statistics.median(small["whole"]["first"]) / ratio
             check("whole first pass growth <= 1.3x linear", f"{wgrow:.2f}x", wgrow <= 1.3)
+            cpu = statistics.median(big["whole"]["first_cpu"]) / statistics.median(small["whole"]["first_cpu"])
+            check("whole first pass growth in CPU <= 1.3x linear", f"{cpu / ratio:.2f}x", cpu / ratio <= 1.3)
     return 0
 
 
