@@ -76,6 +76,7 @@ def test_a_dry_run_on_an_empty_mailbox_loads_no_text_analysis_icalendar_or_accou
     assert hits(modules, LIBRARIES) == []
     assert hits(modules, OURS) == []
     assert "logging.handlers" not in modules  # the daemon's rotating file, not a CLI pass's
+    assert hits(modules, ("email",)) == []  # the stdlib's mail parser: only a pass with mail to read needs it
     assert not (tmp_path / "reminders.ics").exists() and not (tmp_path / "state.db").exists()
 
 
