@@ -89,6 +89,7 @@ class Run:
     idle_wall: float = 0.0
     hot: str = ""
     idle_requests: dict[str, int] = field(default_factory=dict)
+    idle_seconds: dict[str, float] = field(default_factory=dict)
 
 
 class Supervisor:
@@ -264,6 +265,7 @@ def run(
                         restarted, result.db_restarts = True, 1
                 result.wall = time.monotonic() - started
                 first_round = tenant.requests_by_mailbox()
+                first_rows = _rows(dsn)  # the first round's pass seconds, before an idle round adds to them
                 if idle:
                     # a second round, as the scheduler starts it every interval: nothing new in the mailboxes
                     first = first_round
@@ -277,6 +279,8 @@ def run(
                     result.idle_wall = time.monotonic() - t1
                     second = tenant.requests_by_mailbox()
                     result.idle_requests = {b: second[b] - first[b] for b in wanted}
+                    after = _rows(dsn)
+                    result.idle_seconds = {b: after[b].seconds - first_rows[b].seconds for b in wanted}
             finally:
                 sup.stop()
             result.worker_restarts = sup.restarts
@@ -303,7 +307,7 @@ def run(
                 result.hot += f"its job (status, attempts): {jobs}"
             for b in wanted:
                 result.requests[b] = first_round[b]
-                result.seconds[b] = rows[b].seconds / max(1, rows[b].passes)
+                result.seconds[b] = first_rows[b].seconds / max(1, first_rows[b].passes)  # the first round only
             if check:
                 keyring.set_keyring(MemoryKeyring())
                 for b in wanted:
@@ -346,8 +350,11 @@ def report(title: str, r: Run) -> None:
     if r.idle_requests:
         idle = list(r.idle_requests.values())
         median = statistics.median(idle)
+        secs = sorted(r.idle_seconds.values())
+        p90 = secs[int(0.9 * (len(secs) - 1))]
         print(
-            f"second (idle) round: {r.idle_wall:.1f} s; requests per mailbox: median {median:.0f}, max {max(idle)}"
+            f"second (idle) round: {r.idle_wall:.1f} s; requests per mailbox: median {median:.0f}, "
+            f"max {max(idle)}; pass seconds: median {statistics.median(secs):.2f}, p90 {p90:.2f}"
         )
     if r.hot:
         print(f"the throttled mailbox: {r.hot}")
