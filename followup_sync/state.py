@@ -817,41 +817,30 @@ def _pending_row(p: PendingPromise) -> tuple[object, ...]:
 
 
 def _pending(r: _Row) -> PendingPromise:
-    f = FollowUp(
-        key=r["key"],
-        kind="promise",
-        origin_id=r["origin_id"],
-        thread_key=r["thread_key"],
-        contacts=tuple(json.loads(r["contacts"])),
-        due=_dt(r["due"]),
-        evidence=r["evidence"],
-        thread_subject=r["thread_subject"],
-        created_at=_dt(r["created_at"]),
-        due_has_time=bool(r["due_has_time"]),
-        deadline=bool(r["deadline"]),
-        channel=r["channel"],
-        link=r["link"],
-        joint=bool(r["joint"]),
-    )
-    return PendingPromise(f, r["due_text"])
+    # a pending promise's row has no kind, not_before or attempt: it is a promise that was never reminded
+    return PendingPromise(FollowUp(kind="promise", **_followup_fields(r)), r["due_text"])
 
 
 def _followup(r: _Row) -> FollowUp:
     return FollowUp(
-        key=r["key"],
-        kind=r["kind"],
-        origin_id=r["origin_id"],
-        thread_key=r["thread_key"],
-        contacts=tuple(json.loads(r["contacts"])),
-        due=_dt(r["due"]),
-        evidence=r["evidence"],
-        thread_subject=r["thread_subject"],
-        created_at=_dt(r["created_at"]),
-        due_has_time=bool(r["due_has_time"]),
-        deadline=bool(r["deadline"]),
-        channel=r["channel"],
-        link=r["link"],
-        not_before=_dt_opt(r["not_before"]),
-        attempt=r["attempt"],
-        joint=bool(r["joint"]),
+        kind=r["kind"], not_before=_dt_opt(r["not_before"]), attempt=r["attempt"], **_followup_fields(r)
     )
+
+
+def _followup_fields(r: _Row) -> dict[str, Any]:
+    """The columns ``followups`` and ``pending_promises`` share, as FollowUp's keyword arguments."""
+    return {
+        "key": r["key"],
+        "origin_id": r["origin_id"],
+        "thread_key": r["thread_key"],
+        "contacts": tuple(json.loads(r["contacts"])),
+        "due": _dt(r["due"]),
+        "evidence": r["evidence"],
+        "thread_subject": r["thread_subject"],
+        "created_at": _dt(r["created_at"]),
+        "due_has_time": bool(r["due_has_time"]),
+        "deadline": bool(r["deadline"]),
+        "channel": r["channel"],
+        "link": r["link"],
+        "joint": bool(r["joint"]),
+    }
