@@ -506,8 +506,8 @@ class State:
         rows = [(*_followup_row(f), stamp, stamp) for f in followups]
         with self.transaction(), _mapped(self._path):
             self._db.executemany(
-                """INSERT INTO followups (key, kind, origin_id, thread_key, contacts, due, due_has_time, deadline,
-                       channel, evidence, thread_subject, link, not_before, attempt, created_at, joint,
+                """INSERT INTO followups (key, origin_id, thread_key, contacts, due, due_has_time, deadline,
+                       channel, evidence, thread_subject, link, created_at, joint, kind, not_before, attempt,
                        first_seen, updated)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (key) DO UPDATE SET
@@ -776,28 +776,17 @@ def _check_status(status: str) -> None:
 
 
 def _followup_row(f: FollowUp) -> tuple[object, ...]:
-    return (
-        f.key,
-        f.kind,
-        f.origin_id,
-        f.thread_key,
-        json.dumps(list(f.contacts)),
-        _ts(f.due),
-        int(f.due_has_time),
-        int(f.deadline),
-        f.channel,
-        f.evidence[:EVIDENCE_MAX],
-        f.thread_subject,
-        f.link,
-        _ts_opt(f.not_before),
-        f.attempt,
-        _ts(f.created_at),
-        int(f.joint),
-    )
+    """A follow-up's row, in the order of the INSERT in ``save_followups``."""
+    return (*_shared_values(f), f.kind, _ts_opt(f.not_before), f.attempt)
 
 
 def _pending_row(p: PendingPromise) -> tuple[object, ...]:
-    f = p.followup
+    """A pending promise's row, in the order of the INSERT in ``save_pending``."""
+    return (*_shared_values(p.followup), p.due_text)
+
+
+def _shared_values(f: FollowUp) -> tuple[object, ...]:
+    """The columns ``followups`` and ``pending_promises`` share (the order both INSERTs begin with)."""
     return (
         f.key,
         f.origin_id,
@@ -812,7 +801,6 @@ def _pending_row(p: PendingPromise) -> tuple[object, ...]:
         f.link,
         _ts(f.created_at),
         int(f.joint),
-        p.due_text,
     )
 
 
