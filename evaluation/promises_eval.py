@@ -21,10 +21,12 @@ carry dues, joint and conditional promises, and are scored for them too:
 
 - ``tune2``: development (half of it enriched with mail holding a first-person or "let's" cue);
 - ``blind0``: sealed until its first run (by the lead, on the detector as it was before issue 8), then tuning;
-- ``blind1``: sealed until the very end: run once on the final detector; its confusion cases are shown only
-  with ``--unseal``.
+- ``blind1``: sealed until the end of the first round: run once on that detector; its confusion cases are shown
+  only with ``--unseal`` (it is the aeslc test split: never tune on it);
+- ``blind3``: the second blind round (``sample_blind3.py``), drawn after blind1's run and labelled by two new
+  annotators; sealed until it is run once on the detector of that round, same ``--unseal`` rule.
 
-Neither blind set is part of ``--set all``: a run on them has to be asked for by name.
+No blind set is part of ``--set all``: a run on them has to be asked for by name.
 
 Dues are scored per labelled promise sentence that has a due: **right** when the detected promise quoting that
 sentence has a due on the same local day (the clock time is reported separately where one was labelled),
@@ -62,8 +64,8 @@ DATA = ROOT / "evaluation" / "data"
 # final (random aeslc train mail, disjoint from train) was labelled last and run once, blind, after all tuning.
 HELD_OUT = ("test", "test2", "blair", "final")
 V1_SETS = ("dev", "train", "test", "test2", "blair", "final")
-SEALED = ("blind0", "blind1")  # never in --set all
-UNSEAL_ONLY = "blind1"  # its confusion cases need --unseal
+SEALED = ("blind0", "blind1", "blind3")  # never in --set all
+UNSEAL_ONLY = ("blind1", "blind3")  # their confusion cases need --unseal
 # /work/main/.. or, from a worktree, /work/wt/<name>/../..
 DEFAULT_CORPUS = next(
     (p / "shared" / "corpus" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "corpus").is_dir()),
@@ -275,15 +277,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", choices=[*V1_SETS, *V2_SETS, "all"], default="all")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--show", choices=["none", "all"], default="all", help="list the confusion cases")
-    parser.add_argument("--unseal", action="store_true", help=f"allow the confusion cases of {UNSEAL_ONLY}")
+    parser.add_argument(
+        "--unseal", action="store_true", help="allow the confusion cases of " + ", ".join(UNSEAL_ONLY)
+    )
     args = parser.parse_args(argv)
     if args.set == "all":
         names = [*V1_SETS, *(n for n in V2_SETS if n not in SEALED and (DATA / f"promises_{n}.jsonl").exists())]
     else:
         names = [args.set]
-    if UNSEAL_ONLY in names and args.show != "none" and not args.unseal:
+    sealed = [n for n in names if n in UNSEAL_ONLY]
+    if sealed and args.show != "none" and not args.unseal:
         parser.error(
-            f"{UNSEAL_ONLY} is sealed until the final detector: its confusion cases are shown only with --unseal "
+            f"{sealed[0]} is sealed until the final detector: its confusion cases are shown only with --unseal "
             "(use --show none for the figures of its one run)"
         )
     labelled = {name: load_labels(name) for name in names}
