@@ -162,6 +162,13 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("compile"),
             _v("bring") + r"(?! (?:it|this|that|them) up\b)",
             _v("pass") + r" (?:(?:it|this|that|them|these|those|the \w+) )?(?:along|on)",
+            # "I'll pass your note along to credit", "I'll hand this over to our contracts team"
+            _v("pass") + r" (?:[a-z']+ ){1,3}?(?:along|on to|over to)\b",
+            _v("hand") + r" (?:(?:it|this|that|them|these|those|[a-z']+ [a-z]+) )?(?:over|off|on)\b",
+            r"hand[- ]?deliver(?:ing)?",
+            # "I'll see that the invoice gets corrected", "I will see to it that you get the originals"
+            r"(?:see|seeing) (?:to it )?that (?:it|they|this|these|those|you|u|everyone|everything|all|the \w+)"
+            r" (?:gets?|is|are|receives?|has|have)\b",
             _v("get") + r" (?:(?:it|this|that|them|these|those|the \w+|something|everything|all|one|some) )?"
             r"(?:to|over to) (?:you|u)",
             _v("get") + r" (?:you|u)(?= [a-z])",
@@ -318,6 +325,11 @@ _NOT_A_DELEGATE = (
     r"|(?:my|our) (?:cell|mobile|phone|laptop|computer|car|calendar|schedule|notes|files?|copy|copies))\b)"
 )
 DELEGATES = (
+    # "I'll get someone from IT to look at it", "I will have somebody in accounting send you the statement"
+    re.compile(
+        r"(?:have|having|ask|get) (?:someone|somebody|one of (?:my|our) [a-z]+)"
+        r"(?: (?:from|in|on|at) (?:the |our |my )?[a-z]+)? (?:to )?"
+    ),
     re.compile(rf"(?:have|having|ask|get|instruct|tell|remind) (?!the ){_NOT_A_DELEGATE}[a-z]+ (?:to )?"),
     # "I'll have the team call you", "I'll ask Sally Beck to send it", "I'll have our implementation lead call".
     re.compile(rf"(?:have|having|ask|get|instruct|tell|remind) {_NOT_A_DELEGATE}[a-z]+ [a-z]+ (?:to )?"),
@@ -336,6 +348,64 @@ def match_verb(text: str, pos: int) -> tuple[Channel | None, int] | None:
         if m:
             return channel, m.end()
     return None
+
+
+# A misspelt verb right after the modal ("I'll ciculate the minutes", "I will forwrad it"): one letter dropped,
+# added, changed or two swapped, in verbs long enough that such a slip still names only them. Real words one
+# slip away from them are left alone ("we will conform", "we will compete").
+_TYPO_TARGETS = (
+    "forward", "circulate", "schedule", "prepare", "contact", "confirm", "review", "deliver", "provide",
+    "arrange", "distribute", "update", "follow", "organize", "finalize", "complete", "submit", "research",
+    "investigate", "process", "execute", "revise", "redline", "respond", "resend", "return", "request",
+    "coordinate", "introduce", "forwarding", "sending", "calling", "e-mail", "email",
+)  # fmt: skip
+_REAL_WORDS = frozenset(
+    {"conform", "contract", "compete", "resent", "revive", "preview", "progress", "summit", "fellow", "hollow",
+     "emails", "remail", "mending", "ending", "sanding", "sending", "falling", "culling", "retain", "repair",
+     "prepaid", "devolve", "resold", "unfollow", "provider", "produce", "provoke", "revue", "recover"}
+)  # fmt: skip
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+_TYPO_INDEX: dict[str, str] = {}
+for _target in _TYPO_TARGETS:
+    for _key in (_target, *_deletions(_target)):
+        _TYPO_INDEX.setdefault(_key, _target)
+
+
+def _one_slip(word: str, target: str) -> bool:
+    """Whether ``word`` is ``target`` with one letter dropped, added or changed, or two neighbours swapped."""
+    if word == target or abs(len(word) - len(target)) > 1:
+        return False
+    if len(word) == len(target):
+        diff = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == target[diff[1]]
+            and word[diff[1]] == target[diff[0]]
+        )  # fmt: skip
+    short, long = (word, target) if len(word) < len(target) else (target, word)
+    return short in _deletions(long)
+
+
+_WORD = re.compile(r"[a-z-]{5,14}(?![a-z'])")
+
+
+def typo_verb(text: str, pos: int) -> tuple[Channel | None, int] | None:
+    """:func:`match_verb` for a lexicon verb misspelt by one slip at ``pos`` (``_TYPO_TARGETS``)."""
+    m = _WORD.match(text, pos)
+    if m is None or m.group() in _REAL_WORDS or m.group().endswith(("ed", "ly")):
+        return None
+    word = m.group()
+    target = next(
+        (t for key in (word, *_deletions(word)) if (t := _TYPO_INDEX.get(key)) and _one_slip(word, t)), None
+    )
+    if target is None:
+        return None
+    found = match_verb(target + text[m.end() :], 0)
+    return (found[0], m.end() + found[1] - len(target)) if found else None
 
 
 # --- action text -------------------------------------------------------------------------------------------------

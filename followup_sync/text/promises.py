@@ -37,7 +37,7 @@ from followup_sync.text._promise_conditions import (
     REQUEST_BEFORE,
     is_conditional,
 )
-from followup_sync.text._promise_lexicon import AND_NEXT, DELEGATES, DELIVERY, action, match_verb
+from followup_sync.text._promise_lexicon import AND_NEXT, DELEGATES, DELIVERY, action, match_verb, typo_verb
 from followup_sync.text.dates import DateOptions, Due, find_due
 from followup_sync.text.zoning import author_text, sentences
 
@@ -73,7 +73,7 @@ _GATE_WORDS = (
     "ill ", "to follow", "to come", "forthcoming", "expect", "hear", "won't", "can't", "cannot", "able to",
     "shall", "having", "you'll", "let's", "lets ", "let us", "talk", "speak", "chat", "look for", "till ",
     "until ", "we should", "you should", "watch for", "sync", "regroup", "reconvene", "circle back",
-    "touch base", "catch up",
+    "touch base", "catch up", "wil ", "wll ", "should have",
 )  # fmt: skip
 
 
@@ -87,13 +87,17 @@ _MODAL = re.compile(
     # Every alternative starts with i, m, o or w; the lookahead lets the scan skip other positions quickly.
     r"(?=[imow])"
     r"(?<![a-z'])(?:(?P<subj>i|we|(?<=and )myself)(?:"
-    r"'ll|'l|\s+will|\s+shall"
+    # "I wil send", "we wll forward": a letter dropped from the modal (guidelines v2: typos read as meant).
+    r"'ll|'l|\s+will|\s+shall|\s+wil|\s+wll"
     r"|(?:'m|\s+am|'re|\s+are) (?:just |probably |also |then |now )?(?:going to|gonna)"
     r"|\s+expect to(?= (?:send|call|forward|e-?mail|get|have|deliver|circulate|distribute)\b)"
     r"|\s+plan (?:to|on)|'m planning (?:to|on)|\s+am planning (?:to|on)|'re planning (?:to|on)"
     r"|\s+are planning (?:to|on)|\s+intend to|\s+fully intend to|\s+hope to be able to"
     r"|\s+should be able to|\s+hope to|'m hoping to|\s+am hoping to|'re hoping to|\s+are hoping to"
     r"|\s+should(?= be [a-z]+ing\b)"
+    # "I should have the report to you by Friday" (kept only with a stated time), not "I should have sent it".
+    r"|\s+should(?= have (?!been\b|had\b|[a-z]+(?:ed|en|wn|ught|ne)\b|sent\b|got\b|made\b|told\b|let\b"
+    r"|put\b|left\b|heard\b|kept\b|said\b|spent\b|paid\b|lost\b|won\b|met\b|read\b|run\b|come\b|felt\b))"
     r")|my plan is to|our plan is to)(?![a-z])"
     # "Ill keep you posted": the missing apostrophe is common; a lexicon verb must follow anyway.
     r"|(?<![a-z'])(?P<ill>ill)(?= )"
@@ -112,6 +116,10 @@ _FILLER = re.compile(
     r"|immediately|hopefully|first|again|actually|directly|promptly|try to|try and|be sure to|be sure and"
     r"|make sure to|make sure i|be able to|go ahead and|attempt to|plan to|plan on|continue to"
     r"|in turn|each|both|either|all|further|separately|personally|gladly|shortly|tomorrow|today|later"
+    # "I will begin preparing the masters", "we'll start to draft it", not "I will start on Monday".
+    # Not an ongoing duty taken up ("I will start responding for Australia", "we'll begin working on it").
+    r"|(?:start|begin) to(?! (?:respond|work|handle|manage|cover|take|use|run|attend|process|look)\b)"
+    r"|(?:start|begin)(?= (?!(?:respond|work|handl|manag|cover|tak|us|runn|attend|process|look)ing\b)[a-z]{2,}ing\b)"
     r")(?![a-z])\s*|,\s*"
 )
 
@@ -199,6 +207,7 @@ class _Hit:
     conditional: bool = False  # a request to the recipient comes first ("let me know and I'll set it up")
     joint: bool = False  # "let's talk Tuesday", "you'll have it Friday": a promise only with a stated time
     timeless: bool = False  # joint with a time, plain without one ("you'll have the contract shortly")
+    timed: bool = False  # a promise only with a stated time ("I should have it to you by Friday")
 
 
 def _verb_after(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
@@ -222,7 +231,7 @@ def _verb_after(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
         # The delegate's verb is a bare infinitive ("have Sally call"), never "-ing" ("have no problem obtaining").
         if inner is not None and not low[delegated.end() : inner[1]].split(" ", 1)[0].endswith("ing"):
             return pos, inner[1], inner[0]
-    found = match_verb(low, pos)
+    found = match_verb(low, pos) or typo_verb(low, pos)
     if found is not None:
         return pos, found[1], found[0]
     return _and_next(low, pos)
@@ -253,7 +262,8 @@ _VERB_OBJECT = re.compile(
 _TO_RECIPIENT = re.compile(r"\b(?:you|u|your|y'all)\b")
 _TO_SOMEONE_ELSE = re.compile(r"\bto (?!(?:you|u|your|y'all)\b)[a-z]")
 _REASON = re.compile(r"\b(?:because|since|otherwise)\b|;")
-_HEDGE_BEFORE = re.compile(r"\b(?:maybe|perhaps|possibly)\s+(?:\S+\s+)?$|\bhopefully\b[^,;]{0,40}$")
+# "Maybe I'll call", "perhaps after Wednesday I'll start": a hedge opening the clause hedges its promise.
+_HEDGE_BEFORE = re.compile(r"\b(?:maybe|perhaps|possibly)\s+(?:\S+\s+){0,3}$|\bhopefully\b[^,;]{0,40}$")
 
 
 def _hits(low: str) -> list[_Hit]:
@@ -295,10 +305,11 @@ def _hits(low: str) -> list[_Hit]:
         if "plan" in m.group() and found[2] == "other" and not DELIVERY.match(low, found[0]):
             continue
         # "Let me know and I'll set it up", "Email me back and I'll bring the tickets": it waits on the recipient.
+        timed = m.group().endswith("should") and low.startswith(" have", m.end())
         if REQUEST_BEFORE.search(clause):
-            waiting.append(_Hit(m.start(), *found, conditional=True))
+            waiting.append(_Hit(m.start(), *found, conditional=True, timed=timed))
         else:
-            hits.append(_Hit(m.start(), *found))
+            hits.append(_Hit(m.start(), *found, timed=timed))
     # The rarer forms below are tried only when a cheap substring test says they can match.
     if not hits and ("til" in low or "before" in low):
         for n in _NEGATED.finditer(low):
@@ -378,10 +389,19 @@ def _bare_will_ok(low: str, at: int) -> bool:
     return bool(_REP_SUBJECT.match(head) or (clause and _REP_SUBJECT.match(head[clause.end() :])))
 
 
+# "I'llcall you", "I willkeep you posted": the space lost between the modal and a common verb.
+_GLUED = re.compile(
+    r"(?<![a-z'])((?:i|we)(?:'ll| will))(?=(?:call|send|sent|forward|keep|get|let|follow|check|e-?mail|contact"
+    r"|review|talk|look|make|give|put|set|fax|update|prepare|confirm|circulate|schedule|be)\b)"
+)
+
+
 def _normalise(sentence: str) -> str:
     low = sentence.lower()
     if "’" in low or "‘" in low or "`" in low:
         low = low.replace("’", "'").replace("‘", "'").replace("`", "'")
+    if "ll" in low:
+        low = _GLUED.sub(r"\1 ", low)
     return " ".join(low.split())
 
 
@@ -422,6 +442,8 @@ def _promise_in(
     due = find_due(text[hit.start :], sent_at=sent_at, tz=tz, options=options)
     if due is None and hit.start > 0:
         due = find_due(text, sent_at=sent_at, tz=tz, options=options)
+    if hit.timed and due is None:
+        return None  # "I should have the report for you": a forecast until it names a time
     # Joint and impersonal follow-ups count only with a stated time ("let's talk Tuesday", not "talk soon");
     # "we'll meet Tuesday at 10" with the rep's own modal is joint too (guidelines: decide by the verb).
     joint = hit.joint or (

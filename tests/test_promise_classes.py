@@ -1,0 +1,116 @@
+"""Issue 8's missed classes, with sentences written for these tests (not taken from any labelled set).
+
+Each class is a family of wordings; the rules are checked on several of each, and on look-alikes that must stay
+no promise (past or counterfactual modals, someone else's act, real words near a verb's spelling).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from followup_sync.text.promises import Promise, find_promises
+
+NY = ZoneInfo("America/New_York")
+SENT = datetime(2026, 3, 18, 14, 0, tzinfo=UTC)  # Wednesday 10:00 in New York
+
+
+def found(text: str) -> list[Promise]:
+    return find_promises(text, sent_at=SENT, tz=NY)
+
+
+def live(text: str) -> list[Promise]:
+    return [p for p in found(text) if not p.conditional]
+
+
+TYPOS = [
+    "I wil forward the contract this afternoon.",
+    "We wll send the confirms tomorrow.",
+    "I'llcall you after lunch.",
+    "I willsend the revised schedule on Friday.",
+    "I will forwrad the redline to Mark.",
+    "I'll ciculate the minutes tomorrow.",
+    "I will shedule a call with the plant for next week.",
+    "We will prepaer the final documents by Monday.",
+]
+
+PARAPHRASES = [
+    "I'll pass your note along to our credit group.",
+    "I'll pass the request on to the scheduling desk.",
+    "I'll hand this over to our contracts team.",
+    "I will hand the file off to Debra today.",
+    "I'll see that the invoice gets corrected.",
+    "I will see to it that you get the originals.",
+    "I'll get someone from IT to look at it tomorrow.",
+    "I will have somebody in accounting send you the statement.",
+    "I will start preparing the masters for the new counterparties.",
+    "We will begin drafting the amendment this week.",
+]
+
+SHOULD_HAVE = [
+    "I should have the report to you by Friday.",
+    "We should have an answer for you by Tuesday.",
+    "I should have the model updated by tomorrow.",
+    "We should have the revised confirms out to you Thursday morning.",
+]
+
+CONDITIONAL = [
+    "Assuming you are fine with the terms, I'll send the contract tomorrow.",
+    "Provided you agree, we will file the notice on Monday.",
+    "As long as the dates work for you, I'll book the flights.",
+    "Assuming that works for your side, we'll ship on the 25th.",
+]
+
+NOT_PROMISES = [
+    "I should have sent you the file last week.",
+    "I should have called you sooner.",
+    "We should have known about the outage.",
+    "I should have the day off on Friday.",
+    "I will be out of the office until Monday.",
+    "I will forwarded it yesterday.",
+    "Will you pass this on to Sara?",
+    "I passed your note along to credit.",
+    "I'll see what happens on Friday.",
+    "I'll see you at the party on Friday.",
+    "Sara will hand it over to you on Friday.",
+    "I will start on Monday in the new group.",
+    "I will begin my vacation on Friday.",
+    "I willingly accepted the offer.",
+    "William will send it to you.",
+    "I will scheduled it last week.",
+    "I will consider the proposal.",
+    "If they agree, I'll send the contract.",
+]
+
+
+@pytest.mark.parametrize("sentence", TYPOS)
+def test_typos_read_as_meant(sentence: str) -> None:
+    assert live(sentence), sentence
+
+
+@pytest.mark.parametrize("sentence", PARAPHRASES)
+def test_paraphrased_promises(sentence: str) -> None:
+    assert live(sentence), sentence
+
+
+@pytest.mark.parametrize("sentence", SHOULD_HAVE)
+def test_should_have_it_by_a_time_is_a_promise(sentence: str) -> None:
+    promises = live(sentence)
+    assert promises and promises[0].due is not None, sentence
+
+
+def test_should_have_without_a_time_is_not() -> None:
+    assert not live("I should have the report for you.")
+
+
+@pytest.mark.parametrize("sentence", CONDITIONAL)
+def test_conditions_on_the_contact_are_pending(sentence: str) -> None:
+    promises = found(sentence)
+    assert promises and all(p.conditional for p in promises), sentence
+
+
+@pytest.mark.parametrize("sentence", NOT_PROMISES)
+def test_look_alikes_are_no_promise(sentence: str) -> None:
+    assert not live(sentence), sentence
