@@ -26,8 +26,9 @@ _RECIPIENT_CONDITION = re.compile(
     r"|(?:want|like) me to\b|(?:shall|should) (?:i|we)\b|can (?:i|we)\b|(?:would|do) you (?:like|want)\b"
     # "Assuming you agree", "provided you sign", "as long as the dates work for you": "if" by another name.
     r"|(?:assuming|provided|providing|as long as|so long as)(?: that)? (?:you|u)\b"
-    r"|(?:assuming|provided|providing|as long as|so long as) [^,;.]{0,40}?\b(?:works?|is (?:ok|okay|fine|acceptable)"
-    r"|are (?:ok|okay|fine|acceptable)|looks? (?:ok|okay|good|fine|right)) (?:for|with|to) (?:you|u|your)\b)"
+    r"|(?:assuming|provided|providing|as long as|so long as) [^,;.]{0,40}?\b(?:works?"
+    r"|is (?:ok|okay|fine|acceptable)|are (?:ok|okay|fine|acceptable)|looks? (?:ok|okay|good|fine|right))"
+    r" (?:for|with|to) (?:you|u|your)\b)"
 )
 
 # Conditions on events that may never happen ("if I hear anything"): no reminder can be scheduled for them.

@@ -119,7 +119,8 @@ _FILLER = re.compile(
     # "I will begin preparing the masters", "we'll start to draft it", not "I will start on Monday".
     # Not an ongoing duty taken up ("I will start responding for Australia", "we'll begin working on it").
     r"|(?:start|begin) to(?! (?:respond|work|handle|manage|cover|take|use|run|attend|process|look)\b)"
-    r"|(?:start|begin)(?= (?!(?:respond|work|handl|manag|cover|tak|us|runn|attend|process|look)ing\b)[a-z]{2,}ing\b)"
+    r"|(?:start|begin)"
+    r"(?= (?!(?:respond|work|handl|manag|cover|tak|us|runn|attend|process|look)ing\b)[a-z]{2,}ing\b)"
     r")(?![a-z])\s*|,\s*"
 )
 
