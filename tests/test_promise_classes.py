@@ -114,3 +114,57 @@ def test_conditions_on_the_contact_are_pending(sentence: str) -> None:
 @pytest.mark.parametrize("sentence", NOT_PROMISES)
 def test_look_alikes_are_no_promise(sentence: str) -> None:
     assert not live(sentence), sentence
+
+
+CONDITIONAL_MORE = [
+    "If the draft is acceptable, I will have it signed and returned.",
+    "Should the terms be acceptable, we will prepare the confirmation.",
+    "Once you approve, I'll send it to the customer.",
+    "Let me know your availability and I will set something up.",
+    "With your OK, I'll send the letter out today.",
+]
+
+# They happen without a reply: plain promises (guidelines, "default action unless the recipient acts").
+DEFAULT_ACTIONS = [
+    "If there are no changes from your side, I will send it to the customer on Monday.",
+    "If I hear no objections, we will file it Friday.",
+]
+
+
+@pytest.mark.parametrize("sentence", CONDITIONAL_MORE)
+def test_more_conditions_on_the_contact(sentence: str) -> None:
+    promises = found(sentence)
+    assert promises and all(p.conditional for p in promises), sentence
+
+
+@pytest.mark.parametrize("sentence", DEFAULT_ACTIONS)
+def test_default_actions_stand(sentence: str) -> None:
+    assert live(sentence), sentence
+
+
+JOINT_WITH_A_TIME = [
+    "A copy of the agreement is on its way and should reach you Thursday.",
+    "Look out for the updated model on Monday.",
+    "You'll be getting the statements by the 5th.",
+    "Let's aim to wrap this up by Friday.",
+    "Let's get on the phone tomorrow morning.",
+    "The backup data will be forwarded to you tomorrow.",
+]
+
+JOINT_NOT = [
+    "You'll be getting a call from Jim on Monday.",
+    "You will be seeing more of these emails next week.",
+    "Look out for the ice on the way in.",
+    "Let's wrap this up.",
+]
+
+
+@pytest.mark.parametrize("sentence", JOINT_WITH_A_TIME)
+def test_joint_and_impersonal_with_a_time(sentence: str) -> None:
+    promises = live(sentence)
+    assert promises and promises[0].joint and promises[0].due is not None, sentence
+
+
+@pytest.mark.parametrize("sentence", JOINT_NOT)
+def test_joint_look_alikes(sentence: str) -> None:
+    assert not live(sentence), sentence

@@ -26,7 +26,7 @@ _TOGETHER = (
     r"|debrief|debriefing|follow up|following up|pick (?:this|it|that) (?:back )?up"
     r"|continue (?:this|the|our) (?:discussion|conversation|call|meeting)"
     r"|resume|resuming|hop on a call|jump on a call|get on the phone|touch bases|work on|working on"
-    r"|finalize|finalizing|firm up|nail down|plan|planning|conference|confer"
+    r"|finalize|finalizing|firm up|nail down|plan|planning|conference|confer|wrap (?:this|it|things) up"
     r"|(?:have|set up|schedule|book|do|grab) (?:a |an |some )?(?:quick |brief |short )?(?:call|lunch|dinner"
     r"|breakfast|coffee|meeting|chat|conversation|discussion|session))(?![a-z])"
 )
@@ -68,7 +68,7 @@ _BARE_CUES = ("talk", "speak", "chat", "catch up", "regroup", "reconnect", "sync
 # Impersonal deliveries: the thing, or the recipient as receiver, is the subject.
 # "You'll have the numbers within two days", "you should get it by Friday", "you will receive our quote"
 _YOU_GET = re.compile(
-    r"(?:you|u)(?:'ll| will| should| shall)(?: be able to)? (?:have|get|receive|see)"
+    r"(?:you|u)(?:'ll| will| should| shall)(?: be able to| be)? (?:have|get|receive|see|getting|receiving)"
     r" (?!(?:a |an |the )?(?:time|fun|chance|opportunity|problem|problems|trouble|questions|access|call from"
     r"|meeting|look|idea)\b)(?!(?:this|the) (?:message|e-?mail|notice|notification|warning|reminder)\b)"
     r"(?:it|this|that|them|these|those|the|a|an|my|our|some|all|both|copies|two|three)\b"

@@ -36,7 +36,8 @@ _UNCERTAIN_CONDITION = re.compile(
     r"\bany\b[^.;]{0,40}\b(?:(?:i|we) (?:find|see|hear|notice|come across|get|receive|learn)"
     r"|(?:gives?|sends?|provides?) (?:me|us))\b"
     r"|\b(?:if|should|in case) (?:i|we) (?:hear|learn|find|come across|see|get|have|need|think of|receive|notice)"
-    r"\b|\b(?:if|should|in case|when) (?:anything|something|any|there (?:is|are|'s)|things|that|this) "
+    r"\b(?! no\b| nothing\b)"
+    r"|\b(?:if|should|in case|when) (?:anything|something|any|there (?:is|are|'s)|things|that|this) "
     r"(?:else )?(?:changes?|comes? up|new|develops?|further|more|happens?|additional)"
     r"|\bif (?:anything|something)\b"
     # "I'll send additional items as they occur to me": a standing offer on whatever comes up.
@@ -59,6 +60,9 @@ _HARMLESS_IF = re.compile(
     r"(?:see|ask|know|check|find out|wonder|wondering|whether|confirm|verify|determine|sure|even|as) if\b"
     r"|\b(?:ask|asking|check with|checking with) (?:[a-z]+ ){1,2}if\b"
     r"|\bif (?:possible|at all possible|not sooner|not before|(?:i|we) (?:don't|do not|haven't|have not) hear)"
+    # "If there are no changes from your side, I'll send it Monday": it happens without a reply.
+    r"|\bif (?:there (?:are|is) |(?:i|we) (?:get|hear|receive|see) )?no (?:further |other )?(?:changes|comments"
+    r"|objections?|questions|issues|problems|response|word|reply)\b"
 )
 _IF = re.compile(r"\bif\b")
 
@@ -95,6 +99,13 @@ _AWAITS_ACCEPTANCE = re.compile(
     r"\b(?:after|once|when|upon|until) (?:(?:i|we) (?:get|receive|have) )?(?:your|the) "
     r"(?:approval|ok|okay|go-ahead|go ahead|consent|agreement|sign-off|blessing)\b"
     r"|\bdepending (?:up)?on (?:what |whether |how )?(?:you|u)\b|\bpending your\b"
+    # "Once you approve, I'll send it", "with your OK, I'll send the letter": their yes, not a step in a process.
+    r"|\b(?:once|when|after|as soon as) (?:you|u) (?:approve|accept|agree|sign off|okay|ok|give (?:me|us) the"
+    r" (?:ok|okay|go-ahead|go ahead|green light|nod))\b"
+    r"|\bwith your (?:ok|okay|approval|permission|blessing|go-ahead|go ahead|consent|agreement)\b"
+    # "Should the terms be acceptable, we will prepare the confirmation"
+    r"|\bshould (?:the|this|that|it|these|they|those|our|my)\b[^,;.]{0,40}? be (?:acceptable|ok|okay|fine"
+    r"|agreeable|satisfactory|approved)\b"
 )
 
 

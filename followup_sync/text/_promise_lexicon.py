@@ -257,7 +257,7 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("lock") + r" in (?:the|your|this|that)\b",
             _v("open") + r" (?:a|an) (?:ticket|case|account)\b",
             _v("grant") + r" (?:you|u|access)\b",
-            _v("set") + r" (?:it|this|that|them|the \w+|the \w+ \w+) up\b",
+            _v("set") + r" (?:it|this|that|them|the \w+|the \w+ \w+|something|a time|everything|it all) up\b",
             _v("get") + r" (?:on|onto) (?:your|the|his|her|their) (?:calendar|schedule)",
             _v("go") + r" (?:over|through) (?:it|this|that|them|these|those|the \w+) with "
             r"(?:you|u|everyone|everybody|all of you|you all|the team|the group)\b",
@@ -294,6 +294,9 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("put") + r" (?:\S+ ){1,4}in place\b",
             _v("order"),
             _v("have") + r" [^,;]{1,40}?(?:to (?:you|u)|for (?:you|u)|ready|done|back to|over to)",
+            # "I will have it signed and returned", "we'll have them countersigned": a task the sender gets done.
+            _v("have") + r" (?:it|this|that|them|these|those|both|all) (?:signed|executed|countersigned|prepared"
+            r"|drafted|completed|fixed|updated|revised|corrected|returned|processed|approved|reviewed|delivered)\b",
             # "I will have an ISDA master put in place": a task the sender gets done.
             _v("have")
             + r" (?:an? |the |our |my )[^,;]{1,40}? (?:put in place|set up|prepared|drafted|completed|fixed"

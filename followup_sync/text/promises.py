@@ -74,6 +74,7 @@ _GATE_WORDS = (
     "shall", "having", "you'll", "let's", "lets ", "let us", "talk", "speak", "chat", "look for", "till ",
     "until ", "we should", "you should", "watch for", "sync", "regroup", "reconvene", "circle back",
     "touch base", "catch up", "wil ", "wll ", "should have",
+    "look out", "keep an eye", "should reach", "should get to", "should go out",
 )  # fmt: skip
 
 
