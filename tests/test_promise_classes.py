@@ -122,6 +122,7 @@ CONDITIONAL_MORE = [
     "Once you approve, I'll send it to the customer.",
     "Let me know your availability and I will set something up.",
     "With your OK, I'll send the letter out today.",
+    "With your permission, I will forward this to our counsel.",
 ]
 
 # They happen without a reply: plain promises (guidelines, "default action unless the recipient acts").
@@ -168,3 +169,8 @@ def test_joint_and_impersonal_with_a_time(sentence: str) -> None:
 @pytest.mark.parametrize("sentence", JOINT_NOT)
 def test_joint_look_alikes(sentence: str) -> None:
     assert not live(sentence), sentence
+
+
+def test_your_agreement_as_a_document_is_no_condition() -> None:
+    promises = live("I will send the confirms with your agreement tomorrow.")
+    assert promises and not promises[0].conditional

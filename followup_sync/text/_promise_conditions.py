@@ -102,7 +102,7 @@ _AWAITS_ACCEPTANCE = re.compile(
     # "Once you approve, I'll send it", "with your OK, I'll send the letter": their yes, not a step in a process.
     r"|\b(?:once|when|after|as soon as) (?:you|u) (?:approve|accept|agree|sign off|okay|ok|give (?:me|us) the"
     r" (?:ok|okay|go-ahead|go ahead|green light|nod))\b"
-    r"|\bwith your (?:ok|okay|approval|permission|blessing|go-ahead|go ahead|consent|agreement)\b"
+    r"|\bwith your (?:ok|okay|approval|permission|blessing|go-ahead|go ahead|consent)\b"
     # "Should the terms be acceptable, we will prepare the confirmation"
     r"|\bshould (?:the|this|that|it|these|they|those|our|my)\b[^,;.]{0,40}? be (?:acceptable|ok|okay|fine"
     r"|agreeable|satisfactory|approved)\b"
