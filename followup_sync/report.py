@@ -60,7 +60,9 @@ def _reminder(action: Action, followup: FollowUp, result: PassResult) -> Reminde
 def to_json(result: PassResult) -> dict[str, Any]:
     """The plan as JSON. The contract: fields may be added, never removed or renamed (tests/test_cli.py pins
     them). ``queued`` (added with ``[reminders] max_new_per_day``) lists the follow-ups held back by the daily
-    cap, each with the day it will be reminded from."""
+    cap, each with the day it will be reminded from. ``pending`` (added with issue 8's conditional promises)
+    lists the rep's promises that wait on the contact's yes: no reminder until a reply of theirs accepts;
+    ``due_text`` is the stated time, counted from that reply ("" for none)."""
     tz = ZoneInfo(result.timezone)
     actions = []
     for op, _action, f, rem in shown(result):
@@ -80,7 +82,12 @@ def to_json(result: PassResult) -> dict[str, Any]:
         for k, day in sorted(result.queued.items(), key=lambda kv: (kv[1], kv[0]))
         if k in result.followups
     ]
-    return {"now": _iso(result.now, tz), "actions": actions, "queued": queued}
+    # Conditional promises waiting on the contact's yes (issue 8): no reminder until a reply accepts.
+    pending = [
+        {"followup": _followup_json(p.followup, result, tz), "due_text": clean(p.due_text), "waits_on": "contact"}
+        for p in result.pending
+    ]
+    return {"now": _iso(result.now, tz), "actions": actions, "queued": queued, "pending": pending}
 
 
 def _followup_json(f: FollowUp, result: PassResult, tz: ZoneInfo) -> dict[str, Any]:
@@ -132,6 +139,11 @@ def table(result: PassResult, *, width: int | None = None) -> str:
         lines.append(
             f"{len(result.queued)} more held back by [reminders] max_new_per_day, reminded from "
             f"{first:%a %m-%d} on (`followup-sync list` shows them)"
+        )
+    if result.pending:
+        lines.append(
+            f"{len(result.pending)} conditional promise{'s' if len(result.pending) > 1 else ''} waiting on the "
+            "contact's yes, no reminder until they accept (`followup-sync list` shows them)"
         )
     for problem in result.problems:
         lines.append(f"problem: {clean(problem)}")

@@ -77,6 +77,9 @@ class PassResult:
     people: dict[str, Person] = field(default_factory=dict)  # what is known of the contacts shown
     #: Follow-ups held back by ``[reminders] max_new_per_day``, with the day each will be reminded from.
     queued: dict[str, date] = field(default_factory=dict)
+    #: The rep's conditional promises still waiting on the contact's yes after this pass (issue 8): no reminder
+    #: yet, but shown, so the rep sees what they have offered.
+    pending: list[PendingPromise] = field(default_factory=list)
 
 
 def run_once(
@@ -315,6 +318,8 @@ def _pass(
                 with state.transaction():
                     state.save_followups(promoted)
                     state.drop_pending([*(f.key for f in promoted), *forgotten])
+            gone = {*(f.key for f in promoted), *forgotten}
+            result.pending = [p for p in waiting if p.followup.key not in gone]
 
         # resolve
         open_now = [rec.followup for rec in state.followups(status="open")]

@@ -228,3 +228,65 @@ def test_a_dry_run_plans_no_pending_promise_and_keeps_none(world: World) -> None
     result = run_once(world.config, now=local("2026-11-30 10:30").astimezone(ZoneInfo("UTC")), dry_run=True)
     assert [f.kind for f in result.followups.values()] == ["awaiting_reply"]
     assert not (world.root / "state.db").exists() or world.pending() == []
+
+
+# --- what the rep sees of a waiting promise ------------------------------------------------------------------
+
+
+def _config_file(world: World) -> Path:
+    path = world.root / "config.toml"
+    path.write_text(
+        f'[identity]\naddresses = ["{ME}"]\ntimezone = "America/New_York"\nname = "Dana Scott"\n'
+        f'[mail]\nbackend = "eml"\npath = "{world.root / "mail"}"\n'
+        f'[meetings]\nbackend = "ics"\npath = "{world.calendar}"\n'
+        f'[reminders]\nbackend = "ics"\npath = "{world.root / "reminders.ics"}"\n'
+        f'[state]\npath = "{world.root / "state.db"}"\n'
+    )
+    return path
+
+
+def test_a_waiting_promise_is_in_the_plan_json_and_in_list(world: World) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from followup_sync import report
+    from followup_sync.cli import cli
+
+    ask(world, CONDITIONAL_FRIDAY)
+    now = local("2026-11-30 10:30").astimezone(ZoneInfo("UTC"))
+    result = run_once(world.config, now=now)
+    plan = report.to_json(result)
+    assert [p["followup"]["evidence"] for p in plan["pending"]] == [CONDITIONAL_FRIDAY]
+    assert plan["pending"][0]["followup"]["contacts"] == [JANE] and plan["pending"][0]["waits_on"] == "contact"
+    assert "1 conditional promise waiting on the contact's yes" in report.table(result)
+    # the reminders are the awaiting_reply one only: the promise itself has none until Jane accepts
+    assert [a["followup"]["kind"] for a in plan["actions"]] == ["awaiting_reply"]
+
+    config = _config_file(world)
+    runner = CliRunner()
+    listed = json.loads(runner.invoke(cli, ["list", "--config", str(config), "--format", "json"]).output)
+    waiting = [row for row in listed if row["state"] == "waiting on contact"]
+    assert [row["evidence"] for row in waiting] == [CONDITIONAL_FRIDAY]
+    assert waiting[0]["reminder"] is None and waiting[0]["kind"] == "promise"
+    table = runner.invoke(cli, ["list", "--config", str(config)]).output
+    assert "Waiting on the contact's yes" in table and "Let me know if the terms work" in table
+
+
+def test_a_dry_run_shows_the_promise_it_would_keep_waiting(world: World) -> None:
+    from followup_sync import report
+
+    ask(world, CONDITIONAL_FRIDAY)
+    result = run_once(world.config, now=local("2026-11-30 10:30").astimezone(ZoneInfo("UTC")), dry_run=True)
+    assert [p["followup"]["evidence"] for p in report.to_json(result)["pending"]] == [CONDITIONAL_FRIDAY]
+
+
+def test_an_accepted_promise_is_no_longer_shown_as_waiting(world: World) -> None:
+    from followup_sync import report
+
+    ask(world, CONDITIONAL_FRIDAY)
+    world.sync("2026-11-30 10:30")
+    answer(world, "2026-12-02 09:00", "Yes, the terms work.")
+    result = run_once(world.config, now=local("2026-12-02 09:30").astimezone(ZoneInfo("UTC")))
+    assert report.to_json(result)["pending"] == []
+    assert world.open_kinds() == ["promise"]

@@ -92,7 +92,8 @@ def _told(outcome: Any, config: Config) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @now_option
 def list_cmd(config_path: Path | None, fmt: str, now_text: str | None) -> None:
-    """Open follow-ups: id, kind, contacts, due, reminder time (or queued) and evidence."""
+    """Open follow-ups: id, kind, contacts, due, reminder time (or queued) and evidence; then the conditional
+    promises waiting on the contact's yes."""
     import json
 
     from followup_sync.control import listing
@@ -105,10 +106,16 @@ def list_cmd(config_path: Path | None, fmt: str, now_text: str | None) -> None:
         return
     with _state(config, write=False) as state:
         found = listing.rows(state, today=now.astimezone(tz).date())
+        waiting, known = listing.pending(state)
     if fmt == "json":
-        _echo(json.dumps([listing.to_json(r, tz=tz) for r in found], ensure_ascii=False, indent=2))
+        out = [listing.to_json(r, tz=tz) for r in found]
+        out += [listing.pending_json(p, known=known, tz=tz) for p in waiting]
+        _echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         _echo(listing.table(found, tz=tz))
+        if waiting:
+            _echo("")
+            _echo(listing.pending_table(waiting, known=known))
 
 
 def _answer(config_path: Path | None, ident: str, what: AnswerKind, now_text: str | None, **kw: Any) -> None:

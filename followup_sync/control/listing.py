@@ -1,5 +1,6 @@
 """The open follow-ups as the rep reviews them (``followup-sync list``, the review): a short id, kind, who,
-when it is due, where its reminder is (or why there is none yet), and the evidence. Read-only."""
+when it is due, where its reminder is (or why there is none yet), and the evidence; then the conditional
+promises that wait on the contact's yes (issue 8), which have no reminder yet. Read-only."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from followup_sync import people, userdata
 from followup_sync.control.answers import short_id
-from followup_sync.model import FollowUp
+from followup_sync.model import FollowUp, PendingPromise
 from followup_sync.people import Person
 from followup_sync.sanitise import clean
 from followup_sync.state import State
@@ -84,6 +85,50 @@ def to_json(row: Row, *, tz: ZoneInfo) -> dict[str, Any]:
         "thread_subject": clean(f.thread_subject),
         "link": clean(f.link) if f.link else None,
     }
+
+
+def pending(state: State) -> tuple[list[PendingPromise], dict[str, Person]]:
+    """The rep's conditional promises waiting on the contact's yes, oldest mail first, and what is known of
+    their contacts."""
+    waiting = sorted(state.pending_promises(), key=lambda p: (p.followup.created_at, p.followup.key))
+    return waiting, userdata.people(state, {c for p in waiting for c in p.followup.contacts})
+
+
+def pending_json(p: PendingPromise, *, known: dict[str, Person], tz: ZoneInfo) -> dict[str, Any]:
+    """A waiting promise in ``list --format json``: the fields of an open one, ``state`` "waiting on contact"."""
+    f = p.followup
+    return {
+        "id": short_id(f.key),
+        "key": f.key,
+        "kind": f.kind,
+        "contacts": [clean(c) for c in f.contacts],
+        "contact_names": [clean(people.label(c, known)) for c in f.contacts],
+        "due": f.due.astimezone(tz).isoformat(timespec="seconds"),
+        "due_text": clean(p.due_text),
+        "reminder": None,
+        "state": "waiting on contact",
+        "queued_until": None,
+        "snoozed_until": None,
+        "evidence": clean(f.evidence),
+        "thread_subject": clean(f.thread_subject),
+        "link": clean(f.link) if f.link else None,
+    }
+
+
+def pending_table(waiting: list[PendingPromise], *, known: dict[str, Person], width: int | None = None) -> str:
+    """The waiting promises under the open follow-ups: who, the time stated (counted from their yes), what."""
+    width = width or max(120, shutil.get_terminal_size((140, 20)).columns)
+    lines = [
+        "Waiting on the contact's yes (your conditional promises: no reminder until their reply accepts):",
+        f"{'ID':<7} {'CONTACT':<28} {'DUE FROM THEIR YES':<20} EVIDENCE",
+        "-" * width,
+    ]
+    for p in waiting:
+        f = p.followup
+        who = _clip(", ".join(people.label(c, known) for c in f.contacts) or "-", 28)
+        evidence = _clip(f.evidence, max(30, width - 60))
+        lines.append(f"{short_id(f.key):<7} {who:<28} {_clip(p.due_text or '-', 20):<20} {evidence}")
+    return "\n".join(lines)
 
 
 def table(found: list[Row], *, tz: ZoneInfo, width: int | None = None) -> str:
