@@ -295,7 +295,35 @@ def on_iso(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     return atom
 
 
+# "1/2", "3/4", "3/8" are as often fractions as dates: read as a date only after a word that introduces one
+# ("by 3/4", "on 1/4", "Tuesday 3/4"), and never before a unit or "of" ("3/4 inch", "1/3 of the volume").
+_FRACTION_DENOMINATORS = frozenset({2, 3, 4, 8, 16, 32, 64})
+_DATE_BEFORE_RE = re.compile(
+    r"(?:\b(?:on|by|before|until|till|til|through|thru|from|after|due|since|of|for|starting|effective|is|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|weds?|thu(?:rs?)?|fri|sat|sun)\.?,?"
+    r"|\bthe\s+week\s+of)\s+$",
+    re.I,
+)
+_FRACTION_AFTER_RE = re.compile(
+    r"\s*+-?\s*+(?:inch|inches|in\b|\"|”|mile|cup|lb|pound|oz|ounce|ton|share|point|pt|percent|mm|cm|ft|foot|feet"
+    r"|yard|gallon|hp|of\b|off\b|and\s+\d|or\s+\d|majority|size|scale|stake|interest|ownership|split|cut"
+    r"|reimbursement|payment|price|rate|day\b|hour|mile)",
+    re.I,
+)
+
+
+def _fraction(ctx: Ctx, m: re.Match[str]) -> bool:
+    a, b = int(m.group("na")), int(m.group("nb"))
+    if m.group("ny") or a >= b or b not in _FRACTION_DENOMINATORS:
+        return False
+    if _FRACTION_AFTER_RE.match(ctx.masked, m.end()):
+        return True
+    return not _DATE_BEFORE_RE.search(ctx.masked[max(0, m.start() - 20) : m.start()])
+
+
 def on_numdate(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    if _fraction(ctx, m):
+        return None
     a, b = int(m.group("na")), int(m.group("nb"))
     month, dom = (b, a) if ctx.opts.date_order.upper().startswith("D") else (a, b)
     return _dated(ctx, m, month, dom, m.group("ny"))
@@ -451,8 +479,19 @@ _SHORT_AFTER_RE = re.compile(
 )
 
 
+# "Friday's call" names a day only after a word that looks ahead to it ("before Friday's call", "for Monday's
+# review"); elsewhere ("Tuesday's meeting went well", "re Monday's call") it is as often the past: no due.
+_POSSESSIVE_BEFORE_RE = re.compile(
+    r"\b(?:before|ahead\s+of|prior\s+to|in\s+time\s+for|for|at|during|until|till|by|after)\s+$", re.I
+)
+
+
 def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     name = m.group("wd")
+    if m.group("wposs"):
+        if not _POSSESSIVE_BEFORE_RE.search(ctx.masked[max(0, m.start() - 16) : m.start()]):
+            return None
+        name = name[: -len(m.group("wposs"))]
     low = name.lower()
     if (
         low in ("mon", "wed", "sat", "sun")

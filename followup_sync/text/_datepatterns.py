@@ -79,10 +79,14 @@ ZONE_NAMES = {
     "mumbai": "Asia/Kolkata", "dubai": "Asia/Dubai",
 }  # fmt: skip
 
-_WD = (
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|weds?|thu(?:rs?)?|fri|sat|sun)"
-    r"(?![\w'])"
+# A part of day right after a bare hour or range makes it a time ("7 in the evening", "4-5 this afternoon").
+_PART_NEXT = (
+    r"(?:in\s+the\s+(?:morning|afternoon|evening)|this\s+(?:morning|afternoon|evening)|tonight|at\s+night"
+    r"|tomorrow\s+(?:morning|afternoon|evening|night))\b"
 )
+PART_NEXT_RE = re.compile(r"\s*+" + _PART_NEXT, re.I)
+_WD_NAME = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|weds?|thu(?:rs?)?|fri|sat|sun)"
+_WD = rf"{_WD_NAME}(?![\w'])"
 _MON = (
     r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|december)(?![\w'-])"
     r"|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)(?:\.|(?![\w'-])))"
@@ -296,7 +300,8 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "weekday",
-        rf"(?:(?P<wdmod>this\s+coming|this|next|coming|upcoming|the\s+following)\s+)?(?P<wd>{_WD})(?:(?<!y)\.(?=\s*+\w))?"
+        rf"(?:(?P<wdmod>this\s+coming|this|next|coming|upcoming|the\s+following)\s+)?(?P<wd>{_WD}|{_WD_NAME}(?P<wposs>['’]s\b))"
+        r"(?:(?<!y)\.(?=\s*+\w))?"
         r"(?P<after>\s+after\s+next)?(?P<wweek>\s+week\b)?",
     ),
     (
@@ -323,6 +328,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |(?:(?:at|around|about|by|until|till)\s+)(?P<hw2>{_HOURW})(?:[\s-]+(?P<hw2m>{_MINW_CLOCK}))?(?![\w-])
         (?:\s*+-?\s*+ish\b)?
         |(?P<ish>[0-2]?\d)\s*+-?\s*+ish\b
+        |(?<![\d:./$#-])(?P<hp>1[0-2]|0?[1-9])(?=\s+{_PART_NEXT})
         |(?P<noon>(?:12\s+)?noon(?:ish)?|midday|mid-day)\b|(?P<midnight>midnight)\b""",
     ),
     (
@@ -416,7 +422,7 @@ def atom_re() -> re.Pattern[str]:
 # Text allowed between two atoms of one expression ("Friday, March 20 at 2pm ET").
 JOIN_RE = re.compile(
     r"^(?:[\s,(]|at\b|on\b|@|by\b|around\b|about\b|approx\.?|in\s+the\b|of\b|the\b|from\b|between\b|starting\b"
-    r"|some\s?time\b|say\b|after\b|before\b|-|–|—)*$",
+    r"|some\s?time\b|say\b|after\b|before\b|hrs?\b\.?|hours\b|h\b|-|–|—)*$",
     re.IGNORECASE,
 )
 DEADLINE_BEFORE_RE = re.compile(
@@ -435,6 +441,8 @@ PAST_RE = re.compile(
     r"discussed|mentioned|said|told|asked|left|visited|signed|delivered|shipped|came|saw|heard|agreed|wrote|"
     r"replied|responded|forwarded|gave|showed|presented|submitted|finished|completed|launched|arrived|returned|"
     r"expired|ended|missed|tried|reviewed|approved|paid|ordered|posted|since|ago|thanks(?:\s+again)?\s+for|"
+    r"lost|took|began|brought|bought|sold|won|held|found|caught|spent|dropped|wasn't|weren't|didn't|hadn't|"
+    r"couldn't|happened|occurred|(?:came|went|dropped|stopped)\s+(?:by|in|over|off)|"
     r"thank\s+you(?:\s+again)?\s+for|enjoyed|(?:i|we|they|he|she)\s+(?:\w+ly\s+)?\w{3,}ed|following\s+up\s+on|as\s+(?:we\s+)?discussed|per\s+our|(?:great|nice|good)\s+(?:to\s+)?"
     r"(?:talking|speaking|meeting|seeing|see|meet|talk|speak|catching))\b",
     re.IGNORECASE,

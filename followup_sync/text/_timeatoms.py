@@ -27,6 +27,7 @@ _TAIL_OK_RE = re.compile(
     r"""\s*+(?:[,.;:!?)\]]|$|[-–—](?!\s*\d)|(?:on|at|tomorrow|tmrw|today|tonight|then|and|or|if|to|for|your|my
     |our|his|her|their|in|this|next|sharp|works?|is|it|ok|okay|with|when|latest|local|time|hrs?|hours|h|please|pls
     |instead|again|too|so|as|we|i|you|let|lets|let's|ish|am|pm|re|about|regarding|via|by|unless|a\.m|p\.m|eastern
+    |suits?|sounds?|good|fine|great|would|could|should|will|can|does|best|better|then
     |central|pacific|mountain|london|uk|new\s+york|houston|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|"""
     + pat._ZONE_LOW
     + r""")\b)""",
@@ -81,6 +82,8 @@ def on_clock(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         return _digits(m.start(), m.end(), text)
     if g["qp"]:
         return _worded(ctx, m)
+    if g["hp"]:
+        return _clock_atom(m.start(), m.end(), int(g["hp"]), 0, None)
     if g["ish"]:
         return _clock_atom(m.start(), m.end(), int(g["ish"]), 0, None)
     if g["hb"]:
@@ -102,9 +105,10 @@ def _range(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     hour, minute, end_hour = int(g["r1"]), int(g["r1m"] or 0), int(g["r2"])
     ap = g["r1ap"] or g["r2ap"]
     # "4-5" alone is a count ("4-5 days"); with "between"/"from" or next to a day it is a time
-    if not (ap or g["r1m"] or g["r2m"] or g["rprep"] or _by_a_day(ctx, m.start(), m.end())):
+    by_a_part = pat.PART_NEXT_RE.match(ctx.masked, m.end()) is not None
+    if not (ap or g["r1m"] or g["r2m"] or g["rprep"] or by_a_part or _by_a_day(ctx, m.start(), m.end())):
         return None
-    if not ap and not _tail_ok(ctx, m.end()):
+    if not ap and not by_a_part and not _tail_ok(ctx, m.end()):
         return None
     if end_hour > 23 or hour > 23:
         return None

@@ -178,7 +178,9 @@ def _resolve_here(ctx: Ctx, group: list[Atom]) -> Due | None:
     span = ctx.text[start:end]
     delta = next((a.delta for a in group if a.delta is not None), None)
     if delta is not None:
-        return Due(when=ctx.sent + delta, has_time=True, deadline=deadline, text=span)
+        # Minutes and hours are elapsed time: counted on the UTC line, so a DST change moves the wall clock.
+        when = (ctx.sent.astimezone(UTC) + delta).astimezone(ctx.tz)
+        return Due(when=when, has_time=True, deadline=deadline, text=span)
     day, day_end, fixed = _group_day(ctx, group)
     clock, part, zone = _group_time(ctx, group)
     if clock is None and part is None:
@@ -260,11 +262,14 @@ def _past_clause(ctx: Ctx, start: int, end: int, *, loose: bool = False) -> bool
     left = max((e for s, e in bounds if e <= start), default=0)
     right = min((s for s, e in bounds if s >= end), default=len(ctx.text))
     clause = ctx.text[left:start] + " " + ctx.text[end:right]
+    past = pat.PAST_LOOSE_RE if loose else pat.PAST_RE
+    if past.search(clause):
+        # Its own clause decides first: "sent it thurs, did you get it?" is past whatever the next clause asks.
+        return not pat.FUTURE_RE.search(clause)
     if len(clause.split()) <= 2:
         # "On Monday, I sent ..." -> the clause goes on after the comma.
         nxt = min((s for s, e in bounds if s > right), default=len(ctx.text))
         clause += " " + ctx.text[right:nxt]
-    past = pat.PAST_LOOSE_RE if loose else pat.PAST_RE
     return bool(past.search(clause)) and not pat.FUTURE_RE.search(clause)
 
 

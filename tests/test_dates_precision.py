@@ -1,0 +1,163 @@
+"""text.dates: classes behind wrong and false due dates (issue 8), written per class before the grammar changed.
+
+Sent on Wednesday 2026-03-18 10:30 in Chicago unless a case says otherwise. Each class has sentences that
+must keep their due and sentences that must get none: a doubtful reading gives no due rather than a wrong one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from followup_sync.text.dates import DateOptions, Due, find_due
+
+CHI = ZoneInfo("America/Chicago")
+BER = ZoneInfo("Europe/Berlin")
+SENT = datetime(2026, 3, 18, 10, 30, tzinfo=CHI)  # a Wednesday
+
+
+def due(text: str, sent: datetime = SENT, tz: ZoneInfo = CHI) -> Due | None:
+    return find_due(text, sent_at=sent, tz=tz, options=DateOptions())
+
+
+def local(d: Due | None) -> str | None:
+    return None if d is None else d.when.strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.mark.parametrize(
+    ("text", "sent", "tz", "expected"),
+    [
+        # Minutes and hours are elapsed time: across a DST change the wall clock moves with them.
+        ("I'll ring you back in 30 minutes.", datetime(2026, 3, 8, 1, 45, tzinfo=CHI), CHI, "2026-03-08 03:15"),
+        ("Expect the quote within 48 hours.", datetime(2026, 10, 30, 15, 0, tzinfo=CHI), CHI, "2026-11-01 14:00"),
+        ("Give me 2 hours and I'll send it.", SENT, CHI, None),  # not a stated time: no due
+        ("I'll call you in 3 hours.", datetime(2026, 10, 25, 0, 30, tzinfo=BER), BER, "2026-10-25 02:30"),
+        ("You'll have it in 2 days.", datetime(2026, 3, 7, 10, 0, tzinfo=CHI), CHI, "2026-03-09 09:00"),
+    ],
+)
+def test_elapsed_durations_cross_dst(text: str, sent: datetime, tz: ZoneInfo, expected: str | None) -> None:
+    assert local(due(text, sent, tz)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sent it thurs, did you get it?",
+        "I lost my voice Friday night.",
+        "Mailed it Tuesday, should be with you soon.",
+        "Bob came by Friday afternoon, did you see him?",
+        "I wasn't able to reach him on Friday afternoon.",
+        "The pallets arrived Monday morning, can you confirm the count?",
+        "We took the plant tour Monday and it went well.",
+        "Dropped the samples off thurs, let me know what you think.",
+        "Following up on Tuesday's meeting, here are the notes.",
+        "Thanks for Monday's call.",
+        "Tuesday's meeting went well.",
+    ],
+)
+def test_past_references_give_no_due(text: str) -> None:
+    assert due(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Got it, I'll call you Friday.", "2026-03-20 09:00"),
+        ("I sent the draft; let's talk Thursday.", "2026-03-19 09:00"),
+        ("We met last week, so I'll follow up Friday.", "2026-03-20 09:00"),
+        ("Ahead of friday's call I'll send the agenda.", "2026-03-20 09:00"),
+        ("I'll send the deck before Thursday's call.", "2026-03-19 09:00"),
+        ("For Monday's review I'll bring the samples.", "2026-03-23 09:00"),
+    ],
+)
+def test_future_next_to_past_words_is_kept(text: str, expected: str) -> None:
+    assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we need 3/4 inch fittings, not 1/2",
+        "the 1/2 reimbursement arrangement is fine with us",
+        "about 1 1/2 hours of work on our side",
+        "use a 3/8 drill bit for the anchors",
+        "roughly 1/3 of the volume goes to the east desk",
+        "we'll split it 1/2 and 1/2",
+        "the 2/3 majority vote passed",
+    ],
+)
+def test_fractions_are_not_dates(text: str) -> None:
+    assert due(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'll have it to you by 3/4.", "2027-03-04 09:00"),
+        ("Can we meet on 1/4 instead?", "2027-01-04 09:00"),
+        ("Tuesday 3/24 works for the call.", "2026-03-24 09:00"),
+        ("Shipment goes out 3/20.", "2026-03-20 09:00"),
+    ],
+)
+def test_slash_dates_are_kept(text: str, expected: str) -> None:
+    assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A bare hour or range right before a part of day is read with it.
+        ("can we do 7 in the evening?", "2026-03-18 19:00"),
+        ("4-5 this afternoon works for me", "2026-03-18 16:00"),
+        ("how about 8 tomorrow morning", "2026-03-19 08:00"),
+        ("I'm free 2-3 this afternoon", "2026-03-18 14:00"),
+        ("call me 6 in the morning Friday, I'm up early", "2026-03-20 06:00"),
+        # A compact time right next to a day word, in either order.
+        ("meet at 1600 hrs friday", "2026-03-20 16:00"),
+        ("Friday 1430 suits me", "2026-03-20 14:30"),
+        ("thurs 0930 is good", "2026-03-19 09:30"),
+        ("1100 hrs tomorrow in the lobby", "2026-03-19 11:00"),
+    ],
+)
+def test_bare_times_next_to_a_day_or_part_of_day(text: str, expected: str) -> None:
+    assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fourteen days from today is the cutoff", "2026-04-01 09:00"),
+        ("sixteen days from now we close the books", "2026-04-03 09:00"),
+        ("I'll be back to you in thirteen days", "2026-03-31 09:00"),
+        ("forty days from today", "2026-04-27 09:00"),
+        ("the fourth of may works", "2026-05-04 09:00"),
+        ("we'll sign in the 2nd qtr", "2026-06-30 09:00"),
+    ],
+)
+def test_worded_counts_and_lower_case_months(text: str, expected: str) -> None:
+    assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The anchor of a count that was not read is no due date of its own.
+        "umpteen days from today we'll still be arguing",
+        "a great many weeks from now",
+        # Durations that are not deadlines.
+        "Looks like a free call for the next 30 years.",
+        "For the next two weeks, please focus on the following.",
+        "The price holds for the next 6 months.",
+        "month-to-date and year-to-date volumes are attached",
+        "the week-to-date report is on the share",
+    ],
+)
+def test_counts_and_durations_that_are_not_dues(text: str) -> None:
+    assert due(text) is None
+
+
+def test_the_week_of_a_date_is_that_week() -> None:
+    assert local(due("During the week of April 13 I'll be in London.")) == "2026-04-13 09:00"
+    assert local(due("I'll send it in the next 2 days.")) == "2026-03-20 09:00"
