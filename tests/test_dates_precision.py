@@ -133,7 +133,7 @@ def test_bare_times_next_to_a_day_or_part_of_day(text: str, expected: str) -> No
         ("I'll be back to you in thirteen days", "2026-03-31 09:00"),
         ("forty days from today", "2026-04-27 09:00"),
         ("the fourth of may works", "2026-05-04 09:00"),
-        ("we'll sign in the 2nd qtr", "2026-06-30 09:00"),
+        ("we'll sign in the 2nd qtr", "2026-04-01 09:00"),  # a quarter to come: its first day
     ],
 )
 def test_worded_counts_and_lower_case_months(text: str, expected: str) -> None:

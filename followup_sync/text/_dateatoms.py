@@ -226,8 +226,13 @@ def _number(text: str) -> int | None:
     return int(text) if text.isdigit() else pat.NUMBER_WORDS.get(text)
 
 
+_FOR_BEFORE_RE = re.compile(r"\bfor\s+$", re.I)
+
+
 def on_duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     low = m.group().lower()
+    if low.startswith("the next") and _FOR_BEFORE_RE.search(ctx.masked[max(0, m.start() - 6) : m.start()]):
+        return Atom("ignore", m.start(), m.end())  # "for the next 30 years": how long, not when
     if m.group("half"):
         return Atom("delta", m.start(), m.end(), delta=timedelta(minutes=30), deadline="within" in low)
     if m.group("fort"):
@@ -364,8 +369,8 @@ def on_daymonth(ctx: Ctx, m: re.Match[str]) -> Atom | None:
             return None
         return Atom("date", m.start(), m.end(), day=day) if day >= ctx.today else Atom("past", m.start(), m.end())
     name = m.group("dmm")
-    if name.lower() == "may" and name != "May":
-        return None
+    if name.lower() == "may" and name != "May" and not re.search(r"\bof\s+may$", m.group(), re.I):
+        return None  # "may" is a verb too; "the fourth of may" is the month
     return _dated(ctx, m, pat.MONTH_NAMES[name.lower().rstrip(".")], dom, m.group("dmy"))
 
 
@@ -456,8 +461,19 @@ _PREP_RE = re.compile(
 )
 
 
+# The anchor of a count the grammar could not read ("umpteen days from today", "many weeks from Friday") is
+# not a due of its own: the whole expression is unread, never its anchor alone.
+_COUNT_ANCHOR_RE = re.compile(r"\b(?:days?|weeks?|wks?|months?|years?|hours?|[a-z]+days)\s+(?:from|after)\s+$", re.I)
+
+
+def _anchor_of_unread_count(ctx: Ctx, m: re.Match[str]) -> bool:
+    return _COUNT_ANCHOR_RE.search(ctx.masked[max(0, m.start() - 20) : m.start()]) is not None
+
+
 def on_relday(ctx: Ctx, m: re.Match[str]) -> Atom:
     low = m.group().lower()
+    if _anchor_of_unread_count(ctx, m):
+        return Atom("ignore", m.start(), m.end())
     if "after" in low:
         return Atom("date", m.start(), m.end(), day=ctx.today + timedelta(days=2))
     if "tonight" in low:
@@ -488,6 +504,8 @@ _POSSESSIVE_BEFORE_RE = re.compile(
 
 def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     name = m.group("wd")
+    if _anchor_of_unread_count(ctx, m):
+        return Atom("ignore", m.start(), m.end())
     if m.group("wposs"):
         if not _POSSESSIVE_BEFORE_RE.search(ctx.masked[max(0, m.start() - 16) : m.start()]):
             return None

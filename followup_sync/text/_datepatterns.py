@@ -28,8 +28,13 @@ NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
     "forty-five": 45, "couple": 2, "a couple": 2, "a couple of": 2, "couple of": 2, "a few": 3, "few": 3,
-    "several": 3, "a fortnight": 14,
+    "several": 3, "a fortnight": 14, "thirteen": 13, "fourteen": 14, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
 }  # fmt: skip
+_UNITS_W = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+for _tens, _value in (("twenty", 20), ("thirty", 30), ("forty", 40), ("fifty", 50)):
+    for _i, _unit in enumerate(_UNITS_W, start=1):
+        NUMBER_WORDS[f"{_tens}-{_unit}"] = NUMBER_WORDS[f"{_tens} {_unit}"] = _value + _i
 ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _DAY_ORDINAL_WORDS = (
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
@@ -92,7 +97,9 @@ _MON = (
     r"|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)(?:\.|(?![\w'-])))"
 )
 _NUMW = (
-    r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"(?:\d{1,3}|(?:twenty|thirty|forty|fifty)[-\s](?:one|two|three|four|five|six|seven|eight|nine)\b"
+    r"|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
+    r"|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|ninety"
     r"|(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several)"
 )
 _HOURW = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
@@ -150,6 +157,7 @@ _MASK = r"""
     | (?:\+\d{1,3}[\s.-]?|\b1[\s.-])?(?:\(\d{3}\)\s?|\b\d{3}[\s.-]?)\d{3}[\s.-]\d{4}\b  # (555) 123-4567
     | \+\d[\d\s().-]{7,}\d                                                     # +44 20 7946 0958
     | \b\d{3}-\d{4}\b                                                          # 555-1234
+    | \b(?:day|week|month|quarter|year)[-\s]to[-\s]date\b                     # month-to-date
     | \b(?:ext|extension|x)\.?\s*+\d{2,6}\b                                    # ext. 12
     | [$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|mm|bn|million|billion|thousand)\b)?
     | \b\d[\d,]{0,40}+(?:\.\d+)?\s?(?:%|percent\b|pct\b|bps\b|cents?\b|dollars\b|usd\b|eur\b|gbp\b)
@@ -267,7 +275,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         r"""(?P<wof>(?:the\s+)?week\s+of)|(?:(?P<wmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later|later\s+in|end\s+of|the\s+end\s+of|early\s+in|late\s+in
         |sometime\s+in|some\s+time\s+in|in|over|during|within)\s*+)?
-        (?P<wrel>(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week|the\s+week|this\s+coming\s+week
+        (?P<wrel>(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week|the\s+week(?!\s+of\b)|this\s+coming\s+week
         |the\s+coming\s+week|(?:the\s+)?following\s+week)\b
         |(?<=of\s)week\b(?!\s+of\b)
         |(?P<wend>(?:this|next|the|over\s+the)\s+weekend)\b|(?<!\w)eow\b|mid[-\s]?week(?P<wnext>\s+next\s+week)?\b""",
@@ -373,7 +381,7 @@ STARTERS = frozenset(
     ascension victoria canada family civic heritage louis islander australia anzac waitangi king queen spring
     summer august june october german corpus reformation halloween valentine valentines qtr approx approximately
     hence noonish aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth
-    1st 2nd 3rd 4th 5th
+    1st 2nd 3rd 4th 5th thirteen fourteen sixteen seventeen eighteen nineteen forty fifty sixty ninety
     """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)
     + list(MONTH_NAMES)
