@@ -78,6 +78,9 @@ def on_past(ctx: Ctx, m: re.Match[str]) -> Atom:
     return Atom("past", m.start(), m.end())
 
 
+_DETERMINER_BEFORE_RE = re.compile(r"\b(?:the|our|your|their|my|his|her|its|this|that|a)\s+$", re.I)
+
+
 def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     mod = (m.group("qmod") or "").lower()
     rel = (m.group("qrel") or "").lower()
@@ -111,11 +114,13 @@ def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     else:
         day = first
     # A bare quarter names a thing ("the Q3 forecast") unless a preposition or a year goes with it.
+    # With a year too after a determiner ("the Q1 2028 rollout", "our Q2 '27 numbers") it is still a name.
+    before = ctx.masked[max(0, m.start() - 16) : m.start()]
     bare = (
         m.group("qn") is not None
         and not mod
-        and not m.group("qy")
-        and not _QPREP_RE.search(ctx.masked[max(0, m.start() - 16) : m.start()])
+        and not _QPREP_RE.search(before)
+        and (not m.group("qy") or _DETERMINER_BEFORE_RE.search(before) is not None)
     )
     return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=last if day != last else None,
                  needs_partner=bare)  # fmt: skip
@@ -350,6 +355,9 @@ def on_monthday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     return _dated(ctx, m, pat.MONTH_NAMES[name.lower().rstrip(".")], dom, m.group("mdy"))
 
 
+_DAY_RANGE_BEFORE_RE = re.compile(r"(?<![\d/.-])([0-3]?\d)(?:st|nd|rd|th)?\s*+(?:-|–|to|through|thru)\s*+$", re.I)
+
+
 def on_daymonth(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     dom = pat.day_number(m.group("dmd"))
     if dom is None:
@@ -369,6 +377,9 @@ def on_daymonth(ctx: Ctx, m: re.Match[str]) -> Atom | None:
             return None
         return Atom("date", m.start(), m.end(), day=day) if day >= ctx.today else Atom("past", m.start(), m.end())
     name = m.group("dmm")
+    first = _DAY_RANGE_BEFORE_RE.search(ctx.masked[max(0, m.start() - 12) : m.start()])
+    if first is not None and 1 <= int(first.group(1)) < dom:
+        dom = int(first.group(1))  # "3-5 May", "3rd to 5th June": the range starts on the 3rd
     if name.lower() == "may" and name != "May" and not re.search(r"\bof\s+may$", m.group(), re.I):
         return None  # "may" is a verb too; "the fourth of may" is the month
     return _dated(ctx, m, pat.MONTH_NAMES[name.lower().rstrip(".")], dom, m.group("dmy"))

@@ -203,7 +203,10 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         | {_WD}\s*+(?:-|–|to|through|thru)\s*+{_WD}(?:,?\s*+\d{{1,2}}(?::\d\d)?\s*+{_AP}?\s*+(?:-|–|to)\s*+
           \d{{1,2}}(?::\d\d)?\s*+{_AP}?)?
         | (?:office|business|working|opening|store|support)\s+hours\s*(?:are\s*)?:?(?:[\d:.\s–-]|[ap]\.?m\b\.?)*
-        | \d{{1,2}}\s*+(?:-|to)\s*+\d{{1,2}}\s*+,?\s*+(?:mon|monday)\s*+(?:-|–|to|through|thru)\s*+fri(?:day)?""",
+        | \d{{1,2}}\s*+(?:-|to)\s*+\d{{1,2}}\s*+,?\s*+(?:mon|monday)\s*+(?:-|–|to|through|thru)\s*+fri(?:day)?
+        | (?:mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekdays|weeknights)\b
+          (?:\s*+(?:and|or|&|,)\s*+\w+days\b)*(?:\s*+(?:at|@|from|between|after|before)?\s*+\d{{1,2}}(?::\d\d)?
+          \s*+{_AP}?(?:\s*+(?:-|–|to|and)\s*+\d{{1,2}}(?::\d\d)?\s*+{_AP}?)?)?""",
     ),
     # "the second Thursday of next month", "the last Friday in June": before "past" ("last Friday").
     (
@@ -275,7 +278,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         r"""(?P<wof>(?:the\s+)?week\s+of)|(?:(?P<wmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later|later\s+in|end\s+of|the\s+end\s+of|early\s+in|late\s+in
         |sometime\s+in|some\s+time\s+in|in|over|during|within)\s*+)?
-        (?P<wrel>(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week|the\s+week(?!\s+of\b)|this\s+coming\s+week
+        (?P<wrel>(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week|the\s+week(?!\s+(?:of|after)\b)|this\s+coming\s+week
         |the\s+coming\s+week|(?:the\s+)?following\s+week)\b
         |(?<=of\s)week\b(?!\s+of\b)
         |(?P<wend>(?:this|next|the|over\s+the)\s+weekend)\b|(?<!\w)eow\b|mid[-\s]?week(?P<wnext>\s+next\s+week)?\b""",
@@ -345,7 +348,8 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |first\s+thing\s+in\s+the|during\s+the|by)\s*+)?(?P<pp>morning|afternoon|evening|night)\b
         |(?P<first>first\s+thing)(?:\s+in\s+the\s+morning)?\b
         |(?P<lprep>at|over|after|before|around|by)\s+lunch\b|(?P<lt>lunch\s?time)\b
-        |(?<![\w.])(?P<apx>am|pm|a\.m\.|p\.m\.)(?!\w)""",
+        |(?<![\w.])(?P<apx>am|pm|a\.m\.|p\.m\.)(?!\w)
+        |(?P<pin>in\s+the\s+(?P<pinap>a\.?m|p\.?m)\b\.?)""",
     ),
     (
         "zone",
@@ -381,6 +385,7 @@ STARTERS = frozenset(
     ascension victoria canada family civic heritage louis islander australia anzac waitangi king queen spring
     summer august june october german corpus reformation halloween valentine valentines qtr approx approximately
     hence noonish aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth
+    mondays tuesdays wednesdays thursdays fridays saturdays sundays weekdays weeknights
     1st 2nd 3rd 4th 5th thirteen fourteen sixteen seventeen eighteen nineteen forty fifty sixty ninety
     """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)

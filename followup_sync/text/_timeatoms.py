@@ -221,6 +221,10 @@ def on_part(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         pm = g["apx"].lower().startswith("p")
         return Atom("time", m.start(), m.end(), part=(o.afternoon, time(17)) if pm else (o.morning, time(12)),
                      needs_partner=True)  # fmt: skip
+    if g["pin"]:
+        # "in the a.m." / "in the p.m." as "in the morning" / "in the afternoon"
+        pm = g["pinap"].lower().startswith("p")
+        return Atom("time", m.start(), m.end(), part=(o.afternoon, time(17)) if pm else (o.morning, time(12)))
     pre = (g["ppre"] or "").lower()
     name, end_hour = _PARTS[g["pp"].lower()]
     begin: time = getattr(o, name)
