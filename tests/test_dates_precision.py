@@ -161,3 +161,55 @@ def test_counts_and_durations_that_are_not_dues(text: str) -> None:
 def test_the_week_of_a_date_is_that_week() -> None:
     assert local(due("During the week of April 13 I'll be in London.")) == "2026-04-13 09:00"
     assert local(due("I'll send it in the next 2 days.")) == "2026-03-20 09:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("can we meet 3/4?", "2027-03-04 09:00"),
+        ("3/4 works for the review", "2027-03-04 09:00"),
+    ],
+)
+def test_a_fraction_shaped_date_alone_is_a_date(text: str, expected: str) -> None:
+    assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Recurring times are no one due.
+        "Mondays at 9 work best for our team",
+        "Tuesdays and Thursdays at 10 are when the desk is quiet",
+        "shipping cutoff is 3pm daily",
+        "the report runs every morning at 9",
+        "daily at 8am we publish the curve",
+        "each day by 5pm the nominations close",
+        # A rejected possessive takes its neighbours with it.
+        "Tuesday's 9am slot is gone",
+        # A quarter with a year after a determiner names a thing.
+        "I've copied Dana, who runs the Q1 2028 rollout.",
+        "our Q3 2027 numbers are attached",
+        # "the week after" with nothing after it: after what?
+        "Let's regroup early the week after.",
+        # A holiday that passed two weeks ago is that one (sent in mid-April, Easter on April 5).
+        "the week after Easter was hectic for us",
+    ],
+)
+def test_recurring_names_and_doubtful_anchors_give_no_due(text: str) -> None:
+    assert due(text, datetime(2026, 4, 20, 10, 0, tzinfo=CHI)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("we ship daily, I'll send yours Friday", "2026-03-20 09:00"),
+        ("We'll launch in Q1 2028.", "2028-01-01 09:00"),
+        ("I'll call you in the a.m. tomorrow", "2026-03-19 09:00"),
+        ("I'll call you Friday in the p.m.", "2026-03-20 13:00"),
+        ("I'll be out 3-5 June, back the 8th", "2026-06-03 09:00"),
+        ("we'll finalize the second week of may", "2026-05-08 09:00"),
+        ("I'll send it after Easter", "2026-04-06 09:00"),
+    ],
+)
+def test_kept_next_to_those_classes(text: str, expected: str) -> None:
+    assert local(due(text)) == expected

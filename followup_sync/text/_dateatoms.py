@@ -144,7 +144,8 @@ def on_month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         return Atom("date", m.start(), m.end(), day=first)
     if m.group("mname"):
         name = m.group("mname")
-        if (name.lower() == "may" and name != "May") or not (mod or _preposition_before(ctx, m.start())):
+        lower_may = name.lower() == "may" and name != "May" and not mod.endswith(("of", "in"))
+        if lower_may or not (mod or _preposition_before(ctx, m.start())):
             return None  # "may" the verb; a bare month name ("March on") is not a date
         month = pat.MONTH_NAMES[name.lower().rstrip(".")]
         explicit = m.group("my")
@@ -305,30 +306,31 @@ def on_iso(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     return atom
 
 
-# "1/2", "3/4", "3/8" are as often fractions as dates: read as a date only after a word that introduces one
-# ("by 3/4", "on 1/4", "Tuesday 3/4"), and never before a unit or "of" ("3/4 inch", "1/3 of the volume").
+# "1/2", "3/4", "3/8" are as often fractions as dates. One is a fraction before a unit or "of" ("3/4 inch", "1/3
+# of the volume"), after a whole number, a determiner or a word of quantity ("1 1/2", "the 1/2 reimbursement",
+# "about 2/3", "not 1/2"), or in a sentence that measures with another fraction; else a date ("can we meet 3/4?").
 _FRACTION_DENOMINATORS = frozenset({2, 3, 4, 8, 16, 32, 64})
-_DATE_BEFORE_RE = re.compile(
-    r"(?:\b(?:on|by|before|until|till|til|through|thru|from|after|due|since|of|for|starting|effective|is|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|weds?|thu(?:rs?)?|fri|sat|sun)\.?,?"
-    r"|\bthe\s+week\s+of)\s+$",
+_FRACTION_BEFORE_RE = re.compile(
+    r"(?:\d|\b(?:the|a|an|about|around|roughly|approximately|approx|nearly|almost|over|under|only|just|than|not"
+    r"|and|or|another|extra|additional|first|last|remaining|other|some|least|most|split|cut)\.?)\s+$",
     re.I,
 )
-_FRACTION_AFTER_RE = re.compile(
+_FRACTION_AFTER = (
     r"\s*+-?\s*+(?:inch|inches|in\b|\"|”|mile|cup|lb|pound|oz|ounce|ton|share|point|pt|percent|mm|cm|ft|foot|feet"
     r"|yard|gallon|hp|of\b|off\b|and\s+\d|or\s+\d|majority|size|scale|stake|interest|ownership|split|cut"
-    r"|reimbursement|payment|price|rate|day\b|hour|mile)",
-    re.I,
+    r"|reimbursement|payment|price|rate|day\b|hour|mile)"
 )
+_FRACTION_AFTER_RE = re.compile(_FRACTION_AFTER, re.I)
+_MEASURED_RE = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}" + _FRACTION_AFTER, re.I)
 
 
 def _fraction(ctx: Ctx, m: re.Match[str]) -> bool:
     a, b = int(m.group("na")), int(m.group("nb"))
     if m.group("ny") or a >= b or b not in _FRACTION_DENOMINATORS:
         return False
-    if _FRACTION_AFTER_RE.match(ctx.masked, m.end()):
+    if _FRACTION_AFTER_RE.match(ctx.masked, m.end()) or _MEASURED_RE.search(ctx.masked):
         return True
-    return not _DATE_BEFORE_RE.search(ctx.masked[max(0, m.start() - 20) : m.start()])
+    return _FRACTION_BEFORE_RE.search(ctx.masked[max(0, m.start() - 16) : m.start()]) is not None
 
 
 def on_numdate(ctx: Ctx, m: re.Match[str]) -> Atom | None:
@@ -474,7 +476,9 @@ _PREP_RE = re.compile(
 
 # The anchor of a count the grammar could not read ("umpteen days from today", "many weeks from Friday") is
 # not a due of its own: the whole expression is unread, never its anchor alone.
-_COUNT_ANCHOR_RE = re.compile(r"\b(?:days?|weeks?|wks?|months?|years?|hours?|[a-z]+days)\s+(?:from|after)\s+$", re.I)
+_COUNT_ANCHOR_RE = re.compile(
+    r"\b(?:days?|weeks?|wks?|months?|years?|hours?|[a-z]+days)\s+(?:from|after)\s+$", re.I
+)
 
 
 def _anchor_of_unread_count(ctx: Ctx, m: re.Match[str]) -> bool:
@@ -519,7 +523,7 @@ def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         return Atom("ignore", m.start(), m.end())
     if m.group("wposs"):
         if not _POSSESSIVE_BEFORE_RE.search(ctx.masked[max(0, m.start() - 16) : m.start()]):
-            return None
+            return Atom("ignore", m.start(), m.end())  # and its neighbours: "Tuesday's 9am slot is gone"
         name = name[: -len(m.group("wposs"))]
     low = name.lower()
     if (

@@ -50,6 +50,11 @@ _BEFORE = ("before", "by", "prior", "ahead", "until", "till", "in time for")
 HolidayDay = Callable[[int], "date | None"]
 
 
+# A holiday that passed this recently is the one meant when what the words name has passed too ("the week after
+# Easter" said two weeks after Easter): a past reference, not next year's.
+_JUST_PASSED_DAYS = 30
+
+
 def on_holiday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     if m.group("newyear"):
         year = ctx.today.year + 1 if ctx.today.month > 1 or ctx.today.day > 7 else ctx.today.year
@@ -72,6 +77,8 @@ def on_holiday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         if found is None:
             return None
         first, last = found
+        if last < ctx.today and not season and key != "*" and (ctx.today - day).days <= _JUST_PASSED_DAYS:
+            return Atom("past", m.start(), m.end())  # "the week after Easter" two weeks after it: that one
         if last >= ctx.today:
             deadline = relation == "before"
             return Atom("date", m.start(), m.end(), day=max(first, ctx.today), deadline=deadline)

@@ -204,6 +204,11 @@ _ATOMS: tuple[tuple[str, str], ...] = (
           \d{{1,2}}(?::\d\d)?\s*+{_AP}?)?
         | (?:office|business|working|opening|store|support)\s+hours\s*(?:are\s*)?:?(?:[\d:.\s–-]|[ap]\.?m\b\.?)*
         | \d{{1,2}}\s*+(?:-|to)\s*+\d{{1,2}}\s*+,?\s*+(?:mon|monday)\s*+(?:-|–|to|through|thru)\s*+fri(?:day)?
+        | (?:(?:at|by|around|from|until|before|after)\s+)?(?:\d{{1,2}}(?::\d\d)?\s*+{_AP}|noon|midnight)\s+
+          (?:daily|nightly|every\s+(?:day|morning|afternoon|evening|night|weekday)|each\s+(?:day|morning|evening))\b
+        | (?:daily|nightly|every\s+(?:day|morning|afternoon|evening|night|weekday|business\s+day|working\s+day)
+          |each\s+(?:day|morning|afternoon|evening|night|weekday|business\s+day))\b
+          (?:\s*+(?:at|by|around|from|until|before|after|@)?\s*+(?:\d{{1,2}}(?::\d\d)?\s*+{_AP}?|noon|midnight)\b)?
         | (?:mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekdays|weeknights)\b
           (?:\s*+(?:and|or|&|,)\s*+\w+days\b)*(?:\s*+(?:at|@|from|between|after|before)?\s*+\d{{1,2}}(?::\d\d)?
           \s*+{_AP}?(?:\s*+(?:-|–|to|and)\s*+\d{{1,2}}(?::\d\d)?\s*+{_AP}?)?)?""",
@@ -385,7 +390,7 @@ STARTERS = frozenset(
     ascension victoria canada family civic heritage louis islander australia anzac waitangi king queen spring
     summer august june october german corpus reformation halloween valentine valentines qtr approx approximately
     hence noonish aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth
-    mondays tuesdays wednesdays thursdays fridays saturdays sundays weekdays weeknights
+    mondays tuesdays wednesdays thursdays fridays saturdays sundays weekdays weeknights daily nightly
     1st 2nd 3rd 4th 5th thirteen fourteen sixteen seventeen eighteen nineteen forty fifty sixty ninety
     """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)

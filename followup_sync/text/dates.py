@@ -262,15 +262,18 @@ def _past_clause(ctx: Ctx, start: int, end: int, *, loose: bool = False) -> bool
     left = max((e for s, e in bounds if e <= start), default=0)
     right = min((s for s, e in bounds if s >= end), default=len(ctx.text))
     clause = ctx.text[left:start] + " " + ctx.text[end:right]
-    past = pat.PAST_LOOSE_RE if loose else pat.PAST_RE
-    if past.search(clause):
+
+    def past(clause: str) -> bool:
+        return bool(pat.PAST_RE.search(clause) or (loose and pat.PAST_LOOSE_RE.search(clause)))
+
+    if past(clause):
         # Its own clause decides first: "sent it thurs, did you get it?" is past whatever the next clause asks.
         return not pat.FUTURE_RE.search(clause)
     if len(clause.split()) <= 2:
         # "On Monday, I sent ..." -> the clause goes on after the comma.
         nxt = min((s for s, e in bounds if s > right), default=len(ctx.text))
         clause += " " + ctx.text[right:nxt]
-    return bool(past.search(clause)) and not pat.FUTURE_RE.search(clause)
+    return past(clause) and not pat.FUTURE_RE.search(clause)
 
 
 # One handler per atom pattern of ``_datepatterns`` (same names): dates in _dateatoms, times of day in _timeatoms.
