@@ -213,3 +213,33 @@ def test_recurring_names_and_doubtful_anchors_give_no_due(text: str) -> None:
 )
 def test_kept_next_to_those_classes(text: str, expected: str) -> None:
     assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Numbers after at / by / about that are not clock times.
+        "the presentation should last about 3 hours",
+        "allow around 2 hours for questions",
+        "we expect payback at 3 months",
+        "prevent the contracts from 1) killing the deal and 2) forcing a refund",
+        "covered by 10-year fixed price power",
+        "Contract 238 Frimness transport service",
+        "sunshine at 4 Sunnyvale",
+    ],
+)
+def test_counts_after_time_prepositions_are_not_times(text: str) -> None:
+    assert due(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call at 3 - if that works", "2026-03-18 15:00"),
+        ("at 10 Thurs. then", "2026-03-19 10:00"),
+        ("tomorrow 0730 works", "2026-03-19 07:30"),
+        ("by 1600 hrs please", "2026-03-18 16:00"),
+    ],
+)
+def test_clock_times_after_prepositions_are_kept(text: str, expected: str) -> None:
+    assert local(due(text)) == expected

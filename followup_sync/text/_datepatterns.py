@@ -459,7 +459,7 @@ PAST_RE = re.compile(
     r"discussed|mentioned|said|told|asked|left|visited|signed|delivered|shipped|came|saw|heard|agreed|wrote|"
     r"replied|responded|forwarded|gave|showed|presented|submitted|finished|completed|launched|arrived|returned|"
     r"expired|ended|missed|tried|reviewed|approved|paid|ordered|posted|since|ago|thanks(?:\s+again)?\s+for|"
-    r"lost|took|began|brought|bought|sold|won|held|found|caught|spent|dropped|wasn't|weren't|didn't|hadn't|"
+    r"lost|took|began|brought|bought|sold|won|found|caught|spent|dropped|wasn't|weren't|didn't|hadn't|"
     r"couldn't|happened|occurred|(?:came|went|dropped|stopped)\s+(?:by|in|over|off)|"
     r"thank\s+you(?:\s+again)?\s+for|enjoyed|(?:i|we|they|he|she)\s+(?:\w+ly\s+)?\w{3,}ed|following\s+up\s+on|as\s+(?:we\s+)?discussed|per\s+our|(?:great|nice|good)\s+(?:to\s+)?"
     r"(?:talking|speaking|meeting|seeing|see|meet|talk|speak|catching))\b",

@@ -24,16 +24,19 @@ def on_eod(ctx: Ctx, m: re.Match[str]) -> Atom:
 # What may follow a bare number read as a clock time ("at 2.", "at 1430 tomorrow", "by 5 your time"), so that
 # "at 3 locations", "by 1600 units" or "five to ten days" are not times.
 _TAIL_OK_RE = re.compile(
-    r"""\s*+(?:[,.;:!?)\]]|$|[-–—](?!\s*\d)|(?:on|at|tomorrow|tmrw|today|tonight|then|and|or|if|to|for|your|my
+    r"""\s*+(?:[,.;:!?)\]]|$|[-–—](?!\w|\s*\d)|(?:on|at|tomorrow|tmrw|today|tonight|then|and|or|if|to|for|your|my
     |our|his|her|their|in|this|next|sharp|works?|is|it|ok|okay|with|when|latest|local|time|hrs?|hours|h|please|pls
     |instead|again|too|so|as|we|i|you|let|lets|let's|ish|am|pm|re|about|regarding|via|by|unless|a\.m|p\.m|eastern
     |suits?|sounds?|good|fine|great|would|could|should|will|can|does|best|better|then
-    |central|pacific|mountain|london|uk|new\s+york|houston|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|"""
+    |central|pacific|mountain|london|uk|new\s+york|houston|"""
+    + pat._WD
+    + r"|"
     + pat._ZONE_LOW
     + r""")\b)""",
     re.IGNORECASE | re.VERBOSE,
 )
-_DAY_WORD = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|tomorrow|tmrw|today|tonight)"
+# Weekday names only ("Frimness", "months", "Sunshine" are not days).
+_DAY_WORD = rf"(?:{pat._WD_NAME}\.?(?![\w'])|tomorrow|tmrw|today|tonight)"
 _DAY_BEFORE_RE = re.compile(rf"\b{_DAY_WORD},?\s*+(?:at\s+|@\s*)?$", re.IGNORECASE)
 _DAY_AFTER_RE = re.compile(rf"\s*+,?\s*+(?:on\s+|this\s+|next\s+)?{_DAY_WORD}(?!\w)", re.IGNORECASE)
 _WORD_MINUTES = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "twenty five": 25, "thirty": 30,
@@ -127,6 +130,10 @@ def _after_preposition(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     ap = g["hcap"]
     if ap:
         return _digits_ap(m.start("hc"), m.end(), digits, ap)
+    if not g["hcm"] and re.match(r"\s*+(?:hours?|hrs?|h)\b", ctx.masked[m.end() :], re.I):
+        return None  # "about 3 hours" is how long; "at 1600 hrs" has its minutes
+    if ctx.masked[m.end() : m.end() + 1] == ")" and "(" not in ctx.masked[max(0, m.start() - 24) : m.start()]:
+        return None  # "from 1) killing the deal and 2) ...": a list's numbers
     if not colon:
         zone_or_hours = re.match(r"\s*+(?:hrs?|hours|h|" + pat._ZONE_LOW + r")\b", ctx.masked[m.end() :], re.I)
         if _year_like(digits) and prep not in ("at", "@") and not zone_or_hours:
