@@ -55,6 +55,12 @@ def test_elapsed_durations_cross_dst(text: str, sent: datetime, tz: ZoneInfo, ex
         "Following up on Tuesday's meeting, here are the notes.",
         "Thanks for Monday's call.",
         "Tuesday's meeting went well.",
+        # A regular past tense after its subject.
+        "Here's what Dave pulled together on Friday.",
+        "The shipment arrived Monday.",
+        "Legal approved it Tuesday.",
+        "The client signed Friday, so we're set.",
+        "The regulator issued its order on Friday.",
     ],
 )
 def test_past_references_give_no_due(text: str) -> None:
@@ -70,6 +76,16 @@ def test_past_references_give_no_due(text: str) -> None:
         ("Ahead of friday's call I'll send the agenda.", "2026-03-20 09:00"),
         ("I'll send the deck before Thursday's call.", "2026-03-19 09:00"),
         ("For Monday's review I'll bring the samples.", "2026-03-23 09:00"),
+        # A participle used as an adjective, an imperative, a move ahead, a perfect promise.
+        ("I need the signed copy Friday.", "2026-03-20 09:00"),
+        ("Look for the revised quote Thursday.", "2026-03-19 09:00"),
+        ("Please sign and return it by Friday.", "2026-03-20 09:00"),
+        ("Get it signed by Friday.", "2026-03-20 09:00"),
+        ("The meeting got moved to Friday.", "2026-03-20 09:00"),
+        ("The call is rescheduled for Monday at 10.", "2026-03-23 10:00"),
+        ("I've promised these to Louise by Friday.", "2026-03-20 09:00"),
+        ("I'm headed to Dallas tonight.", "2026-03-18 17:00"),
+        ("Dennis has a meeting lined up with them on the 25th.", "2026-03-25 09:00"),
     ],
 )
 def test_future_next_to_past_words_is_kept(text: str, expected: str) -> None:

@@ -465,6 +465,27 @@ PAST_RE = re.compile(
     r"(?:talking|speaking|meeting|seeing|see|meet|talk|speak|catching))\b",
     re.IGNORECASE,
 )
+# A regular past tense after its subject, before the expression: "Dave pulled it together on Friday", "the
+# shipment arrived Monday". Not a participle used as an adjective ("the signed copy Friday", "get it signed by
+# Friday"), nor a word that only ends in -ed, nor one that moves a date ahead ("delayed to", "scheduled for").
+PAST_ED_RE = re.compile(r"\b([a-z]+)\s+(?:\w+ly\s+)?([a-z]{2,}ed)\b", re.IGNORECASE)
+PAST_ED_NOT_AFTER = frozenset(
+    """
+    the a an your our my their his her its this that these those be been being is are am get gets getting got
+    have has had having it them him her me us you was were will would should could can must to and or any some
+    all fully newly well just already not ve s d ll re m
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+PAST_ED_NOT_VERBS = frozenset(
+    """
+    need speed seed feed bed red shed proceed exceed succeed indeed hundred embed deed breed weed bleed led
+    scheduled rescheduled planned booked arranged confirmed moved pushed postponed expected supposed required
+    needed interested delayed extended deferred slated tentatively pencilled penciled set aimed targeted
+    intended committed prepared assigned reserved limited advised informed concerned related based attached
+    enclosed included headed lined reminded requested suggested indicated decided promised offered proposed
+    wanted hoped noted
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
 # Looser evidence of the past, used only when a date without a year already lies behind us this year
 # ("The tender closed on 2/20", "Prices rose in January"), which would otherwise be read as next year.
 PAST_LOOSE_RE = re.compile(
@@ -473,7 +494,7 @@ PAST_LOOSE_RE = re.compile(
     re.IGNORECASE,
 )
 FUTURE_RE = re.compile(
-    r"(?:\b(?:will|shall|going\s+to|gonna|plan|plans|planning|intend|expect|hope|hoping|can|could|would|let's|"
+    r"(?:^\s*+(?:please\s+)?(?:get|send|make\s+sure|keep|bring|return|sign)\b|\b(?:will|shall|going\s+to|gonna|plan|plans|planning|intend|expect|hope|hoping|can|could|would|let's|"
     r"let\s+me|should|need\s+to|needs\s+to|must|want\s+to|try\s+to|aim|scheduled|rescheduled|moved|pushed|"
     r"planned|booked|arranged|confirmed|pencilled|penciled|need|needs|require|requires|like|expecting|"
     r"postponed|please|look\s+forward|looking\s+forward|upcoming|tentatively|did\s+you|do\s+you|are\s+you|"

@@ -266,7 +266,7 @@ def _past_clause(ctx: Ctx, start: int, end: int, *, loose: bool = False) -> bool
     def past(clause: str) -> bool:
         return bool(pat.PAST_RE.search(clause) or (loose and pat.PAST_LOOSE_RE.search(clause)))
 
-    if past(clause):
+    if past(clause) or _past_ed(ctx.text[left:start]):
         # Its own clause decides first: "sent it thurs, did you get it?" is past whatever the next clause asks.
         return not pat.FUTURE_RE.search(clause)
     if len(clause.split()) <= 2:
@@ -274,6 +274,14 @@ def _past_clause(ctx: Ctx, start: int, end: int, *, loose: bool = False) -> bool
         nxt = min((s for s, e in bounds if s > right), default=len(ctx.text))
         clause += " " + ctx.text[right:nxt]
     return past(clause) and not pat.FUTURE_RE.search(clause)
+
+
+def _past_ed(before: str) -> bool:
+    """A regular past tense after its subject, in the clause before the expression ("the pallets arrived")."""
+    return any(
+        m.group(1).lower() not in pat.PAST_ED_NOT_AFTER and m.group(2).lower() not in pat.PAST_ED_NOT_VERBS
+        for m in pat.PAST_ED_RE.finditer(before)
+    )
 
 
 # One handler per atom pattern of ``_datepatterns`` (same names): dates in _dateatoms, times of day in _timeatoms.
