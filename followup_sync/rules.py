@@ -104,6 +104,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from followup_sync import holidaycal
@@ -189,8 +190,23 @@ def _clip(text: str) -> str:
 class _History:
     """Known mail metadata up to ``now``, indexed the ways the rules ask about it."""
 
+    #: The last index :meth:`of` built from a tuple, with that tuple and ``now``. A pass hands one history to
+    #: ``find_all``, ``promote`` and ``resolve``; at 50,000 messages each build costs a tenth of a second.
+    _last: tuple[tuple[MessageMeta, ...], datetime, _History] | None = None
+
+    @classmethod
+    def of(cls, metas: Iterable[MessageMeta], now: datetime) -> _History:
+        """The index of ``metas`` at ``now``; built once for a tuple (immutable, and held here, so ``is`` cannot
+        match another history) however many rules ask for it."""
+        last = cls._last
+        if last is not None and last[0] is metas and last[1] == now:
+            return last[2]
+        known = cls(metas, now)
+        cls._last = (metas, now, known) if isinstance(metas, tuple) else None
+        return known
+
     def __init__(self, metas: Iterable[MessageMeta], now: datetime) -> None:
-        self.metas = sorted((m for m in metas if m.sent_at <= now), key=lambda m: (m.sent_at, m.id))
+        self.metas = sorted((m for m in metas if m.sent_at <= now), key=attrgetter("sent_at", "id"))
         self.by_id = {m.id: m for m in self.metas}
         self.by_thread: dict[str, list[MessageMeta]] = defaultdict(list)
         self.from_addr: dict[str, list[MessageMeta]] = defaultdict(list)
@@ -296,7 +312,7 @@ def find_all(
     keyed by its own id: the order changes nothing).
     """
     ctx = _Ctx.build(identity=identity, rules=rules, schedule=schedule, now=now)
-    known = _History(history, now)
+    known = _History.of(history, now)
     horizon = now - timedelta(days=rules.lookback_days)
     found: dict[str, FollowUp] = {}
     pending: dict[str, PendingPromise] = {}
@@ -653,7 +669,7 @@ def promote(
     can; a promise nobody accepted within ``lookback_days`` is forgotten ("expired").
     """
     ctx = _Ctx.build(identity=identity, rules=rules, schedule=schedule, now=now)
-    known = _History(history, now)
+    known = _History.of(history, now)
     live: list[FollowUp] = []
     gone: dict[str, str] = {}
     for p in pending:
@@ -696,7 +712,7 @@ def resolve(
     A follow-up that loses its thread to a more urgent one is in neither result: it stays open, unreminded.
     """
     ctx = _Ctx.build(identity=identity, rules=rules, schedule=schedule, now=now)
-    known = _History(history, now)
+    known = _History.of(history, now)
     live = [m for m in meetings if not m.cancelled]
     closed: dict[str, str] = {}
     candidates: list[FollowUp] = []

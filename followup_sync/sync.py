@@ -279,7 +279,8 @@ def _pass(
                 seen_people += _people_in([m], config=config)
                 readings.add(reading.without_body())
             del new  # the bodies: the readings hold what detection needs of them
-        history = [*known, *new_metas]
+        # one tuple for find_all, promote and resolve: the rules index it once (``rules._History.of``)
+        history = (*known, *new_metas)
 
         # detect: follow-ups come from new messages and from meetings, so without either there is none (and
         # meetings alone do not read the history, so it is not indexed for them)
@@ -289,7 +290,7 @@ def _pass(
             from followup_sync import rules
 
             detected = rules.find_all(
-                (), thread_of, history if readings else [], meeting_list, identity=config.identity, rules=r,
+                (), thread_of, history if readings else (), meeting_list, identity=config.identity, rules=r,
                 schedule=config.schedule, now=now, readings=readings,
             )  # fmt: skip
             found, pending = detected.followups, detected.pending
