@@ -323,7 +323,7 @@ def _pass(
             result.pending = [p for p in waiting if p.followup.key not in gone]
 
         # resolve
-        open_now = [rec.followup for rec in state.followups(status="open")]
+        open_now = state.open_followups(held={f.key: f for f in found})
         still_open: list[FollowUp] = []
         closed: dict[str, str] = {}
         if open_now:
@@ -336,8 +336,7 @@ def _pass(
         closed.update(_overdue_expired(still_open, state.reminders(), config=config, now=now))
         still_open = [f for f in still_open if f.key not in closed]
         with state.transaction():
-            for key, reason in sorted(closed.items()):
-                state.set_status(key, "closed", reason)
+            state.set_statuses(closed, "closed")
             state.save_followups(still_open)
 
         # the rep's answers: those given in the calendar (read from what the sink lists now), then the mutes,
@@ -348,9 +347,7 @@ def _pass(
         still_open = [f for f in still_open if answered.get(f.key) in (None, "snooze")]
         still_open, muted = preferences.apply(still_open, userdata.preferences(state))
         if muted:
-            with state.transaction():
-                for key, reason in sorted(muted.items()):
-                    state.set_status(key, "dismissed", reason)
+            state.set_statuses(muted, "dismissed")
         stats.followups_open = len(still_open)
 
         # schedule: the reminder of each follow-up let through the daily cap; the others wait (``pacing``)
