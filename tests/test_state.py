@@ -382,6 +382,33 @@ def test_set_status_checks_its_arguments(state: State) -> None:
     assert state.followups()[0].closed_reason is None
 
 
+def test_set_statuses_sets_many_and_refuses_an_unknown_key_whole(state: State) -> None:
+    state.save_followups([followup("k1"), followup("k2"), followup("k3")])
+    state.set_statuses({"k1": "answered", "k2": "expired"}, "closed", now=T0)
+    assert [(r.followup.key, r.status, r.closed_reason) for r in state.followups()] == [
+        ("k1", "closed", "answered"),
+        ("k2", "closed", "expired"),
+        ("k3", "open", None),
+    ]
+    with pytest.raises(KeyError, match="nope"), state.transaction():
+        state.set_statuses({"k3": "muted", "nope": "muted"}, "dismissed")
+    assert state.followups(status="open")[0].followup.key == "k3"  # rolled back with the unknown key
+    with pytest.raises(ValueError, match="status must be one of"):
+        state.set_statuses({"k3": None}, "done")  # type: ignore[arg-type]
+    state.set_statuses({}, "closed")
+
+
+def test_open_followups_are_the_held_objects_when_equal(state: State) -> None:
+    same, changed, closed = followup("k1"), followup("k2"), followup("k3")
+    state.save_followups([same, changed, closed, followup("k4")])
+    state.set_status("k3", "closed", "answered")
+    held = {f.key: f for f in [same, replace(changed, evidence="not what was saved"), closed]}
+    loaded = state.open_followups(held=held)
+    assert loaded == [r.followup for r in state.followups(status="open")]
+    assert [f.key for f in loaded] == ["k1", "k2", "k4"]
+    assert loaded[0] is same and loaded[1] is not held["k2"]
+
+
 def test_reminders_round_trip_replace_and_drop(state: State) -> None:
     state.save_followups([followup("k1"), followup("k2")])
     r1 = reminder_record("k1")
