@@ -201,8 +201,10 @@ class _History:
         last = cls._last
         if last is not None and last[0] is metas and last[1] == now:
             return last[2]
+        cls._last = None  # an earlier pass's index is let go before this one is built
         known = cls(metas, now)
-        cls._last = (metas, now, known) if isinstance(metas, tuple) else None
+        if isinstance(metas, tuple):
+            cls._last = (metas, now, known)
         return known
 
     def __init__(self, metas: Iterable[MessageMeta], now: datetime) -> None:
