@@ -2,18 +2,20 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python evaluation/acceptance_eval.py agree                    # I against J: kappa, disagreements
-    .venv/bin/python evaluation/acceptance_eval.py agree --merge ADJ.jsonl  # write the merged label file
-    .venv/bin/python evaluation/acceptance_eval.py score                    # the figures (sealed: no cases)
-    .venv/bin/python evaluation/acceptance_eval.py score --show --unseal    # and every case it gets wrong
+    .venv/bin/python evaluation/acceptance_eval.py agree blind2 --a K --b L     # kappa, disagreements
+    .venv/bin/python evaluation/acceptance_eval.py agree blind2 --a K --b L --merge ADJ.jsonl
+    .venv/bin/python evaluation/acceptance_eval.py score blind2                 # the figures (sealed: no cases)
+    .venv/bin/python evaluation/acceptance_eval.py score blind1 --show          # and every case it gets wrong
 
 Why: a conditional promise ("let me know if the terms work and I'll sign") becomes a live reminder when the
 contact's reply accepts. A wrong acceptance is the harmful error (a confident reminder about a promise nobody
 wants kept), so precision is reported first; a missed acceptance leaves the rep with the awaiting_reply
 reminder they already had.
 
-The set (``blind1``) was written by one annotator (I) without seeing the rule, as a conditional promise of the
-rep's and the contact's reply, and labelled again independently by a second (J) from the texts alone. Each reply
+Each set was written by one annotator without seeing the rule, as a conditional promise of the rep's and the
+contact's reply, and labelled again independently by a second from the texts alone: ``blind1`` by I and J
+(run once, then tuned on), ``blind2`` by K and L after that tuning (sealed: its cases need ``--unseal``). The
+texts stay outside the repository until the merge (``/work/coord/annot/accept<N>/``). Each reply
 is scored as the sync pass sees it: a reply message ("Re:" subject, In-Reply-To) from the contact to the rep,
 its body the reply followed by the rep's quoted mail, run through ``threads.to_meta`` (auto-reply and bulk
 checks, zoning of the contact's own words, then ``accepts``).
@@ -35,9 +37,9 @@ from followup_sync.model import Message  # noqa: E402
 from followup_sync.threads import to_meta  # noqa: E402
 
 DATA = ROOT / "evaluation" / "data"
-ANNOT = Path("/work/coord/annot/accept1")
-SET = "blind1"
-SEALED = True  # run once on the rule as it was; its cases only with --unseal
+ANNOT = Path("/work/coord/annot")
+SETS = ("blind1", "blind2")
+SEALED = ("blind2",)  # its cases only with --unseal
 REP = "rep@ourco.example"
 CONTACT = "pat.buyer@customer.example"
 Row = dict[str, Any]
@@ -75,17 +77,18 @@ def kappa(pairs: list[tuple[bool, bool]]) -> float:
     return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
 
 
-def agree(a_name: str, b_name: str, merge: Path | None) -> int:
-    a, b = read(ANNOT / f"{a_name}.jsonl"), read(ANNOT / f"{b_name}.jsonl")
+def agree(name: str, a_name: str, b_name: str, merge: Path | None) -> int:
+    folder = ANNOT / f"accept{name.removeprefix('blind')}"
+    a, b = read(folder / f"{a_name}.jsonl"), read(folder / f"{b_name}.jsonl")
     if [(r["promise"], r["reply"]) for r in a] != [(r["promise"], r["reply"]) for r in b]:
         raise SystemExit(f"{a_name} and {b_name} do not hold the same replies in the same order")
     pairs = [(bool(x["accepts"]), bool(y["accepts"])) for x, y in zip(a, b, strict=True)]
     same = sum(x == y for x, y in pairs)
     print(
-        f"acceptance {SET}: {len(a)} replies; {a_name} {sum(x for x, _ in pairs)} accept, "
+        f"acceptance {name}: {len(a)} replies; {a_name} {sum(x for x, _ in pairs)} accept, "
         f"{b_name} {sum(y for _, y in pairs)}; agreed {same}/{len(a)}; kappa {kappa(pairs):.3f}"
     )
-    with (ANNOT / "disagreements.jsonl").open("w", encoding="utf-8") as fh:
+    with (folder / "disagreements.jsonl").open("w", encoding="utf-8") as fh:
         for x, y in zip(a, b, strict=True):
             if x["accepts"] != y["accepts"]:
                 fh.write(json.dumps({"promise": x["promise"], "reply": x["reply"], a_name: x, b_name: y}) + "\n")
@@ -107,14 +110,14 @@ def agree(a_name: str, b_name: str, merge: Path | None) -> int:
                 "adjudicated": disputed,
             }
         )
-    path = DATA / f"acceptance_{SET}.jsonl"
+    path = DATA / f"acceptance_{name}.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in out), encoding="utf-8")
     print(f"   wrote {path} ({len(out)} lines, {sum(r['adjudicated'] for r in out)} adjudicated)")
     return 0
 
 
-def score(show: bool) -> int:
-    rows = read(DATA / f"acceptance_{SET}.jsonl")
+def score(name: str, show: bool) -> int:
+    rows = read(DATA / f"acceptance_{name}.jsonl")
     tp = fp = fn = tn = 0
     wrong: list[tuple[str, Row]] = []
     for row in rows:
@@ -128,7 +131,7 @@ def score(show: bool) -> int:
     precision = tp / max(tp + fp, 1)
     recall = tp / max(tp + fn, 1)
     print(
-        f"acceptance {SET}: {len(rows)} replies, {tp + fn} accept; TP {tp} FP {fp} FN {fn} TN {tn}: "
+        f"acceptance {name}: {len(rows)} replies, {tp + fn} accept; TP {tp} FP {fp} FN {fn} TN {tn}: "
         f"precision {precision:.3f} recall {recall:.3f}; "
         f"false acceptances {fp}/{fp + tn} of the replies that do not accept"
     )
@@ -142,18 +145,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p_agree = sub.add_parser("agree", help="compare the two annotators, optionally merge the adjudicated labels")
+    p_agree.add_argument("set", choices=SETS)
     p_agree.add_argument("--a", default="I")
     p_agree.add_argument("--b", default="J")
     p_agree.add_argument("--merge", type=Path, metavar="ADJUDICATED")
     p_score = sub.add_parser("score", help="run the rule on the merged set")
+    p_score.add_argument("set", choices=SETS)
     p_score.add_argument("--show", action="store_true", help="list every reply the rule gets wrong")
     p_score.add_argument("--unseal", action="store_true", help="allow --show on the sealed set")
     args = parser.parse_args(argv)
     if args.command == "agree":
-        return agree(args.a, args.b, args.merge)
-    if args.show and SEALED and not args.unseal:
-        parser.error(f"{SET} is sealed: its cases are shown only with --unseal (the figures need no flag)")
-    return score(args.show)
+        return agree(args.set, args.a, args.b, args.merge)
+    if args.show and args.set in SEALED and not args.unseal:
+        parser.error(f"{args.set} is sealed: its cases are shown only with --unseal (the figures need no flag)")
+    return score(args.set, args.show)
 
 
 if __name__ == "__main__":
