@@ -11,17 +11,19 @@ awaiting_reply reminder already asked them to look at the answer):
 - they must say yes, in one of three ways: a word or phrase of assent ("yes", "ok", "agreed", "approved", "we
   accept", "go ahead", "green light", "(looks|sounds|is) (good|fine|right|acceptable)", "<anything> works",
   "happy with", "we're good", "let's do it", "👍"); a sentence that is only "Perfect." / "Fine." / "Correct." /
-  "Sure."; or an order to do it, a sentence that opens with an action verb on a known thing ("Send the
-  contract", "Please issue the PO", "Book it", "Invoice away"; not "Send me a quote", which asks for something
-  new);
+  "Sure." / "Wednesday it is."; or an order to do it, a sentence that opens with an action verb on a known
+  thing ("Send the contract", "Please issue the PO", "Book it", "Invoice away"; not "Send me a quote", which
+  asks for something new);
+- an acknowledgement is not assent: "Ok thanks", "Yes, got it.", "Ok noted" say the mail arrived;
 - negatively worded assent is assent: "no objections", "no changes needed", "nothing to add", "can't see any
-  issues", "don't see why not", "don't mind" are read as "ok" before anything is held back;
+  issues", "don't see why not", "I wouldn't change a thing" are read as "ok" before anything is held back;
 - and nothing in them may hold it back: a question mark (the rep answers first), a negation ("not", "n't",
   "no", "none", "nothing"), a reservation ("but", "however", "though", "except", "apart from", "unless", "if",
   "as long as", "assuming", "provided", "only"), a wish to change or wait ("change", "revise", "amend", "wait",
-  "hold off", "instead", "still", "first", "once", "until", "yet", "needs to", "another round"), or a deferral
-  ("review", "check", "discuss", "think", "consider", "get back", "let you know", "will confirm", "shortly",
-  "bear with", "noted").
+  "hold off", "instead", "still", "first", "once", "until", "yet", "needs", "subject to", "in principle", "for
+  now"), or a deferral ("review", "check", "discuss", "think", "consider", "get back", "let you know", "will
+  confirm", "shortly", "bear with"); a sentence after the yes that says it is an aside ("Unrelated, ...", "By
+  the way, ...", "Also, ...") may ask its own question.
 
 Measured on replies nobody here wrote (``evaluation/acceptance_eval.py``; first runs in FIRST_RUNS.md).
 """
@@ -39,45 +41,67 @@ SENTENCES = 4
 _HEAD_CHARS = 600
 
 _YES = re.compile(
-    r"\b(?:yes|yep|yeah|yup|ok|okay|agreed?|approved?|accept(?:ed|able)?|we accept|confirm(?:ed)?|deal"
+    r"\b(?:yes|yep|yeah|yup|ok|okay|agreed?|approved?|accept(?:s|ed|able)?|confirm(?:ed)?|deal"
     r"|go ahead|go-ahead|go for it|green light|(?:please )?proceed|please do|let's do (?:it|that|this)"
-    r"|(?:we're|we are|all) (?:good|in|set|fine|ok|okay|happy|comfortable)"
+    r"|(?:we're|we are|i'm|i am|all) (?:good|in|set|fine|ok|okay|happy|comfortable)"
     r"|(?:looks?|sounds?|seems?|is|are|'s|all) (?:all |absolutely |totally )?"
     r"(?:good|fine|great|right|ok|okay|correct|perfect|acceptable|spot on)"
-    r"|works?|happy with|comfortable with|fine (?:by|with) (?:me|us)|good to go|signed off|cleared"
-    r"|sounds like a plan|count (?:us|me) in)\b|👍|✅"
+    r"|works?|suits? (?:us|me)|happy (?:with|for)|comfortable with|fine (?:by|with) (?:me|us)|good to go"
+    r"|(?:counter)?signed|cleared|sounds like a plan|count (?:us|me) in)\b|👍|✅"
 )
 # A sentence that is nothing but assent.
-_BARE_YES = re.compile(r"(?:perfect|fine|correct|sure|spot on|great,? (?:go|please)\b.*|(?:\d+|that) it is)\W*")
+_BARE_YES = re.compile(r"(?:perfect|fine|correct|sure|spot on|go|(?:\w+ ){1,2}it is)\W*")
+# Acknowledgements: "Ok thanks", "Yes, got it." say the mail arrived, not that the contact agrees.
+_ACK = re.compile(
+    r"(?:(?:ok|okay|yes|yep|sure|great|thanks|thank you|cheers|noted|got it|received)[\s,.!-]*)*"
+    r"(?:thanks|thank you|cheers|noted|got it|received(?: with thanks)?)[\s,.!-]*"
+    r"(?:(?:ok|okay|thanks|thank you|cheers)\W*)*"
+)
 # An order to do the promised thing: an action verb opening the sentence, on something already known.
 _VERBS = (
     r"send|ship|book|order|issue|raise|place|put|schedule|sign|countersign|print|reserve|release|invoice"
     r"|submit|renew|add|start|set up|finali[sz]e|process|arrange|lock|dispatch|draw up|go live with|execute"
+    r"|run|prepare|roll|make"
 )
 _DO_IT = re.compile(
     rf"(?:(?:please|pls|kindly|so|then|ok|okay|yes|great|good),? )*(?:{_VERBS})"
-    r"(?: (?:me|us))? (?:it|them|that|this|these|those|the|our|my|away|ahead|over|in|on)\b"
+    r"(?:\W*$|(?: (?:me|us))? (?:it|them|that|this|these|those|the|our|my|away|ahead|over|in|on|for)\b)"
 )
 _HOLD = re.compile(
     r"\?|n't\b|\b(?:not|no|none|nothing|neither|never|cannot|but|however|though|although|unfortunately|except"
-    r"|apart from|other than|unless|if|provided|assuming|as long as|only|change|changes|revise|revised|amend"
-    r"|amendment|updated|wait|hold off|instead|still|first|once|until|yet|later|pending|needs? to"
-    r"|needs? (?:another|more|a few)|another round|review|check|checking|discuss|think|thinking|consider"
-    r"|get back|come back|let you know|let u know|will (?:confirm|revert)|revert|shortly|bear with|noted"
+    r"|apart from|other than|unless|if|provided|assuming|as long as|subject to|in principle|only|for now"
+    r"|change|changes|revise|revised|amend|amendment|updated|wait|hold off|instead|still|first|once|until"
+    r"|yet|later|pending|needs?|another round|review|check|checking|discuss|think|thinking|consider"
+    r"|get back|come back|let you know|let u know|will (?:confirm|revert)|revert|shortly|bear with"
     r"|decline|declined|reject|rejected|maybe|perhaps|might|may (?:be|need|want|have))\b"
+)
+_OBJECTIONS = (
+    r"problems?|probs|worries|objections?|issues?|concerns?|complaints?|comments?|corrections?|changes?"
+    r"|amendments?|edits?|errors?|defects?|deviations?|conflicts?|disagreements?|questions?|blockers?"
+    r"|red flags?|showstoppers?"
 )
 # Negatively worded assent ("no objections", "nothing to add"): read as "ok" before the holds are looked for.
 _NO_OBJECTION = re.compile(
-    r"\b(?:(?:no|not an?|not any|without any) (?:further |other )?"
-    r"(?:problems?|worries|objections?|issues?|concerns?|complaints?|comments?|corrections?|changes?|edits?|errors?|defects?|conflicts?|disagreements?|questions?)"
-    r"(?: (?:needed|required|here|at all|whatsoever|from (?:us|me|our side|my side|our end)|on our (?:side|end)))?"
-    r"|no reason not to|nothing (?:further|more|else|to (?:change|add|fix|correct)|wrong(?: with)?|missing)"
-    r"|not a (?:single )?thing to (?:change|add|fix)|(?:can't|cannot|couldn't) (?:fault|see (?:any|a) "
-    r"(?:issues?|problems?|reason not to))|(?:don't|do not) see (?:why not|any (?:issues?|problems?))"
-    r"|(?:don't|do not) mind|wouldn't say no)\b"
+    r"\b(?:(?:no|not an?|not any|without any|(?:i|we)(?:'ve| have) no"
+    r"|(?:i|we) (?:don't|do not) have (?:a|an|any))"
+    rf" (?:further |other |real |major )?(?:{_OBJECTIONS})"
+    r"(?: (?:needed|required|noted|here|at all|whatsoever|from (?:us|me|our side|my side|our end)"
+    r"|on our (?:side|end)))?"
+    r"|no reason not to|(?:nothing|none) (?:further|more|else|from (?:me|us)|to (?:change|add|fix|correct)"
+    r"|wrong(?: with)?|missing|jumps out)"
+    rf"|not a (?:single )?thing to (?:change|add|fix)|wouldn't change a thing"
+    rf"|(?:can't|cannot|couldn't|don't|do not) (?:see|spot|find|foresee) (?:an?|any) (?:{_OBJECTIONS})"
+    r"|(?:can't|cannot|couldn't) (?:fault|see anything wrong|think of anything to change|see why not"
+    r"|see that being a problem)|(?:don't|do not) see why not|(?:don't|do not) (?:mind|disagree)"
+    r"|wouldn't say no)\b"
 )
 # Nouns that carry a holding word without holding anything back.
 _NOUNS = re.compile(r"\bchange orders?\b|\b(?:the|your) (?:revised|updated|amended)\b")
+# A sentence set aside from the answer after a yes ("Unrelated, but ...", "By the way, ..."): holds nothing back.
+_ASIDE = re.compile(
+    r"(?:also|btw|by the way|fyi|unrelated|separately|p\.?s\.?|on (?:a|an) (?:separate|other|unrelated) note"
+    r"|one (?:more )?thing unrelated)\b"
+)
 _GREETING = re.compile(
     r"(?:hi|hello|hey|dear|morning|good (?:morning|afternoon|evening)|thanks|thank you)\b[^.!]{0,30},?"
 )
@@ -97,6 +121,8 @@ def _head(text: str) -> list[str]:
 
 
 def _says_yes(sentence: str) -> bool:
+    if _ACK.fullmatch(sentence):
+        return False
     return bool(_YES.search(sentence) or _BARE_YES.fullmatch(sentence) or _DO_IT.match(sentence))
 
 
@@ -105,4 +131,7 @@ def accepts(text: str) -> bool:
     if not text.strip():
         return False
     read = [_NOUNS.sub("item", _NO_OBJECTION.sub("ok", s)) for s in _head(text)]
-    return any(_says_yes(s) for s in read) and not any(_HOLD.search(s) for s in read)
+    yes = [i for i, s in enumerate(read) if _says_yes(s)]
+    if not yes:
+        return False
+    return not any(_HOLD.search(s) and not (i > yes[0] and _ASIDE.match(s)) for i, s in enumerate(read))

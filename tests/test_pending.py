@@ -198,6 +198,17 @@ def test_an_unanswered_pending_promise_expires_after_the_lookback() -> None:
         ("Ok noted", False),
         ("Pricing is fine assuming freight is included.", False),
         ("None of the slots works for me.", False),
+        ("Cheers, got it.", False),
+        ("Yes, received with thanks.", False),
+        ("I've no further comments on the draft.", True),
+        ("We don't have any concerns with clause 4.", True),
+        ("Tuesday suits us.", True),
+        ("Agreed. By the way, is Mia still your contact for invoices?", True),
+        ("Agreed. Can Mia be copied on the invoices?", False),
+        ("Approved subject to the board's vote next week.", False),
+        ("Ok in principle, let me see the breakdown.", False),
+        ("Friday it is.", True),
+        ("Signed and returned.", True),
     ],
 )
 def test_what_accepts(text: str, yes: bool) -> None:
