@@ -174,3 +174,34 @@ def test_joint_look_alikes(sentence: str) -> None:
 def test_your_agreement_as_a_document_is_no_condition() -> None:
     promises = live("I will send the confirms with your agreement tomorrow.")
     assert promises and not promises[0].conditional
+
+
+# The contact's step or yes asked for in the sentence or clause before (guidelines: "the condition may sit in
+# the previous sentence").
+CONDITION_BEFORE = [
+    "Shoot me a note and I'll send you the file.",
+    "Text me your flight number and I'll pick you up.",
+    "Initial the changes and I will have the final copies printed.",
+    "Let me know which you prefer; I'll then send the final.",
+    "Let me know if these dates work. I'll book the rooms.",
+    "Any chance you could send me the figures? I'll then update the model.",
+    "If not, then let's reschedule our Friday call for Monday.",
+]
+
+# A review or comments asked for first, then the next step of the process: plain promises.
+PROCESS_STEPS = [
+    "Please review and let me know of changes by Tuesday. Then I will recap for the Wednesday meeting.",
+    "Could you send me the figures? I'll call you tomorrow.",
+    "Let me know what you think. I'll call you Monday.",
+]
+
+
+@pytest.mark.parametrize("sentence", CONDITION_BEFORE)
+def test_a_condition_before_makes_it_pending(sentence: str) -> None:
+    promises = found(sentence)
+    assert promises and all(p.conditional for p in promises), sentence
+
+
+@pytest.mark.parametrize("sentence", PROCESS_STEPS)
+def test_the_next_step_of_a_process_stands(sentence: str) -> None:
+    assert live(sentence), sentence

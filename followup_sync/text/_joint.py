@@ -27,6 +27,7 @@ _TOGETHER = (
     r"|continue (?:this|the|our) (?:discussion|conversation|call|meeting)"
     r"|resume|resuming|hop on a call|jump on a call|get on the phone|touch bases|work on|working on"
     r"|finalize|finalizing|firm up|nail down|plan|planning|conference|confer|wrap (?:this|it|things) up"
+    r"|reschedule|rescheduling"
     r"|(?:have|set up|schedule|book|do|grab) (?:a |an |some )?(?:quick |brief |short )?(?:call|lunch|dinner"
     r"|breakfast|coffee|meeting|chat|conversation|discussion|session))(?![a-z])"
 )
@@ -143,7 +144,10 @@ _WITH_OTHERS = re.compile(
     r" with (?!(?:you|u|y'all|you all|all of you|everyone|everybody|the group|the team|both)\b)"
 )
 # Before the clause: a hedge or a question makes it no follow-up.
-_HEDGED = re.compile(r"\b(?:maybe|perhaps|possibly|might|could|hopefully|if|whether|can|shall)\b")
+# "If not, let's reschedule for Monday" waits on the contact's answer (``_promise_conditions`` marks it): kept.
+_HEDGED = re.compile(
+    r"\b(?:maybe|perhaps|possibly|might|could|hopefully|if(?! (?:not|so|yes|ok|okay)\b)|whether|can|shall)\b"
+)
 # After it: a standing schedule ("we'll talk every Tuesday"), meeting logistics, a third party's delivery.
 _NOT_SINGLE = re.compile(
     r"\b(?:every|each|weekly|daily|monthly|held|moved|rescheduled|postponed|cancell?ed|pushed back)\b"

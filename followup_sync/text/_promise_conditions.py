@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["APPROVAL_ASKED", "CONDITIONAL_REQUEST", "FOLLOW_ON", "REQUEST_BEFORE", "is_conditional"]
+__all__ = [
+    "APPROVAL_ASKED",
+    "ASKED_BEFORE",
+    "CONDITIONAL_REQUEST",
+    "FOLLOW_ON",
+    "REQUEST_BEFORE",
+    "is_conditional",
+]
 
 
 # Conditions on the recipient's wishes: an offer waiting on them, not a promise.
@@ -50,9 +57,11 @@ REQUEST_BEFORE = re.compile(
     r"|you (?:can|could|may|should|need to)|(?:i|we) need to (?:know|hear|see|get))\b"
     # "Send me your address and I'll ...", but not "he is going to send me some articles which I will send".
     r"|\b(?<!to )(?<!will )(?<!would )(?<!can )(?<!could )(?<!he )(?<!she )(?<!they )"
-    r"(?:call me|give me a (?:call|ring)|tell me|send me|e-?mail me|fax me|drop me|ping me|get back to me)\b"
+    r"(?:call me|give me a (?:call|ring)|tell me|send me|e-?mail me|fax me|drop me|ping me|get back to me"
+    r"|shoot me|text me|write me|ring me|buzz me|phone me|mail me|forward me|get me)\b"
     # An imperative to the recipient opening the sentence: "Return it to Cathy by 2 and we will send it out".
-    r"|^(?:just |please )?(?:return|send|call|e-?mail|fax|sign|review|give|get|forward|tell|bring|ask|confirm)\b"
+    r"|^(?:just |please )?(?:return|send|call|e-?mail|fax|sign|review|give|get|forward|tell|bring|ask|confirm"
+    r"|initial|execute|approve|complete|fill out|advise|reply|respond|text|shoot|ping|drop)\b"
 )
 
 # "if" that does not make the promise conditional: an indirect question ("see if", "ask if") or a fallback.
@@ -120,8 +129,20 @@ CONDITIONAL_REQUEST = re.compile(
 APPROVAL_ASKED = re.compile(
     r"\blet me know (?:if|whether) (?:it|this|that|they|these)(?: \w+)? (?:is|are|looks?|seems?) "
     r"(?:ok|okay|acceptable|fine|good|correct|right)\b"
+    # "Let me know if these dates work. I'll book the rooms", "let me know which you prefer; I'll then send it"
+    r"|\blet me know (?:if|whether) (?:it|this|that|they|these|those|the \w+)(?: \w+)? (?:works?|suits?)\b"
+    r"|\blet me know (?:which|what)(?: \w+)? (?:you (?:prefer|decide|choose|pick)|works? (?:best )?for you)\b"
 )
-FOLLOW_ON = re.compile(r"^(?:upon|then|once|after)\b|\bwill then\b")
+# A request to the recipient in the sentence before ("Could you send me the figures? I'll then update the
+# model"): a promise with "then" after it is the next step once they have done theirs.
+ASKED_BEFORE = re.compile(
+    # Not a review or comments asked for ("please review by Tuesday. Then I will recap"): the next step of a
+    # process under way is a plain promise (guidelines, "triggered by the recipient's own step").
+    r"\b(?:(?:can|could|would|will) you|you (?:could|can)) (?:please )?"
+    r"(?:send|get|give|forward|e-?mail|fax|provide|sign|return|approve)\b"
+    r"|\bplease (?:send|get|give|forward|e-?mail|fax|provide|sign|return|approve)\b"
+)
+FOLLOW_ON = re.compile(r"^(?:upon|then|once|after)\b|(?:\bwill|'ll) then\b")
 
 
 def is_conditional(low: str, start: int, *, requested: bool) -> bool | None:

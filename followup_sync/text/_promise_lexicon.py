@@ -300,7 +300,8 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             # "I will have an ISDA master put in place": a task the sender gets done.
             _v("have")
             + r" (?:an? |the |our |my )[^,;]{1,40}? (?:put in place|set up|prepared|drafted|completed|fixed"
-            r"|signed|executed|updated|revised)\b",
+            r"|signed|executed|updated|revised|printed|copied|mailed|shipped|delivered|processed|loaded|entered|booked"
+            r"|filed|scanned|faxed|couriered|returned|released|scheduled|reviewed|corrected|approved)\b",
         ),
     ),
 )

@@ -32,6 +32,7 @@ from followup_sync.model import Channel
 from followup_sync.text._joint import MEET_AGAIN, joint_clause, third_party_after
 from followup_sync.text._promise_conditions import (
     APPROVAL_ASKED,
+    ASKED_BEFORE,
     CONDITIONAL_REQUEST,
     FOLLOW_ON,
     REQUEST_BEFORE,
@@ -431,6 +432,9 @@ def _promise_in(
     # A plain promise in the sentence outweighs one that waits ("Send me the file and I'll fix it; I'll call").
     hit = next((h for h in hits if not h.conditional), hits[0])
     conditional = is_conditional(low, hit.start, requested=hit.conditional)
+    # "Let me know which you prefer; I'll then send the final": the approval is asked in an earlier clause.
+    if conditional is False and "let me know" in low and APPROVAL_ASKED.search(low, 0, hit.start):
+        conditional = True
     if conditional is None or _RECURRING.search(low):
         return None  # "we'll update the status report weekly": no single due to remind of
     if _CONTENT_HERE.match(low, hit.verb) and ": " in low[hit.verb_end :]:
@@ -477,9 +481,11 @@ def find_promises(
     found: list[Promise] = []
     since_approval: int | None = None  # sentences since "if acceptable, please sign ..."
     asked_approval = False
+    requested = False  # the sentence asked the recipient to do something ("could you send me ...")
     for sentence in sentences(text):
         low = " ".join(sentence.lower().split())
         just_asked, asked_approval = asked_approval, "let me know" in low and bool(APPROVAL_ASKED.search(low))
+        just_requested, requested = requested, "you" in low and bool(ASKED_BEFORE.search(low))
         if since_approval is not None:
             since_approval += 1
         if "if" in low and CONDITIONAL_REQUEST.search(low):
@@ -489,6 +495,7 @@ def find_promises(
         # The step right after "let me know if it is OK", or after "if in agreement, please sign ...", waits on
         # the recipient's answer: kept, as conditional.
         waits = just_asked or since_approval == 1 or (since_approval is not None and bool(FOLLOW_ON.search(low)))
+        waits = waits or (just_requested and bool(FOLLOW_ON.search(low)))
         promise = _promise_in(sentence, sent_at=sent_at, tz=tz, options=options, waits=waits)
         if promise is not None:
             found.append(promise)
