@@ -205,3 +205,21 @@ def test_a_condition_before_makes_it_pending(sentence: str) -> None:
 @pytest.mark.parametrize("sentence", PROCESS_STEPS)
 def test_the_next_step_of_a_process_stands(sentence: str) -> None:
     assert live(sentence), sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I'll be working on the Dynegy deal all day Friday.",
+        "I will be handling the Duke account from now on.",
+        "I'll be dealing with the auditors all week.",
+        # the joint clause has no time of its own: "tomorrow" is the other clause's
+        "I'll be working on 41 tomorrow; let's talk about what would be a good meeting time.",
+    ],
+)
+def test_where_the_senders_days_go_is_no_promise(sentence: str) -> None:
+    assert not live(sentence), sentence
+
+
+def test_work_aimed_at_the_recipient_still_counts() -> None:
+    assert live("I'll be working on your proposal tomorrow.")

@@ -213,6 +213,12 @@ class _Hit:
     timed: bool = False  # a promise only with a stated time ("I should have it to you by Friday")
 
 
+# What a sender will be busy with, not an action owed to the recipient.
+_BUSY = re.compile(
+    r"(?:working|dealing|handling|managing|covering)\b(?![^,;.]{0,30}\b(?:your|for you|with you)\b)"
+)
+
+
 def _verb_after(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
     """The promised verb after a modal ending at ``pos`` as (start, end, channel); None for hedges and states."""
     while pos < len(low) and low[pos] == " ":
@@ -221,6 +227,8 @@ def _verb_after(low: str, pos: int) -> tuple[int, int, Channel | None] | None:
     if _BLOCK_AFTER_MODAL.match(low, pos):
         return None
     if low.startswith("be ", pos):  # "I'll be sending", "we'll be in touch"
+        if _BUSY.match(low, pos + 3):
+            return None  # "I'll be working on 41 tomorrow": where the sender's day goes, not an action owed
         if found := match_verb(low, pos):  # "be in touch"
             return pos, found[1], found[0]
         if found := match_verb(low, pos + 3):
@@ -447,7 +455,9 @@ def _promise_in(
     # anywhere in the sentence ("On Friday, I will send it").
     due = find_due(text[hit.start :], sent_at=sent_at, tz=tz, options=options)
     if due is None and hit.start > 0:
-        due = find_due(text, sent_at=sent_at, tz=tz, options=options)
+        # "I'll be working on 41 tomorrow; let's talk about a good time": a joint clause's time is its clause's.
+        cut = text.rfind(";", 0, hit.start) + 1 if hit.joint else 0
+        due = find_due(text[cut:], sent_at=sent_at, tz=tz, options=options)
     if hit.timed and due is None:
         return None  # "I should have the report for you": a forecast until it names a time
     # Joint and impersonal follow-ups count only with a stated time ("let's talk Tuesday", not "talk soon");
