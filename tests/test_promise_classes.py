@@ -47,6 +47,16 @@ PARAPHRASES = [
     "I will have somebody in accounting send you the statement.",
     "I will start preparing the masters for the new counterparties.",
     "We will begin drafting the amendment this week.",
+    "I'll put a proposal together for you.",
+    "I'll work up a new quote for the Houston plant.",
+    "I'll sort it out with accounting this week.",
+    "I'll straighten this out first thing tomorrow.",
+    "I'll set aside some time Friday to go through it with you.",
+    "I'll hunt down the original agreement.",
+    "I'll have a look at the draft this afternoon.",
+    "I'll try and find the file for you.",
+    "I'll ensure the invoice is corrected.",
+    "I'll remember to bring the contract.",
 ]
 
 SHOULD_HAVE = [
@@ -82,6 +92,9 @@ NOT_PROMISES = [
     "I will scheduled it last week.",
     "I will consider the proposal.",
     "If they agree, I'll send the contract.",
+    "I will have a look around Houston.",
+    "I will find the time.",
+    "I will put my feet up.",
 ]
 
 

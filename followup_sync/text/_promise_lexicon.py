@@ -158,6 +158,20 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("deliver"),
             _v("prepare"),
             _v("put") + r" together",
+            # "I'll put a proposal together for you", "I'll work up a new quote", "I'll sort it out this week"
+            _v("put") + r" (?:[a-z']+ ){1,3}together\b",
+            _v("work") + r" (?:up|out) (?:a|an|the|some|new|it|this|that|them|your|our)\b",
+            r"(?:sort|sorting|straighten|straightening|iron|ironing)"
+            r" (?:(?:it|this|that|them|things|the \w+) )?out\b",
+            _v("hunt") + r" (?:(?:it|this|that|them|the \w+) )?down\b",
+            _v("clear") + r" (?:(?:it|this|that|them|the \w+) )?up\b",
+            _v("set") + r" aside (?:some )?time\b",
+            _v("have") + r" a (?:quick |closer |good )?look (?:at|over|through|into)\b",
+            r"(?:find|finding) (?:it|them|the \w+(?: \w+)?) for (?:you|u)\b",
+            r"(?:find|finding) (?:the|a|your|our) (?:file|files|copy|copies|contract|agreement|original|originals"
+            r"|document|documents|email|invoice|invoices|report|number|numbers|answer|paperwork|details)\b",
+            # "I'll ensure the invoice is corrected", like "make sure"
+            r"(?:ensure|ensuring) (?:that )?(?:it|they|this|that|these|those|the \w+|you|u|everything|everyone)\b",
             _v("draft"),
             _v("compile"),
             _v("bring") + r"(?! (?:it|this|that|them) up\b)",

@@ -116,7 +116,7 @@ _NEGATED = re.compile(
 _FILLER = re.compile(
     r"(?:also|then|just|definitely|certainly|probably|surely|gladly|personally|still|now|soon|quickly"
     r"|immediately|hopefully|first|again|actually|directly|promptly|try to|try and|be sure to|be sure and"
-    r"|make sure to|make sure i|be able to|go ahead and|attempt to|plan to|plan on|continue to"
+    r"|make sure to|make sure i|be able to|go ahead and|attempt to|plan to|plan on|continue to|remember to"
     r"|in turn|each|both|either|all|further|separately|personally|gladly|shortly|tomorrow|today|later"
     # "I will begin preparing the masters", "we'll start to draft it", not "I will start on Monday".
     # Not an ongoing duty taken up ("I will start responding for Australia", "we'll begin working on it").
