@@ -57,6 +57,10 @@ PARAPHRASES = [
     "I'll try and find the file for you.",
     "I'll ensure the invoice is corrected.",
     "I'll remember to bring the contract.",
+    "I'll reconcile your invoices this week.",
+    "I'll re-price the deal for you.",
+    "I'll upgrade your account tomorrow.",
+    "I'll prioritize your request.",
 ]
 
 SHOULD_HAVE = [
@@ -95,6 +99,9 @@ NOT_PROMISES = [
     "I will have a look around Houston.",
     "I will find the time.",
     "I will put my feet up.",
+    "I'll miss your smile.",
+    "I'll cheer for your team.",
+    "I'll abide by your decision.",
 ]
 
 

@@ -262,7 +262,9 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("loop") + r" (?:in|you in)\b",
             _v("introduce") + r" (?:you|u)\b",
             _v("connect") + r" (?:you|u) (?:with|to)\b",
-            r"(?:reschedule|rescheduling|expedite|expediting|refund|refunding|waive|waiving|renew|renewing)"
+            r"(?:reschedule|rescheduling|expedite|expediting|refund|refunding|waive|waiving|renew|renewing"
+            r"|reconcile|reconciling|re-?price|re-?pricing|upgrade|upgrading|reinstate|reinstating|prioriti[sz]e"
+            r"|prioriti[sz]ing|initiate|initiating|re-?quote|re-?quoting|unblock|unblocking|reactivate|reactivating)"
             r"(?= (?:it|this|that|them|the|your|our|a|an)\b)",
             _v("credit") + r" (?:you|u|your|the)\b",
             _v("invoice") + r" (?:you|u|them)\b",
