@@ -243,3 +243,26 @@ def test_where_the_senders_days_go_is_no_promise(sentence: str) -> None:
 
 def test_work_aimed_at_the_recipient_still_counts() -> None:
     assert live("I'll be working on your proposal tomorrow.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "hour"),
+    [
+        ("Will report back later this AM with the numbers.", 9),
+        ("I'll call you this pm.", 13),
+        ("A new blackline will be circulated in the a.m.", 9),
+        ("I'll send the revised draft in the p.m.", 13),
+    ],
+)
+def test_am_and_pm_as_a_part_of_the_day(sentence: str, hour: int) -> None:
+    from followup_sync.text.dates import find_due
+
+    early = datetime(2026, 3, 18, 11, 0, tzinfo=UTC)  # Wednesday 07:00 in New York
+    due = find_due(sentence, sent_at=early, tz=NY)
+    assert due is not None and due.when.astimezone(NY).hour == hour and due.when.astimezone(NY).day == 18
+
+
+def test_am_as_a_verb_is_no_time() -> None:
+    from followup_sync.text.dates import find_due
+
+    assert find_due("I am in the office.", sent_at=SENT, tz=NY) is None

@@ -353,6 +353,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |first\s+thing\s+in\s+the|during\s+the|by)\s*+)?(?P<pp>morning|afternoon|evening|night)\b
         |(?P<first>first\s+thing)(?:\s+in\s+the\s+morning)?\b
         |(?P<lprep>at|over|after|before|around|by)\s+lunch\b|(?P<lt>lunch\s?time)\b
+        |(?P<apre>this|later\s+this)\s+(?P<ap2>a\.m\.|p\.m\.|a\.m|p\.m|am|pm)(?!\w)
         |(?<![\w.])(?P<apx>am|pm|a\.m\.|p\.m\.)(?!\w)
         |(?P<pin>in\s+the\s+(?P<pinap>a\.?m|p\.?m)\b\.?)""",
     ),

@@ -232,8 +232,12 @@ def on_part(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         # "in the a.m." / "in the p.m." as "in the morning" / "in the afternoon"
         pm = g["pinap"].lower().startswith("p")
         return Atom("time", m.start(), m.end(), part=(o.afternoon, time(17)) if pm else (o.morning, time(12)))
-    pre = (g["ppre"] or "").lower()
-    name, end_hour = _PARTS[g["pp"].lower()]
+    if g["ap2"]:  # "this AM", "later this p.m.": as "this morning", "this afternoon"
+        pre = "this"
+        name, end_hour = _PARTS["afternoon" if g["ap2"].lower().startswith("p") else "morning"]
+    else:
+        pre = (g["ppre"] or "").lower()
+        name, end_hour = _PARTS[g["pp"].lower()]
     begin: time = getattr(o, name)
     if pre.startswith("early"):
         begin = time(8) if name == "morning" else begin
