@@ -61,6 +61,13 @@ PARAPHRASES = [
     "I'll re-price the deal for you.",
     "I'll upgrade your account tomorrow.",
     "I'll prioritize your request.",
+    "Will do and will advise.",
+    "I'll get right on it.",
+    "I'll take it from here.",
+    "I'll make it happen.",
+    "I'll get the numbers to Sally by noon.",
+    "I will endeavour to send it today.",
+    "I'll aim to have it to you by Friday.",
 ]
 
 SHOULD_HAVE = [
@@ -102,6 +109,9 @@ NOT_PROMISES = [
     "I'll miss your smile.",
     "I'll cheer for your team.",
     "I'll abide by your decision.",
+    "I will look to you for guidance.",
+    "I'll get the kids to school tomorrow.",
+    "Will do.",
 ]
 
 

@@ -192,7 +192,17 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             # "I'll then get it countersigned by our VP", "we'll get it loaded into the system"
             _v("get") + r" (?:it|this|that|them|these|those|the \w+|the \w+ \w+|all of (?:it|them)) "
             r"(?!(?:used|involved|interested|confused|bored|tired|excited|married)\b)(?:[a-z]{3,}(?:ed|en)|done)\b",
-            _v("keep") + r" (?:looking|trying|working on it|searching|digging|at it|pushing)\b",
+            _v("keep") + r" (?:looking|trying|working on it|searching|digging|at it|pushing|plugging away)\b",
+            # Taking it on: "I'll get right on it", "I'll take it from here", "I'll make it happen"
+            _v("get") + r" (?:right |straight )?on (?:it|this|that|them)\b",
+            _v("take") + r" (?:it|this|that|things) from here\b",
+            _v("make") + r" (?:it|this|that) happen\b",
+            _v("get") + r" the ball rolling\b",
+            # "I'll get the numbers to Sally by noon": a delivery to a third party on the recipient's matter
+            _v("get")
+            + r" (?:it|this|that|them|these|those|the \w+|the \w+ \w+) (?:over )?to (?!(?:be|do|work|go|see"
+            r"|know|close|sign|have|make|the point|a point|you|u|bed|sleep|school|work)\b)[a-z]+"
+            r"(?= (?:by|today|tomorrow|tonight|this|next|on|before|first|asap|in|early|later)\b| ?[.,;!]| ?$)",
             # "I'll make sure they get included", "we will make sure the invoice is corrected"
             _v("make") + r" sure (?:that )?(?:it|they|this|that|these|those|the \w+|everything|everyone|all)\b",
             _v("give") + r" (?:you|u|him|her|them|[a-z]+) (?:the|a|an|my|our|his|their|your|some|copies|a copy)\b",

@@ -117,6 +117,7 @@ _FILLER = re.compile(
     r"(?:also|then|just|definitely|certainly|probably|surely|gladly|personally|still|now|soon|quickly"
     r"|immediately|hopefully|first|again|actually|directly|promptly|try to|try and|be sure to|be sure and"
     r"|make sure to|make sure i|be able to|go ahead and|attempt to|plan to|plan on|continue to|remember to"
+    r"|aim to|endeavou?r to|look to(?= [a-z]+ (?:it|this|that|them|the|a|an|your|you|u)\b)"
     r"|in turn|each|both|either|all|further|separately|personally|gladly|shortly|tomorrow|today|later"
     # "I will begin preparing the masters", "we'll start to draft it", not "I will start on Monday".
     # Not an ongoing duty taken up ("I will start responding for Australia", "we'll begin working on it").
@@ -396,6 +397,8 @@ def _bare_will_ok(low: str, at: int) -> bool:
     # "... and will": the sentence or its last clause opens with the rep ("I got it and will ...", not "PG&E has
     # ... and will"; "I haven't heard back from them, but will send it").
     head = _PARENTHESES.sub("", head)
+    if head.startswith("will do"):  # "Will do and will advise": the acknowledgement is the rep's
+        return True
     clause = _CLAUSE_START.match(head)
     return bool(_REP_SUBJECT.match(head) or (clause and _REP_SUBJECT.match(head[clause.end() :])))
 
