@@ -112,6 +112,8 @@ NOT_PROMISES = [
     "I will look to you for guidance.",
     "I'll get the kids to school tomorrow.",
     "Will do.",
+    "We will monitor the web site and update the questions periodically.",
+    "I will call in to the meeting from the airport.",
 ]
 
 

@@ -54,7 +54,8 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("leave") + r" (?:a )?(?:voice ?-?mails?|voicemails?|messages?) (?:for|with)\b",
             _v("reach") + r" (?:you|u)\b",
             r"(?:call|calling|phone|phoning|ring|ringing|dial|dialing|telephone|telephoning)"
-            r"(?! (?:it|this|that) (?:a|off|quits))",
+            # "I will call in and let Patti know my status": phoning in to work or into a meeting
+            r"(?! (?:it|this|that) (?:a|off|quits))(?! in\b(?! (?:the|an?|your|our)\b))",
         ),
     ),
     (

@@ -423,6 +423,7 @@ _RECURRING = re.compile(
     r"\b(?:every|each) (?:day|week|month|quarter|morning|afternoon|evening|night|monday|tuesday|wednesday"
     r"|thursday|friday)\b|(?<!\ba )(?<!\ban )\b(?:weekly|daily|monthly|nightly)\b"
     r"|\bper (?:day|week|month|quarter|year)\b"
+    r"|\b(?:periodically|regularly|routinely|from time to time|on an ongoing basis|on a regular basis)\b"
 )
 _CONTENT_HERE = re.compile(r"(?:give|tell|list|share|outline|summarize|spell)")
 
