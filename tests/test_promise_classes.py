@@ -154,6 +154,10 @@ CONDITIONAL_MORE = [
     "Once you approve, I'll send it to the customer.",
     "Let me know your availability and I will set something up.",
     "With your OK, I'll send the letter out today.",
+    "If that's acceptable, I'll get the paperwork going.",
+    "Pls confirm and I will release the nomination.",
+    "Kindly confirm and I'll proceed with the order.",
+    "If you're free, let's grab lunch Thursday.",
     "With your permission, I will forward this to our counsel.",
 ]
 
@@ -161,6 +165,8 @@ CONDITIONAL_MORE = [
 DEFAULT_ACTIONS = [
     "If there are no changes from your side, I will send it to the customer on Monday.",
     "If I hear no objections, we will file it Friday.",
+    "If you have no objection, I'll send it to legal on Monday.",
+    "If you have no further comments, I will execute it Friday.",
 ]
 
 

@@ -144,9 +144,10 @@ _WITH_OTHERS = re.compile(
     r" with (?!(?:you|u|y'all|you all|all of you|everyone|everybody|the group|the team|both)\b)"
 )
 # Before the clause: a hedge or a question makes it no follow-up.
-# "If not, let's reschedule for Monday" waits on the contact's answer (``_promise_conditions`` marks it): kept.
+# "If not, let's reschedule for Monday", "if you're free, let's grab lunch Thursday" wait on the contact's answer
+# (``_promise_conditions`` marks them): kept.
 _HEDGED = re.compile(
-    r"\b(?:maybe|perhaps|possibly|might|could|hopefully|if(?! (?:not|so|yes|ok|okay)\b)|whether|can|shall)\b"
+    r"\b(?:maybe|perhaps|possibly|might|could|hopefully|if(?! (?:not|so|yes|ok|okay|you|u)\b)|whether|can|shall)\b"
 )
 # After it: a standing schedule ("we'll talk every Tuesday"), meeting logistics, a third party's delivery.
 _NOT_SINGLE = re.compile(

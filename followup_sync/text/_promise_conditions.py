@@ -24,7 +24,7 @@ __all__ = [
 # Conditions on the recipient's wishes: an offer waiting on them, not a promise.
 _RECIPIENT_CONDITION = re.compile(
     r"\b(?:(?<!see )(?<!ask )(?<!know )(?<!check )(?<!whether )if (?:you|u)\b"
-    r"(?! (?:don't|do not|haven't|have not))"
+    r"(?! (?:don't|do not|haven't|have not|have no|see no))"
     # "in case you want to be on the call" is a purpose, and "on Monday or whenever you have time" a time.
     r"|should (?:you|u)\b|(?<!\bor )whenever (?:you|u)\b"
     r"|when (?:you|u) (?:want|need|are ready|'re ready|get a chance|have (?:a )?(?:chance|time|a minute))"
@@ -53,7 +53,8 @@ _UNCERTAIN_CONDITION = re.compile(
 
 # A request or offer before the modal turns "X and I'll ..." into a condition on the recipient.
 REQUEST_BEFORE = re.compile(
-    r"\b(?:let (?:me|us) know|please|feel free|just (?:say|ask)|reply|why don't you|(?:can|could|would|will) you"
+    r"\b(?:let (?:me|us) know|please|pls|plz|kindly|feel free|just (?:say|ask)|reply|why don't you"
+    r"|(?:can|could|would|will) you"
     r"|you (?:can|could|may|should|need to)|(?:i|we) need to (?:know|hear|see|get))\b"
     # "Send me your address and I'll ...", but not "he is going to send me some articles which I will send".
     r"|\b(?<!to )(?<!will )(?<!would )(?<!can )(?<!could )(?<!he )(?<!she )(?<!they )"
@@ -70,8 +71,9 @@ _HARMLESS_IF = re.compile(
     r"|\b(?:ask|asking|check with|checking with) (?:[a-z]+ ){1,2}if\b"
     r"|\bif (?:possible|at all possible|not sooner|not before|(?:i|we) (?:don't|do not|haven't|have not) hear)"
     # "If there are no changes from your side, I'll send it Monday": it happens without a reply.
-    r"|\bif (?:there (?:are|is) |(?:i|we) (?:get|hear|receive|see) )?no (?:further |other )?(?:changes|comments"
-    r"|objections?|questions|issues|problems|response|word|reply)\b"
+    r"|\bif (?:there (?:are|is) |(?:i|we) (?:get|hear|receive|see) |(?:you|u) (?:have|see) )?no"
+    r" (?:further |other )?(?:changes|comments"
+    r"|objections?|questions|issues|problems|response|word|reply|concerns)\b"
 )
 _IF = re.compile(r"\bif\b")
 

@@ -199,6 +199,7 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("take") + r" (?:it|this|that|things) from here\b",
             _v("make") + r" (?:it|this|that) happen\b",
             _v("get") + r" the ball rolling\b",
+            _v("get") + r" (?:it|this|that|things|the \w+|the \w+ \w+) (?:going|started|moving|underway)\b",
             # "I'll get the numbers to Sally by noon": a delivery to a third party on the recipient's matter
             _v("get")
             + r" (?:it|this|that|them|these|those|the \w+|the \w+ \w+) (?:over )?to (?!(?:be|do|work|go|see"
