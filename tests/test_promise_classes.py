@@ -284,3 +284,43 @@ def test_am_as_a_verb_is_no_time() -> None:
     from followup_sync.text.dates import find_due
 
     assert find_due("I am in the office.", sent_at=SENT, tz=NY) is None
+
+
+# Written for this test file; each is one of a class (delegation under way, subjectless plans, a drop-off, an
+# action at a time waited for, a stated deadline after "should have").
+MORE_CLASSES = [
+    "I'm having Martha email it to you.",
+    "We're having the team call you tomorrow.",
+    "Hope to send it today.",
+    "Plan to call you Monday.",
+    "I'm drafting the guaranty and hope to have it to you shortly.",
+    "I expect to sent a preliminary agenda out next week.",
+    "I'll leave it on your desk.",
+    "I will leave a copy with your assistant.",
+    "I will wait till after lunch to send it.",
+    "I'll wait until Monday to file it.",
+    "I should have New Power updated by tomorrow.",
+]
+
+MORE_LOOK_ALIKES = [
+    "I'm having lunch with Martha.",
+    "I'm having trouble sending it.",
+    "I am having it faxed to you now.",
+    "TVA sent an agreement that I am having faxed to you now.",
+    "We are having guests tonight.",
+    "I hope to see you there.",
+    "Plan to attend the meeting.",
+    "Expect to hear from him soon.",
+    "I'll leave it with you.",
+    "I will leave the office at 5.",
+]
+
+
+@pytest.mark.parametrize("sentence", MORE_CLASSES)
+def test_more_classes(sentence: str) -> None:
+    assert live(sentence), sentence
+
+
+@pytest.mark.parametrize("sentence", MORE_LOOK_ALIKES)
+def test_more_look_alikes(sentence: str) -> None:
+    assert not live(sentence), sentence

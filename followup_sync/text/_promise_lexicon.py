@@ -199,6 +199,10 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             _v("take") + r" (?:it|this|that|things) from here\b",
             _v("make") + r" (?:it|this|that) happen\b",
             _v("get") + r" the ball rolling\b",
+            # "I'll leave the schedules on your desk", "I will leave a copy with your assistant"
+            _v("leave")
+            + r" (?:a copy|copies|the \w+|(?:it|this|that|them|these|those)(?= on| at| in))(?: [a-z]+){0,3}"
+            r" (?:on|at|in|with) (?:your|you|u|the front desk|reception)\b",
             _v("get") + r" (?:it|this|that|things|the \w+|the \w+ \w+) (?:going|started|moving|underway)\b",
             # "I'll get the numbers to Sally by noon": a delivery to a third party on the recipient's matter
             _v("get")
@@ -327,7 +331,8 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"|drafted|completed|fixed|updated|revised|corrected|returned|processed|approved|reviewed|delivered)\b",
             # "I will have an ISDA master put in place": a task the sender gets done.
             _v("have")
-            + r" (?:an? |the |our |my )[^,;]{1,40}? (?:put in place|set up|prepared|drafted|completed|fixed"
+            + r" (?:an? |the |our |my |(?=[a-z]+ [a-z]+ (?:updated|revised|fixed|completed)\b))[^,;]{1,40}?"
+            r" (?:put in place|set up|prepared|drafted|completed|fixed"
             r"|signed|executed|updated|revised|printed|copied|mailed|shipped|delivered|processed|loaded|entered|booked"
             r"|filed|scanned|faxed|couriered|returned|released|scheduled|reviewed|corrected|approved)\b",
         ),

@@ -84,19 +84,22 @@ def _gate(low: str, words: tuple[str, ...] = _GATE_WORDS) -> bool:
 
 
 # Where a modal can start; _MODAL is then matched only there (a full scan with _MODAL is several times slower).
-_MODAL_START = re.compile(r"(?<![a-z'])(?:i|we|myself|my|our|ill|will)(?![a-z])")
+_MODAL_START = re.compile(r"(?<![a-z'])(?:i|we|myself|my|our|ill|will|hope|plan|intend|expect)(?![a-z])")
 _MODAL = re.compile(
-    # Every alternative starts with i, m, o or w; the lookahead lets the scan skip other positions quickly.
-    r"(?=[imow])"
+    # Every alternative starts with e, h, i, m, o, p or w; the lookahead lets the scan skip other positions.
+    r"(?=[ehimopw])"
     r"(?<![a-z'])(?:(?P<subj>i|we|(?<=and )myself)(?:"
     # "I wil send", "we wll forward": a letter dropped from the modal (guidelines v2: typos read as meant).
     r"'ll|'l|\s+will|\s+shall|\s+wil|\s+wll"
     r"|(?:'m|\s+am|'re|\s+are) (?:just |probably |also |then |now )?(?:going to|gonna)"
-    r"|\s+expect to(?= (?:send|call|forward|e-?mail|get|have|deliver|circulate|distribute)\b)"
+    r"|\s+expect to(?= (?:send|sent|call|forward|e-?mail|get|have|deliver|circulate|distribute)\b)"
     r"|\s+plan (?:to|on)|'m planning (?:to|on)|\s+am planning (?:to|on)|'re planning (?:to|on)"
     r"|\s+are planning (?:to|on)|\s+intend to|\s+fully intend to|\s+hope to be able to"
     r"|\s+should be able to|\s+hope to|'m hoping to|\s+am hoping to|'re hoping to|\s+are hoping to"
     r"|\s+should(?= be [a-z]+ing\b)"
+    # "I'm having Martha email it to you": a delegation under way (the delegate and verb are checked after)
+    r"|(?:'m|\s+am|'re|\s+are)(?= having (?![a-z]+ed\b)(?!(?:a|an|it|this|that|some|no|trouble|problems?"
+    r"|difficulty|fun|lunch|dinner|breakfast|drinks|surgery|people|guests|friends)\b)[a-z]+ (?:to )?[a-z]+)"
     # "I should have the report to you by Friday" (kept only with a stated time), not "I should have sent it".
     r"|\s+should(?= have (?!been\b|had\b|[a-z]+(?:ed|en|wn|ught|ne)\b|sent\b|got\b|made\b|told\b|let\b"
     r"|put\b|left\b|heard\b|kept\b|said\b|spent\b|paid\b|lost\b|won\b|met\b|read\b|run\b|come\b|felt\b))"
@@ -104,7 +107,9 @@ _MODAL = re.compile(
     # "Ill keep you posted": the missing apostrophe is common; a lexicon verb must follow anyway.
     r"|(?<![a-z'])(?P<ill>ill)(?= )"
     r"|(?:^|(?<=[,;:.!(]\s)|(?<=\()|(?<=\band\s)|(?<=\bbut\s)|(?<=^ok\s)|(?<=^okay\s)|(?<=^sure\s)|(?<=^yes\s))"
-    r"(?P<bare>will|hope to|plan to|intend to|expect to)(?= )"
+    # "Will send it tomorrow", "... and hope to have it to you shortly" ("expect to" as above: a delivery)
+    r"(?P<bare>will|hope to|plan to|intend to|expect to(?= (?:send|sent|call|forward|e-?mail|get|have|deliver"
+    r"|circulate|distribute)\b))(?= )"
 )
 
 # Negated modals: only "won't be able to call until Tuesday" keeps a promise (to call on Tuesday).
@@ -118,6 +123,8 @@ _FILLER = re.compile(
     r"|immediately|hopefully|first|again|actually|directly|promptly|try to|try and|be sure to|be sure and"
     r"|make sure to|make sure i|be able to|go ahead and|attempt to|plan to|plan on|continue to|remember to"
     r"|aim to|endeavou?r to|look to(?= [a-z]+ (?:it|this|that|them|the|a|an|your|you|u)\b)"
+    # "I will wait till after lunch to send it": the action, at the time waited for
+    r"|wait (?:till|until|til) [a-z0-9: ]{1,30}? to"
     r"|in turn|each|both|either|all|further|separately|personally|gladly|shortly|tomorrow|today|later"
     # "I will begin preparing the masters", "we'll start to draft it", not "I will start on Monday".
     # Not an ongoing duty taken up ("I will start responding for Australia", "we'll begin working on it").
