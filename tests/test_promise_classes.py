@@ -188,6 +188,13 @@ JOINT_WITH_A_TIME = [
     "Let's aim to wrap this up by Friday.",
     "Let's get on the phone tomorrow morning.",
     "The backup data will be forwarded to you tomorrow.",
+    "Let's pencil in Tuesday at 10.",
+    "Let's do Tuesday at 2.",
+    "Let's shoot for Wednesday.",
+    "Let's aim for a call Thursday morning.",
+    "Let's book 30 minutes on Friday.",
+    "Let's find a time next week to go over the numbers.",
+    "Let's get something on the calendar for next week.",
 ]
 
 JOINT_NOT = [
@@ -195,6 +202,11 @@ JOINT_NOT = [
     "You will be seeing more of these emails next week.",
     "Look out for the ice on the way in.",
     "Let's wrap this up.",
+    "Let's aim for consistency next year.",
+    "Let's target the Houston market next quarter.",
+    "Let's do lunch sometime.",
+    "Let's find a time.",
+    "So we need the table for today and let's say 1 week in the past.",
 ]
 
 

@@ -28,6 +28,14 @@ _TOGETHER = (
     r"|resume|resuming|hop on a call|jump on a call|get on the phone|touch bases|work on|working on"
     r"|finalize|finalizing|firm up|nail down|plan|planning|conference|confer|wrap (?:this|it|things) up"
     r"|reschedule|rescheduling"
+    # Setting the time itself: "let's pencil in Tuesday at 10", "let's do Tuesday at 2", "let's shoot for
+    # Wednesday", "let's find a time next week", "let's get something on the calendar for Friday"
+    r"|pencil (?:(?:it|this|that|something|a call|a meeting|you) )?in"
+    r"|(?:say|make it)(?= (?:mon|tue|wed|thu|fri|tomorrow)[a-z]*\b)"  # not "let's say 1 week in the past"
+    r"|(?:(?:shoot|aim|go|plan|target) for|target|do)(?= (?:a (?:call|meeting|time|date) )?"
+    r"(?:mon|tue|wed|thu|fri|tomorrow|next|this|early|later|end|the (?:end|week|morning|afternoon)|\d)[a-z]*\b)"
+    r"|book (?:(?:a|an|some|half an|\d+|thirty|fifteen|twenty) )?(?:minutes|time|hour|slot|call)"
+    r"|find (?:a|some) time|get (?:something|it|this|a call|a meeting|time) on (?:the|our|your) calendars?"
     r"|(?:have|set up|schedule|book|do|grab) (?:a |an |some )?(?:quick |brief |short )?(?:call|lunch|dinner"
     r"|breakfast|coffee|meeting|chat|conversation|discussion|session))(?![a-z])"
 )
