@@ -336,3 +336,16 @@ def test_more_classes(sentence: str) -> None:
 @pytest.mark.parametrize("sentence", MORE_LOOK_ALIKES)
 def test_more_look_alikes(sentence: str) -> None:
     assert not live(sentence), sentence
+
+
+def test_then_takes_its_time_from_the_sentence_before() -> None:
+    call = live("Thursday works for me. I'll call you then.")
+    assert call and call[0].due is not None and call[0].due.when.astimezone(NY).day == 19
+    talk = live("Thursday at 2 works for me. Talk then.")
+    assert talk and talk[0].joint and talk[0].due is not None and talk[0].due.when.astimezone(NY).hour == 14
+
+
+def test_then_without_a_time_before_gives_none() -> None:
+    call = live("Thanks for the update. I'll call you then.")
+    assert call and call[0].due is None
+    assert not live("Thanks for the update. Talk then.")

@@ -50,7 +50,7 @@ _SOFT = r"(?:(?:plan to|plan on|try to|try and|aim to|just|all|then|please|defin
 # What a subjectless "Talk Tuesday" is followed by: the time itself.
 _TIME_NEXT = (
     r"(?= (?:on|at|in|next|this|tomorrow|tonight|today|later (?:today|this|tonight|in)|after|early|first thing"
-    r"|end|around|before|by|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|\d))"
+    r"|then|end|around|before|by|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|\d))"
 )
 
 # Each form starts with a literal, so that a scan is quick, and is tried only when a substring test says it can

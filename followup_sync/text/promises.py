@@ -439,10 +439,21 @@ _CONTENT_HERE = re.compile(r"(?:give|tell|list|share|outline|summarize|spell)")
 _MAX_SENTENCE = 2000
 
 
+# "Thursday works. I'll call you then.": the time is the previous sentence's (guidelines: "due from context").
+_THEN = re.compile(r"\b(?:then|at that time|at that point|that day)[\s.!)]*$")
+
+
 def _promise_in(
-    sentence: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions, waits: bool = False
+    sentence: str,
+    *,
+    sent_at: datetime,
+    tz: ZoneInfo,
+    options: DateOptions,
+    waits: bool = False,
+    before: str = "",
 ) -> Promise | None:
-    """The promise in one sentence; ``waits``: an earlier sentence asked for the recipient's approval."""
+    """The promise in one sentence; ``waits``: an earlier sentence asked for the recipient's approval;
+    ``before``: the sentence before it, where "then" finds its time."""
     sentence = sentence[:_MAX_SENTENCE]
     low = _normalise(sentence)
     hits = _hits(low)
@@ -465,6 +476,8 @@ def _promise_in(
     # The time stated in the promise's own clause first ("I met him Monday and will call you Friday"), then
     # anywhere in the sentence ("On Friday, I will send it").
     due = find_due(text[hit.start :], sent_at=sent_at, tz=tz, options=options)
+    if due is None and before and _THEN.search(low):
+        due = find_due(" ".join(before.split()), sent_at=sent_at, tz=tz, options=options)
     if due is None and hit.start > 0:
         # "I'll be working on 41 tomorrow; let's talk about a good time": a joint clause's time is its clause's.
         cut = text.rfind(";", 0, hit.start) + 1 if hit.joint else 0
@@ -503,7 +516,9 @@ def find_promises(
     since_approval: int | None = None  # sentences since "if acceptable, please sign ..."
     asked_approval = False
     requested = False  # the sentence asked the recipient to do something ("could you send me ...")
+    previous = ""
     for sentence in sentences(text):
+        before, previous = previous, sentence
         low = " ".join(sentence.lower().split())
         just_asked, asked_approval = asked_approval, "let me know" in low and bool(APPROVAL_ASKED.search(low))
         just_requested, requested = requested, "you" in low and bool(ASKED_BEFORE.search(low))
@@ -517,7 +532,7 @@ def find_promises(
         # the recipient's answer: kept, as conditional.
         waits = just_asked or since_approval == 1 or (since_approval is not None and bool(FOLLOW_ON.search(low)))
         waits = waits or (just_requested and bool(FOLLOW_ON.search(low)))
-        promise = _promise_in(sentence, sent_at=sent_at, tz=tz, options=options, waits=waits)
+        promise = _promise_in(sentence, sent_at=sent_at, tz=tz, options=options, waits=waits, before=before)
         if promise is not None:
             found.append(promise)
     return found
