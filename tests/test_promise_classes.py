@@ -318,6 +318,8 @@ MORE_LOOK_ALIKES = [
     "I'm having lunch with Martha.",
     "I'm having trouble sending it.",
     "I am having it faxed to you now.",
+    "I believe we are having our guaranty executed.",
+    "I am having the contracts sent to you today.",
     "TVA sent an agreement that I am having faxed to you now.",
     "We are having guests tonight.",
     "I hope to see you there.",

@@ -99,7 +99,8 @@ _MODAL = re.compile(
     r"|\s+should(?= be [a-z]+ing\b)"
     # "I'm having Martha email it to you": a delegation under way (the delegate and verb are checked after)
     r"|(?:'m|\s+am|'re|\s+are)(?= having (?![a-z]+ed\b)(?!(?:a|an|it|this|that|some|no|trouble|problems?"
-    r"|difficulty|fun|lunch|dinner|breakfast|drinks|surgery|people|guests|friends)\b)[a-z]+ (?:to )?[a-z]+)"
+    r"|difficulty|fun|lunch|dinner|breakfast|drinks|surgery|people|guests|friends)\b)"
+    r"(?:(?:my|our|the) [a-z]+|(?!(?:my|our|the)\b)[a-z]+) (?:to )?(?!(?:[a-z]+ed|sent|done|made|set up)\b)[a-z]+)"
     # "I should have the report to you by Friday" (kept only with a stated time), not "I should have sent it".
     r"|\s+should(?= have (?!been\b|had\b|[a-z]+(?:ed|en|wn|ught|ne)\b|sent\b|got\b|made\b|told\b|let\b"
     r"|put\b|left\b|heard\b|kept\b|said\b|spent\b|paid\b|lost\b|won\b|met\b|read\b|run\b|come\b|felt\b))"
