@@ -323,6 +323,8 @@ MORE_LOOK_ALIKES = [
     "TVA sent an agreement that I am having faxed to you now.",
     "We are having guests tonight.",
     "I hope to see you there.",
+    "Hope to meet you soon.",
+    "I look forward to it and hope to meet you in person.",
     "Plan to attend the meeting.",
     "Expect to hear from him soon.",
     "I'll leave it with you.",

@@ -142,7 +142,12 @@ _BLOCK_AFTER_MODAL = re.compile(
 )
 
 # Sign-offs and plans about the sender's own whereabouts that the verb lexicon could otherwise catch.
-_PLEASANTRY_AFTER = re.compile(r"(?:call|calling) it\b|(?:visit|visiting|meet|meeting) (?:you )?sometime\b")
+_PLEASANTRY_AFTER = re.compile(
+    r"(?:call|calling) it\b|(?:visit|visiting|meet|meeting) (?:you )?sometime\b"
+    # "(I) hope to meet you soon.": a wish that ends the sentence, no time or place to hold it to
+    r"|(?:meet|meeting|visit|visiting) (?:you|u)(?: all| both| guys)?"
+    r"(?: (?:soon|again|someday|one day|in person))?[\s.!)]*$"
+)
 
 _QUESTION_START = re.compile(r"^(?:shall|should|can|could|may|will|would|do|did|am|are|is)\s+(?:i|we)\b")
 
