@@ -259,3 +259,32 @@ def test_counts_after_time_prepositions_are_not_times(text: str) -> None:
 )
 def test_clock_times_after_prepositions_are_kept(text: str, expected: str) -> None:
     assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A day the sentence turns down is skipped; the next expression is read.
+        ("Friday doesn't work, how about Monday?", "2026-03-23 09:00"),
+        ("can't do Friday, how about Monday?", "2026-03-23 09:00"),
+        ("not Friday but Monday", "2026-03-23 09:00"),
+        ("instead of Friday, let's do Monday", "2026-03-23 09:00"),
+        ("rather than Tuesday, can we do Thursday?", "2026-03-19 09:00"),
+        ("Friday is out, Monday works", "2026-03-23 09:00"),
+        ("we'll meet Thursday, not Wednesday", "2026-03-19 09:00"),
+        ("we pushed the review from the 24th to the 27th", "2026-03-27 09:00"),
+        ("Tuesday won't work for us.", None),
+        ("the 24th is no good for me", None),
+        ("Thursday is tricky for me.", None),
+        # A day the writer is away is no due; what they will do after it is.
+        ("I'm out Friday so I'll call you Monday", "2026-03-23 09:00"),
+        ("I'm off Friday; I'll send it Monday", "2026-03-23 09:00"),
+        ("I'm out of the office Friday.", None),
+        ("I'll be away Tuesday and Wednesday.", None),
+        ("Dana is on vacation next week.", None),
+        ("I'm out until Monday but will call you then.", "2026-03-23 09:00"),
+        ("I'll send it out Friday.", "2026-03-20 09:00"),
+    ],
+)
+def test_rejected_days_and_absences(text: str, expected: str | None) -> None:
+    assert local(due(text)) == expected

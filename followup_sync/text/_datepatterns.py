@@ -487,6 +487,31 @@ PAST_ED_NOT_VERBS = frozenset(
     wanted hoped noted
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
+# A day the sentence turns down ("Friday doesn't work", "not Friday", "instead of Friday", "moved from the 10th"),
+# or a day the writer is away ("I'm out Friday"): skipped, and the next expression is read.
+REJECTED_AFTER_RE = re.compile(
+    r"""\s*+,?\s*+(?:(?:does|do|will|would|is|'s)(?:n't|\s+not)\s+(?:work|suit|do|good|possible|an\s+option)
+    |won't\s+(?:work|do|suit)|(?:is|'s)\s+(?:out|no\s+good|bad|impossible|booked|full|taken|tough|difficult|tricky
+    |a\s+no-?go|off\s+the\s+table|not\s+great|a\s+problem)|(?:is|'s)\s+(?:a\s+)?bit\s+(?:tight|tricky|difficult))\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+REJECTED_BEFORE_RE = re.compile(
+    r"""(?:\bnot|\bcan't\s+(?:do|make)|\bcannot\s+(?:do|make)|\bcan\s+not\s+(?:do|make)|\bunable\s+to\s+(?:do|make)
+    |\bcouldn't\s+(?:do|make)|\binstead\s+of|\brather\s+than|\bother\s+than|\bexcept|\bapart\s+from
+    |\b(?:mov|push|postpon|reschedul|bump|shift|chang|delay|switch)\w*\s+(?:\w+\s+){0,4}?from)\s+(?:on\s+)?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+LIST_JOIN_RE = re.compile(r"\s*+(?:,|and|or|&)?\s*+(?:(?:and|or)\s+)?(?:on\s+)?", re.I)
+RANGE_JOIN_RE = re.compile(
+    r"\s*+(?:,|and|or|&|through|thru|to|until|till|-|–)?\s*+(?:(?:and|or)\s+)?(?:on\s+)?", re.I
+)
+ABSENT_BEFORE_RE = re.compile(
+    r"""\b(?:(?i:i'm|i\s+am|i'll\s+be|i\s+will\s+be|we're|we\s+are|we'll\s+be|we\s+will\s+be|i'm\s+going\s+to\s+be
+    |(?:he|she|they)(?:'s|'re|\s+is|\s+are|'ll\s+be|\s+will\s+be))|[A-Z][a-z]+(?:'s|\s+is|\s+will\s+be))
+    \s+(?i:out(?:\s+of\s+(?:the\s+)?office)?|off|away|on\s+(?:vacation|leave|holiday|pto|annual\s+leave)
+    |travel(?:l)?ing|unavailable|ooo|offline|off\s+sick)\s+(?i:on\s+|all\s+(?:day\s+)?)?$""",
+    re.VERBOSE,
+)
 # Looser evidence of the past, used only when a date without a year already lies behind us this year
 # ("The tender closed on 2/20", "Prices rose in January"), which would otherwise be read as next year.
 PAST_LOOSE_RE = re.compile(

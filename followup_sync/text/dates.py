@@ -73,7 +73,17 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
     masked = pat.mask_re().sub(lambda m: "#" * len(m.group()), text)
     sent = sent_at.astimezone(tz)
     ctx = Ctx(sent=sent, today=sent.date(), tz=tz, opts=options, text=text, masked=masked)
+    down: tuple[list[Atom], str] | None = None
     for group in _groups(ctx):
+        start, end = group[0].start, group[-1].end
+        why = _turned_down(ctx, start, end)
+        if why is None and down is not None:
+            # The rest of a list or range goes with it ("away Tuesday and Wednesday", "off the 3rd to the 5th").
+            join = pat.LIST_JOIN_RE if down[1] == "rejected" else pat.RANGE_JOIN_RE
+            why = down[1] if join.fullmatch(ctx.masked, down[0][-1].end, start) else None
+        if why is not None:
+            down = (group, why)
+            continue
         due = _resolve(ctx, group)
         if due is not None:
             if text is not written:
@@ -274,6 +284,18 @@ def _past_clause(ctx: Ctx, start: int, end: int, *, loose: bool = False) -> bool
         nxt = min((s for s, e in bounds if s > right), default=len(ctx.text))
         clause += " " + ctx.text[right:nxt]
     return past(clause) and not pat.FUTURE_RE.search(clause)
+
+
+def _turned_down(ctx: Ctx, start: int, end: int) -> str | None:
+    """ "rejected": a day the sentence turns down ("Friday doesn't work", "not Friday"); "absent": the writer is
+    away then ("I'm out Friday"); else None."""
+    if pat.REJECTED_AFTER_RE.match(ctx.masked, end) or pat.REJECTED_BEFORE_RE.search(
+        ctx.masked[max(0, start - 60) : start]
+    ):
+        return "rejected"
+    if pat.ABSENT_BEFORE_RE.search(ctx.text[max(0, start - 40) : start]):
+        return "absent"
+    return None
 
 
 def _past_ed(before: str) -> bool:
