@@ -288,3 +288,27 @@ def test_clock_times_after_prepositions_are_kept(text: str, expected: str) -> No
 )
 def test_rejected_days_and_absences(text: str, expected: str | None) -> None:
     assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A count from an event, not from now, is no due.
+        ("payment is due within 30 days of delivery", None),
+        ("we start within 10 business days of signing", None),
+        ("I'll get back to you within 2 days of receiving the specs", None),
+        ("30 days after delivery the warranty starts", None),
+        ("within 2 days of this email", "2026-03-20 09:00"),
+        ("two weeks from Friday", "2026-04-03 09:00"),
+        # Greetings are no due.
+        ("Happy Friday!", None),
+        ("enjoy the weekend", None),
+        ("have a great long weekend", None),
+        ("I'll have it done over the weekend", "2026-03-21 09:00"),
+        # British counts from a weekday.
+        ("a week on Friday", "2026-03-27 09:00"),
+        ("Monday fortnight", "2026-04-06 09:00"),
+    ],
+)
+def test_event_counts_greetings_and_british_weeks(text: str, expected: str | None) -> None:
+    assert local(due(text)) == expected

@@ -232,6 +232,11 @@ def _number(text: str) -> int | None:
     return int(text) if text.isdigit() else pat.NUMBER_WORDS.get(text)
 
 
+_EVENT_AFTER_RE = re.compile(
+    r"\s*+(?:of|after|following|before|prior\s+to|upon|on\s+receipt)\b(?!\s+(?:now|today|tomorrow|this\s+(?:email|"
+    r"message|note|mail)|the\s+date\s+of\s+this)\b)",
+    re.I,
+)
 _FOR_BEFORE_RE = re.compile(r"\bfor\s+$", re.I)
 
 
@@ -239,6 +244,8 @@ def on_duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     low = m.group().lower()
     if low.startswith("the next") and _FOR_BEFORE_RE.search(ctx.masked[max(0, m.start() - 6) : m.start()]):
         return Atom("ignore", m.start(), m.end())  # "for the next 30 years": how long, not when
+    if not m.group("ffrom") and _EVENT_AFTER_RE.match(ctx.masked, m.end()):
+        return Atom("ignore", m.start(), m.end())  # "within 30 days of delivery": counted from an event, not now
     if m.group("half"):
         return Atom("delta", m.start(), m.end(), delta=timedelta(minutes=30), deadline="within" in low)
     if m.group("fort"):
@@ -481,6 +488,9 @@ _COUNT_ANCHOR_RE = re.compile(
 )
 
 
+_GREETING_BEFORE_RE = re.compile(r"\b(?:happy|hi|hello|good)\s+$", re.I)
+
+
 def _anchor_of_unread_count(ctx: Ctx, m: re.Match[str]) -> bool:
     return _COUNT_ANCHOR_RE.search(ctx.masked[max(0, m.start() - 20) : m.start()]) is not None
 
@@ -519,8 +529,10 @@ _POSSESSIVE_BEFORE_RE = re.compile(
 
 def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     name = m.group("wd")
-    if _anchor_of_unread_count(ctx, m):
-        return Atom("ignore", m.start(), m.end())
+    if _anchor_of_unread_count(ctx, m) or _GREETING_BEFORE_RE.search(
+        ctx.masked[max(0, m.start() - 8) : m.start()]
+    ):
+        return Atom("ignore", m.start(), m.end())  # "Happy Friday!" is a greeting
     if m.group("wposs"):
         if not _POSSESSIVE_BEFORE_RE.search(ctx.masked[max(0, m.start() - 16) : m.start()]):
             return Atom("ignore", m.start(), m.end())  # and its neighbours: "Tuesday's 9am slot is gone"
@@ -550,7 +562,11 @@ def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         day = today + timedelta(days=(wd - today.weekday()) % 7)
     else:
         day = today + timedelta(days=(wd - today.weekday() - 1) % 7 + 1)
-    if m.group("wweek"):
-        day += timedelta(days=7)  # "Friday week"
-    plain = not mod and not m.group("after") and not m.group("wweek")
+    if m.group("wweek") or m.group("wpre"):
+        day += timedelta(days=7)  # "Friday week", "a week on Friday" (British)
+    if m.group("wfort"):
+        day += timedelta(days=14)  # "Monday fortnight"
+    plain = (
+        not mod and not m.group("after") and not m.group("wweek") and not m.group("wpre") and not m.group("wfort")
+    )
     return Atom("weekday", m.start(), m.end(), day=day, weekday=wd if plain else None)

@@ -209,6 +209,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         | (?:daily|nightly|every\s+(?:day|morning|afternoon|evening|night|weekday|business\s+day|working\s+day)
           |each\s+(?:day|morning|afternoon|evening|night|weekday|business\s+day))\b
           (?:\s*+(?:at|by|around|from|until|before|after|@)?\s*+(?:\d{{1,2}}(?::\d\d)?\s*+{_AP}?|noon|midnight)\b)?
+        | (?:enjoy|have)\s+(?:a\s+(?:\w+\s+)?|the\s+|your\s+)?(?:long\s+)?weekend\b
         | (?:mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekdays|weeknights)\b
           (?:\s*+(?:and|or|&|,)\s*+\w+days\b)*(?:\s*+(?:at|@|from|between|after|before)?\s*+\d{{1,2}}(?::\d\d)?
           \s*+{_AP}?(?:\s*+(?:-|–|to|and)\s*+\d{{1,2}}(?::\d\d)?\s*+{_AP}?)?)?""",
@@ -316,9 +317,10 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "weekday",
+        rf"(?P<wpre>a\s+week\s+(?:on\s+)?(?={_WD}))?"
         rf"(?:(?P<wdmod>this\s+coming|this|next|coming|upcoming|the\s+following)\s+)?(?P<wd>{_WD}|{_WD_NAME}(?P<wposs>['’]s\b))"
         r"(?:(?<!y)\.(?=\s*+\w))?"
-        r"(?P<after>\s+after\s+next)?(?P<wweek>\s+week\b)?",
+        r"(?P<after>\s+after\s+next)?(?P<wweek>\s+week\b)?(?P<wfort>\s+fortnight\b)?",
     ),
     (
         "eod",
@@ -391,7 +393,7 @@ STARTERS = frozenset(
     ascension victoria canada family civic heritage louis islander australia anzac waitangi king queen spring
     summer august june october german corpus reformation halloween valentine valentines qtr approx approximately
     hence noonish aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth
-    mondays tuesdays wednesdays thursdays fridays saturdays sundays weekdays weeknights daily nightly
+    mondays tuesdays wednesdays thursdays fridays saturdays sundays weekdays weeknights daily nightly enjoy have
     1st 2nd 3rd 4th 5th thirteen fourteen sixteen seventeen eighteen nineteen forty fifty sixty ninety
     """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)
