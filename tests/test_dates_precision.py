@@ -312,3 +312,12 @@ def test_rejected_days_and_absences(text: str, expected: str | None) -> None:
 )
 def test_event_counts_greetings_and_british_weeks(text: str, expected: str | None) -> None:
     assert local(due(text)) == expected
+
+
+def test_zones_in_parentheses_and_quarters_of_next_year() -> None:
+    early = datetime(2026, 3, 18, 8, 0, tzinfo=CHI)
+    assert local(due("call at 10:00am (et)", early)) == "2026-03-18 09:00"
+    assert local(due("Friday at 2pm (pt)", early)) == "2026-03-20 16:00"
+    assert local(due("in Q1 of next year")) == "2027-01-01 09:00"
+    assert local(due("by the end of Q2 next year")) == "2027-06-30 09:00"
+    assert due("the Q1 next year numbers") is None

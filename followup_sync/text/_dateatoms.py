@@ -93,8 +93,12 @@ def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
             if "quarter" in qn or "qtr" in qn
             else int(qn[1 if qn[0] == "q" else 0])
         )
-        if m.group("qy"):
-            year = _year_of(m.group("qy"), ctx.today)
+        if m.group("qy") or m.group("qyrel"):
+            year = (
+                _year_of(m.group("qy"), ctx.today)
+                if m.group("qy")
+                else year + (m.group("qyrel").lower() == "next")
+            )
             if cal.quarter_end(year, quarter) < ctx.today:
                 return Atom("past", m.start(), m.end())
         elif cal.quarter_end(year, quarter) < ctx.today:
@@ -120,7 +124,7 @@ def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         m.group("qn") is not None
         and not mod
         and not _QPREP_RE.search(before)
-        and (not m.group("qy") or _DETERMINER_BEFORE_RE.search(before) is not None)
+        and (not (m.group("qy") or m.group("qyrel")) or _DETERMINER_BEFORE_RE.search(before) is not None)
     )
     return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=last if day != last else None,
                  needs_partner=bare)  # fmt: skip

@@ -260,7 +260,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         r"""(?:(?P<qmod>early|earlier\s+in|start\s+of|beginning\s+of|the\s+start\s+of|the\s+beginning\s+of
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of)\s*+(?:the\s+)?)?
         (?:(?P<qn>q[1-4]|[1-4]q|(?:the\s+)?(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:quarter|qtr))
-        (?:\s*+,?\s*+(?:of\s++)?(?:fy|cy)?\s*+(?P<qy>(?:20)?\d\d|'\d\d)\b)?
+        (?:\s*+,?\s*+(?:of\s++)?(?:fy|cy)?\s*+(?P<qy>(?:20)?\d\d|'\d\d)\b|\s++(?:of\s++)?(?P<qyrel>next|this)\s++year\b)?
         |(?P<qrel>(?:the\s+)?next\s+(?:quarter|qtr)|this\s+(?:quarter|qtr)|the\s+(?:quarter|qtr)|qtr|(?<=of\s)quarter(?!\s+of\b)|(?<!\w)eoq
         |(?:quarter|qtr)[-\s]end))\b(?!'s)""",
     ),
@@ -362,7 +362,8 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     (
         "zone",
         rf"""\(?(?:(?-i:(?P<zab>{_ZONE_UP}))(?![\w])
-        |(?:(?<=\d)|(?<=\d\s)|(?<=[ap]m\s)|(?<=\.m\.\s)|(?<=\.m\s)|(?<=noon\s)|(?<=midnight\s))(?P<zlow>{_ZONE_LOW})
+        |(?:(?<=\d)|(?<=\d\s)|(?<=[ap]m\s)|(?<=\.m\.\s)|(?<=\.m\s)|(?<=noon\s)|(?<=midnight\s)
+        |(?<=\d\()|(?<=\d\s\()|(?<=[ap]m\()|(?<=[ap]m\s\()|(?<=\.m\.\s\()|(?<=noon\s\())(?P<zlow>{_ZONE_LOW})
         (?![\w])
         |(?P<zus>eastern|central|mountain|pacific)(?:\s+(?:standard|daylight))?(?:\s+time)?\b
         |(?P<zcity>london|uk|new\s+york|ny|nyc|boston|toronto|houston|chicago|dallas|denver|calgary|la|san\s+
