@@ -321,3 +321,21 @@ def test_zones_in_parentheses_and_quarters_of_next_year() -> None:
     assert local(due("in Q1 of next year")) == "2027-01-01 09:00"
     assert local(due("by the end of Q2 next year")) == "2027-06-30 09:00"
     assert due("the Q1 next year numbers") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A cancelled event's day is skipped; what replaces it is read.
+        ("Tomorrow's meeting is cancelled.", None),
+        ("the meeting on Friday has been called off", None),
+        ("the Friday call is off", None),
+        ("Friday is off for me", None),
+        ("I'll move the cancelled Friday call to Monday", "2026-03-23 09:00"),
+        ("Friday's call is cancelled, let's talk Monday", "2026-03-23 09:00"),
+        ("I'll send it Friday if the order isn't cancelled", "2026-03-20 09:00"),
+        ("let's regroup Friday, your team will be off anyway", "2026-03-20 09:00"),
+    ],
+)
+def test_cancelled_days(text: str, expected: str | None) -> None:
+    assert local(due(text)) == expected

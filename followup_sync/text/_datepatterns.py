@@ -505,6 +505,14 @@ REJECTED_BEFORE_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 LIST_JOIN_RE = re.compile(r"\s*+(?:,|and|or|&)?\s*+(?:(?:and|or)\s+)?(?:on\s+)?", re.I)
+# A cancelled event's day, in the same clause ("Tomorrow's meeting is cancelled", "the Friday call is off").
+CANCELLED_AFTER_RE = re.compile(
+    r"""^(?:(?!\b(?:if|unless|in\s+case|whether)\b)[^.;:!?])*?\b(?:is|are|was|were|'s|has\s+been|have\s+been|got|will\s+be)
+    \s+(?:(?:now|being|just)\s+)?(?:cancell?ed|called\s+off|scrapped|not\s+happening)
+    |^\s*+(?:\w+\s+){0,2}?(?:is|are|'s)\s+off\b(?!\s+(?:to|from|the|on|work|sick|until|till))""",
+    re.I | re.VERBOSE,
+)
+CANCELLED_BEFORE_RE = re.compile(r"\b(?:cancell?ed|called-off|scrapped)\s+$", re.I)
 RANGE_JOIN_RE = re.compile(
     r"\s*+(?:,|and|or|&|through|thru|to|until|till|-|–)?\s*+(?:(?:and|or)\s+)?(?:on\s+)?", re.I
 )

@@ -295,6 +295,11 @@ def _turned_down(ctx: Ctx, start: int, end: int) -> str | None:
         return "rejected"
     if pat.ABSENT_BEFORE_RE.search(ctx.text[max(0, start - 40) : start]):
         return "absent"
+    # A cancelled event's day: "Tomorrow's meeting is cancelled", "the cancelled Friday call".
+    if pat.CANCELLED_AFTER_RE.match(ctx.text[end : end + 60]) or pat.CANCELLED_BEFORE_RE.search(
+        ctx.text[max(0, start - 16) : start]
+    ):
+        return "rejected"
     return None
 
 
