@@ -339,3 +339,26 @@ def test_zones_in_parentheses_and_quarters_of_next_year() -> None:
 )
 def test_cancelled_days(text: str, expected: str | None) -> None:
     assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Dates and period ends that name a thing.
+        ("the March 12 invoice is overdue", None),
+        ("I'll send the March 12 invoice by Friday", "2026-03-20 09:00"),
+        ("the year-end review is Friday", "2026-03-20 09:00"),
+        ("the month-end numbers are late", None),
+        ("quarter-end reporting is a pain", None),
+        ("by fiscal year end", None),
+        ("by year end", "2026-12-31 09:00"),
+        ("by the month-end", "2026-03-31 09:00"),
+        # Closed days are days off.
+        ("we're closed Dec 24-26", None),
+        ("holiday hours: closed Monday", None),
+        ("the office will be closed on Friday, so I'll call Thursday", "2026-03-19 09:00"),
+        ("we'll close the deal Friday", "2026-03-20 09:00"),
+    ],
+)
+def test_named_dates_period_ends_and_closed_days(text: str, expected: str | None) -> None:
+    assert local(due(text)) == expected

@@ -82,6 +82,8 @@ _DETERMINER_BEFORE_RE = re.compile(r"\b(?:the|our|your|their|my|his|her|its|this
 
 
 def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    if _end_names_a_thing(ctx, m):
+        return Atom("ignore", m.start(), m.end())
     mod = (m.group("qmod") or "").lower()
     rel = (m.group("qrel") or "").lower()
     year = ctx.today.year
@@ -130,7 +132,26 @@ def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
                  needs_partner=bare)  # fmt: skip
 
 
+# "year-end", "month-end", "quarter-end" naming a thing ("the year-end review is Friday") are no due.
+_END_THING_RE = re.compile(
+    r"[-\s](?:end|close)\s++(?:review|close|closing|report|reports|reporting|numbers|results|figures|audit|party|bonus"
+    r"|bonuses|meeting|call|push|rush|process|inventory|evaluations?|statements?|forecast|accruals?|adjustments?"
+    r"|entries|balance|balances|valuation|prices?|pricing|sales?|crunch|freeze|holidays?|break|function|dinner|lunch"
+    r"|clean-?up|position|positions|P&L|pnl|marks?|book|books|volumes?|totals?)\b",
+    re.I,
+)
+
+
+def _end_names_a_thing(ctx: Ctx, m: re.Match[str]) -> bool:
+    low = m.group().lower()
+    if not re.search(r"(?:year|month|quarter|qtr)[-\s]end$", low):
+        return False
+    return _END_THING_RE.match(ctx.masked, m.end() - 4) is not None
+
+
 def on_year(ctx: Ctx, m: re.Match[str]) -> Atom:
+    if _end_names_a_thing(ctx, m):
+        return Atom("ignore", m.start(), m.end())
     if m.group("ythis"):
         return Atom("date", m.start(), m.end(), day=date(ctx.today.year, 12, 31))
     year = int(m.group("yy")) if m.group("yy") else ctx.today.year + ("next" in m.group().lower())
@@ -139,6 +160,8 @@ def on_year(ctx: Ctx, m: re.Match[str]) -> Atom:
 
 
 def on_month(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    if _end_names_a_thing(ctx, m):
+        return Atom("ignore", m.start(), m.end())
     mod = (m.group("mmod") or "").lower()
     low = m.group().lower()
     year, month = ctx.today.year, ctx.today.month
@@ -442,7 +465,22 @@ def on_ordinal(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     return None
 
 
+# A date naming a document ("the June 12 invoice", "your 3/14 statement") is a name, not a due.
+_NAMED_BEFORE_RE = re.compile(r"\b(?:the|our|your|my|their|his|her|its|this|that)\s+$", re.I)
+_NAMED_AFTER_RE = re.compile(
+    r"\s*+(?:invoices?|statements?|orders?|po|purchase\s+order|shipments?|deliver(?:y|ies)|payments?|bills?|quotes?"
+    r"|quotations?|emails?|e-mails?|letters?|versions?|drafts?|files?|releases?|newsletters?|updates?|numbers|figures"
+    r"|forecasts?|results|minutes|notes|deck|report|reports|price\s+list|pricing|rates?|data|batch|lot|issue|edition"
+    r"|filing|submission|proposal|contract|agreement|amendment|memo|spreadsheet)\b",
+    re.I,
+)
+
+
 def _dated(ctx: Ctx, m: re.Match[str], month: int, dom: int, year_text: str | None) -> Atom | None:
+    if _NAMED_BEFORE_RE.search(ctx.masked[max(0, m.start() - 8) : m.start()]) and _NAMED_AFTER_RE.match(
+        ctx.masked, m.end()
+    ):
+        return Atom("ignore", m.start(), m.end())
     if year_text:
         day = _safe_date(_year_of(year_text, ctx.today), month, dom)
     else:

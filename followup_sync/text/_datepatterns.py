@@ -209,6 +209,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         | (?:daily|nightly|every\s+(?:day|morning|afternoon|evening|night|weekday|business\s+day|working\s+day)
           |each\s+(?:day|morning|afternoon|evening|night|weekday|business\s+day))\b
           (?:\s*+(?:at|by|around|from|until|before|after|@)?\s*+(?:\d{{1,2}}(?::\d\d)?\s*+{_AP}?|noon|midnight)\b)?
+        | (?:fiscal|financial|fy)\s+(?:year[-\s]end|year|end\s+of\s+(?:the\s+)?year)\b
         | (?:enjoy|have)\s+(?:a\s+(?:\w+\s+)?|the\s+|your\s+)?(?:long\s+)?weekend\b
         | (?:mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekdays|weeknights)\b
           (?:\s*+(?:and|or|&|,)\s*+\w+days\b)*(?:\s*+(?:at|@|from|between|after|before)?\s*+\d{{1,2}}(?::\d\d)?
@@ -267,7 +268,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     (
         "year",
         r"""(?P<ymod>end\s+of|the\s+end\s+of|later)\s+(?:the\s+|this\s+)?(?:year|(?P<yy>20\d\d))\b
-        |(?:the\s+)?year[-\s]end|(?<!\w)eoy\b|end\s+of\s+next\s+year
+        |(?:the\s+)?year[-\s]end\b(?!-)|(?<!\w)eoy\b|end\s+of\s+next\s+year
         |(?P<ythis>(?:(?:later|sometime|some\s+time|before\s+the\s+end\s+of)\s+)?this\s+year)\b(?!'s|\s+(?:and|or)\s+next)""",
     ),
     (
@@ -276,7 +277,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |(?:the\s+)?(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+week\s+of|(?:the\s+)?first\s+half\s+of|(?:the\s+)?second\s+half\s+of
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of
         |toward(?:s)?\s+the\s+end\s+of|(?:the\s+)?last\s+week\s+of|(?:the\s+)?(?:first|1st)\s+of)\s*+)?(?:(?P<mrel>next\s+month|this\s+month
-        |the\s+month(?!\s+of\s+{_MON})|(?<=of\s)month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
+        |the\s+month(?!\s+of\s+{_MON}|-)|(?<=of\s)month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
         |(?<!\w)eom\b|month[-\s]end\b""",
     ),
     (
@@ -395,6 +396,7 @@ STARTERS = frozenset(
     summer august june october german corpus reformation halloween valentine valentines qtr approx approximately
     hence noonish aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth
     mondays tuesdays wednesdays thursdays fridays saturdays sundays weekdays weeknights daily nightly enjoy have
+    fiscal financial fy
     1st 2nd 3rd 4th 5th thirteen fourteen sixteen seventeen eighteen nineteen forty fifty sixty ninety
     """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)
@@ -520,7 +522,9 @@ ABSENT_BEFORE_RE = re.compile(
     r"""\b(?:(?i:i'm|i\s+am|i'll\s+be|i\s+will\s+be|we're|we\s+are|we'll\s+be|we\s+will\s+be|i'm\s+going\s+to\s+be
     |(?:he|she|they)(?:'s|'re|\s+is|\s+are|'ll\s+be|\s+will\s+be))|[A-Z][a-z]+(?:'s|\s+is|\s+will\s+be))
     \s+(?i:out(?:\s+of\s+(?:the\s+)?office)?|off|away|on\s+(?:vacation|leave|holiday|pto|annual\s+leave)
-    |travel(?:l)?ing|unavailable|ooo|offline|off\s+sick)\s+(?i:on\s+|all\s+(?:day\s+)?)?$""",
+    |travel(?:l)?ing|unavailable|ooo|offline|off\s+sick|closed|shut)\s+(?i:on\s+|all\s+(?:day\s+)?)?$
+    |(?i:\b(?:office|offices|store|shop|plant|warehouse|site|building|we|we're|we\s+are|we'll\s+be)
+    (?:\s+(?:is|are|'s|will\s+be))?\s+(?:closed|shut)|^\s*+closed|:\s*+closed)\s+(?i:on\s+|all\s+(?:day\s+)?)?$""",
     re.VERBOSE,
 )
 # Looser evidence of the past, used only when a date without a year already lies behind us this year
