@@ -362,3 +362,17 @@ def test_cancelled_days(text: str, expected: str | None) -> None:
 )
 def test_named_dates_period_ends_and_closed_days(text: str, expected: str | None) -> None:
     assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The time of a day's event belongs to that day.
+        ("Friday's call at 3 works", "2026-03-20 15:00"),
+        ("tomorrow's demo is at 10", "2026-03-19 10:00"),
+        ("tonight's dinner is at 7", "2026-03-18 19:00"),
+        ("Tuesday's meeting at 10 went well", None),
+    ],
+)
+def test_the_time_of_a_days_event(text: str, expected: str | None) -> None:
+    assert local(due(text)) == expected

@@ -569,6 +569,12 @@ _POSSESSIVE_BEFORE_RE = re.compile(
 )
 
 
+# ... or when the event's time follows ("Friday's call at 3 works").
+_POSSESSIVE_TIME_AFTER_RE = re.compile(
+    r"\s++(?:[a-z]+\s++){1,2}?(?:is\s++|will\s+be\s++)?(?:at|@)\s*+(?:\d|noon)", re.I
+)
+
+
 def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     name = m.group("wd")
     if _anchor_of_unread_count(ctx, m) or _GREETING_BEFORE_RE.search(
@@ -576,7 +582,9 @@ def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     ):
         return Atom("ignore", m.start(), m.end())  # "Happy Friday!" is a greeting
     if m.group("wposs"):
-        if not _POSSESSIVE_BEFORE_RE.search(ctx.masked[max(0, m.start() - 16) : m.start()]):
+        if not _POSSESSIVE_BEFORE_RE.search(
+            ctx.masked[max(0, m.start() - 16) : m.start()]
+        ) and not _POSSESSIVE_TIME_AFTER_RE.match(ctx.masked, m.end()):
             return Atom("ignore", m.start(), m.end())  # and its neighbours: "Tuesday's 9am slot is gone"
         name = name[: -len(m.group("wposs"))]
     low = name.lower()

@@ -507,6 +507,9 @@ REJECTED_BEFORE_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 LIST_JOIN_RE = re.compile(r"\s*+(?:,|and|or|&)?\s*+(?:(?:and|or)\s+)?(?:on\s+)?", re.I)
+POSSESSIVE_EVENT_GAP_RE = re.compile(
+    r"^(?:['’]s)?\s++(?:[a-z]+\s++){1,2}?(?:is\s++|will\s+be\s++)?(?:at\s++|@\s*+)?$", re.I
+)
 # A cancelled event's day, in the same clause ("Tomorrow's meeting is cancelled", "the Friday call is off").
 CANCELLED_AFTER_RE = re.compile(
     r"""^(?:(?!\b(?:if|unless|in\s+case|whether)\b)[^.;:!?])*?\b(?:is|are|was|were|'s|has\s+been|have\s+been|got|will\s+be)

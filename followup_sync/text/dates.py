@@ -110,10 +110,18 @@ def _groups(ctx: Ctx) -> list[list[Atom]]:
     groups: list[list[Atom]] = []
     for atom in _atoms(ctx):
         last = groups[-1] if groups else None
+        gap = ctx.masked[last[-1].end : atom.start] if last is not None else ""
         joined = (
             last is not None
-            and atom.start - last[-1].end <= 24
-            and pat.JOIN_RE.match(ctx.masked[last[-1].end : atom.start]) is not None
+            and (
+                (len(gap) <= 24 and pat.JOIN_RE.match(gap) is not None)
+                # "Friday's call at 3", "tomorrow's demo is at 10": the time of the day's event
+                or (
+                    atom.clock is not None
+                    and (gap[:2] in ("'s", "’s") or ctx.masked[last[-1].end - 2 : last[-1].end] in ("'s", "’s"))
+                    and pat.POSSESSIVE_EVENT_GAP_RE.match(gap) is not None
+                )
+            )
         )
         # A neighbour of a past or recurring span belongs to it ("yesterday at 3", "every Mon at 3:30pm").
         spoiled = last is not None and any(a.kind in ("ignore", "past") for a in [*last, atom])
