@@ -376,3 +376,21 @@ def test_named_dates_period_ends_and_closed_days(text: str, expected: str | None
 )
 def test_the_time_of_a_days_event(text: str, expected: str | None) -> None:
     assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Times in a recording, habits and taken slots are no due.
+        ("see the 10:30 mark in the video", None),
+        ("timestamp 2:45 has the demo", None),
+        ("I usually catch the 5:15 train", None),
+        ("we normally close at 5", None),
+        ("the 14:30 slot is taken", None),
+        ("the 3pm slot is already booked, can we do 4pm?", "2026-03-18 16:00"),
+        ("I'm usually free at 3, so let's talk Thursday at 3", "2026-03-19 15:00"),
+        ("as always, I'll send it Friday", "2026-03-20 09:00"),
+    ],
+)
+def test_recordings_habits_and_taken_slots(text: str, expected: str | None) -> None:
+    assert local(due(text)) == expected

@@ -158,6 +158,8 @@ _MASK = r"""
     | \+\d[\d\s().-]{7,}\d                                                     # +44 20 7946 0958
     | \b\d{3}-\d{4}\b                                                          # 555-1234
     | \b(?:day|week|month|quarter|year)[-\s]to[-\s]date\b                     # month-to-date
+    | \b\d{1,2}:\d\d(?::\d\d)?(?=\s+(?:minute\s+)?mark\b)                       # the 10:30 mark (a recording)
+    | \b(?:timestamp|time\s?code|runtime|run\s+time|duration|length)\s*+:?\s*+\d{1,2}:\d\d(?::\d\d)?
     | \b(?:ext|extension|x)\.?\s*+\d{2,6}\b                                    # ext. 12
     | [$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|mm|bn|million|billion|thousand)\b)?
     | \b\d[\d,]{0,40}+(?:\.\d+)?\s?(?:%|percent\b|pct\b|bps\b|cents?\b|dollars\b|usd\b|eur\b|gbp\b)
@@ -495,8 +497,10 @@ PAST_ED_NOT_VERBS = frozenset(
 # A day the sentence turns down ("Friday doesn't work", "not Friday", "instead of Friday", "moved from the 10th"),
 # or a day the writer is away ("I'm out Friday"): skipped, and the next expression is read.
 REJECTED_AFTER_RE = re.compile(
-    r"""\s*+,?\s*+(?:(?:does|do|will|would|is|'s)(?:n't|\s+not)\s+(?:work|suit|do|good|possible|an\s+option)
-    |won't\s+(?:work|do|suit)|(?:is|'s)\s+(?:out|no\s+good|bad|impossible|booked|full|taken|tough|difficult|tricky
+    r"""\s*+,?\s*+(?:(?:slot|time|spot|window|option|day|date|one|meeting|call)\s+)?
+    (?:(?:does|do|will|would|is|'s)(?:n't|\s+not)\s+(?:work|suit|do|good|possible|an\s+option)
+    |won't\s+(?:work|do|suit)|(?:is|'s)\s+(?:(?:already|now)\s+)?(?:out|no\s+good|bad|impossible|booked|full|taken
+    |gone|tough|difficult|tricky
     |a\s+no-?go|off\s+the\s+table|not\s+great|a\s+problem)|(?:is|'s)\s+(?:a\s+)?bit\s+(?:tight|tricky|difficult))\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -510,6 +514,8 @@ LIST_JOIN_RE = re.compile(r"\s*+(?:,|and|or|&)?\s*+(?:(?:and|or)\s+)?(?:on\s+)?"
 POSSESSIVE_EVENT_GAP_RE = re.compile(
     r"^(?:['’]s)?\s++(?:[a-z]+\s++){1,2}?(?:is\s++|will\s+be\s++)?(?:at\s++|@\s*+)?$", re.I
 )
+# Habits are no one due ("I usually catch the 5:15 train", "we normally close at 5").
+HABITUAL_RE = re.compile(r"\b(?:usually|normally|typically|habitually|tend\s+to|tends\s+to)\b", re.I)
 # A cancelled event's day, in the same clause ("Tomorrow's meeting is cancelled", "the Friday call is off").
 CANCELLED_AFTER_RE = re.compile(
     r"""^(?:(?!\b(?:if|unless|in\s+case|whether)\b)[^.;:!?])*?\b(?:is|are|was|were|'s|has\s+been|have\s+been|got|will\s+be)

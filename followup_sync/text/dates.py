@@ -303,12 +303,22 @@ def _turned_down(ctx: Ctx, start: int, end: int) -> str | None:
         return "rejected"
     if pat.ABSENT_BEFORE_RE.search(ctx.text[max(0, start - 40) : start]):
         return "absent"
+    left, right = _clause_bounds(ctx, start, end)
+    if pat.HABITUAL_RE.search(ctx.text[left:right]):
+        return "rejected"  # a habit: "I usually catch the 5:15 train"
     # A cancelled event's day: "Tomorrow's meeting is cancelled", "the cancelled Friday call".
     if pat.CANCELLED_AFTER_RE.match(ctx.text[end : end + 60]) or pat.CANCELLED_BEFORE_RE.search(
         ctx.text[max(0, start - 16) : start]
     ):
         return "rejected"
     return None
+
+
+def _clause_bounds(ctx: Ctx, start: int, end: int) -> tuple[int, int]:
+    bounds = [m.span() for m in pat.CLAUSE_SPLIT_RE.finditer(ctx.text)]
+    left = max((e for s, e in bounds if e <= start), default=0)
+    right = min((s for s, e in bounds if s >= end), default=len(ctx.text))
+    return left, right
 
 
 def _past_ed(before: str) -> bool:
