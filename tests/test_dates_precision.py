@@ -61,6 +61,8 @@ def test_elapsed_durations_cross_dst(text: str, sent: datetime, tz: ZoneInfo, ex
         "Legal approved it Tuesday.",
         "The client signed Friday, so we're set.",
         "The regulator issued its order on Friday.",
+        "On Friday the regulator issued its order.",
+        "Friday the team presented the results.",
     ],
 )
 def test_past_references_give_no_due(text: str) -> None:
@@ -86,6 +88,8 @@ def test_past_references_give_no_due(text: str) -> None:
         ("I've promised these to Louise by Friday.", "2026-03-20 09:00"),
         ("I'm headed to Dallas tonight.", "2026-03-18 17:00"),
         ("Dennis has a meeting lined up with them on the 25th.", "2026-03-25 09:00"),
+        ("Monday works, the revised deck is attached", "2026-03-23 09:00"),
+        ("Tomorrow the updated numbers will be ready", "2026-03-19 09:00"),
     ],
 )
 def test_future_next_to_past_words_is_kept(text: str, expected: str) -> None:
@@ -241,6 +245,7 @@ def test_kept_next_to_those_classes(text: str, expected: str) -> None:
         "prevent the contracts from 1) killing the deal and 2) forcing a refund",
         "covered by 10-year fixed price power",
         "Contract 238 Frimness transport service",
+        "a liquidation problem from 0007",
         "sunshine at 4 Sunnyvale",
     ],
 )

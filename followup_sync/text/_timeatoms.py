@@ -187,6 +187,8 @@ def _digits(start: int, end: int, text: str) -> Atom | None:
     """ "1430", "0945", "2.15", "16:00": hour then minutes; a leading zero is a 24-hour clock."""
     digits = text.replace(".", "").replace(":", "")
     hour, minute = int(digits[:-2]), int(digits[-2:])
+    if digits.startswith("00") and "." not in text and ":" not in text:
+        return None  # "from 0007", "#0030": a code, not minutes past midnight
     if digits.startswith("0") and len(digits) == 4:
         return (
             Atom("time", start, end, clock=time(hour, minute), meridiem="24h")

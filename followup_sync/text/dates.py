@@ -284,7 +284,10 @@ def _past_clause(ctx: Ctx, start: int, end: int, *, loose: bool = False) -> bool
     def past(clause: str) -> bool:
         return bool(pat.PAST_RE.search(clause) or (loose and pat.PAST_LOOSE_RE.search(clause)))
 
-    if past(clause) or _past_ed(ctx.text[left:start]):
+    # A regular past tense after its subject: before the expression, or after it when the expression opens the
+    # clause ("On Friday the Commission issued an order").
+    opens = len(ctx.text[left:start].split()) <= 1
+    if past(clause) or _past_ed(ctx.text[left:start]) or (opens and _past_ed(ctx.text[end:right])):
         # Its own clause decides first: "sent it thurs, did you get it?" is past whatever the next clause asks.
         return not pat.FUTURE_RE.search(clause)
     if len(clause.split()) <= 2:
