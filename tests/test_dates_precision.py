@@ -399,3 +399,19 @@ def test_the_time_of_a_days_event(text: str, expected: str | None) -> None:
 )
 def test_recordings_habits_and_taken_slots(text: str, expected: str | None) -> None:
     assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A reply's reference to earlier mail or calls is past; the promise after it is read.
+        ("Following our call on Monday, I'll send the deck Thursday", "2026-03-19 09:00"),
+        ("As promised on Monday, here is the deck; I'll call Thursday", "2026-03-19 09:00"),
+        ("Regarding your email of March 3, I'll reply Friday", "2026-03-20 09:00"),
+        ("In response to your note of the 2nd, I'll send it Friday", "2026-03-20 09:00"),
+        ("the letter dated March 3 is attached", None),
+        ("as agreed, I'll send it Friday", "2026-03-20 09:00"),
+    ],
+)
+def test_references_to_earlier_mail(text: str, expected: str | None) -> None:
+    assert local(due(text)) == expected

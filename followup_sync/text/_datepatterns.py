@@ -469,7 +469,10 @@ PAST_RE = re.compile(
     r"expired|ended|missed|tried|reviewed|approved|paid|ordered|posted|since|ago|thanks(?:\s+again)?\s+for|"
     r"lost|took|began|brought|bought|sold|won|found|caught|spent|dropped|wasn't|weren't|didn't|hadn't|"
     r"couldn't|happened|occurred|(?:came|went|dropped|stopped)\s+(?:by|in|over|off)|"
-    r"thank\s+you(?:\s+again)?\s+for|enjoyed|(?:i|we|they|he|she)\s+(?:\w+ly\s+)?\w{3,}ed|following\s+up\s+on|as\s+(?:we\s+)?discussed|per\s+our|(?:great|nice|good)\s+(?:to\s+)?"
+    r"thank\s+you(?:\s+again)?\s+for|enjoyed|as\s+(?:promised|agreed|mentioned|requested|noted|per)|further\s+to|"
+    r"following\s+(?:our|your|my|the|his|her|their)|in\s+(?:reply|response|answer)\s+to|"
+    r"(?:regarding|re:?|about|on)\s+(?:your|our|my|the|his|her|their)\s+(?:e-?mail|message|note|letter|call|fax|memo"
+    r"|voicemail|request|order|quote)\s+(?:of|from|on|dated|sent)|dated|(?:i|we|they|he|she)\s+(?:\w+ly\s+)?\w{3,}ed|following\s+up\s+on|as\s+(?:we\s+)?discussed|per\s+our|(?:great|nice|good)\s+(?:to\s+)?"
     r"(?:talking|speaking|meeting|seeing|see|meet|talk|speak|catching))\b",
     re.IGNORECASE,
 )
