@@ -14,7 +14,8 @@ reminder they already had.
 
 Each set was written by one annotator without seeing the rule, as a conditional promise of the rep's and the
 contact's reply, and labelled again independently by a second from the texts alone: ``blind1`` by I and J
-(run once, then tuned on), ``blind2`` by K and L after that tuning (sealed: its cases need ``--unseal``). The
+(run once, then tuned on), ``blind2`` by K and L after that tuning (run once, then tuned on), ``blind3`` by M
+and N after the second tuning (sealed: its cases need ``--unseal``). The
 texts stay outside the repository until the merge (``/work/coord/annot/accept<N>/``). Each reply
 is scored as the sync pass sees it: a reply message ("Re:" subject, In-Reply-To) from the contact to the rep,
 its body the reply followed by the rep's quoted mail, run through ``threads.to_meta`` (auto-reply and bulk
@@ -38,8 +39,8 @@ from followup_sync.threads import to_meta  # noqa: E402
 
 DATA = ROOT / "evaluation" / "data"
 ANNOT = Path("/work/coord/annot")
-SETS = ("blind1", "blind2")
-SEALED = ("blind2",)  # its cases only with --unseal
+SETS = ("blind1", "blind2", "blind3")
+SEALED = ("blind3",)  # its cases only with --unseal
 REP = "rep@ourco.example"
 CONTACT = "pat.buyer@customer.example"
 Row = dict[str, Any]
