@@ -24,7 +24,9 @@ carry dues, joint and conditional promises, and are scored for them too:
 - ``blind1``: sealed until the end of the first round: run once on that detector; its confusion cases are shown
   only with ``--unseal`` (it is the aeslc test split: never tune on it);
 - ``blind3``: the second blind round (``sample_blind3.py``), drawn after blind1's run and labelled by two new
-  annotators; sealed until it is run once on the detector of that round, same ``--unseal`` rule.
+  annotators; run once on the second round's detector (FIRST_RUNS.md), open for tuning since;
+- ``blind4``: the third blind round, drawn after blind3's run (``sample_blind3.py --set blind4``), labelled by
+  two more new annotators; sealed until its one run, same ``--unseal`` rule.
 
 No blind set is part of ``--set all``: a run on them has to be asked for by name.
 
@@ -64,8 +66,8 @@ DATA = ROOT / "evaluation" / "data"
 # final (random aeslc train mail, disjoint from train) was labelled last and run once, blind, after all tuning.
 HELD_OUT = ("test", "test2", "blair", "final")
 V1_SETS = ("dev", "train", "test", "test2", "blair", "final")
-SEALED = ("blind0", "blind1", "blind3")  # never in --set all
-UNSEAL_ONLY = ("blind1", "blind3")  # their confusion cases need --unseal
+SEALED = ("blind0", "blind1", "blind3", "blind4")  # never in --set all
+UNSEAL_ONLY = ("blind1", "blind4")  # their confusion cases need --unseal
 # /work/main/.. or, from a worktree, /work/wt/<name>/../..
 DEFAULT_CORPUS = next(
     (p / "shared" / "corpus" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "corpus").is_dir()),

@@ -1,9 +1,12 @@
-"""Draw promise set ``blind3`` (the second blind round of issue 8) from sent mail no earlier set has used.
+"""Draw promise sets ``blind3`` and ``blind4`` (issue 8's later blind rounds) from sent mail no earlier set used.
 
 Usage (from the repository root)::
 
-    .venv/bin/python evaluation/sample_blind3.py            # write evaluation/data/promises_blind3.ids.jsonl
-    .venv/bin/python evaluation/sample_blind3.py --check    # redraw and compare with the committed file
+    .venv/bin/python evaluation/sample_blind3.py [--set blind4]          # write promises_<set>.ids.jsonl
+    .venv/bin/python evaluation/sample_blind3.py [--set blind4] --check  # redraw and compare with the file
+
+blind4 is drawn after blind3's first run, leaving out blind3 and the unlabelled messages read while the second
+round's rules were built (``READ_WHILE_BUILDING``).
 
 Why a new set: blind0 and blind1 were run and their misses read, so every later change of the detector was
 made knowing them. A figure counts only on text the detector was not shaped on, so this draw leaves out every
@@ -26,19 +29,51 @@ from pathlib import Path
 
 from sample_sets import DATA, DEFAULT_CORPUS, Row, lines, pools
 
-SEED = 20261203
-# Every label file that exists at this draw (2026-12-03), named here so the draw does not move later.
-USED_NOW = (
-    "promises_blind0.ids.jsonl",
-    "promises_tune2.ids.jsonl",
-    "promises_blind1.ids.jsonl",
+# Per set: its seed, and every id file that existed at its draw (named here so a draw does not move later).
+FIRST_ROUND = ("promises_blind0.ids.jsonl", "promises_tune2.ids.jsonl", "promises_blind1.ids.jsonl")
+ROUNDS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "blind3": (20261203, FIRST_ROUND),
+    "blind4": (20261204, (*FIRST_ROUND, "promises_blind3.ids.jsonl")),
+}
+# Unlabelled aeslc train messages read while the second round's rules were built (a diff of the detector's
+# output over that pool, before blind3's ids were known): never drawn again.
+READ_WHILE_BUILDING = frozenset(
+    [
+        "jones-t_sent_907",
+        "jones-t_sent_5402",
+        "jones-t_sent_5697",
+        "jones-t_sent_5719",
+        "jones-t_sent_5869",
+        "jones-t_sent_5873",
+        "jones-t_sent_5944",
+        "jones-t_sent_6008",
+        "jones-t_sent_6024",
+        "jones-t_sent_6137",
+        "jones-t_sent_6193",
+        "jones-t_sent_6205",
+        "jones-t_sent_6250",
+        "jones-t_sent_6368",
+        "jones-t_sent_6374",
+        "jones-t_sent_6429",
+        "jones-t_sent_6450",
+        "keavey-p_sent_54",
+        "mann-k_sent_2082",
+        "mann-k_sent_2157",
+        "shackleton-s_sent_278",
+        "tycholiz-b_sent_1",
+        "giron-d_sent_653",
+        "perlingiere-d_sent_254",
+        "scott-s_sent_67",
+        "stclair-c_sent_1096",
+        "stclair-c_sent_48",
+    ]
 )
 SIZES = {"train": 640}  # Blair's .Sent folder was used up by the first round
 
 
-def earlier_ids() -> set[str]:
+def earlier_ids(files: tuple[str, ...]) -> set[str]:
     ids: set[str] = set()
-    for name in USED_NOW:
+    for name in files:
         with (DATA / name).open(encoding="utf-8") as fh:
             for line in fh:
                 if line.strip():
@@ -49,10 +84,11 @@ def earlier_ids() -> set[str]:
     return ids
 
 
-def draw(corpus: Path) -> list[Row]:
-    used = earlier_ids()
+def draw(corpus: Path, name: str = "blind3") -> list[Row]:
+    seed, files = ROUNDS[name]
+    used = earlier_ids(files) | (READ_WHILE_BUILDING if name != "blind3" else set())
     src = pools(corpus)  # unused by the label files of the first round, de-duplicated by text
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     rows: list[Row] = []
     for source in ("test", "dev"):  # leftovers, if any
         rows += [r for r in src[source] if r["id"] not in used]
@@ -70,16 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--check", action="store_true", help="compare with the committed id file")
+    parser.add_argument("--set", choices=sorted(ROUNDS), default="blind3")
     args = parser.parse_args(argv)
-    rows = draw(args.corpus)
+    rows = draw(args.corpus, args.set)
     ids = [row["id"] for row in rows]
     assert len(ids) == len(set(ids)), "a message was drawn twice"
     counts: dict[str, int] = {}
     for row in rows:
         key = f"{row['corpus']}:{row['split']}"
         counts[key] = counts.get(key, 0) + 1
-    print(f"blind3: {len(rows)} messages  " + "  ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    path = DATA / "promises_blind3.ids.jsonl"
+    print(f"{args.set}: {len(rows)} messages  " + "  ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    path = DATA / f"promises_{args.set}.ids.jsonl"
     text = "".join(lines(rows))
     if args.check:
         same = path.exists() and path.read_text(encoding="utf-8") == text
