@@ -126,6 +126,7 @@ def on_quarter(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         m.group("qn") is not None
         and not mod
         and not _QPREP_RE.search(before)
+        and not _QWHEN_AFTER_RE.match(ctx.masked, m.end())
         and (not (m.group("qy") or m.group("qyrel")) or _DETERMINER_BEFORE_RE.search(before) is not None)
     )
     return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=last if day != last else None,
@@ -214,6 +215,13 @@ def _month_window(ctx: Ctx, year: int, month: int, mod: str) -> tuple[date, date
     return date(year, month, 1), date(year, month, 1), last
 
 
+_MONDAY_OFF_RE = re.compile(
+    r"\bmon(?:day)?(?:['’]s|\s+is)\s+(?:a\s+|also\s+a\s+)?(?:\w+\s+)?(?:holiday|day\s+off|off)\b"
+    r"|\b(?:off|closed|out)\s+(?:on\s+)?mon(?:day)?\b(?!\s+(?:at|from|\d))",
+    re.IGNORECASE,
+)
+
+
 def on_week(ctx: Ctx, m: re.Match[str]) -> Atom:
     low = m.group().lower()
     mod = (m.group("wmod") or "").lower()
@@ -249,6 +257,10 @@ def on_week(ctx: Ctx, m: re.Match[str]) -> Atom:
         day, hi = monday, monday + timedelta(days=4)
     if hi < ctx.today:
         day, hi = day + timedelta(days=7), hi + timedelta(days=7)
+    if day == monday and day > ctx.today and _MONDAY_OFF_RE.search(ctx.text):
+        # "early next week? Monday's a holiday here": the week starts on the Tuesday. Only when the sentence says
+        # so: "next week" is its Monday even when that is a holiday (the labels of every blind set).
+        day = min(day + timedelta(days=1), hi)
     week = monday if not mod else None
     return Atom("date", m.start(), m.end(), day=max(day, ctx.today), day_end=hi if hi != day else None,
                  week=week, deadline="eow" in low or within)  # fmt: skip
@@ -268,6 +280,8 @@ _FOR_BEFORE_RE = re.compile(r"\bfor\s+$", re.I)
 
 
 def on_duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    if pat.DURATION_BEFORE_RE.search(ctx.masked[max(0, m.start() - 60) : m.start()]):
+        return None  # "installation takes a day or two": how long, not when
     low = m.group().lower()
     if low.startswith("the next") and _FOR_BEFORE_RE.search(ctx.masked[max(0, m.start() - 6) : m.start()]):
         return Atom("ignore", m.start(), m.end())  # "for the next 30 years": how long, not when
@@ -514,7 +528,13 @@ def _preposition_before(ctx: Ctx, start: int) -> bool:
 
 
 _QPREP_RE = re.compile(
-    r"\b(?:in|by|before|until|till|during|after|through|from|around|starting|sometime|over|within)\s+$", re.I
+    r"\b(?:in|by|before|until|till|during|after|through|from|around|starting|sometime|over|within|targeting"
+    r"|(?:plan|planning|aim|aiming|shoot|shooting|looking|target|targeting)\s+for)\s+$",
+    re.I,
+)
+# A bare quarter as the subject of its timing: "2nd qtr is when we'd buy", "Q3 is more likely".
+_QWHEN_AFTER_RE = re.compile(
+    r"\s+(?:is|would\s+be|will\s+be|looks)\s+(?:when|the\s+earliest|(?:more\s+|most\s+)?likely|realistic)\b", re.I
 )
 _PREP_RE = re.compile(
     r"\b(?:in|by|on|until|till|before|after|for|during|of|from|since|around|through|early|late|mid|starting"
@@ -581,7 +601,11 @@ def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         ctx.masked[max(0, m.start() - 8) : m.start()]
     ):
         return Atom("ignore", m.start(), m.end())  # "Happy Friday!" is a greeting
-    if m.group("wposs"):
+    end = m.end()
+    if m.group("wposs") and pat.REJECTED_AFTER_RE.match(ctx.masked, m.start("wposs")):
+        end = m.start("wposs")  # "Thursday's no good", "Monday's a holiday": the 's is "is"
+        name = name[: -len(m.group("wposs"))]
+    elif m.group("wposs"):
         if not _POSSESSIVE_BEFORE_RE.search(
             ctx.masked[max(0, m.start() - 16) : m.start()]
         ) and not _POSSESSIVE_TIME_AFTER_RE.match(ctx.masked, m.end()):
@@ -619,4 +643,4 @@ def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     plain = (
         not mod and not m.group("after") and not m.group("wweek") and not m.group("wpre") and not m.group("wfort")
     )
-    return Atom("weekday", m.start(), m.end(), day=day, weekday=wd if plain else None)
+    return Atom("weekday", m.start(), end, day=day, weekday=wd if plain else None)

@@ -188,7 +188,7 @@ HINT_RE = re.compile(
     r"tomorrow|2morrow|yesterday|week|midweek|wks?|[ap]m|month|year|eo[dwmqby]|cob|eob|close|end|noon|midday|"
     r"hrs?|mins?|"
     r"midnight|morning|"
-    r"afternoon|evening|night|lunch|first thing|q[1-4]|quarter|holiday|thanksgiving|christmas|xmas|labor|easter|"
+    r"afternoon|evening|night|lunch|first thing|q[1-4]|quarter|holiday|thanksgiving|christmas|xmas|labou?r|easter|"
     r"juneteenth|whitsun|pentecost|birthday|corpus|"
     r"memorial|fourth|independence|halloween|valentine|fortnight|hour|minute|day|o'clock|[ap]\.m|[AP]M|"
     r"(?:at|around|about|by|until|past|to|till|half) (?:one|two|three|"
@@ -236,7 +236,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |(?:(?:right|just|straight|immediately|shortly|soon)\s+)?(?:after|post|following|over)
         |before|by|prior\s+to|ahead\s+of|until|till|in\s+time\s+for|on)\s+(?:the\s+)?
         (?P<hname>{_HOLIDAY_ANY}|{_HOLIDAY_NAME}|(?-i:(?:[A-Z][a-z]+\.?\s+){{1,3}}(?:Day|Holiday)))
-        |(?:the\s+)?(?P<hname2>{_HOLIDAY_NAME})(?=\s+(?:long\s+)?week(?:end)?\b))
+        |(?:the\s+)?(?P<hname2>{_HOLIDAY_NAME})(?=\s+(?:(?:long\s+)?week(?:end)?|morning|afternoon|evening)\b))
         (?P<hwk>\s+(?:long\s+)?week(?:end)?\b)?(?!\s*+(?:'s?\b|-\w)|\s++{_HOLIDAY_THING})
         |(?P<newyear>(?:early\s+)?in\s+the\s+new\s+year|(?:at\s+)?the\s+(?:start|beginning)\s+of\s+(?:the\s+)?
         (?:new|next)\s+year|(?:the\s+)?first\s+of\s+the\s+(?:new\s+)?year|(?:early|start\s+of|beginning\s+of)
@@ -298,7 +298,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |(?P<dprep>in|within|in\s+the\s+next|over\s+the\s+next|within\s+the\s+next|inside\s+of
         |in\s+another|in\s+about|in\s+around|within\s+about|the\s+next|after|after\s+another|after\s+about)\s+
         (?P<dn>{_NUMW}(?:\s*+(?:-|–|to|or)\s*+{_NUMW})?)(?:\s++|(?<=\d))(?P<dbiz>business\s+|working\s+)?(?P<du>{_UNIT})
-        (?:'s?\s+time|\s+or\s+so)?\b
+        (?:'s?\s+time|\s+or\s+so)?\b(?!\s+from\s+(?:now|today|tomorrow)\b)
         |(?P<fn>{_NUMW})\s+(?P<fbiz>business\s+|working\s+)?(?P<fu>{_UNIT})\s+(?:from\s+(?P<ffrom>now|today|tomorrow
         |{_WD})|(?P<fhence>hence)\b)
         |(?P<wn>{_NUMW})\s+(?P<wnd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)s\s+(?:from\s+(?:now|today)|hence)\b
@@ -332,7 +332,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     ),
     (
         "clock",
-        rf"""(?:(?P<rprep>between|from)\s+)?(?P<r1>\d{{1,2}})(?:[:.](?P<r1m>[0-5]\d))?\s*+(?P<r1ap>{_AP})?\s*+
+        rf"""(?:(?P<rprep>between|from)\s+|(?:at|around|about|@)\s*+)?(?P<r1>\d{{1,2}})(?:[:.](?P<r1m>[0-5]\d))?\s*+(?P<r1ap>{_AP})?\s*+
         (?:-|–|to|until|till|and)\s*+(?P<r2>\d{{1,2}})(?:[:.](?P<r2m>[0-5]\d))?(?![\d/])\s*+(?P<r2ap>{_AP})?
         |(?P<h>\d{{1,2}})(?:[:.]?(?P<m>[0-5]\d))?\s*+(?P<ap>{_AP}|o'?clock\b)(?:\s*+-?\s*+ish\b)?
         |(?<![\d:.])(?P<hh>[0-2]?\d):(?P<mm>[0-5]\d)(?![\d:])(?:\s*+h(?:rs?|ours)?\b)?
@@ -343,7 +343,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |(?:(?P<qprep>at|around|about|by|until|till|from|after|before|@)\s+)?(?P<qp>half|(?:a\s+)?quarter|{_MINW}
         |\d{{1,2}})(?:\s+min(?:ute)?s?)?\s+(?P<qdir>past|after|to|till|til)\s+(?P<qh>\d{{1,2}}|{_HOURW}|noon|midnight)
         (?:\s*+(?P<qap>{_AP})|\s*+o'?clock\b|(?![\w:]))
-        |(?P<hbprep>at|around|about|by|from)\s+half\s+(?P<hb>{_HOURW}|\d{{1,2}})(?![\w:]|\s+(?:an|hour|past|to|of)\b)
+        |(?:(?P<hbprep>at|around|about|by|from)\s+)?half\s+(?P<hb>{_HOURW}|\d{{1,2}})(?![\w:]|\s+(?:an|hour|past|to|of)\b)
         |(?:(?:at|around|about|by|until|after|before)\s+)?(?P<hw>{_HOURW})(?:[\s-]+(?P<hwm>{_MINW_CLOCK}))?
         (?:\s*+(?P<hwap>o'?clock|{_AP}))
         |(?:(?:at|around|about|by|until|till)\s+)(?P<hw2>{_HOURW})(?:[\s-]+(?P<hw2m>{_MINW_CLOCK}))?(?![\w-])
@@ -503,7 +503,7 @@ REJECTED_AFTER_RE = re.compile(
     r"""\s*+,?\s*+(?:(?:slot|time|spot|window|option|day|date|one|meeting|call)\s+)?
     (?:(?:does|do|will|would|is|'s)(?:n't|\s+not)\s+(?:work|suit|do|good|possible|an\s+option)
     |won't\s+(?:work|do|suit)|(?:is|'s)\s+(?:(?:already|now)\s+)?(?:out|no\s+good|bad|impossible|booked|full|taken
-    |gone|tough|difficult|tricky
+    |gone|tough|difficult|tricky|off|closed|a\s+(?:(?:public|bank|stat|statutory|company|national)\s+)?holiday
     |a\s+no-?go|off\s+the\s+table|not\s+great|a\s+problem)|(?:is|'s)\s+(?:a\s+)?bit\s+(?:tight|tricky|difficult))\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -547,10 +547,43 @@ PAST_LOOSE_RE = re.compile(
     re.IGNORECASE,
 )
 FUTURE_RE = re.compile(
-    r"(?:^\s*+(?:please\s+)?(?:get|send|make\s+sure|keep|bring|return|sign)\b|\b(?:will|shall|going\s+to|gonna|plan|plans|planning|intend|expect|hope|hoping|can|could|would|let's|"
+    r"(?:^\s*+(?:please\s+|pls\s+|plz\s+)?(?:get|send|make\s+sure|keep|bring|return|sign)\b|(?:needed|required|wanted|expected|requested)\s+(?:back\s+)?(?:by|before|no\s+later\s+than)\b|\b(?:will|shall|going\s+to|gonna|plan|plans|planning|intend|expect|hope|hoping|can|could|would|let's|"
     r"let\s+me|should|need\s+to|needs\s+to|must|want\s+to|try\s+to|aim|scheduled|rescheduled|moved|pushed|"
     r"planned|booked|arranged|confirmed|pencilled|penciled|need|needs|require|requires|like|expecting|"
     r"postponed|please|look\s+forward|looking\s+forward|upcoming|tentatively|did\s+you|do\s+you|are\s+you|"
     r"is\s+due|are\s+due|won't|wouldn't|can't|until)\b|'ll\b|'d\b)",
     re.IGNORECASE,
 )
+# How long something takes, right before a duration: "installation takes about two hours", "lead time is a
+# week or so", "the flight is about six hours". Not "takes effect in 30 days": only adverbs may stand between.
+DURATION_BEFORE_RE = re.compile(
+    r"""\b(?:takes?|took|taking|taken|lasts?|lasted|lasting|runs?|ran
+    |(?:turn-?around|lead|processing|delivery|shipping|transit|wait(?:ing)?|response|cycle|install(?:ation)?
+    |set-?up|build|review|approval|travel|drive|flight|trip|call|meeting|session|workshop|training|demo|install
+    |it|that|this)(?:\s+times?)?(?:\s+(?:is|are|was|were|'s|of|runs?|:)|'s|:))
+    \s+(?:(?:me|us|you|them|him|her|it|about|around|roughly|approximately|approx\.?|up\s+to|at\s+least|at\s+most
+    |under|over|less\s+than|more\s+than|only|just|typically|usually|generally|normally|currently|still|a\s+good
+    |a\s+full|another|an\s+extra|an\s+additional|nearly|almost|maybe|probably|likely|anywhere\s+from|between
+    |easily|realistically|closer\s+to|upwards\s+of|well\s+over)\s+)*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# The unit after a number word that makes it an amount of time, not a clock time ("about two hours").
+UNIT_AFTER_RE = re.compile(r"\s*+(?:-\s*+)?(?:and\s+a\s+half\s+)?" + _UNIT + r"\b", re.IGNORECASE)
+# A time the sentence finds too full ("this week is crazy", "we're slammed this quarter") gives way to one proposed
+# after it ("..., can we do next week?", "let's talk Thanksgiving week instead").
+BUSY_RE = re.compile(
+    r"""(?:\b(?:is|are|was|were|am|looks?|looking|getting|gets|seems?)|['’](?:s|re|m))\s+(?:(?:\w+ly|pretty|very|so|too
+    |super|a\s+bit|kind\s+of|just|already|crazy|all|totally|completely)\s+)*(?:tight|slammed|swamped|busy|packed
+    |crazy|hectic|nuts|insane|chaotic|jammed|booked|maxed|full|impossible|underwater|buried|rough|tough|bad|out
+    |no\s+good|not\s+good|not\s+great|difficult|hard|tricky|awkward|a\s+wash|a\s+zoo|a\s+mess|a\s+problem
+    |flat\s+out)\b
+    |\b(?:(?:do|does|will|would)(?:n[’']?t|\s+not)|won[’']?t)\s+work\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+PROPOSAL_RE = re.compile(
+    r"""\b(?:let[’']?s|let\s+us|can\s+we|could\s+we|how\s+about|what\s+about|shall\s+we|why\s+don[’']?t\s+we
+    |why\s+not|maybe|perhaps|instead|rather|prefer|would|push\s+(?:it|this|that)|move\s+(?:it|this|that)
+    |(?:i|we)(?:[’']ll|\s+will|\s+can|\s+could))\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+INSTEAD_AFTER_RE = re.compile(r"^[^.;!?]{0,30}\binstead\b", re.IGNORECASE)

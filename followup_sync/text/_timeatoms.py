@@ -90,15 +90,13 @@ def on_clock(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     if g["ish"]:
         return _clock_atom(m.start(), m.end(), int(g["ish"]), 0, None)
     if g["hb"]:
-        hb = g["hb"].lower()
-        hour = int(hb) if hb.isdigit() else pat.NUMBER_WORDS[hb]
-        return _clock_atom(m.start("hb") - 5, m.end(), hour, 30, None) if _tail_ok(ctx, m.end()) else None
+        return _half_hour(ctx, m)
     word, minutes = (g["hw"], g["hwm"]) if g["hw"] else (g["hw2"], g["hw2m"])
     hour = pat.NUMBER_WORDS[word.lower()]
     minute = _WORD_MINUTES.get(_words(minutes), -1) if minutes else 0
     ap = g["hwap"] if g["hwap"] and "o" not in g["hwap"].lower() else None
-    if g["hw2"] and not _tail_ok(ctx, m.end()):
-        return None
+    if g["hw2"] and (not _tail_ok(ctx, m.end()) or pat.UNIT_AFTER_RE.match(ctx.masked, m.end())):
+        return None  # "at two or three places"; "about two hours" is how long
     return _clock_atom(m.start("hw") if g["hw"] else m.start("hw2"), m.end(), hour, minute, ap)
 
 
@@ -119,6 +117,24 @@ def _range(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         ap = "am"  # "11-1pm"
     start = m.start("r1")
     return _clock_atom(start, m.end(), hour, minute, ap)
+
+
+# What may follow a British "half two" with no preposition before it: the end of the clause or a day.
+_HALF_TAIL_RE = re.compile(
+    rf"""\s*+(?:[,.;!?]|$|(?:on|tomorrow|tmrw|today|tonight|this|next|then|sharp|works?|suits?|ok|okay|your|my
+    |uk|london|bst|gmt|{pat._WD})\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _half_hour(ctx: Ctx, m: re.Match[str]) -> Atom | None:
+    """ "at half two", "half 10 on Monday": British for half past, read by the am/pm convention."""
+    hb = m.group("hb").lower()
+    hour = int(hb) if hb.isdigit() else pat.NUMBER_WORDS[hb]
+    tail = _tail_ok if m.group("hbprep") else lambda ctx, end: _HALF_TAIL_RE.match(ctx.masked, end) is not None
+    if not 1 <= hour <= 12 or not tail(ctx, m.end()):
+        return None
+    return _clock_atom(m.start("hb") - 5, m.end(), hour, 30, None)
 
 
 def _after_preposition(ctx: Ctx, m: re.Match[str]) -> Atom | None:

@@ -74,7 +74,8 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
     sent = sent_at.astimezone(tz)
     ctx = Ctx(sent=sent, today=sent.date(), tz=tz, opts=options, text=text, masked=masked)
     down: tuple[list[Atom], str] | None = None
-    for group in _groups(ctx):
+    groups = _groups(ctx)
+    for i, group in enumerate(groups):
         start, end = group[0].start, group[-1].end
         why = _turned_down(ctx, start, end)
         if why is None and down is not None:
@@ -83,6 +84,8 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
             why = down[1] if join.fullmatch(ctx.masked, down[0][-1].end, start) else None
         if why is not None:
             down = (group, why)
+            continue
+        if _gives_way(ctx, group, groups[i + 1 :]):
             continue
         due = _resolve(ctx, group)
         if due is not None:
@@ -125,7 +128,9 @@ def _groups(ctx: Ctx) -> list[list[Atom]]:
         )
         # A neighbour of a past or recurring span belongs to it ("yesterday at 3", "every Mon at 3:30pm").
         spoiled = last is not None and any(a.kind in ("ignore", "past") for a in [*last, atom])
-        if last is not None and joined and (spoiled or _mergeable(last, atom)):
+        # A day the sentence turns down stands alone ("next week, Monday's a holiday").
+        alone = pat.REJECTED_AFTER_RE.match(ctx.masked, atom.end) is not None
+        if last is not None and joined and not alone and (spoiled or _mergeable(last, atom)):
             last.append(atom)
         else:
             groups.append([atom])
@@ -315,6 +320,21 @@ def _turned_down(ctx: Ctx, start: int, end: int) -> str | None:
     ):
         return "rejected"
     return None
+
+
+def _gives_way(ctx: Ctx, group: list[Atom], later: list[list[Atom]]) -> bool:
+    """True when the sentence finds this time too full and proposes a later one ("this week is crazy, can we
+    do next week?", "we're slammed this week, so let's talk Thanksgiving week instead")."""
+    if not later:
+        return False
+    start, end = group[0].start, group[-1].end
+    left, right = _clause_bounds(ctx, start, end)
+    if not pat.BUSY_RE.search(ctx.text[left:right]):
+        return False
+    return any(
+        pat.PROPOSAL_RE.search(ctx.text[end : g[0].start]) or pat.INSTEAD_AFTER_RE.match(ctx.text, g[-1].end)
+        for g in later
+    )
 
 
 def _clause_bounds(ctx: Ctx, start: int, end: int) -> tuple[int, int]:
