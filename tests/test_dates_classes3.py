@@ -165,3 +165,19 @@ def test_only_a_busy_time_gives_way(text: str, expected: str | None) -> None:
 )
 def test_a_week_starts_after_a_monday_the_sentence_says_is_off(text: str, expected: str | None) -> None:
     assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "deadline"),
+    [
+        ("Not this week, next week works better.", "2026-03-23 09:00", False),
+        ("Not Friday, not Monday either.", None, False),
+        ("How about 10 to noon on Friday?", "2026-03-20 10:00", False),
+        ("Deadline: 04/30/2026.", "2026-04-30 09:00", True),
+        ("pls get the signed PO back to me by Friday", "2026-03-20 09:00", True),
+    ],
+)
+def test_offered_days_noon_ranges_and_labelled_deadlines(text: str, expected: str | None, deadline: bool) -> None:
+    result = due(text)
+    assert local(result) == expected
+    assert result is None or result.deadline == deadline

@@ -333,7 +333,8 @@ _ATOMS: tuple[tuple[str, str], ...] = (
     (
         "clock",
         rf"""(?:(?P<rprep>between|from)\s+|(?:at|around|about|@)\s*+)?(?P<r1>\d{{1,2}})(?:[:.](?P<r1m>[0-5]\d))?\s*+(?P<r1ap>{_AP})?\s*+
-        (?:-|–|to|until|till|and)\s*+(?P<r2>\d{{1,2}})(?:[:.](?P<r2m>[0-5]\d))?(?![\d/])\s*+(?P<r2ap>{_AP})?
+        (?:-|–|to|until|till|and)\s*+(?:(?P<r2>\d{{1,2}})(?:[:.](?P<r2m>[0-5]\d))?(?![\d/])\s*+(?P<r2ap>{_AP})?
+        |(?P<r2noon>noon|midday)\b)
         |(?P<h>\d{{1,2}})(?:[:.]?(?P<m>[0-5]\d))?\s*+(?P<ap>{_AP}|o'?clock\b)(?:\s*+-?\s*+ish\b)?
         |(?<![\d:.])(?P<hh>[0-2]?\d):(?P<mm>[0-5]\d)(?![\d:])(?:\s*+h(?:rs?|ours)?\b)?
         |(?P<mil>[0-2]?\d[.:]?[0-5]\d)(?=\s*+(?:{_ZONE_LOW}|eastern|central|pacific|mountain|hours|hrs?|h)\b)
@@ -453,7 +454,7 @@ JOIN_RE = re.compile(
 )
 DEADLINE_BEFORE_RE = re.compile(
     r"(?:\bby|\bbefore|\bno\s+later\s+than|\bnot\s+later\s+than|\bprior\s+to|\bahead\s+of|\blatest\s+by|\bdue"
-    r"(?:\s+date)?(?:\s+is)?|\bdeadline(?:\s+is)?(?:\s+of)?|\bup\s+to|\bwithin"
+    r"(?:\s+date)?(?:\s+is)?|\bdeadline(?:\s+is)?(?:\s+of)?(?:\s*+:)?|\bdue\s*+:|\bup\s+to|\bwithin"
     r"|\bbefore\s+(?:our|the|your|my|their|this)\s+\w+(?:\s+\w+)?\s+(?:on|at))\s*(?:the\s+)?$",
     re.IGNORECASE,
 )
@@ -512,6 +513,10 @@ REJECTED_BEFORE_RE = re.compile(
     |\bcouldn't\s+(?:do|make)|\binstead\s+of|\brather\s+than|\bother\s+than|\bexcept|\bapart\s+from
     |\b(?:mov|push|postpon|reschedul|bump|shift|chang|delay|switch)\w*\s+(?:\w+\s+){0,4}?from)\s+(?:on\s+)?$""",
     re.IGNORECASE | re.VERBOSE,
+)
+OFFERED_AFTER_RE = re.compile(
+    r"\s*+(?:works|would\s+work|suits|would\s+suit|instead|is\s+(?:better|good|fine|great|ok|okay|free|open))\b",
+    re.I,
 )
 LIST_JOIN_RE = re.compile(r"\s*+(?:,|and|or|&)?\s*+(?:(?:and|or)\s+)?(?:on\s+)?", re.I)
 POSSESSIVE_EVENT_GAP_RE = re.compile(

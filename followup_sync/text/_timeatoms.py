@@ -103,8 +103,8 @@ def on_clock(ctx: Ctx, m: re.Match[str]) -> Atom | None:
 def _range(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     """ "2-3pm", "between 4 and 6", "1:00-2:30" (then a day): the start, with the end's am/pm if only it has it."""
     g = m.groupdict()
-    hour, minute, end_hour = int(g["r1"]), int(g["r1m"] or 0), int(g["r2"])
-    ap = g["r1ap"] or g["r2ap"]
+    hour, minute, end_hour = int(g["r1"]), int(g["r1m"] or 0), 12 if g["r2noon"] else int(g["r2"])
+    ap = g["r1ap"] or g["r2ap"] or ("am" if g["r2noon"] and hour < 12 else None)  # "10 to noon"
     # "4-5" alone is a count ("4-5 days"); with "between"/"from" or next to a day it is a time
     by_a_part = pat.PART_NEXT_RE.match(ctx.masked, m.end()) is not None
     if not (ap or g["r1m"] or g["r2m"] or g["rprep"] or by_a_part or _by_a_day(ctx, m.start(), m.end())):

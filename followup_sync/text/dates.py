@@ -81,7 +81,9 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
         if why is None and down is not None:
             # The rest of a list or range goes with it ("away Tuesday and Wednesday", "off the 3rd to the 5th").
             join = pat.LIST_JOIN_RE if down[1] == "rejected" else pat.RANGE_JOIN_RE
-            why = down[1] if join.fullmatch(ctx.masked, down[0][-1].end, start) else None
+            listed = join.fullmatch(ctx.masked, down[0][-1].end, start) is not None
+            # ... but not the day offered in its place ("not this week, next week works better").
+            why = down[1] if listed and not pat.OFFERED_AFTER_RE.match(ctx.masked, end) else None
         if why is not None:
             down = (group, why)
             continue
@@ -157,6 +159,8 @@ def _mergeable(group: list[Atom], atom: Atom) -> bool:
     new = _slots(atom)
     if "zone" in new and "clock" not in taken:
         return False
+    if atom.week is not None and any(a.week is not None for a in group):
+        return False  # two weeks are two expressions ("not this week, next week")
     if "date" in new and "date" in taken:
         # A plain weekday combines with a concrete date, a week, or "the week of" + date.
         return any(a.kind == "weekday" or a.week_of or a.week is not None for a in group) or (
