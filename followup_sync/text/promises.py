@@ -39,6 +39,8 @@ from followup_sync.text._promise_conditions import (
     is_conditional,
 )
 from followup_sync.text._promise_lexicon import AND_NEXT, DELEGATES, DELIVERY, action, match_verb, typo_verb
+from followup_sync.text._promise_model import RuleView, candidate_cue, cue_match, features, score
+from followup_sync.text._promise_model import load as load_model
 from followup_sync.text.dates import DateOptions, Due, find_due
 from followup_sync.text.zoning import author_text, sentences
 
@@ -509,16 +511,33 @@ def _promise_in(
     )
 
 
-def find_promises(
-    text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions = _DEFAULT_OPTIONS
-) -> list[Promise]:
-    """The promises in ``text``, the author's own (already zoned) words, one per sentence that holds one."""
+# The learned second stage is off by default: in leave-one-set-out cross-validation on the labelled sets it moved
+# the held-out F1 by less than a message or two (evaluation/PROMISES.md, evaluation/train_promise_model.py).
+LEARNED_BY_DEFAULT = False
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence the second stage may score: the rules' promise there (or None) and the cue that made it one."""
+
+    sentence: str
+    before: str
+    waits: bool
+    rule: Promise | None
+    cue: str | None
+
+
+def candidates(
+    text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions = _DEFAULT_OPTIONS, cues: bool = True
+) -> list[Candidate]:
+    """Every sentence of ``text`` the rules flag or a candidate cue marks, in order (the rules' own pass);
+    ``cues=False``: only the sentences the rules flag (the rules alone need no cue)."""
     # Sentences are tested only for the gate words the whole text holds (a few, against 40-odd).
     whole = text.lower().replace("\n", " ")
     present = tuple(word for word in _GATE_WORDS if word in whole)
     if not present:
         return []
-    found: list[Promise] = []
+    found: list[Candidate] = []
     since_approval: int | None = None  # sentences since "if acceptable, please sign ..."
     asked_approval = False
     requested = False  # the sentence asked the recipient to do something ("could you send me ...")
@@ -539,13 +558,129 @@ def find_promises(
         waits = just_asked or since_approval == 1 or (since_approval is not None and bool(FOLLOW_ON.search(low)))
         waits = waits or (just_requested and bool(FOLLOW_ON.search(low)))
         promise = _promise_in(sentence, sent_at=sent_at, tz=tz, options=options, waits=waits, before=before)
-        if promise is not None:
-            found.append(promise)
+        cue = candidate_cue(" ".join(_normalise(sentence[:_MAX_SENTENCE]).split())) if cues else None
+        if promise is not None or cue is not None:
+            found.append(Candidate(sentence, before, waits, promise, cue))
     return found
 
 
+def rule_view(candidate: Candidate) -> RuleView:
+    p = candidate.rule
+    if p is None:
+        return RuleView()
+    return RuleView(True, p.conditional, p.joint, p.due is not None, p.channel)
+
+
+def keep(fires: bool, probability: float, *, drop_below: float, add_at: float) -> bool:
+    """The combination: a rule promise stands unless the model scores it below ``drop_below``; a candidate the
+    rules missed becomes a promise when the model scores it at least ``add_at``."""
+    return probability >= drop_below if fires else probability >= add_at
+
+
+_PLEASANTRY_VERB = re.compile(r"\b(?:talk|speak|chat|catch up|touch base|see you|be in touch|visit)\b")
+_CALL_WORDS = re.compile(r"\b(?:call|phone|ring|telephone|talk|speak|chat)\b")
+_MAIL_WORDS = re.compile(r"\b(?:e-?mail|send|sent|forward|mail|fax|note|circulate|distribute|reply|respond)\b")
+_MEET_WORDS = re.compile(r"\b(?:meet|meeting|lunch|dinner|visit|stop by|come by|see you)\b")
+
+
+# The cues whose sentences the model may turn into promises: the rep (or the rep's company) as the subject.
+# Joint and impersonal forms ("let's", "you'll have", "to follow") stay with the rules, which ask for a time.
+_ADD_CUES = frozenset({"i_will", "going", "intend", "org_will", "bare_will"})
+
+
+def added_promise(
+    candidate: Candidate, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions = _DEFAULT_OPTIONS
+) -> Promise | None:
+    """The promise a candidate the rules missed gives when the model accepts it: due, channel and action found
+    as the rules find them; None when its condition makes it no promise or a joint one names no time."""
+    if candidate.cue not in _ADD_CUES:
+        return None
+    sentence = candidate.sentence[:_MAX_SENTENCE]
+    low = " ".join(_normalise(sentence).split())
+    text = " ".join(sentence.split())
+    m = cue_match(low)
+    start = m.start() if m else 0
+    conditional = is_conditional(low, start, requested=False)
+    if conditional is None or _RECURRING.search(low):
+        return None
+    due = find_due(text[start:], sent_at=sent_at, tz=tz, options=options) if start else None
+    if due is None:
+        due = find_due(text, sent_at=sent_at, tz=tz, options=options)
+    if due is None and _PLEASANTRY_VERB.search(low, start):
+        return None  # "I'll talk to you soon", "we'll catch up": a pleasantry until it names a time
+    joint = candidate.cue == "lets" and "let me" not in low
+    if joint and due is None:
+        return None
+    channel: Channel | None = "other"
+    if medium := _MEDIUM.search(low, start):
+        channel = _MEDIUM_CHANNEL.get(medium.group(1).replace("-", ""), "other")
+    elif _CALL_WORDS.search(low, start):
+        channel = "call"
+    elif _MAIL_WORDS.search(low, start):
+        channel = "email"
+    elif _MEET_WORDS.search(low, start):
+        channel = "meeting"
+    verb = _CUE_END.search(low, start)
+    at = _skip_fillers(low, verb.end()) if verb else start
+    return Promise(
+        sentence=text,
+        action=action(low, at, at),
+        channel=channel,
+        due=due,
+        conditional=conditional or candidate.waits,
+        joint=joint,
+    )
+
+
+# The end of the modal or intention a candidate opens with; its action follows.
+_CUE_END = re.compile(
+    r"(?:'ll|'l|\bwill|\bshall|going to|gonna|plan(?:ning)? (?:to|on)|intend to|expect to|hop(?:e|ing) to"
+    r"|let'?s|let us|let me|follow|come|reach|have|get|receive|see|look(?: out)? for)\s+"
+)
+
+
+def find_promises(
+    text: str,
+    *,
+    sent_at: datetime,
+    tz: ZoneInfo,
+    options: DateOptions = _DEFAULT_OPTIONS,
+    learned: bool | None = None,
+) -> list[Promise]:
+    """The promises in ``text``, the author's own (already zoned) words, one per sentence that holds one.
+
+    ``learned``: combine the rules with the shipped second-stage model (None: ``LEARNED_BY_DEFAULT``).
+    """
+    model = load_model() if (LEARNED_BY_DEFAULT if learned is None else learned) else None
+    found = candidates(text, sent_at=sent_at, tz=tz, options=options, cues=model is not None)
+    if model is None:
+        return [c.rule for c in found if c.rule is not None]
+    out: list[Promise] = []
+    for c in found:
+        if c.rule is not None and model.drop_below <= 0.0:
+            out.append(c.rule)  # nothing to score: a rule promise stands
+            continue
+        if c.rule is None and c.cue not in _ADD_CUES:
+            continue  # the model adds only sentences with the rep (or the company) as subject
+        view = rule_view(c)
+        probability = score(model, features(c.sentence[:_MAX_SENTENCE], c.cue, view))
+        if not keep(view.fires, probability, drop_below=model.drop_below, add_at=model.add_at):
+            continue
+        promise = c.rule or added_promise(c, sent_at=sent_at, tz=tz, options=options)
+        if promise is not None:
+            out.append(promise)
+    return out
+
+
 def detect(
-    body: str, *, is_html: bool = False, sent_at: datetime, tz: ZoneInfo, options: DateOptions = _DEFAULT_OPTIONS
+    body: str,
+    *,
+    is_html: bool = False,
+    sent_at: datetime,
+    tz: ZoneInfo,
+    options: DateOptions = _DEFAULT_OPTIONS,
+    learned: bool | None = None,
 ) -> list[Promise]:
     """Zone ``body`` to the author's own text, then find its promises: THE detector of the sync pass and CLI."""
-    return find_promises(author_text(body, is_html=is_html), sent_at=sent_at, tz=tz, options=options)
+    text = author_text(body, is_html=is_html)
+    return find_promises(text, sent_at=sent_at, tz=tz, options=options, learned=learned)
