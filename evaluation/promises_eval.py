@@ -7,6 +7,7 @@ Usage (from the repository root)::
     .venv/bin/python evaluation/promises_eval.py --set blind0 --show none   # a sealed set: name it explicitly
     .venv/bin/python evaluation/promises_eval.py --set blind1 --show none   # only on the final detector
     .venv/bin/python evaluation/promises_eval.py --corpus /path/to/corpus
+    .venv/bin/python evaluation/promises_eval.py --learned            # with the learned second stage on
 
 The labels (evaluation/data/promises_*.jsonl) hold message ids, the yes/no decision, the promise sentences and
 the channel; the bodies are read from the shared corpus, which is not copied into the repo: aeslc JSON lines
@@ -192,12 +193,12 @@ def score_dues(s: Score, mid: str, rec: dict[str, Any], live: list[Promise]) -> 
             s.due_cases.append(("wrong", mid, sentence, f"got {got:%Y-%m-%dT%H:%M}; labelled {want}"))
 
 
-def score(labels: list[dict[str, Any]], mails: dict[str, Mail]) -> Score:
+def score(labels: list[dict[str, Any]], mails: dict[str, Mail], *, learned: bool | None = None) -> Score:
     s = Score(v2="due" in (labels[0] if labels else {}))
     for rec in labels:
         mid = str(rec["id"])
         mail = mails[mid]
-        found = detect(mail.body, sent_at=mail.sent_at, tz=TZ)
+        found = detect(mail.body, sent_at=mail.sent_at, tz=TZ, learned=learned)
         live = [p for p in found if not is_conditional(p)]
         gold = bool(rec["promise"])
         if live and gold:
@@ -282,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--unseal", action="store_true", help="allow the confusion cases of " + ", ".join(UNSEAL_ONLY)
     )
+    parser.add_argument(
+        "--learned", action="store_true", help="with the learned second stage on (off by default in the detector)"
+    )
     args = parser.parse_args(argv)
     if args.set == "all":
         names = [*V1_SETS, *(n for n in V2_SETS if n not in SEALED and (DATA / f"promises_{n}.jsonl").exists())]
@@ -295,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     labelled = {name: load_labels(name) for name in names}
     mails = load_mail(args.corpus, [rec for recs in labelled.values() for rec in recs])
-    scores = {name: score(labelled[name], mails) for name in names}
+    scores = {name: score(labelled[name], mails, learned=args.learned or None) for name in names}
     for name in names:
         report(name, scores[name], show=args.show)
     held = [name for name in names if name in HELD_OUT]
