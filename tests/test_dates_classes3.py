@@ -181,3 +181,18 @@ def test_offered_days_noon_ranges_and_labelled_deadlines(text: str, expected: st
     result = due(text)
     assert local(result) == expected
     assert result is None or result.deadline == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Call center hours are 7am to 7pm.", None),
+        ("Our support hours are 8 to 6 ET.", None),
+        ("Our fiscal year ends in June.", None),
+        ("Our fiscal year ends in June, so we need it by May 15.", "2026-05-15 09:00"),
+        ("Office hours are 9 to 5, so call me at 10 tomorrow.", "2026-03-19 10:00"),
+        ("I'll call you in 2 hours.", "2026-03-18 12:30"),
+    ],
+)
+def test_opening_hours_and_fiscal_years(text: str, expected: str | None) -> None:
+    assert local(due(text)) == expected

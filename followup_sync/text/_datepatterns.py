@@ -204,7 +204,9 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         | (?:the\s+)?{_NTH}\s+{_WD}\s+(?:of|in)\s+(?:every|each|the\s+(?:following|next|coming)\s+months)\b
         | {_WD}\s*+(?:-|–|to|through|thru)\s*+{_WD}(?:,?\s*+\d{{1,2}}(?::\d\d)?\s*+{_AP}?\s*+(?:-|–|to)\s*+
           \d{{1,2}}(?::\d\d)?\s*+{_AP}?)?
-        | (?:office|business|working|opening|store|support)\s+hours\s*(?:are\s*)?:?(?:[\d:.\s–-]|[ap]\.?m\b\.?)*
+        | (?:(?:office|business|working|opening|store|support|our|summer)\s+|(?<=center\s)|(?<=centre\s)
+          |(?<=phone\s)|(?<=service\s)|(?<=clinic\s)|(?<=branch\s)|(?<=desk\s)|(?<=normal\s)|(?<=regular\s)|(?<=usual\s)
+          |(?<=winter\s))hours\s*(?:are\s*)?:?(?:[\d:.\s–-]|[ap]\.?m\b\.?|to\b|until\b)*
         | \d{{1,2}}\s*+(?:-|to)\s*+\d{{1,2}}\s*+,?\s*+(?:mon|monday)\s*+(?:-|–|to|through|thru)\s*+fri(?:day)?
         | (?:(?:at|by|around|from|until|before|after)\s+)?(?:\d{{1,2}}(?::\d\d)?\s*+{_AP}|noon|midnight)\s+
           (?:daily|nightly|every\s+(?:day|morning|afternoon|evening|night|weekday)|each\s+(?:day|morning|evening))\b
@@ -212,6 +214,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
           |each\s+(?:day|morning|afternoon|evening|night|weekday|business\s+day))\b
           (?:\s*+(?:at|by|around|from|until|before|after|@)?\s*+(?:\d{{1,2}}(?::\d\d)?\s*+{_AP}?|noon|midnight)\b)?
         | (?:fiscal|financial|fy)\s+(?:year[-\s]end|year|end\s+of\s+(?:the\s+)?year)\b
+          (?:\s+(?:ends|starts|begins|closes|runs|turns\s+over)\s+(?:in\s+|on\s+)?{_MON}(?:\s+[0-3]?\d(?:st|nd|rd|th)?)?)?
         | (?:enjoy|have)\s+(?:a\s+(?:\w+\s+)?|the\s+|your\s+)?(?:long\s+)?weekend\b
         | (?:mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekdays|weeknights)\b
           (?:\s*+(?:and|or|&|,)\s*+\w+days\b)*(?:\s*+(?:at|@|from|between|after|before)?\s*+\d{{1,2}}(?::\d\d)?
@@ -399,7 +402,7 @@ STARTERS = frozenset(
     summer august june october german corpus reformation halloween valentine valentines qtr approx approximately
     hence noonish aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth
     mondays tuesdays wednesdays thursdays fridays saturdays sundays weekdays weeknights daily nightly enjoy have
-    fiscal financial fy
+    fiscal financial fy hours
     1st 2nd 3rd 4th 5th thirteen fourteen sixteen seventeen eighteen nineteen forty fifty sixty ninety
     """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)
