@@ -196,3 +196,15 @@ def test_offered_days_noon_ranges_and_labelled_deadlines(text: str, expected: st
 )
 def test_opening_hours_and_fiscal_years(text: str, expected: str | None) -> None:
     assert local(due(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Let's target Q2.", "2026-04-01 09:00"),
+        ("The target Q2 numbers are attached.", None),
+        ("Six weeks out from today, let's check in.", "2026-04-29 09:00"),
+    ],
+)
+def test_targeted_quarters_and_counts_out_from_today(text: str, expected: str | None) -> None:
+    assert local(due(text)) == expected

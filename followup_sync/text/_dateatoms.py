@@ -529,6 +529,7 @@ def _preposition_before(ctx: Ctx, start: int) -> bool:
 
 _QPREP_RE = re.compile(
     r"\b(?:in|by|before|until|till|during|after|through|from|around|starting|sometime|over|within|targeting"
+    r"|(?:let['’]s|let\s+us|we['’]ll|we\s+will|to|can\s+we|should\s+we)\s+target"
     r"|(?:plan|planning|aim|aiming|shoot|shooting|looking|target|targeting)\s+for)\s+$",
     re.I,
 )

@@ -302,7 +302,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |in\s+another|in\s+about|in\s+around|within\s+about|the\s+next|after|after\s+another|after\s+about)\s+
         (?P<dn>{_NUMW}(?:\s*+(?:-|–|to|or)\s*+{_NUMW})?)(?:\s++|(?<=\d))(?P<dbiz>business\s+|working\s+)?(?P<du>{_UNIT})
         (?:'s?\s+time|\s+or\s+so)?\b(?!\s+from\s+(?:now|today|tomorrow)\b)
-        |(?P<fn>{_NUMW})\s+(?P<fbiz>business\s+|working\s+)?(?P<fu>{_UNIT})\s+(?:from\s+(?P<ffrom>now|today|tomorrow
+        |(?P<fn>{_NUMW})\s+(?P<fbiz>business\s+|working\s+)?(?P<fu>{_UNIT})\s+(?:(?:out\s+)?from\s+(?P<ffrom>now|today|tomorrow
         |{_WD})|(?P<fhence>hence)\b)
         |(?P<wn>{_NUMW})\s+(?P<wnd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)s\s+(?:from\s+(?:now|today)|hence)\b
         |(?P<nx>(?:in|within|over)\s+the\s+(?:next|coming(?!\s+week))\s+(?P<nxu>day|week|month))(?:\s+or\s+so)?\b
