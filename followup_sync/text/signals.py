@@ -46,6 +46,47 @@ __all__ = [
 _I = re.IGNORECASE
 _DEFAULT_OPTIONS = DateOptions()
 
+
+def _fold(text: str) -> str | None:
+    """``text`` lower-cased when it is ASCII (for ``_Caseless``), else None."""
+    return text.lower() if text.isascii() else None
+
+
+class _Caseless:
+    """A case-insensitive pattern that runs on the lower-cased text when the text is ASCII (issue 11).
+
+    Under ``re.IGNORECASE`` CPython's ``re`` folds every character it compares and cannot skip an alternative
+    on its first letter; the same search without the flag on ``text.lower()`` costs a third to a half as much.
+    Other text goes to the IGNORECASE compile: there ``str.lower`` and the regex's case folding differ ("İ"
+    lower-cases to two characters, "ſ" matches "s"), so the results are the same either way. The pattern must
+    spell its letters in lower case. ``folded`` is ``_fold(text)``, computed once per text by the caller.
+    """
+
+    __slots__ = ("_any_case", "_flags", "_folded")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._folded = re.compile(pattern, flags)
+        self._flags = flags
+        self._any_case: re.Pattern[str] | None = None  # compiled on the first non-ASCII text (import time)
+
+    def _for(self, folded: str | None) -> re.Pattern[str]:
+        if folded is not None:
+            return self._folded
+        if self._any_case is None:
+            self._any_case = re.compile(self._folded.pattern, self._flags | _I)
+        return self._any_case
+
+    def search(self, text: str, folded: str | None) -> bool:
+        return self._for(folded).search(text if folded is None else folded) is not None
+
+    def match(self, text: str, folded: str | None) -> bool:
+        return self._for(folded).match(text if folded is None else folded) is not None
+
+    def count(self, text: str, folded: str | None) -> int:
+        """How many non-overlapping matches (``len(findall)``)."""
+        return len(self._for(folded).findall(text if folded is None else folded))
+
+
 # --- automatic replies --------------------------------------------------------------------------------------
 
 # Mail clients write "Automatic reply: <subject>", "Out of Office AutoReply: <subject>", "Out of Office: ...";
@@ -58,7 +99,7 @@ _AUTO_SUBJECT_RE = re.compile(
     r"|absence\s+du\s+bureau|ooo\b)",
     _I,
 )
-_OOO_BODY_RE = re.compile(
+_OOO_BODY = _Caseless(
     r"\b(?:(?:i\s+am|i'm|i\s+will\s+be|i'll\s+be|i\s+have\s+been)\s+(?:currently\s+)?"
     r"(?:out\s+of\s+(?:the\s+)?office|away|on\s+(?:vacation|holiday|leave|annual\s+leave|pto|business\s+travel)"
     r"|travell?ing|out\s+until|out\s+through|out\s+on\s+\w+|out\s+of\s+town)"
@@ -71,8 +112,7 @@ _OOO_BODY_RE = re.compile(
     r"|sunday|tomorrow|next|\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
     r"|(?:ich\s+bin|bin\s+ich)\s+(?:bis|vom|ab|derzeit|zurzeit|nicht)[^.]{0,60}(?:abwesend|nicht\s+im\s+büro"
     r"|im\s+urlaub|außer\s+haus)"
-    r"|je\s+suis\s+(?:absent|absente|en\s+congés?)|estoy\s+fuera\s+de\s+la\s+oficina)",
-    _I,
+    r"|je\s+suis\s+(?:absent|absente|en\s+congés?)|estoy\s+fuera\s+de\s+la\s+oficina)"
 )
 # Where the return date is stated: "back/returning" name the day itself, "until/through" the last day away.
 _BACK_RE = re.compile(
@@ -112,8 +152,11 @@ def auto_reply(
         # Wording alone is weaker evidence (a person may write "I'm out until Monday"): ask for two cues
         # in a short message.
         # An absence notice leads with it; a mention at the end of a long message is not one.
-        cues = len(_OOO_BODY_RE.findall(text[:2000]))
-        automatic = cues >= 2 and len(text) < 1500 and _OOO_BODY_RE.search(text[:_OOO_LEAD_CHARS]) is not None
+        head = text[:2000]
+        folded = _fold(head)
+        lead = None if folded is None else folded[:_OOO_LEAD_CHARS]
+        cues = _OOO_BODY.count(head, folded)
+        automatic = cues >= 2 and len(text) < 1500 and _OOO_BODY.search(head[:_OOO_LEAD_CHARS], lead)
     if not automatic:
         return None
     return AutoReply(return_at=_return_date(text, sent_at=msg.sent_at, tz=tz, options=options))
@@ -164,12 +207,15 @@ _NOREPLY_DOMAIN_RE = re.compile(
 
 
 # Newsletters whose list headers were stripped (forwarded, archived, exported mailboxes) still carry their footer.
-_NEWSLETTER_RE = re.compile(
+_NEWSLETTER = _Caseless(
     r"\bunsubscrib\w*|\bopt[- ]?out\b|\bweb version\b|\bview (?:this|it) (?:e-?mail )?in (?:your|a) browser"
     r"|\bto be removed from\b|\bmanage (?:your )?(?:e-?mail )?(?:preferences|subscriptions?)\b"
-    r"|\babmelden\b|\bse d[ée]sinscrire\b|\bd[ée]sabonner\b",
-    _I,
+    r"|\babmelden\b|\bse d[ée]sinscrire\b|\bd[ée]sabonner\b"
 )
+# A word each of its alternatives needs (lower-cased ASCII): mail with none of them needs no search.
+_NEWSLETTER_WORDS = (
+    "unsubscrib", "opt", "web version", "browser", "removed from", "manage", "abmelden", "sinscrire", "sabonner",
+)  # fmt: skip
 
 
 def is_newsletter(body: str) -> bool:
@@ -177,7 +223,10 @@ def is_newsletter(body: str) -> bool:
 
     ``is_bulk`` reads headers; this catches the newsletters that lost them on the way (forwarded, archived).
     """
-    return _NEWSLETTER_RE.search(body) is not None
+    folded = _fold(body)
+    if folded is not None and not any(word in folded for word in _NEWSLETTER_WORDS):
+        return False
+    return _NEWSLETTER.search(body, folded)
 
 
 def is_noreply(address: str) -> bool:
@@ -208,7 +257,7 @@ _PLEASANTRY_RE = re.compile(
     _I,
 )
 # Offers that wait on the recipient ("let me know if you have any questions") expect no answer.
-_OPEN_OFFER_RE = re.compile(
+_OPEN_OFFER = _Caseless(
     r"\b(?:(?:let\s+(?:me|us)\s+know|keep\s+(?:me|us)\s+(?:posted|informed)|call\s+(?:me|us)|give\s+(?:me|us)\s+a\s+call)"
     r"(?:\s+(?:asap|immediately|right\s+away))?\s+if\s+(?:(?:we|you)\s+(?:need|feel)\b|[^,.;?]{0,60}\b(?:not|n't"
     r"|changes?|problems?|delays?|different|differently|wrong|incorrect)\b)"
@@ -221,7 +270,7 @@ _OPEN_OFFER_RE = re.compile(
     r"|should\s+you\s+(?:have|need|require|wish)|in\s+case\s+you\s+(?:have|need)"
     r"|if\s+(?:you\s+(?:would\s+like|want|wish|prefer|are\s+able)|interested)"
     r"|\b(?:know|call|contact\s+\w+)\s+if\s+there\s+(?:is|are|were)\s+(?:any|anything|something)(?:\s+(?:other|else|more))?"
-    r"(?:\s+(?:questions|concerns|problems|issues|changes|comments|corrections)\b|\s+(?:I|we)\s)"
+    r"(?:\s+(?:questions|concerns|problems|issues|changes|comments|corrections)\b|\s+(?:i|we)\s)"
     r"|\bif\s+anything\b|\bif\s+(?:needed|necessary"
     r"|required)\b|\bif\s+(?:i|we)\s+(?:have\s+)?(?:missed|forgot|overlooked)|\b(?:with|of)\s+any\s+(?:other\s+)?"
     r"(?:questions|changes|corrections|concerns|problems|issues)\b|^any\s+(?:other\s+)?(?:questions|problems|concerns"
@@ -233,24 +282,33 @@ _OPEN_OFFER_RE = re.compile(
     r"(?:(?:please|pls|just|then|do)\s+)*(?:let\s+(?:me|us)\s+know|give\s+(?:me|us)\s+a\s+(?:call|ring|shout)"
     r"|call\s+(?:me|us)|contact\s+(?:me|us)|keep\s+(?:me|us)\s+(?:posted|informed))\s*[.!]*\s*$"
     r"|^(?:\.+\s*)?(?:and\s+|but\s+|so\s+)?if\s+you(?:'d|\s+would|\s+do)?\s+(?:like|want|wish|enjoy|need|no\s+longer|not"
-    r"|don'?t|prefer|read|use|are\s+interested|have|find|see|get|choose|decide)\b)",
-    _I,
+    r"|don'?t|prefer|read|use|are\s+interested|have|find|see|get|choose|decide)\b)"
 )
+# A word each alternative of _OPEN_OFFER needs ("for" only at the start), to skip the search without one.
+_OPEN_OFFER_WORDS = ("if", "next", "free", "hesitate", "should", "case", "any")
+
+
+def _may_offer_openly(folded: str | None) -> bool:
+    """False only when lower-cased ASCII ``folded`` cannot match ``_OPEN_OFFER`` (None: it may)."""
+    return folded is None or folded.startswith("for") or any(word in folded for word in _OPEN_OFFER_WORDS)
+
+
 # "Mark will let me know", "she didn't tell me": a statement about somebody else, not a request to the reader.
 _NOT_AFTER_AUX = (
     r"(?<!\bwill\s)(?<!'ll\s)(?<!\bshall\s)(?<!\bwould\s)(?<!\bdid\s)(?<!\bnot\s)(?<!n't\s)(?<!\bnever\s)"
     r"(?<!\bmight\s)"
 )
 # "Your thoughts/feedback" asks for them, unless the sentence thanks for them ("I appreciate your comments").
-_YOUR_VIEW_RE = re.compile(r"\byour\s+(?:thoughts|feedback|input|comments)\b", _I)
-_THANKS_RE = re.compile(
+_YOUR_VIEW = _Caseless(r"\byour\s+(?:thoughts|feedback|input|comments)\b")
+_THANKS = _Caseless(
     r"^(?!.*\bin\s+advance\b)(?:(?:i|we)\s+(?:really\s+|truly\s+|do\s+|greatly\s+)?(?:appre\w*|value)"
-    r"|(?:many\s+)?thanks?\b|thank\s+you|much\s+appreciated)",
-    _I,
+    r"|(?:many\s+)?thanks?\b|thank\s+you|much\s+appreciated)"
 )
 # Cues that ask the recipient wherever they stand in the sentence.
-_STRONG_RE = re.compile(
-    r"\b(?:" + _NOT_AFTER_AUX + r"(?:let\s+me\s+know|let\s+us\s+know|tell\s+me|get\s+back\s+to\s+me|send\s+me"
+_STRONG = _Caseless(
+    r"\b(?:(?=let\s|tell\s|get\s|send\s|give\s)"
+    + _NOT_AFTER_AUX
+    + r"(?:let\s+me\s+know|let\s+us\s+know|tell\s+me|get\s+back\s+to\s+me|send\s+me"
     r"|give\s+me\s+a\s+call)|lmk|please\s+advise"
     r"|(?:i|we)(?:\s+would|'d)\s+(?:really\s+)?(?:appreciate|be\s+grateful)|(?:i|we)\s+need\s+you\s+to"
     r"|(?:i|we)(?:\s+would|'d)\s+like\s+(?:you\s+to|to\s+know|your)|any\s+(?:update|news|word|thoughts|chance)"
@@ -263,15 +321,14 @@ _STRONG_RE = re.compile(
     r"|(?:wants?|would\s+like)\s+to\s+know\s+(?:if|whether|what|when|how|who|where)"
     r"|need\s+to\s+know\s+(?:if|whether|what|when|how|who|where)"
     r"|(?:would|'d)\s+be\s+(?:most\s+|very\s+|really\s+|so\s+)?grateful|hope\s+(?:that\s+)?you\s+(?:can|could|will)"
-    r"|(?:^|(?<=[,;:]\s)|(?<=\band\s)|(?<=\bso\s)|(?<=\bthen\s)|(?<=\bthink\s)|(?<=\balso\s)|(?<=\bjust\s))"
+    r"|(?=you\s)(?:^|(?<=[,;:]\s)|(?<=\band\s)|(?<=\bso\s)|(?<=\bthen\s)|(?<=\bthink\s)|(?<=\balso\s)|(?<=\bjust\s))"
     r"you\s+(?:need\s+to|must|might\s+give)\s+(?!be\b|have\s+been)"
     r"|\blet'?;?s\s+(?:discuss|talk|meet|get\s+together|plan|schedule|set\s+up|do|go|have|try)"
     r"|(?:can|could|would|will)\s+(?:you|we)\s+(?:please\s+)?(?!not\b)\w+"
-    r"|(?<!to\s)(?:please|pls|plz|kindly)\s+(?!(?:you|everyone|everybody|him|her|them)\b|find|see|note|be\s+advised|be\s+aware|disregard|ignore|excuse|forgive|enjoy"
+    r"|(?=please|pls|plz|kindly)(?<!to\s)(?:please|pls|plz|kindly)\s+(?!(?:you|everyone|everybody|him|her|them)\b|find|see|note|be\s+advised|be\s+aware|disregard|ignore|excuse|forgive|enjoy"
     r"|click|visit|go\s+to|add\s|keep\s+in\s+mind|do\s+not\s+reply|don'?t\s+reply|allow|copy|open|use|read|log\s+in"
     r"|login|sign\s+in|follow\s+the|contact\s+us|call\s+us|accept\s+my|remember\s+that|know|be\s+sure\s+to\s+visit"
-    r"|take\s+a\s+(?:moment|minute|few)|visit|refer\s+to|rate|share|let\s+us\s+know\s+if\s+you))\b",
-    _I,
+    r"|take\s+a\s+(?:moment|minute|few)|visit|refer\s+to|rate|share|let\s+us\s+know\s+if\s+you))\b"
 )
 # Cues that ask only at the start of a sentence (an "I will ..." statement may contain them).
 _WEAK_RE = re.compile(
@@ -300,10 +357,9 @@ _STATEMENT_RE = re.compile(
     _I,
 )
 # "Please review and let me know if there are any changes": the review is asked for, whatever the offer after it.
-_REVIEW_RE = re.compile(
+_REVIEW = _Caseless(
     r"(?:^|\bplease\s+|\bkindly\s+|\b(?:can|could|would|will)\s+you\s+(?:please\s+)?)(?:review|approve|sign"
-    r"|proofread|look\s+(?:over|at)|take\s+a\s+look|comment\s+on)\b",
-    _I,
+    r"|proofread|look\s+(?:over|at)|take\s+a\s+look|comment\s+on)\b"
 )
 _QUESTION_END_RE = re.compile(r"\?[\s\"')\]]*+(?::\)|:-\)|;\))?\s*$")
 
@@ -320,11 +376,12 @@ def _is_question(sentence: str) -> bool:
         return False
     if _QUESTION_END_RE.search(s):
         return True
-    if _OPEN_OFFER_RE.search(s) and not _REVIEW_RE.search(s):
+    folded = _fold(s)
+    if _may_offer_openly(folded) and _OPEN_OFFER.search(s, folded) and not _REVIEW.search(s, folded):
         return False
-    if _STRONG_RE.search(s):
+    if _STRONG.search(s, folded):
         return True
-    if _YOUR_VIEW_RE.search(s) and not _THANKS_RE.match(s):
+    if (folded is None or "your" in folded) and _YOUR_VIEW.search(s, folded) and not _THANKS.match(s, folded):
         return True
     if _STATEMENT_RE.match(s):
         return False
@@ -344,10 +401,14 @@ _PUBLISHED_RE = re.compile(
 
 def questions(text: str) -> list[str]:
     """Sentences of author text that ask the recipient something or request an action awaiting an answer."""
-    published = _PUBLISHED_RE.search(text)
-    if published is not None:
-        text = text[: published.start()]
-    text = _LOST_CHAR_RE.sub("\ufffd", text)
+    folded = _fold(text)
+    # In ASCII text the marks it looks for are "copyright" and "all rights reserved".
+    if folded is None or "copyright" in folded or "reserved" in folded:
+        published = _PUBLISHED_RE.search(text)
+        if published is not None:
+            text = text[: published.start()]
+    if "?" in text:
+        text = _LOST_CHAR_RE.sub("\ufffd", text)
     return [s for s in sentences(text) if _is_question(s)]
 
 
@@ -399,11 +460,14 @@ def addressees(sentence: str) -> frozenset[str]:
 
 
 # A nudge that asks nothing itself: "Just bumping this up", "Following up on the below", "Any update?".
-_CHASE_RE = re.compile(
+# A word each alternative of _CHASE needs (lower-cased ASCII), to skip the search without one.
+_CHASE_WORDS = (
+    "follow", "bump", "check", "circl", "any", "touch", "chance", "reminder", "nachfassen", "nachhaken", "relance",
+)  # fmt: skip
+_CHASE = _Caseless(
     r"\b(?:follow(?:ing)?[\s-]?up|bump(?:ing)?|check(?:ing)?\s+in|circl(?:e|ing)\s+back|any\s+(?:update|news"
     r"|thoughts|feedback)|touch(?:ing)?\s+base|did\s+you\s+(?:get|have)\s+a\s+chance|(?:gentle|friendly|quick)"
-    r"\s+reminder|just\s+checking|wanted\s+to\s+check|nachfassen|nachhaken|relance)\b",
-    _I,
+    r"\s+reminder|just\s+checking|wanted\s+to\s+check|nachfassen|nachhaken|relance)\b"
 )
 
 
@@ -412,7 +476,10 @@ def is_chase(sentence: str) -> bool:
 
     It asks nothing on its own: the rules count it as a chase only after an unanswered mail in the same thread.
     """
-    return _CHASE_RE.search(sentence) is not None
+    folded = _fold(sentence)
+    if folded is not None and not any(word in folded for word in _CHASE_WORDS):
+        return False
+    return _CHASE.search(sentence, folded)
 
 
 # --- offers -------------------------------------------------------------------------------------------------
@@ -428,7 +495,7 @@ _OFFER_FILE_RE = re.compile(
     _I,
 )
 _SIGNED_FILE_RE = re.compile(r"signed|executed|countersigned|unterschrieben", _I)
-_OFFER_TEXT_RE = re.compile(
+_OFFER_TEXT = _Caseless(
     r"\b(?:(?:attached|enclosed|below|here)\s+(?:is|are|you\s+will\s+find|please\s+find)\s+(?:our|the|my|a|an|your)"
     r"\s+(?:\w+\s+){0,3}?" + _OFFER_NOUN + r"\b"
     r"|(?:please\s+)?(?:find|see)\s+(?:attached|enclosed|below)\s*(?:our|the|my|a|an|your)?\s*(?:\w+\s+){0,3}?"
@@ -443,9 +510,13 @@ _OFFER_TEXT_RE = re.compile(
     r"|(?:we\s+can|i\s+can|we\s+could|we'?re\s+able\s+to|we\s+are\s+able\s+to)\s+offer\s+(?:you\s+)?"
     r"[^.]{0,60}(?:\$|€|£|usd|eur|per\s+(?:unit|month|year|seat|user)|discount|%)"
     r"|(?:our|the)\s+(?:best|final|revised|updated)\s+(?:price|offer|pricing|quote)\s+(?:is|would\s+be)"
-    r"|anbei\s+(?:unser|das|ihr)\s+(?:\w+\s+)?angebot|ci-joint\s+(?:notre|le)\s+devis)",
-    _I,
+    r"|anbei\s+(?:unser|das|ihr)\s+(?:\w+\s+)?angebot|ci-joint\s+(?:notre|le)\s+devis)"
 )
+# A word each alternative of _OFFER_TEXT needs (lower-cased ASCII; _OFFER_NOUN or the offer itself).
+_OFFER_WORDS = (
+    "quot", "proposal", "offer", "pric", "estimate", "bid", "contract", "agreement", "sow", "statement", "order",
+    "renewal", "angebot", "devis", "cotizaci", "propuesta", "preventivo",
+)  # fmt: skip
 _OFFER_SUBJECT_RE = re.compile(r"\b" + _OFFER_NOUN + r"\b", _I)
 _ATTACH_WORD_RE = re.compile(r"\b(?:attached|attachment|enclosed|see\s+below|anbei|ci-joint)\b", _I)
 
@@ -453,7 +524,10 @@ _ATTACH_WORD_RE = re.compile(r"\b(?:attached|attachment|enclosed|see\s+below|anb
 def offer(text: str, *, subject: str, attachments: tuple[str, ...]) -> str | None:
     """Evidence that the message sends a quote, proposal, pricing or contract for decision, else None."""
     for sentence in sentences(text):
-        if _OFFER_TEXT_RE.search(sentence):
+        folded = _fold(sentence)
+        if folded is not None and not any(word in folded for word in _OFFER_WORDS):
+            continue
+        if _OFFER_TEXT.search(sentence, folded):
             return sentence
     for name in attachments:
         if _OFFER_FILE_RE.search(name) and not _SIGNED_FILE_RE.search(name):
@@ -465,7 +539,7 @@ def offer(text: str, *, subject: str, attachments: tuple[str, ...]) -> str | Non
 
 # --- orders -------------------------------------------------------------------------------------------------
 
-_ORDER_RE = re.compile(
+_ORDER = _Caseless(
     r"\b(?:thank(?:s|\s+you)\s+(?:(?:so|very)\s+much\s+)?for\s+(?:your|the)\s+(?:\w+\s+)?(?:order|purchase"
     r"|business|po\b|purchase\s+order)"
     r"|order\s+confirmation|(?:your|the|our)\s+order\s+(?:has\s+been\s+|is\s+|was\s+)?(?:placed|confirmed|received"
@@ -481,28 +555,30 @@ _ORDER_RE = re.compile(
     r"|move\s+forward|proceed)\s+with\s+(?:the|your|our|this)\s+(?:order|proposal|quote|offer|purchase|contract"
     r"|deal|agreement))"
     r"|(?:we|i)\s+(?:have\s+|'ve\s+)?(?:accepted|approved)\s+(?:your|the)\s+(?:quote|proposal|offer)"
-    r"|auftragsbestätigung|vielen\s+dank\s+für\s+ihre\s+bestellung|merci\s+pour\s+votre\s+commande)",
-    _I,
+    r"|auftragsbestätigung|vielen\s+dank\s+für\s+ihre\s+bestellung|merci\s+pour\s+votre\s+commande)"
 )
 # A PO number is an order only when the sentence sends or places it ("please find attached PO 4711", "we have
 # issued PO 4711"); "transfer the quantities from PO# 27190" merely refers to one.
-_PO_NUMBER_RE = re.compile(
-    r"(?:\bpo|\bp\.o\.|purchase\s+order)(?:\s*(?:#|no\.|number|nr\.?)\s*:?\s*[a-z]{0,4}-?|\s+)\d{3,}\b", _I
+_PO_NUMBER = _Caseless(
+    r"(?:\bpo|\bp\.o\.|purchase\s+order)(?:\s*(?:#|no\.|number|nr\.?)\s*:?\s*[a-z]{0,4}-?|\s+)\d{3,}\b"
 )
-_PO_SENT_RE = re.compile(
+_PO_SENT = _Caseless(
     r"\b(?:attached|attaching|enclosed|enclosing|here\s+is|here'?s|find|issued|issuing|placed|placing|sending|sent"
-    r"|submitted|submitting|raised|released|approved|(?:po|order)\s+(?:number\s+)?is)\b",
-    _I,
+    r"|submitted|submitting|raised|released|approved|(?:po|order)\s+(?:number\s+)?is)\b"
 )
+# A word each alternative of _ORDER or _PO_NUMBER needs (lower-cased ASCII), to skip the searches without one.
+_ORDER_WORDS = (
+    "thank", "order", "received", "got", "signed", "executed", "ahead", "forward", "proceed", "accepted",
+    "approved", "commande", "po", "p.o", "purchase",
+)  # fmt: skip
 _ORDER_SUBJECT_RE = re.compile(r"\b(?:order\s+confirm\w*|auftragsbestätigung|bestellbestätigung)", _I)
 # A PO number in the subject counts only when the text sends something ("PO 4711" + "see attached").
 _PO_SUBJECT_RE = re.compile(r"\b(?:po|p\.o\.|purchase\s+order)\s*+(?:(?:#|no\.?|number)\s*+)?:?\s*+\d{3,}", _I)
-_ORDER_DEAD_RE = re.compile(r"\b(?:expired?|cancell?ed|void(?:ed)?|rejected|declined|on\s+hold|lost)\b", _I)
-_ORDER_NEGATION_RE = re.compile(
+_ORDER_DEAD = _Caseless(r"\b(?:expired?|cancell?ed|void(?:ed)?|rejected|declined|on\s+hold|lost)\b")
+_ORDER_NEGATION = _Caseless(
     r"\b(?:not|n't|never|once|if|when|after|before|until|unless|please(?!\s+(?:find|see)\b)|could\s+you|can\s+you"
     r"|yet\s+to)\b"
-    r"[^.]{0,30}\b(?:sign|order|po|purchase)",
-    _I,
+    r"[^.]{0,30}\b(?:sign|order|po|purchase)"
 )
 _DELIVERY_RE = re.compile(
     r"\b(?:deliver\w*|ship\w*|dispatch\w*|install\w*|go[- ]live|golive|launch\w*|kick[- ]?off|onboard\w*"
@@ -512,10 +588,13 @@ _DELIVERY_RE = re.compile(
 
 
 def _is_order_sentence(sentence: str) -> bool:
-    stated = _ORDER_RE.search(sentence) is not None or (
-        _PO_NUMBER_RE.search(sentence) is not None and _PO_SENT_RE.search(sentence) is not None
+    folded = _fold(sentence)
+    if folded is not None and not any(word in folded for word in _ORDER_WORDS):
+        return False
+    stated = _ORDER.search(sentence, folded) or (
+        _PO_NUMBER.search(sentence, folded) and _PO_SENT.search(sentence, folded)
     )
-    return stated and _ORDER_NEGATION_RE.search(sentence) is None and _ORDER_DEAD_RE.search(sentence) is None
+    return stated and not _ORDER_NEGATION.search(sentence, folded) and not _ORDER_DEAD.search(sentence, folded)
 
 
 @dataclass(frozen=True)
