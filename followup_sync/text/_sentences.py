@@ -5,6 +5,7 @@ Used by the detectors through ``zoning.sentences`` (re-exported there). Pure reg
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["sentences"]
@@ -87,6 +88,13 @@ def _is_boundary(unit: str, punct: int, nxt: int) -> bool:
 
 def sentences(text: str) -> list[str]:
     """Split author text into sentences; robust to abbreviations, decimals, bullets and wrapped lines."""
+    return list(_split(text))
+
+
+# A pass asks several readings of one message's author text in a row (questions, offer, order, chase, promises,
+# greeting): each text is split once (issue 11). The split is a pure function of the text.
+@functools.lru_cache(maxsize=8)
+def _split(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for unit in _units(text):
         start = 0
@@ -99,4 +107,4 @@ def sentences(text: str) -> list[str]:
         rest = unit[start:].strip()
         if rest:
             out.append(rest)
-    return out
+    return tuple(out)
