@@ -11,6 +11,8 @@ Sets (evaluation/data/dates_<set>.jsonl, see docs/dates.md "Conventions added fo
   blind3   the second blind round: written by hand by annotator F from issue 8's classes without seeing the
            grammar, labelled again independently by G, disagreements adjudicated (``dates_agreement.py``); run
            once (FIRST_RUNS.md), open for tuning since
+  blind4   the third round: written by annotator U from issue 8's classes with a template script of their own
+           (300 distinct wordings over 483 rows), labelled again by V by reading; sealed like blind1
 
 A row is *right* when the due date is right and, where a time was stated (``has_time``), the clock time too;
 on a negative (``expected`` null) only when no due date came back. It is *missed* when a due was expected and
@@ -39,8 +41,8 @@ sys.path.insert(0, str(ROOT))
 from followup_sync.text.dates import DateOptions, find_due  # noqa: E402
 
 DATA = ROOT / "evaluation" / "data"
-SETS = ("blind0", "tune2", "blind1", "blind2", "blind3")
-SEALED = ("blind1",)
+SETS = ("blind0", "tune2", "blind1", "blind2", "blind3", "blind4")
+SEALED = ("blind1", "blind4")
 
 
 @dataclass
