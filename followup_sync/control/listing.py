@@ -68,23 +68,32 @@ def rows(state: State, *, today: date) -> list[Row]:
     )
 
 
-def to_json(row: Row, *, tz: ZoneInfo) -> dict[str, Any]:
-    f = row.followup
+def _fields(f: FollowUp, *, known: dict[str, Person], tz: ZoneInfo, **where: Any) -> dict[str, Any]:
+    """One row of ``list --format json``: the follow-up's own fields around ``where`` (reminder, state...)."""
     return {
         "id": short_id(f.key),
         "key": f.key,
         "kind": f.kind,
         "contacts": [clean(c) for c in f.contacts],
-        "contact_names": [clean(people.label(c, row.people)) for c in f.contacts],
+        "contact_names": [clean(people.label(c, known)) for c in f.contacts],
         "due": f.due.astimezone(tz).isoformat(timespec="seconds"),
-        "reminder": row.reminder.astimezone(tz).isoformat(timespec="seconds") if row.reminder else None,
-        "state": row.where,
-        "queued_until": row.queued.isoformat() if row.queued else None,
-        "snoozed_until": row.snoozed.astimezone(tz).isoformat(timespec="seconds") if row.snoozed else None,
+        **where,
         "evidence": clean(f.evidence),
         "thread_subject": clean(f.thread_subject),
         "link": clean(f.link) if f.link else None,
     }
+
+
+def to_json(row: Row, *, tz: ZoneInfo) -> dict[str, Any]:
+    return _fields(
+        row.followup,
+        known=row.people,
+        tz=tz,
+        reminder=row.reminder.astimezone(tz).isoformat(timespec="seconds") if row.reminder else None,
+        state=row.where,
+        queued_until=row.queued.isoformat() if row.queued else None,
+        snoozed_until=row.snoozed.astimezone(tz).isoformat(timespec="seconds") if row.snoozed else None,
+    )
 
 
 def pending(state: State) -> tuple[list[PendingPromise], dict[str, Person]]:
@@ -96,23 +105,16 @@ def pending(state: State) -> tuple[list[PendingPromise], dict[str, Person]]:
 
 def pending_json(p: PendingPromise, *, known: dict[str, Person], tz: ZoneInfo) -> dict[str, Any]:
     """A waiting promise in ``list --format json``: the fields of an open one, ``state`` "waiting on contact"."""
-    f = p.followup
-    return {
-        "id": short_id(f.key),
-        "key": f.key,
-        "kind": f.kind,
-        "contacts": [clean(c) for c in f.contacts],
-        "contact_names": [clean(people.label(c, known)) for c in f.contacts],
-        "due": f.due.astimezone(tz).isoformat(timespec="seconds"),
-        "due_text": clean(p.due_text),
-        "reminder": None,
-        "state": "waiting on contact",
-        "queued_until": None,
-        "snoozed_until": None,
-        "evidence": clean(f.evidence),
-        "thread_subject": clean(f.thread_subject),
-        "link": clean(f.link) if f.link else None,
-    }
+    return _fields(
+        p.followup,
+        known=known,
+        tz=tz,
+        due_text=clean(p.due_text),
+        reminder=None,
+        state="waiting on contact",
+        queued_until=None,
+        snoozed_until=None,
+    )
 
 
 def pending_table(waiting: list[PendingPromise], *, known: dict[str, Person], width: int | None = None) -> str:
