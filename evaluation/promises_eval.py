@@ -27,7 +27,9 @@ carry dues, joint and conditional promises, and are scored for them too:
 - ``blind3``: the second blind round (``sample_blind3.py``), drawn after blind1's run and labelled by two new
   annotators; run once on the second round's detector (FIRST_RUNS.md), open for tuning since;
 - ``blind4``: the third blind round, drawn after blind3's run (``sample_blind3.py --set blind4``), labelled by
-  two more new annotators; sealed until its one run, same ``--unseal`` rule.
+  two more new annotators; run once on the third round's detector, open for tuning since;
+- ``blind5``: the fourth round, drawn after blind4's run (``sample_blind3.py --set blind5``), labelled by two more
+  new annotators; sealed until its one run, same ``--unseal`` rule.
 
 No blind set is part of ``--set all``: a run on them has to be asked for by name.
 
@@ -67,8 +69,8 @@ DATA = ROOT / "evaluation" / "data"
 # final (random aeslc train mail, disjoint from train) was labelled last and run once, blind, after all tuning.
 HELD_OUT = ("test", "test2", "blair", "final")
 V1_SETS = ("dev", "train", "test", "test2", "blair", "final")
-SEALED = ("blind0", "blind1", "blind3", "blind4")  # never in --set all
-UNSEAL_ONLY = ("blind1", "blind4")  # their confusion cases need --unseal
+SEALED = ("blind0", "blind1", "blind3", "blind4", "blind5")  # never in --set all
+UNSEAL_ONLY = ("blind1", "blind5")  # their confusion cases need --unseal
 # /work/main/.. or, from a worktree, /work/wt/<name>/../..
 DEFAULT_CORPUS = next(
     (p / "shared" / "corpus" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "corpus").is_dir()),

@@ -1,4 +1,4 @@
-"""Draw promise sets ``blind3`` and ``blind4`` (issue 8's later blind rounds) from sent mail no earlier set used.
+"""Draw promise sets ``blind3``, ``blind4``, ``blind5`` (issue 8's later blind rounds) from unused sent mail.
 
 Usage (from the repository root)::
 
@@ -6,7 +6,7 @@ Usage (from the repository root)::
     .venv/bin/python evaluation/sample_blind3.py [--set blind4] --check  # redraw and compare with the file
 
 blind4 is drawn after blind3's first run, leaving out blind3 and the unlabelled messages read while the second
-round's rules were built (``READ_WHILE_BUILDING``).
+round's rules were built (``READ_WHILE_BUILDING``); blind5 after blind4's, leaving out blind4 too.
 
 Why a new set: blind0 and blind1 were run and their misses read, so every later change of the detector was
 made knowing them. A figure counts only on text the detector was not shaped on, so this draw leaves out every
@@ -34,6 +34,7 @@ FIRST_ROUND = ("promises_blind0.ids.jsonl", "promises_tune2.ids.jsonl", "promise
 ROUNDS: dict[str, tuple[int, tuple[str, ...]]] = {
     "blind3": (20261203, FIRST_ROUND),
     "blind4": (20261204, (*FIRST_ROUND, "promises_blind3.ids.jsonl")),
+    "blind5": (20261205, (*FIRST_ROUND, "promises_blind3.ids.jsonl", "promises_blind4.ids.jsonl")),
 }
 # Unlabelled aeslc train messages read while the second round's rules were built (a diff of the detector's
 # output over that pool, before blind3's ids were known): never drawn again.
