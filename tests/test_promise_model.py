@@ -99,8 +99,9 @@ def test_keep_combines_rules_and_model() -> None:
     ],
 )
 def test_the_issue_examples_become_promises(sentence: str) -> None:
-    assert find_promises(sentence, sent_at=SENT, tz=NY, learned=False) == []
+    # The rules' open-verb path finds them now (it did not when the model was trained); the model keeps them.
     assert probability(sentence) >= model().add_at
+    assert [p.sentence for p in find_promises(sentence, sent_at=SENT, tz=NY, learned=False)] == [sentence]
     assert [p.sentence for p in find_promises(sentence, sent_at=SENT, tz=NY, learned=True)] == [sentence]
 
 

@@ -136,7 +136,7 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "other",
         (
-            r"(?:double|re)-?(?:check|checking)",
+            r"(?:double|re)[- ]?(?:check|checking)",
             # "I'll check my messages" is about being reachable, "(will be) checking in Thursday" about being at
             # work; "I'll check in with you" is a contact.
             r"(?:check|checking)(?! (?:my |our )?(?:messages|voice ?-?mail|phone ?-?mail|e-?mail|mail)\b)"

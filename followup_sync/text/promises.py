@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from followup_sync.model import Channel
 from followup_sync.text._joint import MEET_AGAIN, joint_clause, third_party_after
+from followup_sync.text._open_verbs import open_verb
 from followup_sync.text._promise_conditions import (
     APPROVAL_ASKED,
     ASKED_BEFORE,
@@ -286,6 +287,56 @@ _VERB_OBJECT = re.compile(
 )
 
 
+# Modals after which any action verb may follow (the open-verb path); "plan / hope / intend to" and "should"
+# keep to the lexicon unless the action is aimed at the recipient.
+_OPEN_MODAL = re.compile(
+    r"(?:i|we)(?:'ll|'l| will| shall| wil| wll|(?:'m| am|'re| are) [a-z ]*(?:going to|gonna))$"
+)
+# "He told me I will owe", "I said we'll ...": reported speech; "so that I will", "whether we will": subordinate.
+_REPORTED_BEFORE = re.compile(
+    r"\b(?:said|says|told|tells|promised|mentioned|thinks?|feels?|believes?|hopes?|fears?|worried|afraid|sure"
+    r"|whether|if|so that|in order that|unless|when|where|how|what|why|which|who)\b(?:\s+\S+){0,3}\s*$"
+)
+
+
+def _open_after(low: str, m: re.Match[str], before: str) -> tuple[int, int, Channel | None, bool] | None:
+    """An action verb outside the lexicon after the rep's modal (``_open_verbs``), as (start, end, channel,
+    joint). The open path asks more of the clause than the lexicon does: the rep's own will/'ll/shall/going to
+    (no "ill", no hedge or "be able to" in between), not a question, not reported or subordinate speech, and an
+    action aimed at the recipient ("you", "your" after the verb), which is what separates a promise from the
+    sender's own plans ("I'll read it tonight", "we will treat this as an exchange": guidelines v2)."""
+    if m.group("ill") or "?" in low[m.end() :] or _REPORTED_BEFORE.search(before) or _RELATIVE.search(before):
+        return None
+    if not (m.group("bare") == "will" or _OPEN_MODAL.search(m.group())):
+        return None
+    pos = _skip_fillers(low, m.end() + (low[m.end() : m.end() + 1] == " "))
+    if _BLOCK_AFTER_MODAL.match(low, pos) or _OPEN_HEDGE.search(low, m.end(), pos):
+        return None  # a hedge, an offer, or an ongoing duty ("I will continue to monitor the curve")
+    end = open_verb(low, pos)
+    if end is None:
+        return None
+    stop = _AIM_END.search(low, end)
+    aimed = _AIMED.search(low, end, stop.start() if stop else len(low))
+    if aimed is None or _OFFER_BEFORE.search(low, max(end, aimed.start() - 12), aimed.start()):
+        return None
+    # "I'll talk to you Monday": a conversation is a joint follow-up, with a stated time (a sign-off without one).
+    return pos, end, "other", bool(_TALK.match(low, pos))
+
+
+# The recipient as the object or beneficiary of the action ("update you", "get your sign-off", "shout out at
+# ya"), not as the subject of the next clause ("... and you can update them") nor as the source ("when I hear
+# from you"); looked for up to the end of the sentence or of a trigger clause.
+_AIMED = re.compile(
+    r"(?<!from )\b(?:you|u|ya|y'all)\b(?!'|(?: all| both| guys)? (?:can|could|will|would|may|might|should|must"
+    r"|are|were|have|had|need|want|do|did|get|go|send|give)\b)|\byour\b(?! convenience)"
+)
+_AIM_END = re.compile(r"[.;!?]|\b(?:when|if|once|unless|whenever|as soon as)\b")
+_OPEN_HEDGE = re.compile(r"\b(?:able|probably|likely|hopefully|maybe|perhaps|continue|possibly)\b")
+_OFFER_BEFORE = re.compile(r"\b(?:if|unless|should|whether|in case)\s+(?:\S+\s+)?$")
+_RELATIVE = re.compile(r"\b(?:that|which|who|whom)\s*$")
+_TALK = re.compile(r"(?:talk|speak|chat|converse|visit|catch|touch|connect|confer)\b")
+
+
 _TO_RECIPIENT = re.compile(r"\b(?:you|u|your|y'all)\b")
 _TO_SOMEONE_ELSE = re.compile(r"\bto (?!(?:you|u|your|y'all)\b)[a-z]")
 _REASON = re.compile(r"\b(?:because|since|otherwise)\b|;")
@@ -315,6 +366,9 @@ def _hits(low: str) -> list[_Hit]:
         if _HEDGE_BEFORE.search(clause):
             continue
         found = _verb_after(low, m.end())
+        talk = False
+        if found is None and (opened := _open_after(low, m, before)) is not None:
+            found, talk = opened[:3], opened[3]
         if found is None or _PLEASANTRY_AFTER.match(low, found[0]):
             continue
         # "We will be handling the invoicing", "we'll be dealing with the same lawyers": the company's ongoing
@@ -334,9 +388,9 @@ def _hits(low: str) -> list[_Hit]:
         # "Let me know and I'll set it up", "Email me back and I'll bring the tickets": it waits on the recipient.
         timed = m.group().endswith("should") and low.startswith(" have", m.end())
         if REQUEST_BEFORE.search(clause):
-            waiting.append(_Hit(m.start(), *found, conditional=True, timed=timed))
+            waiting.append(_Hit(m.start(), *found, conditional=True, joint=talk, timed=timed))
         else:
-            hits.append(_Hit(m.start(), *found, timed=timed))
+            hits.append(_Hit(m.start(), *found, joint=talk, timed=timed))
     # The rarer forms below are tried only when a cheap substring test says they can match.
     if not hits and ("til" in low or "before" in low):
         for n in _NEGATED.finditer(low):
