@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSet
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from followup_sync import backends, plan, preferences, schedule, userdata
 from followup_sync.backends.base import Incremental, MailSource, MeetingSource, ReminderSink
@@ -554,26 +554,54 @@ def _meetings(source: MeetingSource, *, now: datetime, config: Config) -> list[M
 _FIELDS = tuple(f.name for f in fields(Message))
 
 
-class _Parked:
-    """The pass's new messages, one per id (the earliest: the same mail filed in two folders, or read twice by
-    the overlap, counts once), held small between the stages that need all of them at once.
+_T = TypeVar("_T")
 
-    Messages are pickled into blocks of about 256 KB compressed with zlib as they are read: mail text compresses
-    about four times in blocks that size. Threading needs every message at once but only its headers: those
-    copies are made after reading, and dropped after threading. The stages that read bodies get one message at
-    a time, in the order read, one block unpacked at a time. Holding 50,000 parsed messages whole (and the
-    parser's garbage between them, which kept memory fragmented) was most of a 310 MB peak at 100,000 messages
-    (issue 11).
-    """
+
+class _Blocks(Generic[_T]):
+    """Items pickled into zlib blocks of about :attr:`BLOCK` bytes as they are added, and unpacked one block at
+    a time when iterated, in the order added: what a pass holds of 50,000 messages stays a few MB of compressed
+    text instead of parsed objects (mail text compresses about four times in blocks that size)."""
 
     BLOCK = 256 * 1024
 
     def __init__(self) -> None:
+        self._blocks: list[bytes] = []
+        self._open: list[_T] = []
+        self._open_bytes = 0
+
+    def append(self, item: _T, size: int) -> None:
+        self._open.append(item)
+        self._open_bytes += size
+        if self._open_bytes >= self.BLOCK:
+            self._seal()
+
+    def _seal(self) -> None:
+        if self._open:
+            self._blocks.append(zlib.compress(pickle.dumps(self._open, protocol=pickle.HIGHEST_PROTOCOL), 1))
+        self._open, self._open_bytes = [], 0
+
+    def __iter__(self) -> Iterator[_T]:
+        self._seal()
+        for block in self._blocks:
+            items: list[_T] = pickle.loads(zlib.decompress(block))  # noqa: S301 (our own objects, never from outside)
+            yield from items
+
+
+class _Parked:
+    """The pass's new messages, one per id (the earliest: the same mail filed in two folders, or read twice by
+    the overlap, counts once), held small between the stages that need all of them at once.
+
+    Messages go into :class:`_Blocks` as they are read. Threading needs every message at once but only its
+    headers: those copies are made after reading, and dropped after threading. The stages that read bodies get
+    one message at a time, in the order read, one block unpacked at a time. Holding 50,000 parsed messages whole
+    (and the parser's garbage between them, which kept memory fragmented) was most of a 310 MB peak at 100,000
+    messages (issue 11).
+    """
+
+    def __init__(self) -> None:
         self._where: dict[str, int] = {}  # id -> number of the row that holds it (rows are numbered as added)
         self._sent: array[float] = array("d")  # each row's sent_at, as a timestamp
-        self._blocks: list[bytes] = []
-        self._open: list[tuple[object, ...]] = []
-        self._open_bytes = 0
+        self._rows: _Blocks[tuple[object, ...]] = _Blocks()
 
     def add(self, message: Message) -> None:
         held = self._where.get(message.id)
@@ -582,15 +610,7 @@ class _Parked:
             return
         self._where[message.id] = len(self._sent)
         self._sent.append(sent)
-        self._open.append(tuple(getattr(message, name) for name in _FIELDS))
-        self._open_bytes += len(message.body) + 300
-        if self._open_bytes >= self.BLOCK:
-            self._seal()
-
-    def _seal(self) -> None:
-        if self._open:
-            self._blocks.append(zlib.compress(pickle.dumps(self._open, protocol=pickle.HIGHEST_PROTOCOL), 1))
-        self._open, self._open_bytes = [], 0
+        self._rows.append(tuple(getattr(message, name) for name in _FIELDS), len(message.body) + 300)
 
     def __len__(self) -> int:
         return len(self._where)
@@ -603,52 +623,34 @@ class _Parked:
 
     def __iter__(self) -> Iterator[Message]:
         """Every message whole, in the order read."""
-        self._seal()
-        number = 0
-        for block in self._blocks:
-            for row in pickle.loads(zlib.decompress(block)):  # noqa: S301 (our own objects, never from outside)
-                message = Message(*row)
-                if self._where[message.id] == number:  # not superseded by an earlier copy
-                    yield message
-                number += 1
+        for number, row in enumerate(self._rows):
+            message = Message(*row)  # type: ignore[arg-type]
+            if self._where[message.id] == number:  # not superseded by an earlier copy
+                yield message
 
 
 class _Readings:
     """Each new message's text analysis (its message without the body, its author text, what was read of it
-    so far), pickled into zlib blocks as made and unpacked one at a time for detection, in the order made.
+    so far), kept in :class:`_Blocks` as made and unpacked one at a time for detection, in the order made.
     Analyses whose time budget ran out are collected in ``cut_short`` as detection passes them."""
 
-    BLOCK = 256 * 1024
-
     def __init__(self) -> None:
-        self._blocks: list[bytes] = []
-        self._open: list[Analysis] = []
-        self._open_bytes = 0
+        self._readings: _Blocks[Analysis] = _Blocks()
         self._count = 0
         self.cut_short: list[Analysis] = []
 
     def add(self, reading: Analysis) -> None:
-        self._open.append(reading)
+        self._readings.append(reading, len(reading.text) + 600)
         self._count += 1
-        self._open_bytes += len(reading.text) + 600
-        if self._open_bytes >= self.BLOCK:
-            self._seal()
-
-    def _seal(self) -> None:
-        if self._open:
-            self._blocks.append(zlib.compress(pickle.dumps(self._open, protocol=pickle.HIGHEST_PROTOCOL), 1))
-        self._open, self._open_bytes = [], 0
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[Analysis]:
-        self._seal()
-        for block in self._blocks:
-            for reading in pickle.loads(zlib.decompress(block)):  # noqa: S301 (our own objects)
-                yield reading
-                if reading.skipped and reading.budget is not None:
-                    self.cut_short.append(reading)
+        for reading in self._readings:
+            yield reading
+            if reading.skipped and reading.budget is not None:
+                self.cut_short.append(reading)
 
 
 def _lost_to_another_writer(
