@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from followup_sync.model import Channel
@@ -40,10 +41,11 @@ from followup_sync.text._promise_conditions import (
     is_conditional,
 )
 from followup_sync.text._promise_lexicon import AND_NEXT, DELEGATES, DELIVERY, action, match_verb, typo_verb
-from followup_sync.text._promise_model import RuleView, candidate_cue, cue_match, features, score
-from followup_sync.text._promise_model import load as load_model
 from followup_sync.text.dates import DateOptions, Due, find_due
 from followup_sync.text.zoning import author_text, sentences
+
+if TYPE_CHECKING:  # the learned second stage is imported only where it runs: it is off by default
+    from followup_sync.text._promise_model import Model, RuleView
 
 __all__ = ["Promise", "detect", "find_promises"]
 
@@ -591,6 +593,8 @@ def candidates(
     present = tuple(word for word in _GATE_WORDS if word in whole)
     if not present:
         return []
+    if cues:
+        from followup_sync.text._promise_model import candidate_cue
     found: list[Candidate] = []
     since_approval: int | None = None  # sentences since "if acceptable, please sign ..."
     asked_approval = False
@@ -619,6 +623,8 @@ def candidates(
 
 
 def rule_view(candidate: Candidate) -> RuleView:
+    from followup_sync.text._promise_model import RuleView
+
     p = candidate.rule
     if p is None:
         return RuleView()
@@ -652,6 +658,8 @@ def added_promise(
     sentence = candidate.sentence[:_MAX_SENTENCE]
     low = " ".join(_normalise(sentence).split())
     text = " ".join(sentence.split())
+    from followup_sync.text._promise_model import cue_match
+
     m = cue_match(low)
     start = m.start() if m else 0
     conditional = is_conditional(low, start, requested=False)
@@ -705,10 +713,16 @@ def find_promises(
 
     ``learned``: combine the rules with the shipped second-stage model (None: ``LEARNED_BY_DEFAULT``).
     """
-    model = load_model() if (LEARNED_BY_DEFAULT if learned is None else learned) else None
+    model: Model | None = None
+    if LEARNED_BY_DEFAULT if learned is None else learned:
+        from followup_sync.text._promise_model import load
+
+        model = load()
     found = candidates(text, sent_at=sent_at, tz=tz, options=options, cues=model is not None)
     if model is None:
         return [c.rule for c in found if c.rule is not None]
+    from followup_sync.text._promise_model import features, score
+
     out: list[Promise] = []
     for c in found:
         if c.rule is not None and model.drop_below <= 0.0:
