@@ -547,14 +547,7 @@ class State:
         self, key: str, status: Status, reason: str | None = None, *, now: datetime | None = None
     ) -> None:
         """Set a follow-up's status (``open`` clears the reason); an unknown key raises KeyError."""
-        _check_status(status)
-        stamp = _ts(now or datetime.now(UTC))
-        changed = self._write(
-            "UPDATE followups SET status = ?, closed_reason = ?, updated = ? WHERE key = ?",
-            (status, None if status == "open" else reason, stamp, key),
-        )
-        if not changed:
-            raise KeyError(key)
+        self.set_statuses({key: reason}, status, now=now)
 
     def set_statuses(
         self, reasons: Mapping[str, str | None], status: Status, *, now: datetime | None = None
