@@ -246,13 +246,10 @@ def on_part(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         pm = g["apx"].lower().startswith("p")
         return Atom("time", m.start(), m.end(), part=(o.afternoon, time(17)) if pm else (o.morning, time(12)),
                      needs_partner=True)  # fmt: skip
-    if g["pin"]:
-        # "in the a.m." / "in the p.m." as "in the morning" / "in the afternoon"
-        pm = g["pinap"].lower().startswith("p")
-        return Atom("time", m.start(), m.end(), part=(o.afternoon, time(17)) if pm else (o.morning, time(12)))
-    if g["ap2"]:  # "this AM", "later this p.m.": as "this morning", "this afternoon"
-        pre = "this"
-        name, end_hour = _PARTS["afternoon" if g["ap2"].lower().startswith("p") else "morning"]
+    if g["ap2"] or g["pin"]:
+        # "this AM", "later this p.m.", "in the a.m.": as "this morning", "this afternoon", "in the morning"
+        pre = "this" if g["ap2"] else "in the"
+        name, end_hour = _PARTS["afternoon" if (g["ap2"] or g["pinap"]).lower().startswith("p") else "morning"]
     else:
         pre = (g["ppre"] or "").lower()
         name, end_hour = _PARTS[g["pp"].lower()]
