@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from followup_sync import holidaycal
 from followup_sync.holidaycal import Calendar
 from followup_sync.text import _datecal as cal
+from followup_sync.text import _datenames as names
 from followup_sync.text import _datepatterns as pat
 
 if TYPE_CHECKING:
@@ -384,6 +385,8 @@ def _fraction(ctx: Ctx, m: re.Match[str]) -> bool:
 def on_numdate(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     if _fraction(ctx, m):
         return None
+    if names.names_a_thing(ctx, m.start(), m.end()) or names.listed_with_a_name(ctx, m):
+        return Atom("ignore", m.start(), m.end())  # "the 9/11 memorial", "the 3/15 statement"
     a, b = int(m.group("na")), int(m.group("nb"))
     month, dom = (b, a) if ctx.opts.date_order.upper().startswith("D") else (a, b)
     return _dated(ctx, m, month, dom, m.group("ny"))
@@ -583,33 +586,22 @@ _SHORT_AFTER_RE = re.compile(
 )
 
 
-# "Friday's call" names a day only after a word that looks ahead to it ("before Friday's call", "for Monday's
-# review"); elsewhere ("Tuesday's meeting went well", "re Monday's call") it is as often the past: no due.
-_POSSESSIVE_BEFORE_RE = re.compile(
-    r"\b(?:before|ahead\s+of|prior\s+to|in\s+time\s+for|for|at|during|until|till|by|after)\s+$", re.I
-)
-
-
-# ... or when the event's time follows ("Friday's call at 3 works").
-_POSSESSIVE_TIME_AFTER_RE = re.compile(
-    r"\s++(?:[a-z]+\s++){1,2}?(?:is\s++|will\s+be\s++)?(?:at|@)\s*+(?:\d|noon)", re.I
-)
-
-
 def on_weekday(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     name = m.group("wd")
     if _anchor_of_unread_count(ctx, m) or _GREETING_BEFORE_RE.search(
         ctx.masked[max(0, m.start() - 8) : m.start()]
     ):
         return Atom("ignore", m.start(), m.end())  # "Happy Friday!" is a greeting
+    if not m.group("wposs") and not m.group("wdmod") and names.names_a_thing(ctx, m.start("wd"), m.end()):
+        return Atom("ignore", m.start(), m.end())  # "the Tuesday crew is short"
     end = m.end()
     if m.group("wposs") and pat.REJECTED_AFTER_RE.match(ctx.masked, m.start("wposs")):
         end = m.start("wposs")  # "Thursday's no good", "Monday's a holiday": the 's is "is"
         name = name[: -len(m.group("wposs"))]
     elif m.group("wposs"):
-        if not _POSSESSIVE_BEFORE_RE.search(
+        if not names.POSSESSIVE_BEFORE_RE.search(
             ctx.masked[max(0, m.start() - 16) : m.start()]
-        ) and not _POSSESSIVE_TIME_AFTER_RE.match(ctx.masked, m.end()):
+        ) and not names.POSSESSIVE_TIME_AFTER_RE.match(ctx.masked, m.end()):
             return Atom("ignore", m.start(), m.end())  # and its neighbours: "Tuesday's 9am slot is gone"
         name = name[: -len(m.group("wposs"))]
     low = name.lower()

@@ -178,6 +178,7 @@ _MASK = r"""
          |item|part|model|no|number|unit|gate|flight|pin|id|ref(?:erence)?|sku|lot|serial|batch|release|rev)\.?\s*+(?:(?:\#|no\.?|number)\s*+)?[a-z]?\d[\d-]*\b
     | \#\s?\d+\b                                                               # #123
     | (?-i:\b(?!(?:ET|PT|CT|MT|AM|PM|Q)\b)[A-Z]{2,5}-?\s?\d{2,6}[A-Z]?\b)        # EB 3267, SAP-4711
+    | \b\d{1,2}/\d{1,2},?\s*+(?:net|n/)\s*+\d+\b                                   # terms 2/10 net 30
     | \b24/7\b | \b\d+/\d+(?=\s+(?:of|an?\s+hour|hour|mile|inch|cup|share|point|pt)\b)  # 24/7, 3/4 of
     """
 
@@ -231,7 +232,8 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         "past",
         rf"""yesterday|the\s+day\s+before\s+yesterday|the\s+other\s+day|earlier\s+(?:today|this\s+
         (?:week|month|morning|year))|last\s+(?:night|week(?:end)?|month|year|quarter|time|{_WD})
-        |this\s+past\s+(?:{_WD}|week(?:end)?)|previous\s+(?:{_WD}|week|month)|{_NUMW}\s+{_UNIT}\s+ago""",
+        |this\s+past\s+(?:{_WD}|week(?:end)?)|so\s+far\s+this\s+(?:week|month|quarter|year)
+        |this\s+(?:week|month|quarter|year)\s+(?:so\s+far|to\s+date)|previous\s+(?:{_WD}|week|month)|{_NUMW}\s+{_UNIT}\s+ago""",
     ),
     (
         "holiday",
@@ -402,7 +404,7 @@ STARTERS = frozenset(
     summer august june october german corpus reformation halloween valentine valentines qtr approx approximately
     hence noonish aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth
     mondays tuesdays wednesdays thursdays fridays saturdays sundays weekdays weeknights daily nightly enjoy have
-    fiscal financial fy hours
+    fiscal financial fy hours so
     1st 2nd 3rd 4th 5th thirteen fourteen sixteen seventeen eighteen nineteen forty fifty sixty ninety
     """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)
@@ -472,7 +474,11 @@ PAST_RE = re.compile(
     r"replied|responded|forwarded|gave|showed|presented|submitted|finished|completed|launched|arrived|returned|"
     r"expired|ended|missed|tried|reviewed|approved|paid|ordered|posted|since|ago|thanks(?:\s+again)?\s+for|"
     r"lost|took|began|brought|bought|sold|won|found|caught|spent|dropped|wasn't|weren't|didn't|hadn't|"
-    r"couldn't|happened|occurred|(?:came|went|dropped|stopped)\s+(?:by|in|over|off)|"
+    r"couldn't|happened|occurred|"
+    # Lower case only: some are names too ("Jim Fell", "Rose", "Drew").
+    r"(?-i:flew|ran|drove|rode|fell|rose|grew|broke|forgot|chose|drew|threw|knew|stood|struck|taught|fought|wore|"
+    r"tore|froze|stole|shook|blew|fled|dealt|dug|stuck|slept|woke|swore)|"
+    r"(?:came|went|dropped|stopped)\s+(?:by|in|over|off)|"
     r"thank\s+you(?:\s+again)?\s+for|enjoyed|as\s+(?:promised|agreed|mentioned|requested|noted|per)|further\s+to|"
     r"following\s+(?:our|your|my|the|his|her|their)|in\s+(?:reply|response|answer)\s+to|"
     r"(?:regarding|re:?|about|on)\s+(?:your|our|my|the|his|her|their)\s+(?:e-?mail|message|note|letter|call|fax|memo"
@@ -523,10 +529,21 @@ OFFERED_AFTER_RE = re.compile(
 )
 LIST_JOIN_RE = re.compile(r"\s*+(?:,|and|or|&)?\s*+(?:(?:and|or)\s+)?(?:on\s+)?", re.I)
 POSSESSIVE_EVENT_GAP_RE = re.compile(
-    r"^(?:['’]s)?\s++(?:[a-z]+\s++){1,2}?(?:is\s++|will\s+be\s++)?(?:at\s++|@\s*+)?$", re.I
+    r"^(?:['’]s)?\s++(?:[a-z]+(?:['’]s)?\s++){1,2}?(?:is\s++|will\s+be\s++)?(?:at\s++|@\s*+)?$", re.I
 )
 # Habits are no one due ("I usually catch the 5:15 train", "we normally close at 5").
-HABITUAL_RE = re.compile(r"\b(?:usually|normally|typically|habitually|tend\s+to|tends\s+to)\b", re.I)
+# Opening hours are a habit too ("the market opens at 9:30 ET", "the store closes at 6").
+HABITUAL_RE = re.compile(
+    r"""\b(?:usually|normally|typically|habitually|tend\s+to|tends\s+to)\b
+    |\b(?:market|markets|exchange|store|stores|shop|shops|office|offices|warehouse|branch|desk|bank|banks|plant|dock
+    |counter|gym|restaurant|cafeteria|canteen|mall|clinic|pharmacy|bar|kitchen|reception|lobby)\s+(?:opens|closes
+    |shuts|reopens|opens\s+up)\b""",
+    re.I | re.VERBOSE,
+)
+HOURS_VERB_RE = re.compile(r"\b(?:opens|closes|shuts|reopens)\b", re.I)
+OPENS_AT_BEFORE_RE = re.compile(
+    r"\b(?:opens|closes|shuts|reopens)(?:\s+(?:up|down))?\s+(?:at|@|around)?\s*+$", re.I
+)
 # A cancelled event's day, in the same clause ("Tomorrow's meeting is cancelled", "the Friday call is off").
 CANCELLED_AFTER_RE = re.compile(
     r"""^(?:(?!\b(?:if|unless|in\s+case|whether)\b)[^.;:!?])*?\b(?:is|are|was|were|'s|has\s+been|have\s+been|got|will\s+be)
@@ -547,6 +564,10 @@ ABSENT_BEFORE_RE = re.compile(
     (?:\s+(?:is|are|'s|will\s+be))?\s+(?:closed|shut)|^\s*+closed|:\s*+closed)\s+(?i:on\s+|all\s+(?:day\s+)?)?$""",
     re.VERBOSE,
 )
+# "... at 3.15 for next month": the period a price covers (with PRICE_NUMBER_RE before it in the sentence).
+PRICED_FOR_BEFORE_RE = re.compile(r"\bfor\s+(?:the\s+)?(?:(?:balance|rest|remainder)\s+of\s+(?:the\s+)?)?$", re.I)
+PRICE_NUMBER_RE = re.compile(r"(?<![\d.])\d{1,4}\.\d{2,4}(?![\d.])")
+QUOTED_RE = re.compile(r'"[^"\n]{1,200}"|“[^”\n]{1,200}”')
 # Looser evidence of the past, used only when a date without a year already lies behind us this year
 # ("The tender closed on 2/20", "Prices rose in January"), which would otherwise be read as next year.
 PAST_LOOSE_RE = re.compile(

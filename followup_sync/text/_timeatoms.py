@@ -59,8 +59,50 @@ def _words(text: str) -> str:
     return " ".join(text.lower().replace("-", " ").split())
 
 
+# Numbers that only look like clock times, by what stands next to them: a time joined to a word by a hyphen
+# names a product ("the 2pm-series adapters", not "2pm-ish"); "1:12 scale", "a 4:1 ratio" are ratios; a dotted
+# number that a market word, a quantity or a price unit stands next to is a price ("gas is at 2.15", "we moved
+# 10,000 a day at 4.10", "freight is 1.30 a mile"), while "I'll call at 10.15 about the price" keeps its time.
+_CODE_AFTER_RE = re.compile(r"-(?!\s*+ish\b)[a-z]", re.I)
+_RATIO_AFTER_RE = re.compile(r"\s*+(?:scale|ratio|odds|split|mix|mixture|leverage|aspect|return|margin)\b", re.I)
+_RATIO_BEFORE_RE = re.compile(r"\b(?:ratio|odds|split|mix|mixture|leverage)\s+(?:of|is|was|at|are|were)\s+$", re.I)
+PRICE_CUE_RE = re.compile(
+    r"""\b(?:trad(?:ed|es|ing)|settl(?:ed|es|ing|ement)|bid|offer(?:ed|s)?|pric(?:e|es|ed)|sold|bought|paid|pay|costs?
+    |closed|opened|index|basis|spread|gas|crude|diesel|power|corn|wheat|soybeans?|cash|nymex|brent|wti|hub|futures)\b""",
+    re.I | re.VERBOSE,
+)
+_PRICE_BEFORE_RE = re.compile(
+    rf"""(?:{PRICE_CUE_RE.pattern})(?:\s+[\w']+){{0,3}}?\s+(?:(?:at|is|of|was|to|for|around|about)\s+)?$
+    |\b\d[\d,]*\s+(?:a|per)\s+(?:day|month|week|unit|ton|barrel)\s+at\s+$|\b(?:minus|plus)\s+$""",
+    re.I | re.VERBOSE,
+)
+_PRICE_AFTER_RE = re.compile(
+    r"""\s*+(?:per|each|apiece|delivered|flat|firm|fixed|mmbtu|bbl|mwh|kwh|cents|/\s*+[a-z]+|a\s+(?:gallon|barrel
+    |bushel|mile|ton|unit|share|seat|piece|head|pound|lb|case|pallet|day|month|therm)
+    |for\s+(?:the\s+)?(?:balance|rest|remainder)\s+of)\b""",
+    re.I | re.VERBOSE,
+)
+
+
+def _looks_like_a_time_only(ctx: Ctx, m: re.Match[str]) -> bool:
+    text = m.group()
+    if _CODE_AFTER_RE.match(ctx.masked, m.end()):
+        return True
+    before = ctx.text[max(0, m.start() - 40) : m.start()]
+    if ":" in text and (_RATIO_AFTER_RE.match(ctx.masked, m.end()) or _RATIO_BEFORE_RE.search(before)):
+        return True
+    if re.search(r"\d\.[0-5]\d", text) is None or re.search(r"[ap]\.?m|o'?clock", text, re.I):
+        return False
+    start = m.start() + re.search(r"\d", text).start()  # type: ignore[union-attr]
+    return bool(
+        _PRICE_BEFORE_RE.search(ctx.text[max(0, start - 40) : start]) or _PRICE_AFTER_RE.match(ctx.masked, m.end())
+    )
+
+
 def on_clock(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     g = m.groupdict()
+    if _looks_like_a_time_only(ctx, m):
+        return Atom("ignore", m.start(), m.end())  # and its neighbours: "gas is at 2.15 today"
     if g["noon"] or g["midnight"]:
         clock = time(12, 0) if g["noon"] else time(23, 59)
         return Atom("time", m.start(), m.end(), clock=clock, meridiem="24h")

@@ -20,6 +20,7 @@ from followup_sync.text import _dateatoms as dates_
 from followup_sync.text import _datecal as cal
 from followup_sync.text import _dateholidays as holidays_
 from followup_sync.text import _dateinformal as informal
+from followup_sync.text import _datenames as names
 from followup_sync.text import _datepatterns as pat
 from followup_sync.text import _timeatoms as times_
 from followup_sync.text._dateatoms import Atom, Ctx, deadline_cue
@@ -87,7 +88,7 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
         if why is not None:
             down = (group, why)
             continue
-        if _gives_way(ctx, group, groups[i + 1 :]):
+        if _gives_way(ctx, group, groups[i + 1 :]) or _priced_period(ctx, start) or _opening_hour(ctx, group):
             continue
         due = _resolve(ctx, group)
         if due is not None:
@@ -123,7 +124,11 @@ def _groups(ctx: Ctx) -> list[list[Atom]]:
                 # "Friday's call at 3", "tomorrow's demo is at 10": the time of the day's event
                 or (
                     atom.clock is not None
-                    and (gap[:2] in ("'s", "’s") or ctx.masked[last[-1].end - 2 : last[-1].end] in ("'s", "’s"))
+                    and (
+                        gap[:2] in ("'s", "’s")
+                        or ctx.masked[last[-1].end - 2 : last[-1].end] in ("'s", "’s")
+                        or names.modifies_a_noun(ctx, last[-1].start, last[-1].end)  # "the Tuesday demo at 10"
+                    )
                     and pat.POSSESSIVE_EVENT_GAP_RE.match(gap) is not None
                 )
             )
@@ -308,16 +313,22 @@ def _past_clause(ctx: Ctx, start: int, end: int, *, loose: bool = False) -> bool
 
 def _turned_down(ctx: Ctx, start: int, end: int) -> str | None:
     """ "rejected": a day the sentence turns down ("Friday doesn't work", "not Friday"); "absent": the writer is
-    away then ("I'm out Friday"); else None."""
+    away then ("I'm out Friday"); "quoted": in double quotes; else None."""
     if pat.REJECTED_AFTER_RE.match(ctx.masked, end) or pat.REJECTED_BEFORE_RE.search(
         ctx.masked[max(0, start - 60) : start]
     ):
         return "rejected"
     if pat.ABSENT_BEFORE_RE.search(ctx.text[max(0, start - 40) : start]):
         return "absent"
+    # Words in double quotes are someone else's (a subject line, a label, a slogan): "Best before 12/03".
+    quotes = ('"' in ctx.text or "“" in ctx.text) and pat.QUOTED_RE.finditer(ctx.text)
+    if quotes and any(q.start() < start and end < q.end() for q in quotes):
+        return "quoted"
     left, right = _clause_bounds(ctx, start, end)
-    if pat.HABITUAL_RE.search(ctx.text[left:right]):
-        return "rejected"  # a habit: "I usually catch the 5:15 train"
+    if pat.HABITUAL_RE.search(ctx.text[left:right]) or (
+        pat.HOURS_VERB_RE.search(ctx.text[left:right]) and pat.HABITUAL_RE.search(ctx.text[:right])
+    ):
+        return "rejected"  # a habit: "I usually catch the 5:15 train", "the plant opens at 6 and closes at 10"
     # A cancelled event's day: "Tomorrow's meeting is cancelled", "the cancelled Friday call".
     if pat.CANCELLED_AFTER_RE.match(ctx.text[end : end + 60]) or pat.CANCELLED_BEFORE_RE.search(
         ctx.text[max(0, start - 16) : start]
@@ -339,6 +350,22 @@ def _gives_way(ctx: Ctx, group: list[Atom], later: list[list[Atom]]) -> bool:
         pat.PROPOSAL_RE.search(ctx.text[end : g[0].start]) or pat.INSTEAD_AFTER_RE.match(ctx.text, g[-1].end)
         for g in later
     )
+
+
+def _priced_period(ctx: Ctx, start: int) -> bool:
+    """A period a price is quoted for names what is sold, not a due ("gas is trading at 3.15 for next month",
+    "the offer is 2.45 for the balance of the month")."""
+    return (
+        pat.PRICED_FOR_BEFORE_RE.search(ctx.masked[max(0, start - 40) : start]) is not None
+        and times_.PRICE_CUE_RE.search(ctx.text) is not None
+        and pat.PRICE_NUMBER_RE.search(ctx.text[:start]) is not None
+    )
+
+
+def _opening_hour(ctx: Ctx, group: list[Atom]) -> bool:
+    """A clock time something opens or closes at, with no day, is its opening hours ("the depot opens at 6")."""
+    before = ctx.masked[max(0, group[0].start - 24) : group[0].start]
+    return pat.OPENS_AT_BEFORE_RE.search(before) is not None and not any("date" in _slots(a) for a in group)
 
 
 def _clause_bounds(ctx: Ctx, start: int, end: int) -> tuple[int, int]:
