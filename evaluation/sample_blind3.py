@@ -1,4 +1,4 @@
-"""Draw promise sets ``blind3``, ``blind4``, ``blind5`` (issue 8's later blind rounds) from unused sent mail.
+"""Draw promise sets ``blind3`` to ``blind6`` (issue 8's later blind rounds) from unused sent mail.
 
 Usage (from the repository root)::
 
@@ -6,7 +6,8 @@ Usage (from the repository root)::
     .venv/bin/python evaluation/sample_blind3.py [--set blind4] --check  # redraw and compare with the file
 
 blind4 is drawn after blind3's first run, leaving out blind3 and the unlabelled messages read while the second
-round's rules were built (``READ_WHILE_BUILDING``); blind5 after blind4's, leaving out blind4 too.
+round's rules were built (``READ_WHILE_BUILDING``); blind5 after blind4's, leaving out blind4 too; blind6 after
+blind5's, before the training pool ``train6`` (``sample_train6.py``) was drawn from what it leaves.
 
 Why a new set: blind0 and blind1 were run and their misses read, so every later change of the detector was
 made knowing them. A figure counts only on text the detector was not shaped on, so this draw leaves out every
@@ -35,6 +36,10 @@ ROUNDS: dict[str, tuple[int, tuple[str, ...]]] = {
     "blind3": (20261203, FIRST_ROUND),
     "blind4": (20261204, (*FIRST_ROUND, "promises_blind3.ids.jsonl")),
     "blind5": (20261205, (*FIRST_ROUND, "promises_blind3.ids.jsonl", "promises_blind4.ids.jsonl")),
+    "blind6": (
+        20261206,
+        (*FIRST_ROUND, "promises_blind3.ids.jsonl", "promises_blind4.ids.jsonl", "promises_blind5.ids.jsonl"),
+    ),
 }
 # Unlabelled aeslc train messages read while the second round's rules were built (a diff of the detector's
 # output over that pool, before blind3's ids were known): never drawn again.
