@@ -5,6 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python evaluation/agreement.py tune2 --check A        # one annotator's labels: complete, valid?
     .venv/bin/python evaluation/agreement.py tune2                  # A against B: kappa, dues, disagreements
     .venv/bin/python evaluation/agreement.py tune2 --merge /work/coord/annot/tune2/adjudicated.jsonl
+    .venv/bin/python evaluation/agreement.py train6 --gather T1,T2,...,T10   # a set labelled once, for training
 
 The labels are read from ``/work/coord/annot/<set>/<annotator>/packet_*.jsonl`` (schema: evaluation/GUIDELINES.md,
 "Label schema"). The comparison prints Cohen's kappa at message level for ``promise``, ``conditional`` and
@@ -180,6 +181,44 @@ def merge(name: str, adjudicated: Path, first: str, second: str, annot: Path) ->
     return 0
 
 
+def gather(name: str, annotators: list[str], annot: Path, *, partial: bool) -> int:
+    """A training set labelled once (each packet by one annotator): every annotator's valid lines, in id order.
+
+    ``partial``: write what is there (an interim file while packets are still being labelled); otherwise every
+    message must be labelled exactly once."""
+    idents = set_ids(name)
+    by_id: dict[str, tuple[str, Label]] = {}
+    for who in annotators:
+        labels = annotator_labels(name, who, annot)
+        bad = {e.split(":", 1)[0] for e in check_labels(labels, idents, complete=False)}
+        for label in labels:
+            m = str(label.get("id"))
+            if m in bad:
+                continue
+            if m in by_id:
+                raise SystemExit(f"{m} is labelled by both {by_id[m][0]} and {who}")
+            by_id[m] = (who, label)
+    missing = [str(r["id"]) for r in idents if str(r["id"]) not in by_id]
+    if missing and not partial:
+        raise SystemExit(f"{len(missing)} messages have no valid label, e.g. {', '.join(missing[:5])}")
+    path = DATA / f"promises_{name}.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for ident in idents:
+            m = str(ident["id"])
+            if m not in by_id:
+                continue
+            who, src = by_id[m]
+            line: Label = {k: ident[k] for k in ID_FIELDS if k in ident}
+            line.update({k: src[k] for k in LABEL_FIELDS})
+            if src.get("note"):
+                line["note"] = src["note"]
+            line["annotators"] = [who]
+            line["adjudicated"] = False
+            fh.write(json.dumps(line) + "\n")
+    print(f"{path}: {len(by_id)} of {len(idents)} messages, labelled once" + (" (partial)" if missing else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("set", choices=V2_SETS)
@@ -190,7 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--check", metavar="ANNOTATOR", help="only check one annotator's labels")
     parser.add_argument("--merge", metavar="ADJUDICATED", type=Path, help="write the final label file")
+    parser.add_argument(
+        "--gather", metavar="A,B,...", help="a set labelled once per packet (train6): write its label file"
+    )
+    parser.add_argument("--partial", action="store_true", help="with --gather: allow unlabelled messages")
     args = parser.parse_args(argv)
+    if args.gather:
+        return gather(args.set, args.gather.split(","), args.annot, partial=args.partial)
     if args.check:
         return check(args.set, args.check, args.annot)
     if args.merge:
