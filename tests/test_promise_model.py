@@ -10,7 +10,6 @@ import pytest
 
 from followup_sync.text import _promise_model as pm
 from followup_sync.text.promises import (
-    LEARNED_BY_DEFAULT,
     Candidate,
     added_promise,
     candidates,
@@ -44,7 +43,11 @@ def test_the_model_ships_small_and_loads_once() -> None:
 
 
 def test_the_default_follows_the_training_verdict() -> None:
-    assert model().enabled is LEARNED_BY_DEFAULT
+    # The shipped model is on (it raised held-out precision on the sets the rules were never tuned on); with the
+    # verdict off, the default is the rules alone.
+    text = "Thanks for your note. We will still do the noms via CGAS on this contract."
+    on = find_promises(text, sent_at=SENT, tz=NY)
+    assert on == find_promises(text, sent_at=SENT, tz=NY, learned=model().enabled)
 
 
 def test_a_missing_model_file_leaves_the_rules_alone(tmp_path: Path) -> None:

@@ -31,10 +31,17 @@ _PATH = Path(__file__).with_name("_promise_model.json")
 _CUE = re.compile(
     r"(?P<i_will>\b(?:i|we)(?:'ll|'l| will| wil| wll| shall)\b|\bill (?=[a-z]))"
     r"|(?P<going>\b(?:i|we)(?:'m|'re| am| are) (?:\w+ )?(?:going to|gonna|planning|hoping)\b)"
-    r"|(?P<intend>\b(?:i|we) (?:\w+ )?(?:plan|intend|expect|hope|aim|want|need|mean) to\b|\bmy plan is\b)"
+    r"|(?P<intend>\b(?:i|we) (?:\w+ )?(?:plan|intend|expect|hope|aim|want|need|mean|propose) to\b|\bmy plan is\b"
+    r"|\b(?:i|we) (?:\w+ )?anticipate \w+ing\b)"
     r"|(?P<lets>\blet'?s\b|\blet us\b|\blet me\b)"
     r"|(?P<follow>\b(?:will|to) follow\b|\bto come\b|\bforthcoming\b|\bshould (?:reach|get to|go out|arrive)\b)"
     r"|(?P<you_will>\byou(?:'ll| will| should) (?:have|get|receive|see|hear)\b|\blook (?:for|out for)\b)"
+    # Impersonal announcements of what comes next ("the agenda will be distributed Friday", "more tomorrow").
+    r"|(?P<passive>\b(?:will|shall|should) be (?:\w+ly )?(?:sent|distributed|posted|circulated|forwarded|provided"
+    r"|made available|delivered|issued|e-?mailed|faxed|mailed|coming|done|ready|available|resolved|finalized"
+    r"|completed|scheduled|announced|published|released)\b|\b(?:coming|arriving) (?:soon|shortly|today|tomorrow"
+    r"|this|next|later)\b|(?:^|[,;:(]\s*)more (?:tomorrow|later|soon|to come|next week|on (?:this|that) (?:later|soon"
+    r"|tomorrow))\b)"
     r"|(?P<bare_will>(?:^|[,;:(]\s*|\band |\bbut )will (?=[a-z]))"
     r"|(?P<org_will>\b(?!(?:i|we|you|he|she|they|it|this|that|there|which|who)\b)[a-z&.]+[\"')]*"
     r" will (?!be\b)(?=[a-z]))"
@@ -122,7 +129,29 @@ def features(sentence: str, cue: str | None, rule: RuleView) -> list[str]:
         out.append("q:question")
     if " if " in f" {low} ":
         out.append("q:if")
+    words = toks[1:-1]
+    if "you" in words or "your" in words or "you'll" in words:
+        out.append("y:you")  # addressed to the reader: a commitment rather than a report
+    out.append(f"n:{min(len(words) // 8, 4)}")  # length: long sentences are more often descriptions
+    for a, b in itertools.pairwise(words):
+        if a in _MODAL_TOKENS:
+            out.append(f"m:{_shape(b)}")  # "will be", "will have", "will <verb>ing", ...
     return out
+
+
+_MODAL_TOKENS = frozenset({"will", "i'll", "we'll", "shall", "to", "ll"})
+_AUX = frozenset({"be", "have", "not", "also", "then", "just", "probably", "need", "try", "get", "let"})
+
+
+def _shape(word: str) -> str:
+    """A coarse class of the word after a modal, so that unseen verbs still say something."""
+    if word in _AUX or word.startswith("<"):
+        return word
+    if word.endswith("ing"):
+        return "-ing"
+    if word.endswith("ed"):
+        return "-ed"
+    return "verb"
 
 
 @dataclass(frozen=True)

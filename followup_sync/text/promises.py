@@ -44,7 +44,7 @@ from followup_sync.text._promise_lexicon import AND_NEXT, DELEGATES, DELIVERY, a
 from followup_sync.text.dates import DateOptions, Due, find_due
 from followup_sync.text.zoning import author_text, sentences
 
-if TYPE_CHECKING:  # the learned second stage is imported only where it runs: it is off by default
+if TYPE_CHECKING:  # the learned second stage is imported on the first detection, not by every start
     from followup_sync.text._promise_model import Model, RuleView
 
 __all__ = ["Promise", "detect", "find_promises"]
@@ -82,6 +82,9 @@ _GATE_WORDS = (
     "touch base", "catch up", "wil ", "wll ", "should have",
     "look out", "keep an eye", "should reach", "should get to", "should go out",
 )  # fmt: skip
+# Words only the learned stage's cues need ("we anticipate sending", "more tomorrow", "coming Monday"): the rules
+# never fire without one of the words above, so these are tested only when the cues are.
+_CUE_GATE_WORDS = ("anticipat", "propose", "coming", "arriving", "more ")
 
 
 def _gate(low: str, words: tuple[str, ...] = _GATE_WORDS) -> bool:
@@ -567,9 +570,6 @@ def _promise_in(
     )
 
 
-# The learned second stage is off by default: in leave-one-set-out cross-validation on the labelled sets it moved
-# the held-out F1 by less than a message or two (evaluation/PROMISES.md, evaluation/train_promise_model.py).
-LEARNED_BY_DEFAULT = False
 
 
 @dataclass(frozen=True)
@@ -590,7 +590,7 @@ def candidates(
     ``cues=False``: only the sentences the rules flag (the rules alone need no cue)."""
     # Sentences are tested only for the gate words the whole text holds (a few, against 40-odd).
     whole = text.lower().replace("\n", " ")
-    present = tuple(word for word in _GATE_WORDS if word in whole)
+    present = tuple(word for word in (*_GATE_WORDS, *(_CUE_GATE_WORDS if cues else ())) if word in whole)
     if not present:
         return []
     if cues:
@@ -643,9 +643,11 @@ _MAIL_WORDS = re.compile(r"\b(?:e-?mail|send|sent|forward|mail|fax|note|circulat
 _MEET_WORDS = re.compile(r"\b(?:meet|meeting|lunch|dinner|visit|stop by|come by|see you)\b")
 
 
-# The cues whose sentences the model may turn into promises: the rep (or the rep's company) as the subject.
-# Joint and impersonal forms ("let's", "you'll have", "to follow") stay with the rules, which ask for a time.
-_ADD_CUES = frozenset({"i_will", "going", "intend", "org_will", "bare_will"})
+# The cues whose sentences the model may turn into promises: the rep (or the rep's company) as the subject, and
+# the joint and impersonal forms ("let's", "you'll have", "to follow", "the agenda will be sent"), which become
+# promises only with a stated time (issue 8, class 1).
+_ADD_CUES = frozenset({"i_will", "going", "intend", "org_will", "bare_will", "lets", "you_will", "follow", "passive"})
+_JOINT_CUES = frozenset({"lets", "you_will", "follow", "passive"})
 
 
 def added_promise(
@@ -670,7 +672,7 @@ def added_promise(
         due = find_due(text, sent_at=sent_at, tz=tz, options=options)
     if due is None and _PLEASANTRY_VERB.search(low, start):
         return None  # "I'll talk to you soon", "we'll catch up": a pleasantry until it names a time
-    joint = candidate.cue == "lets" and "let me" not in low
+    joint = candidate.cue in _JOINT_CUES and not (candidate.cue == "lets" and "let me" in low)
     if joint and due is None:
         return None
     channel: Channel | None = "other"
@@ -711,13 +713,16 @@ def find_promises(
 ) -> list[Promise]:
     """The promises in ``text``, the author's own (already zoned) words, one per sentence that holds one.
 
-    ``learned``: combine the rules with the shipped second-stage model (None: ``LEARNED_BY_DEFAULT``).
+    ``learned``: combine the rules with the shipped second-stage model (None: as the model file says; it is on
+    when it raised held-out figures on the sets the rules were never tuned on: evaluation/train_promise_model.py).
     """
     model: Model | None = None
-    if LEARNED_BY_DEFAULT if learned is None else learned:
+    if learned is not False:
         from followup_sync.text._promise_model import load
 
         model = load()
+        if model is not None and learned is None and not model.enabled:
+            model = None
     found = candidates(text, sent_at=sent_at, tz=tz, options=options, cues=model is not None)
     if model is None:
         return [c.rule for c in found if c.rule is not None]
