@@ -686,6 +686,8 @@ def added_promise(
         channel = "meeting"
     verb = _CUE_END.search(low, start)
     at = _skip_fillers(low, verb.end()) if verb else start
+    if _CONTENT_HERE.match(low, at) and ": " in low[at:]:
+        return None  # "I'll give you the short version: ...": given in this very message (as the rules say)
     return Promise(
         sentence=text,
         action=action(low, at, at),
@@ -730,8 +732,10 @@ def find_promises(
 
     out: list[Promise] = []
     for c in found:
-        if c.rule is not None and model.drop_below <= 0.0:
-            out.append(c.rule)  # nothing to score: a rule promise stands
+        if c.rule is not None and (model.drop_below <= 0.0 or c.rule.conditional):
+            # Nothing to score: a rule promise stands. A conditional one too: the thresholds were chosen on
+            # live promises only, so what the model would do to pending ones was never measured.
+            out.append(c.rule)
             continue
         if c.rule is None and c.cue not in _ADD_CUES:
             continue  # the model adds only sentences with the rep (or the company) as subject
