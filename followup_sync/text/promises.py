@@ -570,8 +570,6 @@ def _promise_in(
     )
 
 
-
-
 @dataclass(frozen=True)
 class Candidate:
     """A sentence the second stage may score: the rules' promise there (or None) and the cue that made it one."""
@@ -646,7 +644,9 @@ _MEET_WORDS = re.compile(r"\b(?:meet|meeting|lunch|dinner|visit|stop by|come by|
 # The cues whose sentences the model may turn into promises: the rep (or the rep's company) as the subject, and
 # the joint and impersonal forms ("let's", "you'll have", "to follow", "the agenda will be sent"), which become
 # promises only with a stated time (issue 8, class 1).
-_ADD_CUES = frozenset({"i_will", "going", "intend", "org_will", "bare_will", "lets", "you_will", "follow", "passive"})
+_ADD_CUES = frozenset(
+    {"i_will", "going", "intend", "org_will", "bare_will", "lets", "you_will", "follow", "passive"}
+)
 _JOINT_CUES = frozenset({"lets", "you_will", "follow", "passive"})
 
 
