@@ -415,22 +415,31 @@ class State:
         Only when every new row is one of ``metas``; if the transaction rolls back, the count check of the
         next :meth:`messages` finds the cache wrong and reads afresh."""
         cache = _KNOWN.get(self._path) if self._shared else None
-        if cache is None:
+        if cache is None or not isinstance(self._db, sqlite3.Connection):  # ``open``: always a SQLite file
             return
-        added = self._rows("SELECT rowid AS _rowid, id FROM messages WHERE rowid > ?", (cache.max_rowid,))
         by_id = {m.id: m for m in metas}
-        if not added or any(r["id"] not in by_id for r in added):
-            return
-        newest = max(added, key=lambda r: int(r["_rowid"]))
         since = _dt(cache.since)
-        # as the table gives them back: it does not keep return_at (the rest are shared, not copied: a first pass
-        # adds tens of thousands)
-        fresh = (by_id[r["id"]] for r in added)
-        fresh = (m if m.return_at is None else replace(m, return_at=None) for m in fresh)
-        cache.metas = sorted(
-            [*cache.metas, *(m for m in fresh if m.sent_at >= since)], key=attrgetter("sent_at", "id")
-        )
-        cache.max_rowid, cache.last_id = int(newest["_rowid"]), str(newest["id"])
+        fresh: list[MessageMeta] = []
+        newest, last_id = cache.max_rowid, cache.last_id
+        with _mapped(self._path):
+            # plain tuples, one row at a time: a first pass adds tens of thousands, and a list of rows (with a
+            # copy of each id) was the top of its peak memory
+            cursor = self._db.cursor()
+            cursor.row_factory = None
+            for rowid, message_id in cursor.execute(
+                "SELECT rowid, id FROM messages WHERE rowid > ? ORDER BY rowid", (cache.max_rowid,)
+            ):
+                meta = by_id.get(message_id)
+                if meta is None:
+                    return
+                # as the table gives it back: it does not keep return_at (the rest is shared, not copied)
+                if meta.sent_at >= since:
+                    fresh.append(meta if meta.return_at is None else replace(meta, return_at=None))
+                newest, last_id = int(rowid), str(message_id)
+        if newest == cache.max_rowid:
+            return
+        cache.metas = sorted([*cache.metas, *fresh], key=attrgetter("sent_at", "id"))
+        cache.max_rowid, cache.last_id = newest, last_id
 
     def _still_holds(self, cache: _Known, since: datetime) -> bool:
         """Whether the file still has every row ``cache`` holds from ``cut`` on and nothing else up to its
@@ -525,7 +534,8 @@ class State:
         The evidence sentence is cut to :data:`EVIDENCE_MAX` characters: it is the only text we keep.
         """
         stamp = _ts(now or datetime.now(UTC))
-        rows = [(*_followup_row(f), stamp, stamp) for f in followups]
+        # a generator: a first pass saves tens of thousands, and a list of their rows added to its peak memory
+        rows = ((*_followup_row(f), stamp, stamp) for f in followups)
         with self.transaction(), _mapped(self._path):
             self._db.executemany(
                 """INSERT INTO followups (key, origin_id, thread_key, contacts, due, due_has_time, deadline,

@@ -16,16 +16,18 @@ next real pass reads from.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
+import mmap
 import pickle
 import time
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSet
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar
 
 from followup_sync import backends, plan, preferences, schedule, userdata
 from followup_sync.backends.base import Incremental, MailSource, MeetingSource, ReminderSink
@@ -46,7 +48,7 @@ from followup_sync.state import ReminderRecord, State
 
 if TYPE_CHECKING:
     from followup_sync.text.analysis import Analysis
-    from followup_sync.threads import Head
+    from followup_sync.threads import Facts, Head
 
 log = logging.getLogger(__name__)
 
@@ -236,49 +238,33 @@ def _pass(
         memory = state.source_memory(mail.key) if isinstance(mail, Incremental) else None
         if memory is not None and isinstance(mail, Incremental):
             mail.remember(memory)
-        # The known messages first, so that mail read before is dropped as it streams in: only new mail is held,
-        # and that compactly (see _Parked).
+        # The known messages first, so that mail read before is dropped as it streams in; each new message is
+        # read (normalised, its text analysed) as it arrives, and only what later stages need of it is held
+        # (see _NewMail).
         horizon = now - timedelta(days=r.lookback_days + HISTORY_MARGIN_DAYS)
         known = state.messages(since=horizon)
         known_ids = {m.id for m in known}
-        new = _Parked()
+        new = _NewMail()
+        read: Callable[[Message], _Read] | None = None
         for message in mail.messages(window_start, now):
             if message.sent_at <= now:
                 stats.messages_read += 1
-                if message.id not in known_ids:
-                    new.add(message)
+                if message.id not in known_ids and new.wants(message):
+                    read = read or _reader(config, message_budget=message_budget)
+                    new.add(read(message))
         # file and IMAP sources count what they skipped (malformed, undated); each skip was logged once
         stats.skipped_messages = int(getattr(mail, "skipped", 0))
         meeting_list = _meetings(meetings, now=now, config=config)
         stats.meetings_read = len(meeting_list)
+        address_book = _people_of(mail, now=now)
 
-        # normalise + thread: only messages not seen before; the state remembers the rest as metadata
-        # The text analysis (threads, rules and their pattern tables: most of a cold start) is imported by the
-        # first pass that has mail or meetings to analyse; a pass with nothing to read never loads it.
-        thread_of: dict[str, str] = {}
+        # thread: the new messages onto each other and onto the known ones (whose metadata the state keeps),
+        # from their heads alone
         new_metas: list[MessageMeta] = []
-        readings = _Readings()
-        seen_people = _people_of(mail, now=now)
         if new:
-            from followup_sync import rules, threads
-            from followup_sync.text.analysis import MESSAGE_BUDGET_SECONDS, Analysis, Budget
+            from followup_sync import threads
 
-            # threading reads headers only; bodies are unpacked one message at a time
-            thread_of = threads.assign_threads(new.headers(), known, me=me)
-            # each message's text is read once (and within a time budget), shared by to_meta and the rules; once
-            # the readings that need the whole body are made, the analysis keeps the message without it
-            options = rules.date_options(config.schedule)
-            seconds = MESSAGE_BUDGET_SECONDS if message_budget is None else message_budget
-            for m in new:
-                reading = Analysis(m, tz=tz, options=options, budget=Budget(seconds))
-                new_metas.append(
-                    threads.to_meta(
-                        m, thread_of[m.id], me=me, bulk_recipients=r.bulk_recipients, tz=tz, analysis=reading
-                    )
-                )
-                seen_people += _people_in([m], config=config)
-                readings.add(reading.without_body())
-            del new  # the bodies: the readings hold what detection needs of them
+            new_metas = new.metas(threads.assign_threads(new.heads(), known, me=me), me=me)
         # one tuple for find_all, promote and resolve: the rules index it once (``rules._History.of``)
         history = (*known, *new_metas)
 
@@ -286,25 +272,26 @@ def _pass(
         # meetings alone do not read the history, so it is not indexed for them)
         found: list[FollowUp] = []
         pending: list[PendingPromise] = []
-        if readings or meeting_list:
+        if new or meeting_list:
             from followup_sync import rules
 
+            # no thread map: each new message's thread is in the history (``new_metas``)
             detected = rules.find_all(
-                (), thread_of, history if readings else (), meeting_list, identity=config.identity, rules=r,
-                schedule=config.schedule, now=now, readings=readings,
+                (), {}, history if new else (), meeting_list, identity=config.identity, rules=r,
+                schedule=config.schedule, now=now, readings=new.readings(),
             )  # fmt: skip
             found, pending = detected.followups, detected.pending
-        _log_cut_short(readings.cut_short)
+        _log_cut_short(new.cut_short)
         stats.followups_found = len(found)
-        del readings, thread_of  # free the new mail's readings before resolve
         with state.transaction():
             state.add_messages(new_metas)
-            userdata.save_people(state, seen_people)
+            userdata.save_people(state, itertools.chain(address_book, new.people()))
             state.save_followups(found)
             state.save_pending(pending)
             if memory is not None:
                 memory.commit()
             state.forget_sources(keep=memory.source if memory is not None else None)
+        del new
 
         # promote: a conditional promise ("let me know if the terms work and I'll sign") becomes a live promise
         # once the contact's reply accepts; it waits in the state until then, without a reminder
@@ -551,21 +538,23 @@ def _meetings(source: MeetingSource, *, now: datetime, config: Config) -> list[M
     return list(source.meetings(start, end))
 
 
-_FIELDS = tuple(f.name for f in fields(Message))
-
-
 _T = TypeVar("_T")
 
 
 class _Blocks(Generic[_T]):
-    """Items pickled into zlib blocks of about :attr:`BLOCK` bytes as they are added, and unpacked one block at
-    a time when iterated, in the order added: what a pass holds of 50,000 messages stays a few MB of compressed
-    text instead of parsed objects (mail text compresses about four times in blocks that size)."""
+    """Items pickled into zlib blocks of about :attr:`BLOCK` bytes as they are added, and taken back once, in the
+    order added, one block unpacked at a time (:meth:`drain`): what a pass holds of 50,000 messages stays a few
+    MB of compressed text instead of parsed objects (mail text compresses about four times in blocks that size).
+
+    Each block lives in an anonymous memory map of its own, not on the heap: a block let go is given back to the
+    system at once, while freed heap memory between live objects stays the process's (20 MB of taken blocks
+    that way were still counted in a 100,000-message pass's peak after detection had unpacked them).
+    """
 
     BLOCK = 256 * 1024
 
     def __init__(self) -> None:
-        self._blocks: list[bytes] = []
+        self._blocks: list[mmap.mmap] = []
         self._open: list[_T] = []
         self._open_bytes = 0
 
@@ -577,80 +566,131 @@ class _Blocks(Generic[_T]):
 
     def _seal(self) -> None:
         if self._open:
-            self._blocks.append(zlib.compress(pickle.dumps(self._open, protocol=pickle.HIGHEST_PROTOCOL), 1))
+            packed = zlib.compress(pickle.dumps(self._open, protocol=pickle.HIGHEST_PROTOCOL), 1)
+            block = mmap.mmap(-1, len(packed))
+            block.write(packed)
+            self._blocks.append(block)
         self._open, self._open_bytes = [], 0
 
-    def __iter__(self) -> Iterator[_T]:
+    def drain(self) -> Iterator[_T]:
+        """Every item, in the order added; each block is let go as it is unpacked, so what was taken is freed
+        while the rest is still being taken, and the items can be taken only once."""
         self._seal()
-        for block in self._blocks:
-            items: list[_T] = pickle.loads(zlib.decompress(block))  # noqa: S301 (our own objects, never from outside)
+        blocks, self._blocks = self._blocks[::-1], []
+        while blocks:
+            with blocks.pop() as block:
+                items: list[_T] = pickle.loads(zlib.decompress(block))  # noqa: S301 (our own objects, never from outside)
             yield from items
 
 
-class _Parked:
+class _NewMail:
     """The pass's new messages, one per id (the earliest: the same mail filed in two folders, or read twice by
-    the overlap, counts once), held small between the stages that need all of them at once.
+    the overlap, counts once), each read as it arrives and held small until the stages that need all of them.
 
-    Messages go into :class:`_Blocks` as they are read. Threading needs every message at once but only its
-    headers: those copies are made after reading, and dropped after threading. The stages that read bodies get
-    one message at a time, in the order read, one block unpacked at a time. Holding 50,000 parsed messages whole
-    (and the parser's garbage between them, which kept memory fragmented) was most of a 310 MB peak at 100,000
-    messages (issue 11).
+    A message is read once, as the source yields it (:func:`_reader`): its text analysis, the flags its metadata
+    keep (``threads.Facts``) and the people it names. What is held of it: its head (``threads.Head``: threading
+    needs every message at once, but only that), its flags, and, compressed in :class:`_Blocks`, its analysis
+    without the body and its people. Parsed messages and their bodies are never held: 50,000 of them, then
+    their compressed copies, were most of the peak memory of a first pass over 100,000 messages (issue 11).
+    Rows are numbered as added; a row whose id a later, earlier-dated copy took over is skipped.
     """
 
     def __init__(self) -> None:
-        self._where: dict[str, int] = {}  # id -> number of the row that holds it (rows are numbered as added)
+        self._where: dict[str, int] = {}  # id -> number of the row that holds it
         self._sent: array[float] = array("d")  # each row's sent_at, as a timestamp
-        self._rows: _Blocks[tuple[object, ...]] = _Blocks()
+        self._heads: list[Head] = []
+        self._flags: list[Facts] = []
+        self._readings: _Blocks[Analysis] = _Blocks()
+        self._people: _Blocks[tuple[str, list[Person]]] = _Blocks()
+        #: Analyses whose time budget ran out, collected as :meth:`readings` passes them.
+        self.cut_short: list[Analysis] = []
 
-    def add(self, message: Message) -> None:
+    def wants(self, message: Message) -> bool:
+        """Whether ``message`` is to be read: no copy of it is held yet, or only a later-dated one."""
         held = self._where.get(message.id)
-        sent = message.sent_at.timestamp()
-        if held is not None and self._sent[held] <= sent:
-            return
-        self._where[message.id] = len(self._sent)
-        self._sent.append(sent)
-        self._rows.append(tuple(getattr(message, name) for name in _FIELDS), len(message.body) + 300)
+        return held is None or message.sent_at.timestamp() < self._sent[held]
+
+    def add(self, read: _Read) -> None:
+        """Hold a message as :func:`_reader` read it (one this :meth:`wants`)."""
+        head = read.head
+        self._where[head.id] = len(self._sent)
+        self._sent.append(head.sent_at.timestamp())
+        self._heads.append(head)
+        self._flags.append(read.flags)
+        self._readings.append(read.reading, len(read.reading.text) + 600)
+        self._people.append((head.id, read.people), 100 * len(read.people))
 
     def __len__(self) -> int:
         return len(self._where)
 
-    def headers(self) -> list[Head]:
+    def _held(self, number: int, message_id: str) -> bool:
+        return self._where[message_id] == number
+
+    def heads(self) -> list[Head]:
         """What threading reads of every message, oldest first."""
-        from followup_sync.threads import Head
+        held = (h for n, h in enumerate(self._heads) if self._held(n, h.id))
+        return sorted(held, key=lambda h: (h.sent_at, h.id))
 
-        return sorted((Head.of(m) for m in self), key=lambda m: (m.sent_at, m.id))
+    def metas(self, thread_of: Mapping[str, str], *, me: frozenset[str]) -> list[MessageMeta]:
+        """Every message's metadata in its thread, in the order read. The heads are let go: the metadata share
+        their ids and addresses and replace them."""
+        from followup_sync import threads
 
-    def __iter__(self) -> Iterator[Message]:
-        """Every message whole, in the order read."""
-        for number, row in enumerate(self._rows):
-            message = Message(*row)  # type: ignore[arg-type]
-            if self._where[message.id] == number:  # not superseded by an earlier copy
-                yield message
+        heads, flags = self._heads, self._flags
+        self._heads, self._flags = [], []
+        return [
+            threads.meta_of(h, thread_of[h.id], f, me=me)
+            for n, (h, f) in enumerate(zip(heads, flags, strict=True))
+            if self._held(n, h.id)
+        ]
 
+    def people(self) -> Iterator[Person]:
+        """The people the messages name, in the order read (``people.facts``: the newest last); once."""
+        for number, (message_id, found) in enumerate(self._people.drain()):
+            if self._held(number, message_id):
+                yield from found
 
-class _Readings:
-    """Each new message's text analysis (its message without the body, its author text, what was read of it
-    so far), kept in :class:`_Blocks` as made and unpacked one at a time for detection, in the order made.
-    Analyses whose time budget ran out are collected in ``cut_short`` as detection passes them."""
-
-    def __init__(self) -> None:
-        self._readings: _Blocks[Analysis] = _Blocks()
-        self._count = 0
-        self.cut_short: list[Analysis] = []
-
-    def add(self, reading: Analysis) -> None:
-        self._readings.append(reading, len(reading.text) + 600)
-        self._count += 1
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> Iterator[Analysis]:
-        for reading in self._readings:
+    def readings(self) -> Iterator[Analysis]:
+        """Every message's text analysis (its message without the body), in the order read, one compressed
+        block unpacked at a time and then let go; once."""
+        for number, reading in enumerate(self._readings.drain()):
+            if not self._held(number, reading.msg.id):
+                continue
             yield reading
             if reading.skipped and reading.budget is not None:
                 self.cut_short.append(reading)
+
+
+class _Read(NamedTuple):
+    """What a pass keeps of a new message, read as it arrives (:func:`_reader`)."""
+
+    head: Head
+    flags: Facts
+    reading: Analysis  # without the body
+    people: list[Person]
+
+
+def _reader(config: Config, *, message_budget: float | None) -> Callable[[Message], _Read]:
+    """How a pass reads a new message as it arrives: its text analysis (within its time budget), the flags its
+    metadata keep, and the people it names; then the analysis lets the body go (``Analysis.without_body``).
+
+    The text analysis (threads, rules and their pattern tables: most of a cold start) is imported here, by the
+    first pass that has new mail to read: a pass with nothing to read never loads it.
+    """
+    from followup_sync import rules, threads
+    from followup_sync.text.analysis import MESSAGE_BUDGET_SECONDS, Analysis, Budget
+
+    tz, me, bulk = config.identity.zone, frozenset(config.identity.addresses), config.rules.bulk_recipients
+    options = rules.date_options(config.schedule)
+    seconds = MESSAGE_BUDGET_SECONDS if message_budget is None else message_budget
+
+    def read(message: Message) -> _Read:
+        reading = Analysis(message, tz=tz, options=options, budget=Budget(seconds))
+        flags = threads.facts(message, me=me, bulk_recipients=bulk, analysis=reading)
+        people = _people_in([message], config=config)
+        return _Read(threads.Head.of(message), flags, reading.without_body(), people)
+
+    return read
 
 
 def _lost_to_another_writer(

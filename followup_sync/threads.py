@@ -131,7 +131,7 @@ def _clean_id(value: str) -> str:
     return value.strip().strip("<>").strip().lower()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per message of the window and the history
 class _Seen:
     """What subject matching needs of a message, known or new."""
 
@@ -242,6 +242,51 @@ def _is_reply(msg: Message) -> bool:
     return bool(msg.in_reply_to or msg.references or msg.conversation_id or is_reply_subject(msg.subject))
 
 
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the metadata keep of a message's text and delivery, read before it is threaded (``to_meta``'s
+    flags): a pass reads each new message's text as the message arrives and threads the window afterwards."""
+
+    automatic: bool
+    bulk: bool
+    return_at: datetime | None
+    asked: bool
+    accepts: bool
+
+
+def facts(msg: Message, *, me: frozenset[str], bulk_recipients: int, analysis: Analysis) -> Facts:
+    """The flags of :func:`to_meta` (see there), from the message and its text reading ``analysis``."""
+    auto = analysis.auto_reply
+    bulk = signals.is_bulk(msg, max_recipients=bulk_recipients) or signals.is_noreply(msg.sender)
+    from_me = msg.sender in me
+    return Facts(
+        automatic=auto is not None,
+        bulk=bulk,
+        return_at=auto.return_at if auto is not None else None,
+        asked=from_me and auto is None and analysis.asks,
+        accepts=not from_me and auto is None and not bulk and _is_reply(msg) and accepts(analysis.text),
+    )
+
+
+def meta_of(head: Head, thread_key: str, flags: Facts, *, me: frozenset[str]) -> MessageMeta:
+    """The metadata of the message ``head`` is of, in ``thread_key``, with its ``flags`` (:func:`facts`)."""
+    return MessageMeta(
+        id=head.id,
+        thread_key=thread_key,
+        sender=head.sender,
+        recipients=head.recipients,
+        sent_at=head.sent_at,
+        from_me=head.sender in me,
+        subject_key=subject_key(head.subject),
+        conversation_id=head.conversation_id,
+        automatic=flags.automatic,
+        bulk=flags.bulk,
+        return_at=flags.return_at,
+        asked=flags.asked,
+        accepts=flags.accepts,
+    )
+
+
 def to_meta(
     msg: Message,
     thread_key: str,
@@ -263,21 +308,5 @@ def to_meta(
     is made here.
     """
     reading = analysis if analysis is not None else Analysis(msg, tz=tz)
-    auto = reading.auto_reply
-    bulk = signals.is_bulk(msg, max_recipients=bulk_recipients) or signals.is_noreply(msg.sender)
-    from_me = msg.sender in me
-    return MessageMeta(
-        id=msg.id,
-        thread_key=thread_key,
-        sender=msg.sender,
-        recipients=msg.recipients,
-        sent_at=msg.sent_at,
-        from_me=from_me,
-        subject_key=subject_key(msg.subject),
-        conversation_id=msg.conversation_id,
-        automatic=auto is not None,
-        bulk=bulk,
-        return_at=auto.return_at if auto is not None else None,
-        asked=from_me and auto is None and reading.asks,
-        accepts=not from_me and auto is None and not bulk and _is_reply(msg) and accepts(reading.text),
-    )
+    flags = facts(msg, me=me, bulk_recipients=bulk_recipients, analysis=reading)
+    return meta_of(Head.of(msg), thread_key, flags, me=me)

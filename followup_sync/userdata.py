@@ -5,6 +5,7 @@ metadata only (names, companies, phone numbers, keys, dates, sentence shapes), n
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ _IN_CHUNK = 500
 
 def save_people(state: State, rows: Iterable[Person]) -> None:
     """Keep what each source says of each address, the newest saying of a source replacing the older one
-    field by field (an empty field keeps what was known)."""
-    data = [
+    field by field (an empty field keeps what was known). ``rows`` are taken one at a time: a first pass over a
+    large mailbox hands one per address of every message it read."""
+    data = (
         (
             p.address,
             p.source,
@@ -34,8 +36,9 @@ def save_people(state: State, rows: Iterable[Person]) -> None:
         )
         for p in rows
         if p.address
-    ]
-    if not data:
+    )
+    first = next(data, None)
+    if first is None:
         return
     with state.transaction(), _mapped(state.path):
         state._db.executemany(
@@ -46,7 +49,7 @@ def save_people(state: State, rows: Iterable[Person]) -> None:
                    phone = CASE WHEN excluded.phone != '' THEN excluded.phone ELSE people.phone END,
                    seen = excluded.seen
                WHERE excluded.seen >= people.seen""",
-            data,
+            itertools.chain([first], data),
         )
 
 

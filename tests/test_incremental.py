@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -358,29 +359,38 @@ def test_passes_read_only_new_mail_and_still_close_follow_ups(tmp_path: Path) ->
     assert list(_memory_rows(tmp_path)) == [f"maildir:{other}"]  # the old folder's memory is dropped
 
 
-def test_parked_messages_keep_the_earliest_copy_and_their_text() -> None:
-    """The pass holds new mail compressed in blocks: each id once (its earliest copy), bodies intact."""
+def test_new_mail_is_read_once_and_held_by_its_earliest_copy(tmp_path: Path) -> None:
+    """The pass reads each new message as it arrives and holds only what later stages need, compressed in
+    blocks: each id once (its earliest copy), its text reading without the body, its head, its people."""
     from followup_sync.backends import mime
     from followup_sync.model import Message
-    from followup_sync.sync import _Parked
+    from followup_sync.sync import _NewMail, _reader
 
     def parsed(n: int, day: int, body: str) -> Message:
         result = mime.parse_message(msg(n, day=day, body=body), folder=f"f{day}", link=f"file:///{n}/{day}")
         assert isinstance(result, Message)
         return result
 
-    parked = _Parked()
-    parked.BLOCK = 600  # a block every few messages
+    read = _reader(_config(tmp_path, tmp_path), message_budget=None)  # type: ignore[arg-type]
+    new = _NewMail()
+    new._readings.BLOCK = new._people.BLOCK = 600  # a block every few messages
     copies = [parsed(n, 10, f"text {n} " * 40) for n in range(20)]
     for message in copies:
-        parked.add(message)
-    parked.add(parsed(3, 12, "a later copy"))  # ignored: later than the one held
-    parked.add(parsed(5, 2, "an earlier copy"))  # replaces the one held
-    assert len(parked) == 20
-    whole = {m.id: m for m in parked}
-    assert set(whole) == {m.id for m in copies}
-    assert whole["m3@x.com"] == copies[3]
-    assert whole["m5@x.com"].body.startswith("an earlier copy") and whole["m5@x.com"].folder == "f2"
-    heads = parked.headers()
+        assert new.wants(message)
+        new.add(read(message))
+    assert not new.wants(parsed(3, 12, "a later copy"))  # not read: later than the one held
+    earlier = parsed(5, 2, "an earlier copy")
+    assert new.wants(earlier)
+    new.add(read(earlier))  # replaces the one held
+    assert len(new) == 20
+    readings = {a.msg.id: a for a in new.readings()}
+    assert list(readings) == [m.id for m in copies if m.id != "m5@x.com"] + ["m5@x.com"]  # as read
+    assert readings["m3@x.com"].msg == replace(copies[3], body="")  # held without the body
+    assert readings["m3@x.com"].text.startswith("text 3")  # its author text was read before
+    assert readings["m5@x.com"].msg.folder == "f2"
+    heads = new.heads()
     assert heads[0].id == "m5@x.com"  # oldest first
     assert heads[1].subject == "Renewal" and heads[1].recipients == ("rep@ourco.example",)
+    metas = new.metas({h.id: f"t-{h.id}" for h in heads}, me=frozenset({REP}))
+    assert [m.id for m in metas] == list(readings) and metas[-1].thread_key == "t-m5@x.com"
+    assert metas[-1].sent_at == earlier.sent_at
