@@ -15,10 +15,14 @@ Sets (evaluation/data/dates_<set>.jsonl, see docs/dates.md "Conventions added fo
            (300 distinct wordings over 483 rows), labelled again by V by reading; sealed like blind1
   blind5   the fourth round: 510 sentences written by annotator AD from issue 8's classes (125 without a due,
            many of them numbers that only look like times), labelled again by AE without AD's answers (510/510
-           agreed); sealed like blind1
+           agreed); run once (FIRST_RUNS.md), open for tuning since
   negatives2  for tuning, not blind: phrases that only look like dates or times (codes, prices, ratios, scores,
            days naming things, quotes, opening hours, irregular past tenses ...), written by the grammar's engineer
            with the positives next to them that must keep working (docs/dates.md "Never a due date")
+  negatives3  for tuning, not blind: the same, for the classes of blind5's misses (policies stated with
+           "within", codes with a letter or an EOD in them, recurring days of the month, street names, days
+           listed with a past one, "next year's budget", "at 6 once ...", "early tomorrow morning", "on the
+           twelfth", "within the hour"), written by the grammar's engineer before the change was scored on them
 
 A row is *right* when the due date is right and, where a time was stated (``has_time``), the clock time too;
 on a negative (``expected`` null) only when no due date came back. It is *missed* when a due was expected and
@@ -47,8 +51,8 @@ sys.path.insert(0, str(ROOT))
 from followup_sync.text.dates import DateOptions, find_due  # noqa: E402
 
 DATA = ROOT / "evaluation" / "data"
-SETS = ("blind0", "tune2", "blind1", "blind2", "blind3", "blind4", "blind5", "negatives2")
-SEALED = ("blind1", "blind4", "blind5")
+SETS = ("blind0", "tune2", "blind1", "blind2", "blind3", "blind4", "blind5", "negatives2", "negatives3")
+SEALED = ("blind1", "blind4")
 
 
 @dataclass
