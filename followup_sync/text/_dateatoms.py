@@ -66,8 +66,18 @@ class Ctx:
         return holidaycal.calendar(o.country, o.subdivision if o.country else None, tuple(o.holidays))
 
 
+# "come by", "swing by", "stop by": a visit, not a deadline ("I'll swing by tues pm").
+_VISIT_BY_RE = re.compile(
+    r"\b(?:come|comes|coming|stop|stops|stopping|swing|swings|swinging|drop|drops|dropping|pop|pops|popping)"
+    r"\s+by\s+(?:the\s+)?$",
+    re.I,
+)
+
+
 def deadline_cue(ctx: Ctx, start: int, end: int) -> bool:
     before = ctx.text[max(0, start - 40) : start]
+    if _VISIT_BY_RE.search(before):
+        return bool(pat.DEADLINE_AFTER_RE.match(ctx.text[end : end + 20]))
     return bool(pat.DEADLINE_BEFORE_RE.search(before) or pat.DEADLINE_AFTER_RE.match(ctx.text[end : end + 20]))
 
 
@@ -283,6 +293,8 @@ _FOR_BEFORE_RE = re.compile(r"\bfor\s+$", re.I)
 def on_duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     if pat.DURATION_BEFORE_RE.search(ctx.masked[max(0, m.start() - 60) : m.start()]):
         return None  # "installation takes a day or two": how long, not when
+    if _stated_as_a_rule(ctx, m.start()):
+        return Atom("ignore", m.start(), m.end())  # "our SLA is within 4 hours": a policy, no one's due
     low = m.group().lower()
     if low.startswith("the next") and _FOR_BEFORE_RE.search(ctx.masked[max(0, m.start() - 6) : m.start()]):
         return Atom("ignore", m.start(), m.end())  # "for the next 30 years": how long, not when
@@ -290,6 +302,9 @@ def on_duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
         return Atom("ignore", m.start(), m.end())  # "within 30 days of delivery": counted from an event, not now
     if m.group("half"):
         return Atom("delta", m.start(), m.end(), delta=timedelta(minutes=30), deadline="within" in low)
+    if m.group("hour"):  # "within the hour", "in the next half hour"
+        minutes = 30 if m.group("hhalf") else 60
+        return Atom("delta", m.start(), m.end(), delta=timedelta(minutes=minutes), deadline="in " not in low[:3])
     if m.group("fort"):
         return _span_atom(ctx, m, (14, 14), "day", False, "within" in low, ctx.today)
     if m.group("nx"):
@@ -322,6 +337,31 @@ def on_duration(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     prep = m.group("dprep").lower()
     deadline = "within" in prep or "next" in prep or "inside" in prep
     return _span_atom(ctx, m, (first, last), m.group("du").lower(), bool(m.group("dbiz")), deadline, ctx.today)
+
+
+# A duration in a statement of what generally happens is a policy or a typical result, not a due: "Most
+# customers see payback within 18 months", "Our response SLA is within 4 hours". Not when someone commits in the
+# sentence ("we'll respond within 4 hours", "please reply within 2 days").
+_RULE_CUE_RE = re.compile(
+    r"""\b(?:slas?|policy|policies|guarantee[sd]?|warranty|warranties|standard|typically|usually|generally|normally
+    |always|on\s+average|average|most\s+(?:customers|clients|users|buyers|accounts|orders|people|reps)|customers
+    |clients|payback|roi|break\s+even|breakeven|historically|in\s+general)\b|\b(?:is|are)\s+(?:(?!due\b)\w+\s+)?$""",
+    re.I | re.VERBOSE,
+)
+_COMMITS_RE = re.compile(
+    r"\b(?:will|shall)\b|['’](?:ll|d)\b|\b(?:i|we|you)\s+(?:can|would)\b|\blet['’]?s\b|\bplease\b"
+    r"|\b(?:going\s+to|gonna|need\s+to|needs\s+to|must)\b",
+    re.I,
+)
+
+
+def _stated_as_a_rule(ctx: Ctx, start: int) -> bool:
+    sentence = ctx.text[: start + 60]
+    before = ctx.text[max(0, start - 80) : start]
+    cue = _RULE_CUE_RE.search(before)
+    if cue is not None and cue.group().lower().startswith(("is", "are")):
+        cue = cue if ctx.text[start : start + 6].lower() == "within" else None  # "is in two weeks" is a date
+    return cue is not None and _COMMITS_RE.search(sentence) is None
 
 
 def _span_atom(
@@ -469,15 +509,19 @@ def on_nthwd(ctx: Ctx, m: re.Match[str]) -> Atom | None:
 
 
 def on_ordinal(ctx: Ctx, m: re.Match[str]) -> Atom | None:
-    dom = int(m.group("od"))
+    # "the 12th", "on the twelfth": a word needs its preposition and an end after it ("on the twelfth floor" is
+    # not a day), which the pattern asks for.
+    dom = int(m.group("od")) if m.group("od") else pat.day_number(m.group("odw")) or 0
     if not 1 <= dom <= 31:
         return None
     year, month = ctx.today.year, ctx.today.month
     for _ in range(3):
         day = _safe_date(year, month, dom)
         if day is not None and day >= ctx.today:
-            return Atom("date", m.start(), m.end(), day=day, needs_partner=not m.group("othe")
-                         and not _preposition_before(ctx, m.start()))  # fmt: skip
+            prep = (m.group("oprep") or "").split()
+            return Atom("date", m.start(), m.end(), day=day, needs_partner=not (m.group("othe") or prep)
+                         and not _preposition_before(ctx, m.start()),
+                         deadline=bool(prep) and prep[0].lower() in ("by", "before", "until", "till"))  # fmt: skip
         month, year = (1, year + 1) if month == 12 else (month + 1, year)
     return None
 

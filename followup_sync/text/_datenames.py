@@ -87,3 +87,33 @@ def listed_with_a_name(ctx: Ctx, m: re.Match[str]) -> bool:
     if _looked_ahead_to(ctx, m.start()):
         return False
     return any(names_a_thing(ctx, p.start(), p.end()) for p in _NUMPAIR_RE.finditer(ctx.masked, 0, m.start()))
+
+
+# A day or month in the name of a place ("17 Friday Street", "Monday Road", "12 May Street", "Friday Harbor")
+# is an address; the place word is capitalised, as names are.
+_PLACE_AFTER_RE = re.compile(
+    r"""\s++(?:Street|St\b\.?|Road|Rd\b\.?|Avenue|Ave\b\.?|Lane|Ln\b\.?|Drive|Dr\b\.?|Boulevard|Blvd\b\.?|Way|Place
+    |Pl\b\.?|Court|Ct\b\.?|Square|Sq\b\.?|Crescent|Cres\b\.?|Terrace|Parade|Highway|Hwy\b\.?|Harbou?r|Island|Plaza
+    |Mall|Station|Bridge|Hill|Park|Gardens|Estate|Wharf|Quay)\b""",
+    re.VERBOSE,
+)
+
+
+def in_a_place_name(ctx: Ctx, start: int, end: int) -> bool:
+    """True for a span that ends in a capitalised day or month name followed by a street or place word."""
+    last = ctx.masked[start:end].split()[-1:] or [""]
+    return last[0][:1].isupper() and last[0].isalpha() and _PLACE_AFTER_RE.match(ctx.masked, end) is not None
+
+
+# "TX-1115-EOD", "EOD-2291", "OPS-118-EOW": an abbreviation hyphen-joined to a code with digits is the code's.
+_ABBREVIATION_RE = re.compile(r"(?:eo[dbwmqy]|cob)", re.I)
+_CODE_BEFORE_RE = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9]*-$")
+_CODE_AFTER_RE = re.compile(r"-[A-Za-z0-9]*\d")
+
+
+def in_a_code(ctx: Ctx, start: int, end: int) -> bool:
+    """True for EOD, COB, EOW ... written as part of a code with digits."""
+    return _ABBREVIATION_RE.fullmatch(ctx.text, start, end) is not None and (
+        _CODE_BEFORE_RE.search(ctx.text, max(0, start - 24), start) is not None
+        or _CODE_AFTER_RE.match(ctx.text, end) is not None
+    )

@@ -103,7 +103,7 @@ _NUMW = (
     r"|(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several)"
 )
 _HOURW = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-_AP = r"(?:[ap]\.\s?m\.?|[ap]m\b|[AP]M\b|(?<=\d)[ap]\b(?!\.\w))"  # 2pm, 2 p.m., 2 PM, 4:00p
+_AP = r"(?:[ap]\.\s?m\.?|[ap]m\b|[AP]M\b|(?<=\d)(?-i:[ap])\b(?!\.\w))"  # 2pm, 2 p.m., 2 PM, 4:00p
 _YEAR = r"(?:,?\s*+(?P<{0}>(?:19|20)\d\d|'\d\d))?(?!\d)"
 _YEAR_DM, _YEAR_MD, _YEAR_M, _YEAR_N = (_YEAR.format(n) for n in ("dmy", "mdy", "my", "ny4"))
 _NTH = r"(?:first|second|third|fourth|fifth|last|final|1st|2nd|3rd|4th|5th)"
@@ -193,7 +193,9 @@ HINT_RE = re.compile(
     r"juneteenth|whitsun|pentecost|birthday|corpus|"
     r"memorial|fourth|independence|halloween|valentine|fortnight|hour|minute|day|o'clock|[ap]\.m|[AP]M|"
     r"(?:at|around|about|by|until|past|to|till|half) (?:one|two|three|"
-    r"four|five|six|seven|eight|nine|ten|eleven|twelve|noon)|half past|quarter|qtr|hence|@)",
+    r"four|five|six|seven|eight|nine|ten|eleven|twelve|noon)|half past|quarter|qtr|hence|@|"
+    r"the (?:first|second|third|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|"
+    r"fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty|thirtieth|thirty))",
     re.IGNORECASE,
 )
 
@@ -213,13 +215,17 @@ _ATOMS: tuple[tuple[str, str], ...] = (
           (?:daily|nightly|every\s+(?:day|morning|afternoon|evening|night|weekday)|each\s+(?:day|morning|evening))\b
         | (?:daily|nightly|every\s+(?:day|morning|afternoon|evening|night|weekday|business\s+day|working\s+day)
           |each\s+(?:day|morning|afternoon|evening|night|weekday|business\s+day))\b
-          (?:\s*+(?:at|by|around|from|until|before|after|@)?\s*+(?:\d{{1,2}}(?::\d\d)?\s*+{_AP}?|noon|midnight)\b)?
+          (?:\s*+(?:at|by|around|from|until|before|after|@)?\s*+(?:\d{{1,2}}(?::\d\d)?(?!\d)(?:\s*+{_AP})?|noon\b|midnight\b))?
         | (?:fiscal|financial|fy)\s+(?:year[-\s]end|year|end\s+of\s+(?:the\s+)?year)\b
           (?:\s+(?:ends|starts|begins|closes|runs|turns\s+over)\s+(?:in\s+|on\s+)?{_MON}(?:\s+[0-3]?\d(?:st|nd|rd|th)?)?)?
         | (?:enjoy|have)\s+(?:a\s+(?:\w+\s+)?|the\s+|your\s+)?(?:long\s+)?weekend\b
         | (?:mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekdays|weeknights)\b
           (?:\s*+(?:and|or|&|,)\s*+\w+days\b)*(?:\s*+(?:at|@|from|between|after|before)?\s*+\d{{1,2}}(?::\d\d)?
-          \s*+{_AP}?(?:\s*+(?:-|–|to|and)\s*+\d{{1,2}}(?::\d\d)?\s*+{_AP}?)?)?""",
+          \s*+{_AP}?(?:\s*+(?:-|–|to|and)\s*+\d{{1,2}}(?::\d\d)?\s*+{_AP}?)?)?
+        | (?:the\s+)?(?:[0-3]?\d(?:st|nd|rd|th)|{_ORDW}|last|final)(?:\s+(?:business\s+|working\s+)?day)?
+          \s+of\s+(?:every|each)\s+(?:month|quarter|year)\b
+        | (?:(?:every|each)\s+(?:month|quarter|year)|monthly|quarterly)\s*+,?\s*+on\s+(?:the\s+)?
+          (?:[0-3]?\d(?:st|nd|rd|th)|{_ORDW}|last\s+(?:business\s+|working\s+)?day)""",
     ),
     # "the second Thursday of next month", "the last Friday in June": before "past" ("last Friday").
     (
@@ -245,7 +251,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         (?P<hwk>\s+(?:long\s+)?week(?:end)?\b)?(?!\s*+(?:'s?\b|-\w)|\s++{_HOLIDAY_THING})
         |(?P<newyear>(?:early\s+)?in\s+the\s+new\s+year|(?:at\s+)?the\s+(?:start|beginning)\s+of\s+(?:the\s+)?
         (?:new|next)\s+year|(?:the\s+)?first\s+of\s+the\s+(?:new\s+)?year|(?:early|start\s+of|beginning\s+of)
-        \s+next\s+year|next\s+year)\b""",
+        \s+next\s+year|next\s+year)\b(?!['’]s)""",
     ),
     (
         "iso",
@@ -284,7 +290,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |(?:the\s+)?(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+week\s+of|(?:the\s+)?first\s+half\s+of|(?:the\s+)?second\s+half\s+of
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later\s+in|end\s+of|the\s+end\s+of
         |toward(?:s)?\s+the\s+end\s+of|(?:the\s+)?last\s+week\s+of|(?:the\s+)?(?:first|1st)\s+of)\s*+)?(?:(?P<mrel>next\s+month|this\s+month
-        |the\s+month(?!\s+of\s+{_MON}|-)|(?<=of\s)month|(?:the\s+)?following\s+month|later\s+this\s+month)\b|(?P<mname>{_MON}){_YEAR_M})
+        |the\s+month(?!\s+of\s+{_MON}|-)|(?<=of\s)month|(?:the\s+)?following\s+month|later\s+this\s+month)\b(?!['’]s)|(?P<mname>{_MON}){_YEAR_M})
         |(?<!\w)eom\b|month[-\s]end\b""",
     ),
     (
@@ -308,11 +314,14 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |{_WD})|(?P<fhence>hence)\b)
         |(?P<wn>{_NUMW})\s+(?P<wnd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)s\s+(?:from\s+(?:now|today)|hence)\b
         |(?P<nx>(?:in|within|over)\s+the\s+(?:next|coming(?!\s+week))\s+(?P<nxu>day|week|month))(?:\s+or\s+so)?\b
-        |(?P<fort>(?:in\s+|within\s+)?a\s+fortnight)\b|(?P<half>(?:in|within)\s+half\s+an\s+hour)\b""",
+        |(?P<fort>(?:in\s+|within\s+)?a\s+fortnight)\b|(?P<half>(?:in|within)\s+half\s+an\s+hour)\b
+        |(?P<hour>(?:in|within|inside)\s+the\s+(?:next\s+)?(?P<hhalf>half[\s-])?hour)\b(?!['’]s|\s+(?:of|after|before|mark)\b)""",
     ),
     (
         "ordinal",
-        r"""(?P<othe>the\s+)?(?P<od>[0-3]?\d)(?:st|nd|rd|th)\b(?!\s+(?:floor|quarter|party|round|time|
+        rf"""(?P<oprep>(?:on|by|before|until|till|from|starting)\s+the\s+)(?P<odw>{_ORDW})(?=\s*+(?:[,.;:!?)]|$
+        |(?:at|to|and|or|if|so|once|when|after|before|as|with|then|latest|please|for\s+(?:the|a|our|your))\b))
+        |(?P<othe>the\s+)?(?P<od>[0-3]?\d)(?:st|nd|rd|th)\b(?!\s+(?:floor|quarter|party|round|time|
         place|grade|edition|version|gen|generation|anniversary|century|birthday|ave|avenue|street|st\b|fl\b|level|
         largest|biggest|best|option|draft|revision|attempt|call|meeting|one|item|point|page|paragraph|line|row|
         column|year|month|week|day|hour|person|customer|step|phase|stage|amendment|issue|question|time|
@@ -404,7 +413,7 @@ STARTERS = frozenset(
     summer august june october german corpus reformation halloween valentine valentines qtr approx approximately
     hence noonish aet awst acst nzst nzdt hst akst akdt ast adt wet west eet eest sast final fifth
     mondays tuesdays wednesdays thursdays fridays saturdays sundays weekdays weeknights daily nightly enjoy have
-    fiscal financial fy hours so
+    fiscal financial fy hours so monthly quarterly
     1st 2nd 3rd 4th 5th thirteen fourteen sixteen seventeen eighteen nineteen forty fifty sixty ninety
     """.split()  # noqa: SIM905 (a word list reads better as text)
     + list(WEEKDAY_NAMES)
@@ -539,6 +548,10 @@ HABITUAL_RE = re.compile(
     |counter|gym|restaurant|cafeteria|canteen|mall|clinic|pharmacy|bar|kitchen|reception|lobby)\s+(?:opens|closes
     |shuts|reopens|opens\s+up)\b""",
     re.I | re.VERBOSE,
+)
+# A subordinate clause the time waits for: "Friday at 6 once the plant closes", "after the store closes".
+WAITS_FOR_BEFORE_RE = re.compile(
+    r"\b(?:once|when|after|before|until|till|as\s+soon\s+as|by\s+the\s+time)\s+(?:[\w'’]+\s+){0,3}$", re.I
 )
 HOURS_VERB_RE = re.compile(r"\b(?:opens|closes|shuts|reopens)\b", re.I)
 OPENS_AT_BEFORE_RE = re.compile(

@@ -28,6 +28,7 @@ _TAIL_OK_RE = re.compile(
     |our|his|her|their|in|this|next|sharp|works?|is|it|ok|okay|with|when|latest|local|time|hrs?|hours|h|please|pls
     |instead|again|too|so|as|we|i|you|let|lets|let's|ish|am|pm|re|about|regarding|via|by|unless|a\.m|p\.m|eastern
     |suits?|sounds?|good|fine|great|would|could|should|will|can|does|best|better|then
+    |once|before|after|while|until|till|because|since|whenever|provided|assuming|ahead
     |central|pacific|mountain|london|uk|new\s+york|houston|"""
     + pat._WD
     + r"|"
@@ -38,6 +39,7 @@ _TAIL_OK_RE = re.compile(
 # Weekday names only ("Frimness", "months", "Sunshine" are not days).
 _DAY_WORD = rf"(?:{pat._WD_NAME}\.?(?![\w'])|tomorrow|tmrw|today|tonight)"
 _DAY_BEFORE_RE = re.compile(rf"\b{_DAY_WORD},?\s*+(?:at\s+|@\s*)?$", re.IGNORECASE)
+_SPLIT_MODIFIER_RE = re.compile(rf"\b(early|late|mid)\s+(?:on\s+)?{_DAY_WORD}\s+$", re.IGNORECASE)
 _DAY_AFTER_RE = re.compile(rf"\s*+,?\s*+(?:on\s+|this\s+|next\s+)?{_DAY_WORD}(?!\w)", re.IGNORECASE)
 _WORD_MINUTES = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "twenty five": 25, "thirty": 30,
                  "forty": 40, "forty five": 45, "fifty": 50, "fifty five": 55, "half": 30, "quarter": 15,
@@ -295,6 +297,9 @@ def on_part(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     else:
         pre = (g["ppre"] or "").lower()
         name, end_hour = _PARTS[g["pp"].lower()]
+        # "early tomorrow morning", "late Friday afternoon": the modifier stands before the day.
+        split = _SPLIT_MODIFIER_RE.search(ctx.masked, max(0, m.start() - 24), m.start())
+        pre = split.group(1).lower() if split and not pre else pre
     begin: time = getattr(o, name)
     if pre.startswith("early"):
         begin = time(8) if name == "morning" else begin

@@ -88,7 +88,10 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
         if why is not None:
             down = (group, why)
             continue
-        if _gives_way(ctx, group, groups[i + 1 :]) or _priced_period(ctx, start) or _opening_hour(ctx, group):
+        if _gives_way(ctx, group, groups[i + 1 :]):
+            down = (group, "busy")  # and the days listed with it: "I was out Monday and Tuesday, so ..."
+            continue
+        if _priced_period(ctx, start) or _opening_hour(ctx, group):
             continue
         due = _resolve(ctx, group)
         if due is not None:
@@ -96,6 +99,8 @@ def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions
                 start, end = back(group[0].start, group[-1].end)
                 due = dataclasses.replace(due, text=written[start:end])
             return due
+        if i + 1 < len(groups) and _past_clause(ctx, start, end):
+            down = (group, "past")  # and the days listed with it: "I was out sick Wednesday and Thursday"
     return None
 
 
@@ -107,6 +112,12 @@ def _atom(ctx: Ctx, m: re.Match[str]) -> Atom | None:
     kind = m.lastgroup
     assert kind is not None
     atom = _HANDLERS[kind](ctx, m)
+    if (
+        atom is not None
+        and atom.kind != "ignore"
+        and (names.in_a_place_name(ctx, m.start(), m.end()) or names.in_a_code(ctx, m.start(), m.end()))
+    ):
+        atom = Atom("ignore", m.start(), m.end())  # "17 Friday Street" is an address, "TX-1115-EOD" a code
     if atom is not None:
         atom.match = m
     return atom
@@ -325,9 +336,7 @@ def _turned_down(ctx: Ctx, start: int, end: int) -> str | None:
     if quotes and any(q.start() < start and end < q.end() for q in quotes):
         return "quoted"
     left, right = _clause_bounds(ctx, start, end)
-    if pat.HABITUAL_RE.search(ctx.text[left:right]) or (
-        pat.HOURS_VERB_RE.search(ctx.text[left:right]) and pat.HABITUAL_RE.search(ctx.text[:right])
-    ):
+    if _habit(ctx, left, right):
         return "rejected"  # a habit: "I usually catch the 5:15 train", "the plant opens at 6 and closes at 10"
     # A cancelled event's day: "Tomorrow's meeting is cancelled", "the cancelled Friday call".
     if pat.CANCELLED_AFTER_RE.match(ctx.text[end : end + 60]) or pat.CANCELLED_BEFORE_RE.search(
@@ -335,6 +344,15 @@ def _turned_down(ctx: Ctx, start: int, end: int) -> str | None:
     ):
         return "rejected"
     return None
+
+
+def _habit(ctx: Ctx, left: int, right: int) -> bool:
+    """A habit in the clause, unless the closing or opening is only what the time waits for ("I'll call you
+    Friday at 6 once the plant closes")."""
+    habits = list(pat.HABITUAL_RE.finditer(ctx.text, left, right))
+    if not habits and pat.HOURS_VERB_RE.search(ctx.text, left, right):
+        habits = list(pat.HABITUAL_RE.finditer(ctx.text, 0, right))  # "... opens at 6 and closes at 10"
+    return any(not pat.WAITS_FOR_BEFORE_RE.search(ctx.text, max(left, m.start() - 40), m.start()) for m in habits)
 
 
 def _gives_way(ctx: Ctx, group: list[Atom], later: list[list[Atom]]) -> bool:
