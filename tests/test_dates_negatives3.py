@@ -55,6 +55,8 @@ def local(text: str) -> str | None:
         # A period's possessive names a thing.
         "Next month's price list is attached.",
         "Next year's quota is not final.",
+        # ... and so does a week-end before its noun.
+        "The end of week report is late.",
         # A worded ordinal before a noun is not a day.
         "Her desk is on the fifth floor.",
         "We won on the third attempt.",
@@ -73,6 +75,8 @@ def test_no_due(text: str) -> None:
         ("We'll turn it around within 2 hours.", "2027-03-10 10:30"),
         ("Please sign and return within 3 days.", "2027-03-13 09:00"),
         ("Refunds are slow, but I'll send yours within a week.", "2027-03-17 09:00"),
+        # ... and the commitment is looked for in the duration's own statement, not the whole sentence.
+        ("Typically we ship within 2 days, but this order will go out within a week.", "2027-03-17 09:00"),
         # A lower-case am/pm letter is still a time; EOD on its own is still the end of the day.
         ("I'll ring you at 11a tomorrow.", "2027-03-11 11:00"),
         ("I'll send it by EOD.", "2027-03-10 17:00"),
@@ -93,6 +97,8 @@ def test_no_due(text: str) -> None:
         ("I'll send the figures on the eighteenth.", "2027-03-18 09:00"),
         ("I'll have it back to you by the twenty-first.", "2027-03-21 09:00"),
         ("I'll call on the ninth, when the quote is in.", "2027-04-09 09:00"),
+        # "end of week" without "the" is the end of the week too.
+        ("I'll have the numbers to you by end of week.", "2027-03-12 09:00"),
         # The hour as a duration.
         ("I'll send the tracking number within the hour.", "2027-03-10 09:30"),
         ("I'll be in touch in the next half hour.", "2027-03-10 09:00"),

@@ -233,9 +233,19 @@ _MONDAY_OFF_RE = re.compile(
 )
 
 
+# "the end of week report", "our end-of-week numbers": a week-end that names a thing.
+_WEEK_THING_RE = re.compile(
+    r"[-\s]+(?:reports?|numbers|figures|results|totals?|review|recap|summary|update|close|closing|meeting|call"
+    r"|email|newsletter|inventory|count|push|rush)\b",
+    re.I,
+)
+
+
 def on_week(ctx: Ctx, m: re.Match[str]) -> Atom:
     low = m.group().lower()
     mod = (m.group("wmod") or "").lower()
+    if "end" in mod and _WEEK_THING_RE.match(ctx.masked, m.end()):
+        return Atom("ignore", m.start(), m.end())
     monday = cal.monday_of(ctx.today)
     if m.group("wof"):
         return Atom("date", m.start(), m.end(), week_of=True, needs_partner=True)
@@ -355,9 +365,15 @@ _COMMITS_RE = re.compile(
 )
 
 
+# Where a statement ends and another begins: "Our team responds within 2 hours, so I'll answer by noon".
+_STATEMENT_SPLIT_RE = re.compile(r"[;:!?]|\.\s|,?\s(?:and|but|so|whereas|although|while)\s", re.I)
+
+
 def _stated_as_a_rule(ctx: Ctx, start: int) -> bool:
-    sentence = ctx.text[: start + 60]
-    before = ctx.text[max(0, start - 80) : start]
+    left = max((m.end() for m in _STATEMENT_SPLIT_RE.finditer(ctx.text, 0, start)), default=0)
+    after = _STATEMENT_SPLIT_RE.search(ctx.text, start)
+    sentence = ctx.text[left : after.start() if after else len(ctx.text)]
+    before = ctx.text[max(left, start - 80) : start]
     cue = _RULE_CUE_RE.search(before)
     if cue is not None and cue.group().lower().startswith(("is", "are")):
         cue = cue if ctx.text[start : start + 6].lower() == "within" else None  # "is in two weeks" is a date

@@ -299,7 +299,7 @@ _ATOMS: tuple[tuple[str, str], ...] = (
         |mid|mid-|middle\s+of|the\s+middle\s+of|late|later|later\s+in|end\s+of|the\s+end\s+of|early\s+in|late\s+in
         |sometime\s+in|some\s+time\s+in|in|over|during|within)\s*+)?
         (?P<wrel>(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week|the\s+week(?!\s+(?:of|after)\b)|this\s+coming\s+week
-        |the\s+coming\s+week|(?:the\s+)?following\s+week)\b
+        |the\s+coming\s+week|(?:the\s+)?following\s+week|(?<=of\s)week(?!\s+of\b))\b
         |(?<=of\s)week\b(?!\s+of\b)
         |(?P<wend>(?:this|next|the|over\s+the)\s+weekend)\b|(?<!\w)eow\b|mid[-\s]?week(?P<wnext>\s+next\s+week)?\b""",
     ),
