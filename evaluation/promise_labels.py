@@ -16,7 +16,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "evaluation" / "data"
 ANNOT = Path("/work/coord/annot")
-V2_SETS = ("blind0", "tune2", "blind1", "blind3", "blind4", "blind5", "blind6", "train6")
+V2_SETS = ("blind0", "tune2", "blind1", "blind3", "blind4", "blind5", "blind6", "train6", "blind7", "train7")
 CHANNELS = ("call", "email", "meeting", "other", None)
 # Copied from the id file into every label, never edited by an annotator.
 ID_FIELDS = ("id", "corpus", "split", "file", "sent_at")

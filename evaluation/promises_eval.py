@@ -69,8 +69,8 @@ DATA = ROOT / "evaluation" / "data"
 # final (random aeslc train mail, disjoint from train) was labelled last and run once, blind, after all tuning.
 HELD_OUT = ("test", "test2", "blair", "final")
 V1_SETS = ("dev", "train", "test", "test2", "blair", "final")
-SEALED = ("blind0", "blind1", "blind3", "blind4", "blind5", "blind6")  # never in --set all
-UNSEAL_ONLY = ("blind1", "blind5", "blind6")  # their confusion cases need --unseal
+SEALED = ("blind0", "blind1", "blind3", "blind4", "blind5", "blind6", "blind7")  # never in --set all
+UNSEAL_ONLY = ("blind1", "blind5", "blind6", "blind7")  # their confusion cases need --unseal
 # /work/main/.. or, from a worktree, /work/wt/<name>/../..
 DEFAULT_CORPUS = next(
     (p / "shared" / "corpus" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "corpus").is_dir()),

@@ -1,4 +1,4 @@
-"""Draw promise sets ``blind3`` to ``blind6`` (issue 8's later blind rounds) from unused sent mail.
+"""Draw promise sets ``blind3`` to ``blind7`` (issue 8's later blind rounds) from unused sent mail.
 
 Usage (from the repository root)::
 
@@ -7,7 +7,8 @@ Usage (from the repository root)::
 
 blind4 is drawn after blind3's first run, leaving out blind3 and the unlabelled messages read while the second
 round's rules were built (``READ_WHILE_BUILDING``); blind5 after blind4's, leaving out blind4 too; blind6 after
-blind5's, before the training pool ``train6`` (``sample_train6.py``) was drawn from what it leaves.
+blind5's, before the training pool ``train6`` (``sample_train6.py``) was drawn from what it leaves; blind7 after
+blind6's run, leaving out train6 too, before ``train7`` was drawn.
 
 Why a new set: blind0 and blind1 were run and their misses read, so every later change of the detector was
 made knowing them. A figure counts only on text the detector was not shaped on, so this draw leaves out every
@@ -39,6 +40,17 @@ ROUNDS: dict[str, tuple[int, tuple[str, ...]]] = {
     "blind6": (
         20261206,
         (*FIRST_ROUND, "promises_blind3.ids.jsonl", "promises_blind4.ids.jsonl", "promises_blind5.ids.jsonl"),
+    ),
+    "blind7": (
+        20261208,
+        (
+            *FIRST_ROUND,
+            "promises_blind3.ids.jsonl",
+            "promises_blind4.ids.jsonl",
+            "promises_blind5.ids.jsonl",
+            "promises_blind6.ids.jsonl",
+            "promises_train6.ids.jsonl",
+        ),
     ),
 }
 # Unlabelled aeslc train messages read while the second round's rules were built (a diff of the detector's
