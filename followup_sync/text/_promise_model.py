@@ -29,7 +29,9 @@ _PATH = Path(__file__).with_name("_promise_model.json")
 # Cues that make a sentence worth scoring (lower-cased, normalised apostrophes). Broad on purpose: the model,
 # not this list, decides. Each alternative is named so that the cue is a feature too.
 _CUE = re.compile(
-    r"(?P<i_will>\b(?:i|we)(?:'ll|'l| will| wil| wll| shall)\b|\bill (?=[a-z]))"
+    # Every alternative starts with one of these characters: the lookahead lets the scan skip other positions.
+    r"(?=[iwlftsycamb,;:(])"
+    r"(?:(?P<i_will>\b(?:i|we)(?:'ll|'l| will| wil| wll| shall)\b|\bill (?=[a-z]))"
     r"|(?P<going>\b(?:i|we)(?:'m|'re| am| are) (?:\w+ )?(?:going to|gonna|planning|hoping)\b)"
     r"|(?P<intend>\b(?:i|we) (?:\w+ )?(?:plan|intend|expect|hope|aim|want|need|mean|propose) to\b|\bmy plan is\b"
     r"|\b(?:i|we) (?:\w+ )?anticipate \w+ing\b)"
@@ -43,8 +45,9 @@ _CUE = re.compile(
     r"|this|next|later)\b"
     r"|(?:^|[,;:(]\s*)more (?:tomorrow|later|soon|to come|next week|on (?:this|that) (?:later|soon|tomorrow))\b)"
     r"|(?P<bare_will>(?:^|[,;:(]\s*|\band |\bbut )will (?=[a-z]))"
-    r"|(?P<org_will>\b(?!(?:i|we|you|he|she|they|it|this|that|there|which|who)\b)[a-z&.]+[\"')]*"
-    r" will (?!be\b)(?=[a-z]))"
+    # "<Org> will ...": matched from "will" back (a scan from every word start was most of the cue's cost).
+    r"|(?P<org_will>(?<=[a-z&.\"')] )(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!\bit )"
+    r"(?<!\bthis )(?<!\bthat )(?<!\bthere )(?<!\bwhich )(?<!\bwho )will (?!be\b)(?=[a-z])))"
 )
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'&.-]*[A-Za-z]|[A-Za-z]|\d[\d:.,/-]*|[?!$]")
