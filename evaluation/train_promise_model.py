@@ -7,11 +7,12 @@ Usage (from the repository root)::
     .venv/bin/python evaluation/train_promise_model.py --show blind3   # the held-out decisions that changed
 
 Data: the candidate sentences (``promises.candidates``: every sentence the rules flag or a cue marks) of the
-version-2 sets tune2, blind0, blind3, blind4, blind5 and train6 (6,400 aeslc train messages of both folders,
-labelled once each by ten annotators) and the version-1 sets dev, train, test, test2, final and blair. A
+version-2 sets tune2, blind0, blind3, blind4, blind5, blind6 (after their first runs), train6 (6,400 aeslc train
+messages of both folders, labelled once each by ten annotators) and train7 (3,450 more, aeslc train and dev inbox,
+labelled once by six) and the version-1 sets dev, train, test, test2, final and blair. A
 candidate is positive when it quotes a labelled promise sentence (``promise_labels.align``). Version-1 labels
 count joint follow-ups ("talk to you tomorrow") as no promise where version 2 counts them: a version-1 negative
-with a joint cue is left out of training. blind1 (the aeslc test split) and blind6 (sealed) are never read.
+with a joint cue is left out of training. blind1 (the aeslc test split) and blind7 (sealed) are never read.
 
 Model: logistic regression on the features of ``_promise_model.features`` (word 1-2-grams, the cue, the rules'
 findings, a few coarse shapes), over every candidate (the rules' own sentences too, so it learns where they
@@ -22,7 +23,8 @@ two thresholds (``drop_below``, ``add_at``: see ``promises.keep``) are picked on
 predictions of the other sets (never on its own labels), keeping precision at ``TARGET_P`` where they can.
 Rules alone and rules + model are compared on every reported set, but the rules were tuned on most of them;
 the decision to switch the model on by default is made on the sets they were never tuned on (``UNTUNED``:
-blind5 after its first run, and train6). The shipped model is trained on every set, with thresholds picked on
+blind5 and blind6 after their first runs, whose confusion cases nobody has read, train6 and train7; the
+learned stage's impersonal cues were written after reading train6's uncovered promises). The shipped model is trained on every set, with thresholds picked on
 the pooled out-of-set predictions of every set.
 """
 
@@ -48,15 +50,15 @@ from followup_sync.text._promise_model import features  # noqa: E402
 from followup_sync.text.promises import added_promise, candidates, keep, rule_view  # noqa: E402
 from followup_sync.text.zoning import author_text  # noqa: E402
 
-V2 = ("tune2", "blind0", "blind3", "blind4", "blind5", "train6")
+V2 = ("tune2", "blind0", "blind3", "blind4", "blind5", "blind6", "train6", "train7")
 V1 = ("dev", "train", "test", "test2", "final", "blair")
-# blind1 is the aeslc test split (measurement only); blind6 is sealed until its first run.
-NEVER = ("blind1", "blind6")
+# blind1 is the aeslc test split (measurement only); blind7 is sealed until its first run.
+NEVER = ("blind1", "blind7")
 # The sets whose held-out figures are printed, and among them the sets the rules were never tuned on: the
 # rules were shaped on tune2, blind0, blind3, blind4 (after their first runs), dev and train, so a comparison
 # there flatters the rules; whether the model is on by default is decided on UNTUNED alone.
-REPORTED = ("tune2", "blind0", "blind3", "blind4", "blind5", "train6")
-UNTUNED = ("blind5", "train6")
+REPORTED = ("tune2", "blind0", "blind3", "blind4", "blind5", "blind6", "train6", "train7")
+UNTUNED = ("blind5", "blind6", "train6", "train7")
 OUT = ROOT / "followup_sync" / "text" / "_promise_model.json"
 _JOINTISH = re.compile(r"\b(?:let'?s|let us|talk|speak|chat|catch up|touch base|see you|meet)\b")
 DROP_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)

@@ -648,6 +648,8 @@ _ADD_CUES = frozenset(
     {"i_will", "going", "intend", "org_will", "bare_will", "lets", "you_will", "follow", "passive"}
 )
 _JOINT_CUES = frozenset({"lets", "you_will", "follow", "passive"})
+# The next message announced counts without a time (guidelines: "Proposal to follow", "More to come").
+_ANNOUNCED = re.compile(r"\b(?:to follow|will follow|to come|forthcoming)\b")
 
 
 def added_promise(
@@ -673,8 +675,8 @@ def added_promise(
     if due is None and _PLEASANTRY_VERB.search(low, start):
         return None  # "I'll talk to you soon", "we'll catch up": a pleasantry until it names a time
     joint = candidate.cue in _JOINT_CUES and not (candidate.cue == "lets" and "let me" in low)
-    if joint and due is None:
-        return None
+    if joint and due is None and not _ANNOUNCED.search(low, start):
+        return None  # a joint or impersonal follow-up counts with a stated time, or as the next message announced
     channel: Channel | None = "other"
     if medium := _MEDIUM.search(low, start):
         channel = _MEDIUM_CHANNEL.get(medium.group(1).replace("-", ""), "other")
