@@ -16,6 +16,8 @@ Sets (evaluation/data/dates_<set>.jsonl, see docs/dates.md "Conventions added fo
   blind5   the fourth round: 510 sentences written by annotator AD from issue 8's classes (125 without a due,
            many of them numbers that only look like times), labelled again by AE without AD's answers (510/510
            agreed); run once (FIRST_RUNS.md), open for tuning since
+  blind6   the fifth round: 527 sentences by annotator AF (133 without a due), labelled again by AG without AF's
+           answers (527/527 agreed); sealed like blind1
   negatives2  for tuning, not blind: phrases that only look like dates or times (codes, prices, ratios, scores,
            days naming things, quotes, opening hours, irregular past tenses ...), written by the grammar's engineer
            with the positives next to them that must keep working (docs/dates.md "Never a due date")
@@ -51,8 +53,8 @@ sys.path.insert(0, str(ROOT))
 from followup_sync.text.dates import DateOptions, find_due  # noqa: E402
 
 DATA = ROOT / "evaluation" / "data"
-SETS = ("blind0", "tune2", "blind1", "blind2", "blind3", "blind4", "blind5", "negatives2", "negatives3")
-SEALED = ("blind1", "blind4")
+SETS = ("blind0", "tune2", "blind1", "blind2", "blind3", "blind4", "blind5", "negatives2", "negatives3", "blind6")
+SEALED = ("blind1", "blind4", "blind6")
 
 
 @dataclass
