@@ -62,10 +62,13 @@ REPORTED = ("tune2", "blind0", "blind3", "blind4", "blind5", "blind6", "train6",
 UNTUNED = ("blind5", "blind6", "train6", "train7")
 OUT = ROOT / "followup_sync" / "text" / "_promise_model.json"
 _JOINTISH = re.compile(r"\b(?:let'?s|let us|talk|speak|chat|catch up|touch base|see you|meet)\b")
-DROP_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+DROP_GRID = (0.0, 0.02, 0.05)
 MIN_GAIN = 0.01  # pooled held-out F1 the model must add to be switched on by default
-ADD_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 2.0)  # 2.0: never add
+ADD_GRID = (0.8, 0.85, 0.9, 0.95, 2.0)  # 2.0: never add
 PRUNE = 0.1  # |weight| below this is dropped
+# Only confident decisions: with add_at 0.5 / drop_below 0.1 (the best F1 held out) the model turned guideline
+# look-alikes into promises ("I'll abide by your decision.") and dropped plain ones ("I'll take it from here."),
+# tests/test_promise_classes.py; the grids stop where it does neither.
 TARGET_P = 0.90  # issue 8's precision goal: thresholds keep it where the training data allow
 
 
