@@ -267,10 +267,8 @@ def main(argv: list[str] | None = None) -> int:
             "covered"
         )
 
-    print("\nLeave-one-set-out: each set predicted by a model trained on every other set; the thresholds for a")
-    print(
-        "reported set are picked on the pooled out-of-set predictions of the OTHER untuned sets (never its own labels)"
-    )
+    print("\nLeave-one-set-out: each set predicted by a model trained on every other set; the thresholds for")
+    print("a reported set are picked on the pooled out-of-set predictions of the OTHER untuned sets (never its labels)")
     every = loso_probs(by_set, names)
     pooled_rules, pooled_model = PRF(), PRF()  # over UNTUNED
     for held in (n for n in REPORTED if n in names):
