@@ -267,8 +267,8 @@ def main(argv: list[str] | None = None) -> int:
             "covered"
         )
 
-    print("\nLeave-one-set-out: each set predicted by a model trained on every other set; the thresholds for")
-    print("a reported set are picked on the pooled out-of-set predictions of the OTHER untuned sets (never its labels)")
+    print("\nLeave-one-set-out: each set predicted by a model trained on every other set; the thresholds")
+    print("for a reported set are picked on the pooled out-of-set predictions of the OTHER untuned sets")
     every = loso_probs(by_set, names)
     pooled_rules, pooled_model = PRF(), PRF()  # over UNTUNED
     for held in (n for n in REPORTED if n in names):
