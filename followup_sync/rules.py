@@ -105,6 +105,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from operator import attrgetter
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from followup_sync import holidaycal
@@ -120,10 +121,15 @@ from followup_sync.model import (
     followup_key,
     open_link,
 )
-from followup_sync.text import signals
-from followup_sync.text.analysis import Analysis
-from followup_sync.text.dates import DateOptions, Due, find_due
-from followup_sync.threads import display_subject, is_reply_subject
+from followup_sync.text._dateoptions import DateOptions
+from followup_sync.text._noreply import is_noreply
+
+# The text analysis (signals, the date grammar, threads) is imported by the functions that read new mail: a pass
+# with none only promotes and resolves, and a new process then starts without it (issue 11: about 0.15 s of its
+# idle pass, most of the time it spends importing).
+if TYPE_CHECKING:
+    from followup_sync.text.analysis import Analysis
+    from followup_sync.text.dates import Due
 
 _DEFAULT_SCHEDULE = Schedule()
 PROMISE_DEFAULT_DAYS = 2
@@ -165,7 +171,7 @@ class _Ctx:
     def is_contact(self, address: str) -> bool:
         if not address or self.is_colleague(address) or address in self.rules.ignore_addresses:
             return False
-        return not _in_domains(address, self.rules.ignore_domains) and not signals.is_noreply(address)
+        return not _in_domains(address, self.rules.ignore_domains) and not is_noreply(address)
 
     def day_start(self, day: date) -> datetime:
         return sched.local_at(day, self.schedule.day_start, self.tz)
@@ -319,6 +325,8 @@ def find_all(
     found: dict[str, FollowUp] = {}
     pending: dict[str, PendingPromise] = {}
     if readings is None:
+        from followup_sync.text.analysis import Analysis
+
         given = analyses or {}
         readings = (
             given.get(m.id) or Analysis(m, tz=ctx.tz, options=ctx.options)
@@ -346,7 +354,9 @@ def find_all(
 def _from_message(
     msg: Message, a: Analysis, thread: str, ctx: _Ctx, known: _History
 ) -> Sequence[FollowUp | PendingPromise]:
-    if signals.is_bulk(msg, max_recipients=ctx.rules.bulk_recipients) or signals.is_noreply(msg.sender):
+    from followup_sync.text import signals
+
+    if signals.is_bulk(msg, max_recipients=ctx.rules.bulk_recipients) or is_noreply(msg.sender):
         return []
     if a.auto_reply is not None:
         return []
@@ -360,6 +370,8 @@ def _from_message(
 def _base(
     kind: Kind, msg: Message, thread: str, contacts: tuple[str, ...], *, due: datetime, evidence: str
 ) -> FollowUp:
+    from followup_sync.threads import display_subject
+
     return FollowUp(
         key=followup_key(kind, msg.id, ",".join(contacts)),
         kind=kind,
@@ -509,6 +521,8 @@ def _from_contact(msg: Message, a: Analysis, thread: str, ctx: _Ctx, known: _His
         if asked and _unsolicited(msg, thread, known) and not _greets_rep(a, ctx):
             # Cold mail (promotions, list offers) asks the reader to act for the sender's campaign; a stranger
             # with a real question asks it ("?") or says what they need ("please advise me").
+            from followup_sync.text import signals
+
             asked = [s for s in asked if signals.asks_personally(s)]
         if asked:
             due = ctx.business_day_after(msg.sent_at, ctx.rules.unanswered_inbound_days)
@@ -524,6 +538,8 @@ def _asked_of_rep(msg: Message, a: Analysis, ctx: _Ctx) -> list[str]:
     mail, by its greeting) that addresses another recipient by first name, and not the rep, asks that
     recipient ("Lorna: please ...").
     """
+    from followup_sync.text import signals
+
     asked = [s for s in a.questions if not signals.is_bare_imperative(s)]
     if not asked:
         return []
@@ -546,6 +562,8 @@ def _rep_names(ctx: _Ctx) -> set[str]:
 
 
 def _greets_rep(a: Analysis, ctx: _Ctx) -> bool:
+    from followup_sync.text import signals
+
     return bool(signals.addressees(a.greeting) & _rep_names(ctx))
 
 
@@ -562,6 +580,8 @@ def _first_names(addresses: Iterable[str]) -> set[str]:
 def _unsolicited(msg: Message, thread: str, known: _History) -> bool:
     """A first message from somebody the rep has not written to: not a reply, and no earlier mail of the rep's
     to the sender or in the thread."""
+    from followup_sync.threads import is_reply_subject
+
     if msg.in_reply_to or msg.references or is_reply_subject(msg.subject):
         return False
     if any(m.sent_at < msg.sent_at for m in known.rep_to.get(msg.sender, ())):
@@ -686,6 +706,8 @@ def promote(
             None,
         )  # fmt: skip
         if reply is not None:
+            from followup_sync.text.dates import find_due
+
             stated = (
                 find_due(p.due_text, sent_at=reply.sent_at, tz=ctx.tz, options=ctx.options) if p.due_text else None
             )

@@ -94,3 +94,31 @@ def test_a_configured_holiday_country_is_not_loaded_by_an_empty_pass(tmp_path: P
     modules = loaded("sync", "--dry-run", "--config", str(config), tmp_path=tmp_path)
     assert "followup_sync.sync" in modules
     assert hits(modules, ("holidays",)) == []
+
+
+def test_a_pass_with_no_new_mail_loads_no_text_analysis(tmp_path: Path) -> None:
+    # Issue 11: a new process's idle pass promotes and resolves what is open without the text analysis, whose
+    # pattern tables were most of its start-up; only a pass with new mail imports them.
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    for sub in ("cur", "new", "tmp"):
+        (tmp_path / "Maildir" / sub).mkdir(parents=True)
+    sent = format_datetime(datetime.now(UTC) - timedelta(days=1))
+    (tmp_path / "Maildir" / "cur" / "1.rep:2,S").write_text(
+        f"From: Rep <rep@vendor.example>\nTo: Ann <ann@client.example>\nDate: {sent}\nMessage-ID: <1@vendor>\n"
+        "Subject: pricing\n\nThanks for the call. I'll send you the revised pricing by Friday.\n"
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[identity]\naddresses = ["rep@vendor.example"]\ntimezone = "Europe/Berlin"\n'
+        '[mail]\nbackend = "maildir"\npath = "Maildir"\n[meetings]\nbackend = "none"\n'
+        '[reminders]\nbackend = "ics"\npath = "reminders.ics"\n[state]\npath = "state.db"\n'
+    )
+    first = loaded("sync", "--config", str(config), tmp_path=tmp_path)
+    assert "followup_sync.text.promises" in first and "pricing" in (tmp_path / "reminders.ics").read_text()
+    idle = loaded("sync", "--config", str(config), tmp_path=tmp_path)
+    assert "followup_sync.rules" in idle  # it did resolve the open promise
+    heavy = ("followup_sync.text.signals", "followup_sync.text.dates", "followup_sync.text.analysis",
+             "followup_sync.text.promises", "followup_sync.text.zoning", "followup_sync.threads")  # fmt: skip
+    assert hits(idle, heavy) == []

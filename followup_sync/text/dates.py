@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from followup_sync.text import _dateatoms as dates_
@@ -24,28 +23,11 @@ from followup_sync.text import _datenames as names
 from followup_sync.text import _datepatterns as pat
 from followup_sync.text import _timeatoms as times_
 from followup_sync.text._dateatoms import Atom, Ctx, deadline_cue
+from followup_sync.text._dateoptions import DateOptions
 
 __all__ = ["DateOptions", "Due", "find_due"]
 
-
-@dataclass(frozen=True)
-class DateOptions:
-    """The ambiguous conventions, each with the default of docs/dates.md."""
-
-    date_order: str = "MDY"  # how "3/4" is read: "MDY" (March 4) or "DMY" (3 April)
-    end_of_day: time = time(17, 0)  # EOD / COB, and the end of date windows
-    next_weekday: Literal["following_week", "nearest"] = "following_week"  # "next Friday"
-    morning: time = time(9, 0)
-    afternoon: time = time(13, 0)
-    evening: time = time(17, 0)
-    first_thing: time = time(8, 0)
-    last_am_hour: int = 6  # "at N" with no am/pm: 7..11 -> a.m., 12 -> noon, 1..last_am_hour -> p.m.
-    end_of_month: Literal["calendar", "business"] = "calendar"  # EOM = last calendar or last business day
-    # The rep's holiday calendar (the ``holidays`` library's ISO code and subdivision; None: no public holidays
-    # of their own, names read from their home calendars) and days off listed by hand.
-    country: str | None = None
-    subdivision: str | None = None
-    holidays: tuple[date, ...] = ()
+_DEFAULT_OPTIONS = DateOptions()
 
 
 @dataclass(frozen=True)
@@ -60,7 +42,7 @@ class Due:
 _DATE_ONLY = time(9, 0)
 
 
-def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions = DateOptions()) -> Due | None:
+def find_due(text: str, *, sent_at: datetime, tz: ZoneInfo, options: DateOptions = _DEFAULT_OPTIONS) -> Due | None:
     """The first future time expression in `text` (one sentence), resolved relative to sent_at in tz.
 
     Never from phone numbers, prices, versions, years in names, past references. None if no time stated.

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from followup_sync.model import Message
+from followup_sync.text._noreply import is_noreply
 from followup_sync.text.dates import DateOptions, find_due
 from followup_sync.text.zoning import sentences
 
@@ -193,19 +194,6 @@ def is_bulk(msg: Message, *, max_recipients: int) -> bool:
     return len(msg.recipients) > max_recipients
 
 
-_NOREPLY_LOCAL_RE = re.compile(
-    r"(?:^|[-_.+])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|do[-_.]?not[-_.]?respond"
-    r"|no[-_.]?response|no[-_.]?address|unmonitored)(?:$|[-_.+\d])"
-    r"|^(?:mailer[-_.]?daemon|postmaster|notifications?|notify|bounces?|bounce[-_.+]|auto[-_.]?confirm"
-    r"|automated|alerts?|daemon|nobody|newsletters?|news|updates?|announcements?|announce|mailsweeper"
-    r"|[\w.]*[-_.](?:newsletter|announcements?|notifications?|updates?))(?:$|[-_.+\d])",
-    _I,
-)
-_NOREPLY_DOMAIN_RE = re.compile(
-    r"^(?:bounces?|noreply|no-reply|notifications?|mailer|lists?|newsletters?|news)\.", _I
-)
-
-
 # Newsletters whose list headers were stripped (forwarded, archived, exported mailboxes) still carry their footer.
 _NEWSLETTER = _Caseless(
     r"\bunsubscrib\w*|\bopt[- ]?out\b|\bweb version\b|\bview (?:this|it) (?:e-?mail )?in (?:your|a) browser"
@@ -227,14 +215,6 @@ def is_newsletter(body: str) -> bool:
     if folded is not None and not any(word in folded for word in _NEWSLETTER_WORDS):
         return False
     return _NEWSLETTER.search(body, folded)
-
-
-def is_noreply(address: str) -> bool:
-    """An address nobody reads: noreply@, donotreply@, mailer-daemon@, notifications@ and the like."""
-    local, _, domain = address.strip().strip("<>").rpartition("@")
-    if not local:
-        local, domain = domain, ""
-    return _NOREPLY_LOCAL_RE.search(local) is not None or _NOREPLY_DOMAIN_RE.match(domain) is not None
 
 
 # --- questions and requests ---------------------------------------------------------------------------------
