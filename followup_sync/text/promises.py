@@ -518,11 +518,13 @@ def _promise_in(
     options: DateOptions,
     waits: bool = False,
     before: str = "",
+    low: str | None = None,
 ) -> Promise | None:
     """The promise in one sentence; ``waits``: an earlier sentence asked for the recipient's approval;
-    ``before``: the sentence before it, where "then" finds its time."""
+    ``before``: the sentence before it, where "then" finds its time; ``low``: ``_normalise`` of the sentence's
+    first ``_MAX_SENTENCE`` characters when the caller has it already."""
     sentence = sentence[:_MAX_SENTENCE]
-    low = _normalise(sentence)
+    low = _normalise(sentence) if low is None else low
     hits = _hits(low)
     if not hits:
         return None
@@ -613,8 +615,12 @@ def candidates(
         # the recipient's answer: kept, as conditional.
         waits = just_asked or since_approval == 1 or (since_approval is not None and bool(FOLLOW_ON.search(low)))
         waits = waits or (just_requested and bool(FOLLOW_ON.search(low)))
-        promise = _promise_in(sentence, sent_at=sent_at, tz=tz, options=options, waits=waits, before=before)
-        cue = candidate_cue(" ".join(_normalise(sentence[:_MAX_SENTENCE]).split())) if cues else None
+        # normalised once for the rules and the cue (whitespace is already collapsed there)
+        norm = _normalise(sentence[:_MAX_SENTENCE])
+        promise = _promise_in(
+            sentence, sent_at=sent_at, tz=tz, options=options, waits=waits, before=before, low=norm
+        )
+        cue = candidate_cue(norm) if cues else None
         if promise is not None or cue is not None:
             found.append(Candidate(sentence, before, waits, promise, cue))
     return found
