@@ -134,9 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         key = f"{row['corpus']}:{row['split']}"
         counts[key] = counts.get(key, 0) + 1
     print(f"{args.set}: {len(rows)} messages  " + "  ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    path = DATA / f"promises_{args.set}.ids.jsonl"
+    return write_ids(args.set, rows, check=args.check)
+
+
+def write_ids(name: str, rows: list[Row], *, check: bool) -> int:
+    """Write a set's id file, or with ``check`` compare a fresh draw with it (exit status 1 when it differs)."""
+    path = DATA / f"promises_{name}.ids.jsonl"
     text = "".join(lines(rows))
-    if args.check:
+    if check:
         same = path.exists() and path.read_text(encoding="utf-8") == text
         print(f"   {path.name}: {'same' if same else 'DIFFERENT'}")
         return 0 if same else 1

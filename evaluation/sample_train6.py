@@ -25,8 +25,8 @@ import random
 import sys
 from pathlib import Path
 
-from sample_blind3 import READ_WHILE_BUILDING, earlier_ids
-from sample_sets import AESLC_SENT_AT, DATA, DEFAULT_CORPUS, Row, lines, norm, used_ids
+from sample_blind3 import READ_WHILE_BUILDING, earlier_ids, write_ids
+from sample_sets import AESLC_SENT_AT, DEFAULT_CORPUS, Row, norm, used_ids
 
 _EARLIER = ("blind0", "tune2", "blind1", "blind3", "blind4", "blind5", "blind6")
 # Per pool: seed, size, the splits it draws from, and every promise id file that exists at its draw (fixed here,
@@ -74,14 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     assert len(ids) == len(set(ids)), "a message was drawn twice"
     sent = sum("_sent_" in i for i in ids)
     print(f"{args.set}: {len(rows)} messages ({sent} sent, {len(rows) - sent} inbox)")
-    path = DATA / f"promises_{args.set}.ids.jsonl"
-    text = "".join(lines(rows))
-    if args.check:
-        same = path.exists() and path.read_text(encoding="utf-8") == text
-        print(f"   {path.name}: {'same' if same else 'DIFFERENT'}")
-        return 0 if same else 1
-    path.write_text(text, encoding="utf-8")
-    return 0
+    return write_ids(args.set, rows, check=args.check)
 
 
 if __name__ == "__main__":
