@@ -9,7 +9,8 @@ downloaded); they are read once, on the first call. Pure functions apart from th
 
 How the score and the rules combine is decided in ``promises.py`` with the two thresholds stored with the
 weights (picked there by cross-validation): a rule promise scored below ``drop_below`` is dropped, a candidate
-the rules missed scored at or above ``add_at`` becomes a promise.
+the rules missed scored at or above ``add_at`` becomes a promise. Whether the stage runs by default is the
+file's ``enabled``, set by the trainer from held-out figures on mail the rules were never tuned on.
 """
 
 from __future__ import annotations

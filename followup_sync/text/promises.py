@@ -746,7 +746,7 @@ def find_promises(
             out.append(c.rule)
             continue
         if c.rule is None and c.cue not in _ADD_CUES:
-            continue  # the model adds only sentences with the rep (or the company) as subject
+            continue  # the model adds only sentences with an addable cue (_ADD_CUES)
         view = rule_view(c)
         probability = score(model, features(c.sentence[:_MAX_SENTENCE], c.cue, view))
         if not keep(view.fires, probability, drop_below=model.drop_below, add_at=model.add_at):
