@@ -148,6 +148,19 @@ def compare(name: str, first: str, second: str, annot: Path) -> int:
     return 0
 
 
+def final_line(
+    ident: Label, src: Label, notes: list[object], annotators: list[str], *, adjudicated: bool
+) -> Label:
+    """One line of a final label file: the id fields, the chosen labels, their notes joined, who labelled it."""
+    line: Label = {k: ident[k] for k in ID_FIELDS if k in ident}
+    line.update({k: src[k] for k in LABEL_FIELDS})
+    if any(notes):
+        line["note"] = " | ".join(str(x) for x in notes if x)
+    line["annotators"] = annotators
+    line["adjudicated"] = adjudicated
+    return line
+
+
 def merge(name: str, adjudicated: Path, first: str, second: str, annot: Path) -> int:
     idents = set_ids(name)
     a = load_checked(name, first, annot, idents)
@@ -167,14 +180,8 @@ def merge(name: str, adjudicated: Path, first: str, second: str, annot: Path) ->
     with path.open("w", encoding="utf-8") as fh:
         for ident in idents:
             m = str(ident["id"])
-            src = by_id.get(m, a[m])
-            line: Label = {k: ident[k] for k in ID_FIELDS if k in ident}
-            line.update({k: src[k] for k in LABEL_FIELDS})
             notes = [x.get("note") for x in ((by_id[m],) if m in by_id else (a[m], b[m]))]
-            if any(notes):
-                line["note"] = " | ".join(str(x) for x in notes if x)
-            line["annotators"] = [first, second]
-            line["adjudicated"] = m in by_id
+            line = final_line(ident, by_id.get(m, a[m]), notes, [first, second], adjudicated=m in by_id)
             n_adj += m in by_id
             fh.write(json.dumps(line) + "\n")
     print(f"{path}: {len(idents)} messages, {n_adj} adjudicated")
@@ -208,12 +215,7 @@ def gather(name: str, annotators: list[str], annot: Path, *, partial: bool) -> i
             if m not in by_id:
                 continue
             who, src = by_id[m]
-            line: Label = {k: ident[k] for k in ID_FIELDS if k in ident}
-            line.update({k: src[k] for k in LABEL_FIELDS})
-            if src.get("note"):
-                line["note"] = src["note"]
-            line["annotators"] = [who]
-            line["adjudicated"] = False
+            line = final_line(ident, src, [src.get("note")], [who], adjudicated=False)
             fh.write(json.dumps(line) + "\n")
     print(f"{path}: {len(by_id)} of {len(idents)} messages, labelled once" + (" (partial)" if missing else ""))
     return 0
